@@ -1,0 +1,41 @@
+package org.vil4j.api;
+
+/** Neighbour tables for the ways a depthwise convolution can see a token sequence. */
+public final class ConvolutionFrames {
+    private ConvolutionFrames() {
+    }
+
+    /** The sequence laid row-major on an h x w image, k x k taps, zero padding k/2. */
+    public static int[] rowMajorFrame(int h, int w, int k) {
+        if (k % 2 == 0) {
+            throw new IllegalArgumentException("a same-size 2-D convolution needs an odd kernel, got " + k);
+        }
+        int pad = k / 2;
+        int[] table = new int[h * w * k * k];
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                int base = (r * w + c) * k * k;
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
+                        int rr = r + ky - pad;
+                        int cc = c + kx - pad;
+                        table[base + ky * k + kx] = rr >= 0 && rr < h && cc >= 0 && cc < w ? rr * w + cc : -1;
+                    }
+                }
+            }
+        }
+        return table;
+    }
+
+    /** A causal 1-D convolution of width k along the sequence: tap j reads position {@code i - (k - 1) + j}. */
+    public static int[] causal1d(int length, int k) {
+        int[] table = new int[length * k];
+        for (int i = 0; i < length; i++) {
+            for (int j = 0; j < k; j++) {
+                int s = i - (k - 1) + j;
+                table[i * k + j] = s >= 0 ? s : -1;
+            }
+        }
+        return table;
+    }
+}

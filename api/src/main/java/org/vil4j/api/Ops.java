@@ -1,0 +1,141 @@
+package org.vil4j.api;
+
+/**
+ * The operation set a {@link Backend} implements, bound to one device. Models only compose these operations; they
+ * never see device memory. All tensors are float32, row-major. "Rows" of a tensor are its elements grouped by the
+ * last dimension ({@code shape.rows() x shape.last()}).
+ *
+ * <p>Memory: parameters and index tables are persistent. Every other result is allocated in a workspace that
+ * {@link #mark()} / {@link #release(long)} reset in stack order, so a forward pass reuses the same device memory each
+ * time and nothing is copied between host and device but what {@link #upload} and {@link #download} move.
+ *
+ * <p>Every backend must give the same results as the plain-Java one within float32 rounding.
+ */
+public interface Ops extends AutoCloseable {
+
+    /** Stable name of the backend ("java", "opencl"). */
+    String backendName();
+
+    /** The device that runs the operations, in words (e.g. "NVIDIA H100 80GB HBM3 (OpenCL GPU)"). */
+    String deviceName();
+
+    /** Host/device traffic so far. */
+    TransferStats transfers();
+
+    // ---- memory ----------------------------------------------------------------------------------------------
+
+    /** Copies an activation (an input batch) to the device; counted in {@link TransferStats#bytesIn()}. */
+    Tensor upload(Shape shape, float[] data);
+
+    /** Copies a persistent parameter to the device; counted in {@link TransferStats#parameterBytes()}. */
+    Tensor parameter(Shape shape, float[] data);
+
+    /** Replaces a parameter's values in place (same shape). */
+    void assign(Tensor parameter, float[] data);
+
+    /** A persistent int table of {@code rows x cols} entries; -1 means "none". */
+    IndexTable indexTable(int rows, int cols, int[] data);
+
+    /** Copies a tensor to the host; counted in {@link TransferStats#bytesOut()}. */
+    float[] download(Tensor tensor);
+
+    /** Current workspace position. */
+    long mark();
+
+    /** Frees every workspace tensor made after {@code mark}; their handles must not be used again. */
+    void release(long mark);
+
+    /** The same data seen with another shape of equal size (no copy). */
+    Tensor reshape(Tensor x, Shape shape);
+
+    // ---- dense algebra ---------------------------------------------------------------------------------------
+
+    /**
+     * {@code out[r, m] = sum_k x[r, k] * w[m, k] + bias[m]}: x is {@code [..., K]}, w is {@code [M, K]} (the
+     * torch.nn.Linear layout), bias {@code [M]} or null; out is {@code [..., M]}.
+     */
+    Tensor linear(Tensor x, Tensor w, Tensor bias);
+
+    /** {@code out[b, i, j] = sum_k a[b, i, k] * c[b, k, j]}; a {@code [B, I, K]} or {@code [I, K]} (B = 1). */
+    Tensor matmul(Tensor a, Tensor c);
+
+    /**
+     * Block-diagonal projection (the reference's LinearHeadwiseExpand): x {@code [..., NH*D]}, w {@code [NH, D, D]},
+     * {@code out[r, h*D + o] = sum_d x[r, h*D + d] * w[h, o, d] + bias[h*D + o]}.
+     */
+    Tensor headwiseLinear(Tensor x, Tensor w, Tensor bias);
+
+    /** {@code [B, R, C] -> [B, C, R]} (a rank-2 tensor is treated as B = 1). */
+    Tensor transpose(Tensor x);
+
+    // ---- normalisation and element-wise -----------------------------------------------------------------------
+
+    /**
+     * Layer norm over consecutive groups of {@code groupSize} features of each row (groupSize = last dim: a plain
+     * layer norm; smaller: a group norm per head). Biased variance, {@code eps} inside the square root. The scale is
+     * {@code weight[c]}, or {@code 1 + weight[c]} when {@code residualWeight}; weight and bias may be null.
+     */
+    Tensor layerNorm(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps);
+
+    /** {@code a + b}; b may also have the shape of a's trailing dimensions (it then repeats over the leading ones). */
+    Tensor add(Tensor a, Tensor b);
+
+    /** Element-wise {@code a * b}, same shapes. */
+    Tensor mul(Tensor a, Tensor b);
+
+    /** {@code x * s}. */
+    Tensor scale(Tensor x, float s);
+
+    /** {@code x * sigmoid(x)}. */
+    Tensor silu(Tensor x);
+
+    /**
+     * The mLSTM output gate, fused: {@code (h + skip[c] * a) * silu(z)}; h, a, z {@code [..., C]}, skip {@code [C]}.
+     */
+    Tensor skipGate(Tensor h, Tensor skip, Tensor a, Tensor z);
+
+    // ---- token movement --------------------------------------------------------------------------------------
+
+    /** {@code out[b, i, :] = x[b, index[i], :]}; x {@code [B, S, C]}, index a 1-column table of S' rows. */
+    Tensor gatherTokens(Tensor x, IndexTable index);
+
+    /** {@code out[b, i, :] = residual[b, i, :] + y[b, index[i], :]}: un-permute a branch and add it. */
+    Tensor addGatheredTokens(Tensor residual, Tensor y, IndexTable index);
+
+    /** Columns {@code [start, start + count)} of every row. */
+    Tensor columns(Tensor x, int start, int count);
+
+    /** Rows of a and b side by side: {@code [..., Ca] ++ [..., Cb]}. */
+    Tensor concatColumns(Tensor a, Tensor b);
+
+    // ---- convolutions ----------------------------------------------------------------------------------------
+
+    /**
+     * Depthwise convolution over a token sequence through a neighbour table: x {@code [B, S, C]}, neighbours
+     * {@code [S, K]} (sequence position read by tap k, or -1 for zero padding), w {@code [C, K]}, bias {@code [C]}
+     * or null: {@code out[b, s, c] = bias[c] + sum_k w[c, k] * x[b, nb[s, k], c]}. Both the 2-D 3x3 convolution in a
+     * traversal's frame and the causal 1-D convolution are tables.
+     */
+    Tensor depthwiseConv(Tensor x, IndexTable neighbours, Tensor w, Tensor bias);
+
+    /**
+     * Image to patch rows (im2col) for a patch-embedding convolution without padding: x {@code [B, C, H, W]} to
+     * {@code [B, h*w, C*ph*pw]} with h = (H - ph) / sh + 1, w likewise, each row ordered (c, ky, kx) like the flattened
+     * torch Conv2d weight.
+     */
+    Tensor patchify(Tensor x, int ph, int pw, int sh, int sw);
+
+    // ---- sequence mixing -------------------------------------------------------------------------------------
+
+    /**
+     * The mLSTM cell in the stabilised parallel form (the reference's {@code parallel_stabilized_simple}): q, k, v
+     * {@code [B, S, NH*DH]} (head-major features), igate and fgate pre-activations {@code [B, S, NH]}; returns h
+     * {@code [B, S, NH*DH]}. For row t: {@code D[t,s] = exp(sum_{u=s+1..t} logsigmoid(f_u) + i_s - m_t)} for s <= t,
+     * m_t its row max, {@code C = (q k^T / sqrt(DH)) * D}, {@code h_t = sum_s C[t,s] v_s / (max(|sum_s C[t,s]|,
+     * exp(-m_t)) + eps)}.
+     */
+    Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps);
+
+    @Override
+    void close();
+}

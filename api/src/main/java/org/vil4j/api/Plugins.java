@@ -1,0 +1,87 @@
+package org.vil4j.api;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.Function;
+
+/**
+ * The plugins of each kind, keyed by their stable names. Built from {@link ServiceLoader} (module path or
+ * META-INF/services) or handed in by a composition root such as the CLI's Guice injector.
+ */
+public final class Plugins {
+    private final Map<String, TraversalStrategy> traversals;
+    private final Map<String, SequenceMixer> mixers;
+    private final Map<String, Head> heads;
+    private final Map<String, Backend> backends;
+
+    public Plugins(Map<String, TraversalStrategy> traversals, Map<String, SequenceMixer> mixers,
+                   Map<String, Head> heads, Map<String, Backend> backends) {
+        this.traversals = Collections.unmodifiableMap(new LinkedHashMap<>(traversals));
+        this.mixers = Collections.unmodifiableMap(new LinkedHashMap<>(mixers));
+        this.heads = Collections.unmodifiableMap(new LinkedHashMap<>(heads));
+        this.backends = Collections.unmodifiableMap(new LinkedHashMap<>(backends));
+    }
+
+    /** Every plugin visible to this module's layer (or the class path). */
+    public static Plugins discover() {
+        return new Plugins(load(TraversalStrategy.class, TraversalStrategy::name),
+                load(SequenceMixer.class, SequenceMixer::name),
+                load(Head.class, Head::name),
+                load(Backend.class, Backend::name));
+    }
+
+    /** Loads one plugin kind; two plugins claiming one name is a configuration error. */
+    public static <T> Map<String, T> load(Class<T> type, Function<T, String> name) {
+        Map<String, T> byName = new LinkedHashMap<>();
+        for (T plugin : ServiceLoader.load(type, Plugins.class.getClassLoader())) {
+            T previous = byName.putIfAbsent(name.apply(plugin), plugin);
+            if (previous != null && previous.getClass() != plugin.getClass()) {
+                throw new Vil4jException("two " + type.getSimpleName() + " plugins are named '" + name.apply(plugin)
+                        + "': " + previous.getClass().getName() + " and " + plugin.getClass().getName());
+            }
+        }
+        return byName;
+    }
+
+    public TraversalStrategy traversal(String name) {
+        return find("traversal", traversals, name);
+    }
+
+    public SequenceMixer mixer(String name) {
+        return find("mixer", mixers, name);
+    }
+
+    public Head head(String name) {
+        return find("head", heads, name);
+    }
+
+    public Backend backend(String name) {
+        return find("backend", backends, name);
+    }
+
+    public Map<String, TraversalStrategy> traversals() {
+        return traversals;
+    }
+
+    public Map<String, SequenceMixer> mixers() {
+        return mixers;
+    }
+
+    public Map<String, Head> heads() {
+        return heads;
+    }
+
+    public Map<String, Backend> backends() {
+        return backends;
+    }
+
+    private static <T> T find(String kind, Map<String, T> plugins, String name) {
+        T plugin = plugins.get(name);
+        if (plugin == null) {
+            throw new PluginNotFoundException(kind, name, plugins.keySet());
+        }
+        return plugin;
+    }
+}
