@@ -45,6 +45,13 @@ public interface Ops extends AutoCloseable {
     /** Frees every workspace tensor made after {@code mark}; their handles must not be used again. */
     void release(long mark);
 
+    /**
+     * Frees every workspace tensor made after {@code mark} except the values of {@code keep}, which come back in a
+     * new workspace tensor made right after {@code mark}: how a block hands its output on without keeping its
+     * intermediates.
+     */
+    Tensor keep(long mark, Tensor keep);
+
     /** The same data seen with another shape of equal size (no copy). */
     Tensor reshape(Tensor x, Shape shape);
 

@@ -1,0 +1,499 @@
+package org.vil4j.opencl;
+
+import com.aparapi.Kernel;
+
+/**
+ * The whole device program: one Aparapi kernel whose {@code run()} dispatches on {@link #op} to one operation.
+ *
+ * <p>Why one kernel: Aparapi always builds the entry point {@code run}, and device buffers belong to one Kernel
+ * instance (shared/docs/APARAPI.md). Tensors stay on the device only if every operation runs in the same instance,
+ * reading and writing offsets into the same never-reassigned arena arrays. Scalar arguments travel in int/float
+ * fields, which Aparapi passes as kernel arguments on every launch.
+ *
+ * <p>This class is written in Aparapi's kernel subset: no objects, no break/continue, no switch, no overloading.
+ */
+final class DeviceProgram extends Kernel {
+    // Op codes. Compile-time constants: javac inlines them, so the kernel sees literals.
+    static final int OP_COPY_IN = 1;
+    static final int OP_COPY_OUT = 2;
+    static final int OP_COPY_INDEX_IN = 3;
+    static final int OP_GEMM = 4;
+    static final int OP_HEADWISE = 5;
+    static final int OP_LAYER_NORM = 6;
+    static final int OP_ELEMENTWISE = 7;
+    static final int OP_GATHER_TOKENS = 8;
+    static final int OP_COPY_COLUMNS = 9;
+    static final int OP_DEPTHWISE_CONV = 10;
+    static final int OP_PATCHIFY = 11;
+    static final int OP_TRANSPOSE = 12;
+    static final int OP_MLSTM_PREFIX = 13;
+    static final int OP_MLSTM_ROW_NORM = 14;
+    static final int OP_COPY = 15;
+
+    // Element-wise modes.
+    static final int EW_ADD = 0;
+    static final int EW_MUL = 1;
+    static final int EW_SCALE = 2;
+    static final int EW_SILU = 3;
+    static final int EW_SKIP_GATE = 4;
+
+    // GEMM epilogues.
+    static final int EPI_STORE = 0;
+    static final int EPI_BIAS = 1;
+    static final int EPI_MLSTM_SCORES = 2;
+    static final int EPI_MLSTM_VALUES = 3;
+
+    /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
+    static final int TILE = 64;
+    static final int GROUP = 16;
+    static final int KSTEP = 16;
+
+    /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
+    float[] mem;
+    /** Int arena: index tables. */
+    int[] index;
+    /** Staging arrays for host transfers: exactly the size of one transfer, so only that many bytes move. */
+    float[] stageIn;
+    float[] stageOut;
+    int[] stageIndex;
+
+    int op;
+    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22;
+    float f0;
+
+    @Local final float[] tileA = new float[KSTEP * TILE];
+    @Local final float[] tileB = new float[KSTEP * TILE];
+
+    DeviceProgram(int memFloats, int indexInts) {
+        mem = new float[memFloats];
+        index = new int[indexInts];
+        stageIn = new float[1];
+        stageOut = new float[1];
+        stageIndex = new int[1];
+    }
+
+    @Override
+    public void run() {
+        if (op == OP_GEMM) {
+            gemm();
+        } else if (op == OP_ELEMENTWISE) {
+            elementwise();
+        } else if (op == OP_LAYER_NORM) {
+            layerNorm();
+        } else if (op == OP_HEADWISE) {
+            headwise();
+        } else if (op == OP_GATHER_TOKENS) {
+            gatherTokens();
+        } else if (op == OP_COPY_COLUMNS) {
+            copyColumns();
+        } else if (op == OP_DEPTHWISE_CONV) {
+            depthwiseConv();
+        } else if (op == OP_MLSTM_PREFIX) {
+            mlstmPrefix();
+        } else if (op == OP_MLSTM_ROW_NORM) {
+            mlstmRowNorm();
+        } else if (op == OP_PATCHIFY) {
+            patchify();
+        } else if (op == OP_TRANSPOSE) {
+            transpose();
+        } else if (op == OP_COPY) {
+            copy();
+        } else if (op == OP_COPY_IN) {
+            copyIn();
+        } else if (op == OP_COPY_OUT) {
+            copyOut();
+        } else if (op == OP_COPY_INDEX_IN) {
+            copyIndexIn();
+        }
+    }
+
+    // ---- transfers: a0 = n, a1 = arena offset ----------------------------------------------------------------
+
+    private void copyIn() {
+        int i = getGlobalId(0);
+        if (i < a0) {
+            mem[a1 + i] = stageIn[i];
+        }
+    }
+
+    private void copyOut() {
+        int i = getGlobalId(0);
+        if (i < a0) {
+            stageOut[i] = mem[a1 + i];
+        }
+    }
+
+    private void copyIndexIn() {
+        int i = getGlobalId(0);
+        if (i < a0) {
+            index[a1 + i] = stageIndex[i];
+        }
+    }
+
+    /** a0 = n, a1 = source offset, a2 = destination offset (ranges must not overlap). */
+    private void copy() {
+        int i = getGlobalId(0);
+        if (i < a0) {
+            mem[a2 + i] = mem[a1 + i];
+        }
+    }
+
+    // ---- batched GEMM with strides and fused epilogues ------------------------------------------------------
+
+    /**
+     * C[z][i][j] = epilogue(f0 * sum_k A[z][i][k] * B[z][k][j]).
+     * a0 = M (rows i), a1 = N (cols j), a2 = K,
+     * a3 = A offset, a4 = A row stride, a5 = A k stride,
+     * a6 = B offset, a7 = B k stride, a8 = B col stride,
+     * a9 = C offset, a10 = C row stride,
+     * a11 = inner batch count (z = outer * a11 + inner),
+     * a12/a13 = A outer/inner batch strides, a14/a15 = B's, a16/a17 = C's,
+     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i).
+     * Range: (ceil(N/64)*16, ceil(M/64)*16, batches), local (16, 16, 1).
+     */
+    private void gemm() {
+        int tx = getLocalId(0);
+        int ty = getLocalId(1);
+        int j0 = getGroupId(0) * TILE;
+        int i0 = getGroupId(1) * TILE;
+        int z = getGlobalId(2);
+        int outer = z / a11;
+        int inner = z - outer * a11;
+        int aBase = a3 + outer * a12 + inner * a13;
+        int bBase = a6 + outer * a14 + inner * a15;
+        int cBase = a9 + outer * a16 + inner * a17;
+        int m = a0;
+        int n = a1;
+        int kEnd = a2;
+        if (a22 == 1) {
+            // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
+            kEnd = min(a2, i0 + TILE);
+        }
+        boolean skip = a18 == EPI_MLSTM_SCORES && j0 > i0 + TILE - 1;
+        if (skip) {
+            kEnd = 0;
+        }
+        int lid = ty * GROUP + tx;
+
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
+        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
+        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
+
+        for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
+            for (int e = 0; e < 4; e++) {
+                int l = lid + e * GROUP * GROUP;
+                // map consecutive work-items to consecutive addresses of whichever stride is 1
+                int kk = l / TILE;
+                int rr = l - kk * TILE;
+                if (a5 == 1) {
+                    rr = l / KSTEP;
+                    kk = l - rr * KSTEP;
+                }
+                int gi = i0 + rr;
+                int gk = k0 + kk;
+                float va = 0f;
+                if (gi < m && gk < a2) {
+                    va = mem[aBase + gi * a4 + gk * a5];
+                }
+                tileA[kk * TILE + rr] = va;
+
+                int kb = l / TILE;
+                int cc = l - kb * TILE;
+                if (a7 == 1) {
+                    cc = l / KSTEP;
+                    kb = l - cc * KSTEP;
+                }
+                int gj = j0 + cc;
+                int gkb = k0 + kb;
+                float vb = 0f;
+                if (gj < n && gkb < a2) {
+                    vb = mem[bBase + gkb * a7 + gj * a8];
+                }
+                tileB[kb * TILE + cc] = vb;
+            }
+            localBarrier();
+            for (int kk = 0; kk < KSTEP; kk++) {
+                int ra = kk * TILE + ty;
+                float x0 = tileA[ra];
+                float x1 = tileA[ra + 16];
+                float x2 = tileA[ra + 32];
+                float x3 = tileA[ra + 48];
+                int rb = kk * TILE + tx;
+                float y0 = tileB[rb];
+                float y1 = tileB[rb + 16];
+                float y2 = tileB[rb + 32];
+                float y3 = tileB[rb + 48];
+                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+            }
+            localBarrier();
+        }
+        int ia = i0 + ty;
+        int jb = j0 + tx;
+        store(cBase, z, ia, jb, c00); store(cBase, z, ia, jb + 16, c01); store(cBase, z, ia, jb + 32, c02); store(cBase, z, ia, jb + 48, c03);
+        store(cBase, z, ia + 16, jb, c10); store(cBase, z, ia + 16, jb + 16, c11); store(cBase, z, ia + 16, jb + 32, c12); store(cBase, z, ia + 16, jb + 48, c13);
+        store(cBase, z, ia + 32, jb, c20); store(cBase, z, ia + 32, jb + 16, c21); store(cBase, z, ia + 32, jb + 32, c22); store(cBase, z, ia + 32, jb + 48, c23);
+        store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
+    }
+
+    private void store(int cBase, int z, int i, int j, float acc) {
+        if (i < a0 && j < a1) {
+            float v = f0 * acc;
+            if (a18 == EPI_BIAS) {
+                v = v + mem[a19 + j];
+            } else if (a18 == EPI_MLSTM_SCORES) {
+                // a19 = G (i_s - F_s), a20 = R (running max of G) per (z, position); S = a0 = a1
+                if (j <= i) {
+                    v = v * exp(mem[a19 + z * a1 + j] - mem[a20 + z * a0 + i]);
+                } else {
+                    v = 0f;
+                }
+            } else if (a18 == EPI_MLSTM_VALUES) {
+                // a19 = normaliser per (z, row)
+                v = v / mem[a19 + z * a0 + i];
+            }
+            mem[cBase + i * a10 + j] = v;
+        }
+    }
+
+    // ---- block-diagonal projection ---------------------------------------------------------------------------
+
+    /** a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out. */
+    private void headwise() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int width = a1 * a2;
+            int row = gid / width;
+            int col = gid - row * width;
+            int h = col / a2;
+            int o = col - h * a2;
+            int xb = a3 + row * width + h * a2;
+            int wb = a4 + (h * a2 + o) * a2;
+            float acc = 0f;
+            for (int d = 0; d < a2; d++) {
+                acc += mem[xb + d] * mem[wb + d];
+            }
+            if (a5 >= 0) {
+                acc += mem[a5 + col];
+            }
+            mem[a6 + gid] = acc;
+        }
+    }
+
+    // ---- normalisation ----------------------------------------------------------------------------------------
+
+    /**
+     * One work-item per (row, group): a0 = rows*groups, a1 = group size, a2 = row width, a3 = x, a4 = out,
+     * a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w), a7 = bias or -1, f0 = eps.
+     */
+    private void layerNorm() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int groups = a2 / a1;
+            int row = gid / groups;
+            int g = gid - row * groups;
+            int base = row * a2 + g * a1;
+            float mean = 0f;
+            for (int e = 0; e < a1; e++) {
+                mean += mem[a3 + base + e];
+            }
+            mean = mean / a1;
+            float var = 0f;
+            for (int e = 0; e < a1; e++) {
+                float d = mem[a3 + base + e] - mean;
+                var += d * d;
+            }
+            var = var / a1;
+            float inv = 1f / sqrt(var + f0);
+            for (int e = 0; e < a1; e++) {
+                int c = g * a1 + e;
+                float y = (mem[a3 + base + e] - mean) * inv;
+                if (a5 >= 0) {
+                    float w = mem[a5 + c];
+                    if (a6 == 1) {
+                        w = w + 1f;
+                    }
+                    y = y * w;
+                }
+                if (a7 >= 0) {
+                    y = y + mem[a7 + c];
+                }
+                mem[a4 + base + e] = y;
+            }
+        }
+    }
+
+    // ---- element-wise -----------------------------------------------------------------------------------------
+
+    /**
+     * a0 = n, a1 = mode, a2 = out, a3 = x, a4 = y, a5 = z, a6 = w, a7 = period of the broadcast operand, f0 = scalar.
+     * add: x + y[i % a7]; mul: x * y; scale: x * f0; silu: x * sigmoid(x); skip gate: (x + w[i % a7] * y) * silu(z).
+     */
+    private void elementwise() {
+        int i = getGlobalId(0);
+        if (i < a0) {
+            float x = mem[a3 + i];
+            float r = 0f;
+            if (a1 == EW_ADD) {
+                r = x + mem[a4 + i % a7];
+            } else if (a1 == EW_MUL) {
+                r = x * mem[a4 + i];
+            } else if (a1 == EW_SCALE) {
+                r = x * f0;
+            } else if (a1 == EW_SILU) {
+                r = x / (1f + exp(-x));
+            } else if (a1 == EW_SKIP_GATE) {
+                float zz = mem[a5 + i];
+                r = (x + mem[a6 + i % a7] * mem[a4 + i]) * (zz / (1f + exp(-zz)));
+            }
+            mem[a2 + i] = r;
+        }
+    }
+
+    // ---- token movement ---------------------------------------------------------------------------------------
+
+    /**
+     * out[b,i,c] = x[b, index[i], c] (+ residual[b,i,c]): a0 = B*S'*C, a1 = S', a2 = C, a3 = S, a4 = x,
+     * a5 = index table, a6 = out, a7 = residual or -1.
+     */
+    private void gatherTokens() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int c = gid % a2;
+            int t = gid / a2;
+            int i = t % a1;
+            int b = t / a1;
+            float v = mem[a4 + (b * a3 + index[a5 + i]) * a2 + c];
+            if (a7 >= 0) {
+                v = v + mem[a7 + gid];
+            }
+            mem[a6 + gid] = v;
+        }
+    }
+
+    /**
+     * out[r, a7 + c] = x[r, a4 + c] for c < count: a0 = rows*count, a1 = count, a2 = x, a3 = x row width,
+     * a4 = first source column, a5 = out, a6 = out row width, a7 = first destination column.
+     */
+    private void copyColumns() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int r = gid / a1;
+            int c = gid - r * a1;
+            mem[a5 + r * a6 + a7 + c] = mem[a2 + r * a3 + a4 + c];
+        }
+    }
+
+    /** out[b,r... ] transposed: a0 = B*R*C, a1 = R, a2 = C, a3 = x, a4 = out; out[b, c, r] = x[b, r, c]. */
+    private void transpose() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int r = gid % a1;
+            int t = gid / a1;
+            int c = t % a2;
+            int b = t / a2;
+            mem[a4 + gid] = mem[a3 + (b * a1 + r) * a2 + c];
+        }
+    }
+
+    // ---- convolutions -----------------------------------------------------------------------------------------
+
+    /**
+     * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = x, a5 = neighbour table [S,K], a6 = w [C,K], a7 = bias or -1,
+     * a8 = out.
+     */
+    private void depthwiseConv() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int c = gid % a2;
+            int t = gid / a2;
+            int s = t % a1;
+            int b = t / a1;
+            float acc = 0f;
+            if (a7 >= 0) {
+                acc = mem[a7 + c];
+            }
+            for (int k = 0; k < a3; k++) {
+                int src = index[a5 + s * a3 + k];
+                if (src >= 0) {
+                    acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a2 + c];
+                }
+            }
+            mem[a8 + gid] = acc;
+        }
+    }
+
+    /**
+     * im2col: a0 = B*P*CK, a1 = C, a2 = H, a3 = W, a4 = ph, a5 = pw, a6 = sh, a7 = sw, a8 = grid h, a9 = grid w,
+     * a10 = x [B,C,H,W], a11 = out [B, P, C*ph*pw].
+     */
+    private void patchify() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int ck = a1 * a4 * a5;
+            int col = gid % ck;
+            int t = gid / ck;
+            int p = t % (a8 * a9);
+            int b = t / (a8 * a9);
+            int c = col / (a4 * a5);
+            int rem = col - c * a4 * a5;
+            int ky = rem / a5;
+            int kx = rem - ky * a5;
+            int py = p / a9;
+            int px = p - py * a9;
+            int y = py * a6 + ky;
+            int x = px * a7 + kx;
+            mem[a11 + gid] = mem[a10 + ((b * a1 + c) * a2 + y) * a3 + x];
+        }
+    }
+
+    // ---- mLSTM ------------------------------------------------------------------------------------------------
+
+    /**
+     * One work-item per (batch, head), sequential over the sequence: a0 = B*NH, a1 = S, a2 = NH, a3 = igate
+     * [B,S,NH], a4 = fgate [B,S,NH], a5 = G out, a6 = R out, a7 = M out (each [B*NH, S]).
+     * F_t = sum_{u<=t} logsigmoid(f_u); G_s = i_s - F_s; R_t = max_{s<=t} G_s; m_t = F_t + R_t. Then
+     * log D[t,s] - m_t = G_s - R_t, which never subtracts two large cumulative sums.
+     */
+    private void mlstmPrefix() {
+        int z = getGlobalId(0);
+        if (z < a0) {
+            int b = z / a2;
+            int h = z - b * a2;
+            float f = 0f;
+            float run = -3.0e38f;
+            for (int t = 0; t < a1; t++) {
+                int src = (b * a1 + t) * a2 + h;
+                float x = mem[a4 + src];
+                // logsigmoid(x) = min(x, 0) - log(1 + exp(-|x|))
+                f = f + (min(x, 0f) - log(1f + exp(-abs(x))));
+                float g = mem[a3 + src] - f;
+                run = max(run, g);
+                int dst = z * a1 + t;
+                mem[a5 + dst] = g;
+                mem[a6 + dst] = run;
+                mem[a7 + dst] = f + run;
+            }
+        }
+    }
+
+    /**
+     * Normaliser per row of the masked score matrix C [B*NH, S, S]: a0 = B*NH*S, a1 = S, a2 = C, a3 = M, a4 = out,
+     * f0 = eps; out = max(|sum_{s<=t} C[t,s]|, exp(-m_t)) + eps.
+     */
+    private void mlstmRowNorm() {
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int t = gid % a1;
+            int base = a2 + gid * a1;
+            float sum = 0f;
+            for (int s = 0; s <= t; s++) {
+                sum += mem[base + s];
+            }
+            mem[a4 + gid] = max(abs(sum), exp(-mem[a3 + gid])) + f0;
+        }
+    }
+}
