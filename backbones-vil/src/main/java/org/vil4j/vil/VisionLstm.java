@@ -1,0 +1,234 @@
+package org.vil4j.vil;
+
+import org.vil4j.api.Head;
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.SequenceMixer;
+import org.vil4j.api.Shape;
+import org.vil4j.api.ShapeMismatchException;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.TraversalStrategy;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.api.WeightsMismatchException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Vision-LSTM (v1 or v2) bound to one backend: its parameters live there, and {@link #forward} composes the
+ * backend's operations exactly as the reference's forward does.
+ */
+public final class VisionLstm {
+    private static final float BLOCK_NORM_EPS = 1e-5f;
+    private static final float FINAL_NORM_EPS = 1e-6f;
+    private static final float TORCH_LAYER_NORM_EPS = 1e-5f;
+
+    private final VilConfig config;
+    private final Ops ops;
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final List<TraversalStrategy> traversals = new ArrayList<>();
+    private final SequenceMixer mixer;
+    private final Head head;
+    private final Map<Long, GridTables> grids = new HashMap<>();
+
+    /**
+     * Builds the model on {@code ops} and uploads {@code weights} (named as the reference's state_dict).
+     *
+     * @param source where the weights came from, for error messages
+     * @throws WeightsMismatchException listing every missing, unexpected or mis-shaped weight
+     */
+    public VisionLstm(VilConfig config, Plugins plugins, Ops ops, Map<String, HostTensor> weights, String source) {
+        this.config = config;
+        this.ops = ops;
+        for (String name : config.traversals()) {
+            traversals.add(plugins.traversal(name));
+        }
+        this.mixer = plugins.mixer(config.mixer());
+        this.head = plugins.head(config.pooling());
+        if (!config.isClassifier() && head.pools() && config.version() == VilVersion.V2) {
+            throw new Vil4jException("invalid ViL configuration: feature mode takes pooling to_image or none, got "
+                    + config.pooling());
+        }
+        Map<String, Shape> layout = ParameterLayout.of(config);
+        checkWeights(layout, weights, source);
+        for (var e : layout.entrySet()) {
+            params.put(e.getKey(), ops.parameter(e.getValue(), weights.get(e.getKey()).data()));
+        }
+        prepare(config.height(), config.width());
+    }
+
+    public VilConfig config() {
+        return config;
+    }
+
+    public Ops ops() {
+        return ops;
+    }
+
+    /** The parameter names and shapes this model expects. */
+    public Map<String, Shape> parameterShapes() {
+        return ParameterLayout.of(config);
+    }
+
+    /** Token grid for an input of this size. */
+    public int[] grid(int height, int width) {
+        int p = config.patchSize(), s = config.stride();
+        if (height < p || width < p || (height - p) % s != 0 || (width - p) % s != 0) {
+            throw new ShapeMismatchException("input " + height + "x" + width + " does not tile into " + p + "x" + p
+                    + " patches with stride " + s);
+        }
+        return new int[]{(height - p) / s + 1, (width - p) / s + 1};
+    }
+
+    /**
+     * Builds the device tables for inputs of another size. Call it before uploading such an input: tables are
+     * persistent and cannot be made while a forward's workspace is in use.
+     */
+    public void prepare(int height, int width) {
+        int[] g = grid(height, width);
+        grids.computeIfAbsent(key(g[0], g[1]), k -> new GridTables(ops, config, traversals, g[0], g[1]));
+    }
+
+    /** Runs one batch [B, C, H, W] and returns the model output (left in the workspace: release it when done). */
+    public Tensor forward(Tensor images, ActivationSink sink) {
+        Shape in = images.shape();
+        if (in.rank() != 4 || in.dim(1) != config.channels()) {
+            throw new ShapeMismatchException("input " + in + " must be [B, " + config.channels() + ", H, W]");
+        }
+        int[] g = grid(in.dim(2), in.dim(3));
+        GridTables grid = grids.get(key(g[0], g[1]));
+        if (grid == null) {
+            throw new Vil4jException("input " + in + " has a " + g[0] + "x" + g[1] + " token grid this model was not "
+                    + "prepared for: call prepare(" + in.dim(2) + ", " + in.dim(3) + ") before uploading it");
+        }
+        int b = in.dim(0), s = g[0] * g[1], dim = config.dim();
+        int p = config.patchSize();
+
+        Tensor patches = ops.patchify(images, p, p, config.stride(), config.stride());
+        Tensor projW = ops.reshape(param("patch_embed.proj.weight"), Shape.of(dim, config.channels() * p * p));
+        Tensor x = ops.linear(patches, projW, param("patch_embed.proj.bias"));
+        sink.accept("patch_embed", ops.reshape(x, Shape.of(b, g[0], g[1], dim)));
+        Tensor pos = ops.reshape(param("pos_embed.embed"), Shape.of(config.embedGridH() * config.embedGridW(), dim));
+        if (grid.posResize != null) {
+            pos = ops.matmul(grid.posResize, pos);
+        }
+        x = ops.add(x, pos);
+        sink.accept("pos_embed", ops.reshape(x, Shape.of(b, g[0], g[1], dim)));
+
+        long base = ops.mark();
+        for (int i = 0; i < config.subBlockCount(); i++) {
+            x = ops.keep(base, subBlock(x, i, grid));
+            boolean endOfBlock = config.version() == VilVersion.V1 || i % 2 == 1;
+            if (endOfBlock) {
+                sink.accept("blocks." + (config.version() == VilVersion.V1 ? i : i / 2), x);
+            }
+        }
+        return config.version() == VilVersion.V2 ? headV2(x, grid, sink) : headV1(x, grid, sink);
+    }
+
+    /** norm, traversal order, up-projection, conv, q/k/v, mLSTM, gates, down-projection, back to grid order, residual. */
+    private Tensor subBlock(Tensor x, int index, GridTables grid) {
+        String l = ParameterLayout.subBlockPrefix(config, index);
+        int inner = config.innerDim();
+        Tensor xn = ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
+                BLOCK_NORM_EPS);
+        if (!grid.identity[index]) {
+            xn = ops.gatherTokens(xn, grid.order[index]);
+        }
+        l = l + "layer.";
+        Tensor up = ops.linear(xn, param(l + "proj_up.weight"), optional(l + "proj_up.bias"));
+        Tensor xm = ops.columns(up, 0, inner);
+        Tensor z = ops.columns(up, inner, inner);
+        String conv = config.version() == VilVersion.V2 ? l + "conv." : l + "conv1d.conv.";
+        Tensor convW = ops.reshape(param(conv + "weight"), Shape.of(inner, grid.neighbours[index].cols()));
+        Tensor a = ops.silu(ops.depthwiseConv(xm, grid.neighbours[index], convW, param(conv + "bias")));
+        Tensor q = ops.headwiseLinear(a, param(l + "q_proj.weight"), optional(l + "q_proj.bias"));
+        Tensor k = ops.headwiseLinear(a, param(l + "k_proj.weight"), optional(l + "k_proj.bias"));
+        Tensor v = ops.headwiseLinear(xm, param(l + "v_proj.weight"), optional(l + "v_proj.bias"));
+        Tensor qkv = ops.concatColumns(ops.concatColumns(q, k), v);
+        String cell = l + "mlstm_cell.";
+        Tensor ig = ops.linear(qkv, param(cell + "igate.weight"), param(cell + "igate.bias"));
+        Tensor fg = ops.linear(qkv, param(cell + "fgate.weight"), param(cell + "fgate.bias"));
+        Tensor h = mixer.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
+        Tensor hn = ops.layerNorm(h, inner / VilConfig.QKV_BLOCK, param(cell + "outnorm.weight"), true,
+                optional(cell + "outnorm.bias"), BLOCK_NORM_EPS);
+        Tensor gated = ops.skipGate(hn, param(l + "learnable_skip"), a, z);
+        Tensor y = ops.linear(gated, param(l + "proj_down.weight"), optional(l + "proj_down.bias"));
+        return grid.identity[index] ? ops.add(x, y) : ops.addGatheredTokens(x, y, grid.inverse[index]);
+    }
+
+    /** v2: final norm on tokens, then pooling with the legacy norm after it (or before, for token outputs). */
+    private Tensor headV2(Tensor x, GridTables grid, ActivationSink sink) {
+        x = ops.layerNorm(x, config.dim(), param("norm.weight"), true, optional("norm.bias"), FINAL_NORM_EPS);
+        sink.accept("norm", x);
+        if (head.pools()) {
+            x = legacyNormV2(head.apply(ops, x, grid.h, grid.w));
+        } else {
+            x = head.apply(ops, legacyNormV2(x), grid.h, grid.w);
+        }
+        return classify(x);
+    }
+
+    private Tensor legacyNormV2(Tensor x) {
+        if (!config.legacyNorm()) {
+            return x;
+        }
+        return ops.layerNorm(x, x.shape().last(), param("legacy_norm.weight"), false, param("legacy_norm.bias"),
+                TORCH_LAYER_NORM_EPS);
+    }
+
+    /** v1: legacy norm (residual weight) on tokens, pooling, then torch's LayerNorm. */
+    private Tensor headV1(Tensor x, GridTables grid, ActivationSink sink) {
+        if (config.legacyNorm()) {
+            x = ops.layerNorm(x, config.dim(), param("legacy_norm.weight"), true, null, BLOCK_NORM_EPS);
+        }
+        x = head.apply(ops, x, grid.h, grid.w);
+        x = ops.layerNorm(x, config.dim(), param("norm.weight"), false, param("norm.bias"), FINAL_NORM_EPS);
+        sink.accept("norm", x);
+        return classify(x);
+    }
+
+    private Tensor classify(Tensor x) {
+        return config.isClassifier() ? ops.linear(x, param("head.weight"), param("head.bias")) : x;
+    }
+
+    private Tensor param(String name) {
+        Tensor t = params.get(name);
+        if (t == null) {
+            throw new IllegalStateException("model has no parameter " + name);
+        }
+        return t;
+    }
+
+    private Tensor optional(String name) {
+        return params.get(name);
+    }
+
+    private static long key(int h, int w) {
+        return ((long) h << 32) | w;
+    }
+
+    private static void checkWeights(Map<String, Shape> layout, Map<String, HostTensor> weights, String source) {
+        List<String> problems = new ArrayList<>();
+        for (var e : layout.entrySet()) {
+            HostTensor t = weights.get(e.getKey());
+            if (t == null) {
+                problems.add("missing " + e.getKey() + " " + e.getValue());
+            } else if (!t.shape().equals(e.getValue())) {
+                problems.add("mis-shaped " + e.getKey() + ": expected " + e.getValue() + ", found " + t.shape());
+            }
+        }
+        for (String name : weights.keySet()) {
+            if (!layout.containsKey(name)) {
+                problems.add("unexpected " + name + " " + weights.get(name).shape());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new WeightsMismatchException(source, problems);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.vil4j.conformance;
+
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.vil.VisionLstm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs a golden case on one backend and compares every expected tensor it holds. */
+public final class GoldenRunner {
+    /** Bounds from shared/conformance/README.md: relative to the tensor's largest magnitude. */
+    public static final double FORWARD_TOLERANCE = 1e-4;
+    public static final double GRADIENT_TOLERANCE = 1e-3;
+
+    private final Plugins plugins;
+
+    public GoldenRunner(Plugins plugins) {
+        this.plugins = plugins;
+    }
+
+    /**
+     * Forward comparisons of a case.
+     *
+     * @param weights weights to use instead of the case's {@code param.*}, or null
+     */
+    public List<TensorComparison> forward(GoldenCase golden, Ops ops, Map<String, HostTensor> weights) {
+        if (golden.isModelCase()) {
+            return model(golden, ops, weights == null ? golden.parameters() : weights,
+                    weights == null ? golden.file().toString() : "the --weights file");
+        }
+        if ("parallel_stabilized_simple".equals(golden.function())) {
+            return List.of(mlstmCell(golden, ops));
+        }
+        throw new Vil4jException("golden case " + golden.name() + ": neither a model (ctor) nor a known function ("
+                + golden.function() + ")");
+    }
+
+    private List<TensorComparison> model(GoldenCase golden, Ops ops, Map<String, HostTensor> weights,
+                                         String source) {
+        VisionLstm model = new VisionLstm(golden.config(), plugins, ops, weights, source);
+        HostTensor input = golden.host("input");
+        Map<String, float[]> computed = new LinkedHashMap<>();
+        long mark = ops.mark();
+        try {
+            Tensor x = ops.upload(input.shape(), input.data());
+            Tensor out = model.forward(x, (name, t) -> {
+                if (golden.tensors().contains("act." + name)) {
+                    computed.put("act." + name, ops.download(t));
+                }
+            });
+            computed.put("output", ops.download(out));
+        } finally {
+            ops.release(mark);
+        }
+        List<TensorComparison> results = new ArrayList<>();
+        for (String name : golden.expectedForward()) {
+            float[] actual = computed.get(name);
+            if (actual == null) {
+                throw new Vil4jException("golden case " + golden.name() + ": the model produced no " + name);
+            }
+            results.add(TensorComparison.of(name, golden.shape(name), actual, golden.expected(name),
+                    FORWARD_TOLERANCE));
+        }
+        return results;
+    }
+
+    /** q, k, v [B, NH, S, DH] and gates [B, NH, S, 1] to our [B, S, NH*DH] / [B, S, NH] layouts and back. */
+    private TensorComparison mlstmCell(GoldenCase golden, Ops ops) {
+        Shape qs = golden.shape("q");
+        int b = qs.dim(0), nh = qs.dim(1), s = qs.dim(2), dh = qs.dim(3);
+        long mark = ops.mark();
+        try {
+            Tensor q = ops.upload(Shape.of(b, s, nh * dh), headsLast(golden.host("q").data(), b, nh, s, dh));
+            Tensor k = ops.upload(Shape.of(b, s, nh * dh), headsLast(golden.host("k").data(), b, nh, s, dh));
+            Tensor v = ops.upload(Shape.of(b, s, nh * dh), headsLast(golden.host("v").data(), b, nh, s, dh));
+            Tensor ig = ops.upload(Shape.of(b, s, nh), headsLast(golden.host("igate_preact").data(), b, nh, s, 1));
+            Tensor fg = ops.upload(Shape.of(b, s, nh), headsLast(golden.host("fgate_preact").data(), b, nh, s, 1));
+            float[] h = headsFirst(ops.download(ops.mlstm(q, k, v, ig, fg, nh, (float) golden.eps())), b, nh, s, dh);
+            return TensorComparison.of("h", golden.shape("h"), h, golden.expected("h"), FORWARD_TOLERANCE);
+        } finally {
+            ops.release(mark);
+        }
+    }
+
+    private static float[] headsLast(float[] x, int b, int nh, int s, int dh) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < b; i++) {
+            for (int h = 0; h < nh; h++) {
+                for (int t = 0; t < s; t++) {
+                    System.arraycopy(x, ((i * nh + h) * s + t) * dh, out, ((i * s + t) * nh + h) * dh, dh);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] headsFirst(float[] x, int b, int nh, int s, int dh) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < b; i++) {
+            for (int h = 0; h < nh; h++) {
+                for (int t = 0; t < s; t++) {
+                    System.arraycopy(x, ((i * s + t) * nh + h) * dh, out, ((i * nh + h) * s + t) * dh, dh);
+                }
+            }
+        }
+        return out;
+    }
+}
