@@ -149,7 +149,12 @@ final class OpenCLOps implements Ops {
         } else {
             System.arraycopy(data, 0, program.index, offset, n);
         }
-        return new DeviceIndexTable(rows, cols, offset);
+        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
+        for (int v : data) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        return new DeviceIndexTable(rows, cols, offset, min, max);
     }
 
     @Override
@@ -377,6 +382,10 @@ final class OpenCLOps implements Ops {
 
     private void gather(DeviceTensor x, DeviceIndexTable idx, DeviceTensor out, int residualOffset) {
         Shape s = x.shape();
+        if (idx.rows() > 0 && (idx.min() < 0 || idx.max() >= s.dim(1))) {
+            throw new ShapeMismatchException("gatherTokens: index entries [" + idx.min() + ", " + idx.max()
+                    + "] are outside the " + s.dim(1) + " tokens of " + s);
+        }
         int n = out.size();
         args(n, idx.rows(), s.dim(2), s.dim(1), x.offset(), idx.offset(), out.offset(), residualOffset);
         launch1D(OP_GATHER_TOKENS, n);
@@ -425,7 +434,8 @@ final class OpenCLOps implements Ops {
         DeviceIndexTable nb = checkTable("depthwiseConv", neighbours, -1);
         Shape s = x.shape();
         int c = s.dim(2), k = nb.cols();
-        if (nb.rows() != s.dim(1) || w.size() != c * k || (b != null && b.size() != c)) {
+        if (nb.rows() != s.dim(1) || w.size() != c * k || (b != null && b.size() != c)
+                || (nb.rows() > 0 && (nb.min() < -1 || nb.max() >= s.dim(1)))) {
             throw new ShapeMismatchException("depthwiseConv: x " + s + ", neighbours " + nb.rows() + "x" + k
                     + ", w " + w.shape() + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
         }

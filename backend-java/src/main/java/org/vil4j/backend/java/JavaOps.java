@@ -1,0 +1,543 @@
+package org.vil4j.backend.java;
+
+import static org.vil4j.backend.java.ShapeChecks.isTrailing;
+import static org.vil4j.backend.java.ShapeChecks.mismatch;
+import static org.vil4j.backend.java.ShapeChecks.requireMinRank;
+import static org.vil4j.backend.java.ShapeChecks.requireRank;
+import static org.vil4j.backend.java.ShapeChecks.requireSameShape;
+import static org.vil4j.backend.java.ShapeChecks.requireVector;
+import static org.vil4j.backend.java.ShapeChecks.sameLeading;
+import static org.vil4j.backend.java.ShapeChecks.withDim;
+
+import org.vil4j.api.IndexTable;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.TransferStats;
+
+/**
+ * The op set on the JVM heap. Each op checks its handles and shapes here, allocates its result in the workspace
+ * and leaves the loops to the kernel classes. Not thread-safe (one caller at a time, like a device queue); the
+ * kernels themselves run in parallel.
+ */
+final class JavaOps implements Ops {
+    private final String deviceName;
+    private final Workspace workspace = new Workspace();
+    private final TransferCounter transfers = new TransferCounter();
+    private boolean closed;
+
+    JavaOps(String deviceName) {
+        this.deviceName = deviceName;
+    }
+
+    @Override
+    public String backendName() {
+        return JavaBackend.NAME;
+    }
+
+    @Override
+    public String deviceName() {
+        return deviceName;
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return transfers.snapshot();
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor upload(Shape shape, float[] data) {
+        requireOpen("upload");
+        requireData("upload", shape, data);
+        JavaTensor tensor = allocate(shape);
+        System.arraycopy(data, 0, tensor.data(), 0, data.length);
+        transfers.input(data.length);
+        return tensor;
+    }
+
+    @Override
+    public Tensor parameter(Shape shape, float[] data) {
+        requireOpen("parameter");
+        requireData("parameter", shape, data);
+        transfers.parameter(data.length);
+        return new JavaTensor(shape, new Storage(data.clone(), true), this);
+    }
+
+    @Override
+    public void assign(Tensor parameter, float[] data) {
+        JavaTensor target = live("assign", "parameter", parameter);
+        if (!target.storage.persistent) {
+            throw new IllegalArgumentException("assign: " + target.shape() + " is a workspace tensor, not a parameter");
+        }
+        requireData("assign", target.shape(), data);
+        System.arraycopy(data, 0, target.data(), 0, data.length);
+        transfers.parameter(data.length);
+    }
+
+    @Override
+    public IndexTable indexTable(int rows, int cols, int[] data) {
+        requireOpen("indexTable");
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("indexTable: negative size " + rows + "x" + cols);
+        }
+        if (data == null || (long) data.length != (long) rows * cols) {
+            throw mismatch("indexTable", (data == null ? "no" : String.valueOf(data.length)) + " entries for a "
+                    + rows + "x" + cols + " table");
+        }
+        int max = -1;
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] < -1) {
+                throw new IllegalArgumentException("indexTable: entry " + i + " is " + data[i]
+                        + "; entries are positions or -1 for none");
+            }
+            max = Math.max(max, data[i]);
+        }
+        transfers.parameter(data.length);
+        return new JavaIndexTable(rows, cols, data.clone(), max, this);
+    }
+
+    @Override
+    public float[] download(Tensor tensor) {
+        JavaTensor source = live("download", "tensor", tensor);
+        transfers.output(source.data().length);
+        return source.data().clone();
+    }
+
+    @Override
+    public long mark() {
+        requireOpen("mark");
+        return workspace.mark();
+    }
+
+    @Override
+    public void release(long mark) {
+        requireOpen("release");
+        workspace.release(mark);
+    }
+
+    @Override
+    public Tensor keep(long mark, Tensor keep) {
+        JavaTensor kept = live("keep", "keep", keep);
+        return new JavaTensor(kept.shape(), workspace.keep(mark, kept.storage), this);
+    }
+
+    @Override
+    public Tensor reshape(Tensor x, Shape shape) {
+        JavaTensor source = live("reshape", "x", x);
+        if (source.shape().sizeLong() != shape.sizeLong()) {
+            throw mismatch("reshape", "x " + source.shape() + " has " + source.shape().sizeLong() + " elements, "
+                    + shape + " has " + shape.sizeLong());
+        }
+        return new JavaTensor(shape, source.storage, this);
+    }
+
+    // ---- dense algebra ---------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        String op = "linear";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor ws = live(op, "w", w);
+        JavaTensor bs = optional(op, "bias", bias);
+        requireMinRank(op, "x", xs.shape(), 1);
+        requireRank(op, "w", ws.shape(), 2);
+        int depth = xs.shape().last();
+        if (ws.shape().dim(1) != depth) {
+            throw mismatch(op, "x " + xs.shape() + " and w " + ws.shape() + " disagree on K");
+        }
+        int outFeatures = ws.shape().dim(0);
+        if (bs != null) {
+            requireVector(op, "bias", bs.shape(), outFeatures, "M of w " + ws.shape());
+        }
+        JavaTensor out = allocate(xs.shape().withLast(outFeatures));
+        DenseKernels.linear(xs.data(), ws.data(), bs == null ? null : bs.data(), out.data(), xs.shape().rows(),
+                depth, outFeatures);
+        return out;
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor c) {
+        String op = "matmul";
+        JavaTensor as = live(op, "a", a);
+        JavaTensor cs = live(op, "c", c);
+        Shape aShape = as.shape();
+        Shape cShape = cs.shape();
+        requireRank(op, "a", aShape, 2, 3);
+        requireRank(op, "c", cShape, 2, 3);
+        int batch = aShape.rank() == 3 ? aShape.dim(0) : 1;
+        int batchC = cShape.rank() == 3 ? cShape.dim(0) : 1;
+        if (aShape.dim(-1) != cShape.dim(-2)) {
+            throw mismatch(op, "a " + aShape + " and c " + cShape + " disagree on K");
+        }
+        // a single c is shared by every batch of a, as the OpenCL backend allows
+        if (batchC != batch && batchC != 1) {
+            throw mismatch(op, "a " + aShape + " and c " + cShape + " disagree on the batch");
+        }
+        int rows = aShape.dim(-2);
+        int depth = aShape.dim(-1);
+        int cols = cShape.dim(-1);
+        Shape outShape = aShape.rank() == 3 ? Shape.of(batch, rows, cols) : Shape.of(rows, cols);
+        JavaTensor out = allocate(outShape);
+        DenseKernels.matmul(as.data(), cs.data(), out.data(), batch, batchC, rows, depth, cols);
+        return out;
+    }
+
+    @Override
+    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor bias) {
+        String op = "headwiseLinear";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor ws = live(op, "w", w);
+        JavaTensor bs = optional(op, "bias", bias);
+        requireMinRank(op, "x", xs.shape(), 1);
+        requireRank(op, "w", ws.shape(), 3);
+        int heads = ws.shape().dim(0);
+        int d = ws.shape().dim(1);
+        if (ws.shape().dim(2) != d) {
+            throw mismatch(op, "w " + ws.shape() + " must be [NH, D, D]");
+        }
+        if ((long) heads * d != xs.shape().last()) {
+            throw mismatch(op, "x " + xs.shape() + " and w " + ws.shape() + " disagree on the features (NH*D = "
+                    + (long) heads * d + ")");
+        }
+        if (bs != null) {
+            requireVector(op, "bias", bs.shape(), heads * d, "NH*D of w " + ws.shape());
+        }
+        JavaTensor out = allocate(xs.shape());
+        DenseKernels.headwiseLinear(xs.data(), ws.data(), bs == null ? null : bs.data(), out.data(),
+                xs.shape().rows(), heads, d);
+        return out;
+    }
+
+    @Override
+    public Tensor transpose(Tensor x) {
+        JavaTensor xs = live("transpose", "x", x);
+        Shape shape = xs.shape();
+        requireRank("transpose", "x", shape, 2, 3);
+        int batch = shape.rank() == 3 ? shape.dim(0) : 1;
+        int rows = shape.dim(-2);
+        int cols = shape.dim(-1);
+        JavaTensor out = allocate(shape.rank() == 3 ? Shape.of(batch, cols, rows) : Shape.of(cols, rows));
+        DenseKernels.transpose(xs.data(), out.data(), batch, rows, cols);
+        return out;
+    }
+
+    // ---- normalisation and element-wise -----------------------------------------------------------------------
+
+    @Override
+    public Tensor layerNorm(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps) {
+        String op = "layerNorm";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor wsOrNull = optional(op, "weight", weight);
+        JavaTensor bsOrNull = optional(op, "bias", bias);
+        requireMinRank(op, "x", xs.shape(), 1);
+        int cols = xs.shape().last();
+        if (groupSize < 1 || cols % groupSize != 0) {
+            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
+                    + xs.shape());
+        }
+        if (wsOrNull != null) {
+            requireVector(op, "weight", wsOrNull.shape(), cols, "features of x " + xs.shape());
+        }
+        if (bsOrNull != null) {
+            requireVector(op, "bias", bsOrNull.shape(), cols, "features of x " + xs.shape());
+        }
+        JavaTensor out = allocate(xs.shape());
+        ElementwiseKernels.layerNorm(xs.data(), out.data(), xs.shape().rows(), cols, groupSize,
+                wsOrNull == null ? null : wsOrNull.data(), residualWeight,
+                bsOrNull == null ? null : bsOrNull.data(), eps);
+        return out;
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        JavaTensor as = live("add", "a", a);
+        JavaTensor bs = live("add", "b", b);
+        if (!isTrailing(as.shape(), bs.shape())) {
+            throw mismatch("add", "b " + bs.shape() + " is neither the shape of a " + as.shape()
+                    + " nor of its trailing dimensions");
+        }
+        JavaTensor out = allocate(as.shape());
+        ElementwiseKernels.add(as.data(), bs.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor mul(Tensor a, Tensor b) {
+        JavaTensor as = live("mul", "a", a);
+        JavaTensor bs = live("mul", "b", b);
+        requireSameShape("mul", "a", as.shape(), "b", bs.shape());
+        JavaTensor out = allocate(as.shape());
+        ElementwiseKernels.mul(as.data(), bs.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor scale(Tensor x, float s) {
+        JavaTensor xs = live("scale", "x", x);
+        JavaTensor out = allocate(xs.shape());
+        ElementwiseKernels.scale(xs.data(), s, out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor silu(Tensor x) {
+        JavaTensor xs = live("silu", "x", x);
+        JavaTensor out = allocate(xs.shape());
+        ElementwiseKernels.silu(xs.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor skipGate(Tensor h, Tensor skip, Tensor a, Tensor z) {
+        String op = "skipGate";
+        JavaTensor hs = live(op, "h", h);
+        JavaTensor skips = live(op, "skip", skip);
+        JavaTensor as = live(op, "a", a);
+        JavaTensor zs = live(op, "z", z);
+        requireMinRank(op, "h", hs.shape(), 1);
+        requireSameShape(op, "h", hs.shape(), "a", as.shape());
+        requireSameShape(op, "h", hs.shape(), "z", zs.shape());
+        int cols = hs.shape().last();
+        requireVector(op, "skip", skips.shape(), cols, "features of h " + hs.shape());
+        JavaTensor out = allocate(hs.shape());
+        ElementwiseKernels.skipGate(hs.data(), skips.data(), as.data(), zs.data(), out.data(), cols);
+        return out;
+    }
+
+    // ---- token movement --------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor gatherTokens(Tensor x, IndexTable index) {
+        String op = "gatherTokens";
+        JavaTensor xs = live(op, "x", x);
+        JavaIndexTable table = table(op, "index", index);
+        requireMinRank(op, "x", xs.shape(), 2);
+        requireSingleColumn(op, table);
+        int seq = xs.shape().dim(-2);
+        requireEntriesBelow(op, table, seq, "x " + xs.shape());
+        int cols = xs.shape().last();
+        JavaTensor out = allocate(withDim(xs.shape(), -2, table.rows()));
+        TokenKernels.gather(xs.data(), table.data, out.data(), batchOf(xs.shape()), seq, cols);
+        return out;
+    }
+
+    @Override
+    public Tensor addGatheredTokens(Tensor residual, Tensor y, IndexTable index) {
+        String op = "addGatheredTokens";
+        JavaTensor rs = live(op, "residual", residual);
+        JavaTensor ys = live(op, "y", y);
+        JavaIndexTable table = table(op, "index", index);
+        requireMinRank(op, "residual", rs.shape(), 2);
+        Shape r = rs.shape();
+        Shape yShape = ys.shape();
+        if (r.rank() != yShape.rank() || !withDim(r, -2, 0).equals(withDim(yShape, -2, 0))) {
+            throw mismatch(op, "residual " + r + " and y " + yShape + " differ in more than the token count");
+        }
+        requireSingleColumn(op, table);
+        if (table.rows() != r.dim(-2)) {
+            throw mismatch(op, "index has " + table.rows() + " rows but residual " + r + " has " + r.dim(-2)
+                    + " tokens");
+        }
+        int seqY = yShape.dim(-2);
+        requireEntriesBelow(op, table, seqY, "y " + yShape);
+        JavaTensor out = allocate(r);
+        TokenKernels.addGathered(rs.data(), ys.data(), table.data, out.data(), batchOf(r), seqY, r.last());
+        return out;
+    }
+
+    @Override
+    public Tensor columns(Tensor x, int start, int count) {
+        JavaTensor xs = live("columns", "x", x);
+        requireMinRank("columns", "x", xs.shape(), 1);
+        int cols = xs.shape().last();
+        if (start < 0 || count < 0 || (long) start + count > cols) {
+            throw mismatch("columns", "[" + start + ", " + ((long) start + count) + ") is outside the " + cols
+                    + " columns of x " + xs.shape());
+        }
+        JavaTensor out = allocate(xs.shape().withLast(count));
+        TokenKernels.columns(xs.data(), out.data(), xs.shape().rows(), cols, start, count);
+        return out;
+    }
+
+    @Override
+    public Tensor concatColumns(Tensor a, Tensor b) {
+        JavaTensor as = live("concatColumns", "a", a);
+        JavaTensor bs = live("concatColumns", "b", b);
+        requireMinRank("concatColumns", "a", as.shape(), 1);
+        if (!sameLeading(as.shape(), bs.shape())) {
+            throw mismatch("concatColumns", "a " + as.shape() + " and b " + bs.shape()
+                    + " must agree on every dimension but the last");
+        }
+        int colsA = as.shape().last();
+        int colsB = bs.shape().last();
+        JavaTensor out = allocate(as.shape().withLast(colsA + colsB));
+        int rows = colsA + colsB == 0 ? 0 : (int) (out.shape().sizeLong() / (colsA + colsB));
+        TokenKernels.concatColumns(as.data(), bs.data(), out.data(), rows, colsA, colsB);
+        return out;
+    }
+
+    // ---- convolutions ----------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor depthwiseConv(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        String op = "depthwiseConv";
+        JavaTensor xs = live(op, "x", x);
+        JavaIndexTable table = table(op, "neighbours", neighbours);
+        JavaTensor ws = live(op, "w", w);
+        JavaTensor bs = optional(op, "bias", bias);
+        Shape shape = xs.shape();
+        requireMinRank(op, "x", shape, 2);
+        int seq = shape.dim(-2);
+        int channels = shape.last();
+        if (table.rows() != seq) {
+            throw mismatch(op, "neighbours has " + table.rows() + " rows but x " + shape + " has " + seq
+                    + " tokens");
+        }
+        if (!ws.shape().equals(Shape.of(channels, table.cols()))) {
+            throw mismatch(op, "w " + ws.shape() + " must be [C, K] = [" + channels + "," + table.cols()
+                    + "] for x " + shape + " and " + table.cols() + " taps");
+        }
+        if (bs != null) {
+            requireVector(op, "bias", bs.shape(), channels, "channels of x " + shape);
+        }
+        requireEntriesBelow(op, table, seq, "x " + shape);
+        JavaTensor out = allocate(shape);
+        ConvolutionKernels.depthwise(xs.data(), table.data, ws.data(), bs == null ? null : bs.data(), out.data(),
+                batchOf(shape), seq, channels, table.cols());
+        return out;
+    }
+
+    @Override
+    public Tensor patchify(Tensor x, int ph, int pw, int sh, int sw) {
+        String op = "patchify";
+        JavaTensor xs = live(op, "x", x);
+        Shape shape = xs.shape();
+        requireRank(op, "x", shape, 4);
+        if (ph < 1 || pw < 1 || sh < 1 || sw < 1) {
+            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + " and stride " + sh + "x" + sw
+                    + " must be positive");
+        }
+        int height = shape.dim(2);
+        int width = shape.dim(3);
+        if (height < ph || width < pw) {
+            throw mismatch(op, "x " + shape + " is smaller than a " + ph + "x" + pw + " patch");
+        }
+        int outH = (height - ph) / sh + 1;
+        int outW = (width - pw) / sw + 1;
+        int channels = shape.dim(1);
+        JavaTensor out = allocate(Shape.of(shape.dim(0), outH * outW, channels * ph * pw));
+        ConvolutionKernels.patchify(xs.data(), out.data(), shape.dim(0), channels, height, width, ph, pw, sh, sw,
+                outH, outW);
+        return out;
+    }
+
+    // ---- sequence mixing -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps) {
+        String op = "mlstm";
+        JavaTensor qs = live(op, "q", q);
+        JavaTensor ks = live(op, "k", k);
+        JavaTensor vs = live(op, "v", v);
+        JavaTensor is = live(op, "igate", igate);
+        JavaTensor fs = live(op, "fgate", fgate);
+        Shape shape = qs.shape();
+        requireRank(op, "q", shape, 3);
+        requireSameShape(op, "q", shape, "k", ks.shape());
+        requireSameShape(op, "q", shape, "v", vs.shape());
+        if (numHeads < 1 || shape.last() % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
+        }
+        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
+        requireSameShape(op, "igate", is.shape(), "[B, S, NH]", gates);
+        requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
+        JavaTensor out = allocate(shape);
+        MlstmKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), out.data(), shape.dim(0),
+                shape.dim(1), numHeads, shape.last() / numHeads, eps);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            workspace.clear();
+        }
+    }
+
+    // ---- handles ---------------------------------------------------------------------------------------------
+
+    private JavaTensor allocate(Shape shape) {
+        return new JavaTensor(shape, workspace.allocate(shape.size()), this);
+    }
+
+    private void requireOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": this " + JavaBackend.NAME + " Ops is closed");
+        }
+    }
+
+    /** The tensor behind a handle, if it is this instance's and still alive. */
+    private JavaTensor live(String op, String role, Tensor tensor) {
+        requireOpen(op);
+        if (tensor == null) {
+            throw new NullPointerException(op + ": " + role + " is null");
+        }
+        if (!(tensor instanceof JavaTensor javaTensor) || javaTensor.owner != this) {
+            throw new IllegalArgumentException(op + ": " + role + " " + tensor.shape()
+                    + " belongs to another Ops instance");
+        }
+        if (javaTensor.storage.released()) {
+            throw new IllegalStateException(op + ": " + role + " " + tensor.shape() + " was freed by release("
+                    + javaTensor.storage.releasedTo() + ") and must not be used again");
+        }
+        return javaTensor;
+    }
+
+    private JavaTensor optional(String op, String role, Tensor tensor) {
+        return tensor == null ? null : live(op, role, tensor);
+    }
+
+    private JavaIndexTable table(String op, String role, IndexTable table) {
+        requireOpen(op);
+        if (table == null) {
+            throw new NullPointerException(op + ": " + role + " is null");
+        }
+        if (!(table instanceof JavaIndexTable javaTable) || javaTable.owner != this) {
+            throw new IllegalArgumentException(op + ": " + role + " belongs to another Ops instance");
+        }
+        return javaTable;
+    }
+
+    private static void requireData(String op, Shape shape, float[] data) {
+        if (data == null) {
+            throw new NullPointerException(op + ": data is null");
+        }
+        if (shape.sizeLong() != data.length) {
+            throw mismatch(op, data.length + " values for shape " + shape + " (" + shape.sizeLong() + " elements)");
+        }
+    }
+
+    private static void requireSingleColumn(String op, JavaIndexTable table) {
+        if (table.cols() != 1) {
+            throw mismatch(op, "index must have one column, it has " + table.cols());
+        }
+    }
+
+    private static void requireEntriesBelow(String op, JavaIndexTable table, int tokens, String what) {
+        if (table.maxEntry >= tokens) {
+            throw mismatch(op, "table entry " + table.maxEntry + " is past the " + tokens + " tokens of " + what);
+        }
+    }
+
+    /** Product of all dimensions before the last two (1 for a rank-2 tensor). */
+    private static int batchOf(Shape shape) {
+        int batch = 1;
+        for (int axis = 0; axis < shape.rank() - 2; axis++) {
+            batch *= shape.dim(axis);
+        }
+        return batch;
+    }
+}

@@ -1,0 +1,138 @@
+package org.vil4j.backend.java;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.vil4j.backend.java.TestData.assertClose;
+import static org.vil4j.backend.java.TestData.maxAbs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+
+/**
+ * The mLSTM cell against h computed by the official parallel_stabilized_simple (golden files beside the checkout;
+ * skipped where they are absent). The files hold [B, NH, S, DH] tensors; the op takes [B, S, NH*DH].
+ */
+class GoldenMlstmTest {
+    private static final Pattern EPS = Pattern.compile("\"eps\"\\s*:\\s*([0-9.eE+-]+)");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlstm-cell-plain", "mlstm-cell-extreme-gates"})
+    void matchesTheOfficialCell(String name) throws IOException {
+        Path dir = Path.of(System.getProperty("vil4j.golden", "../../shared/conformance/golden"));
+        Path file = dir.resolve(name + ".safetensors");
+        assumeTrue(Files.isRegularFile(file), "golden file " + file + " is absent");
+        Matcher eps = EPS.matcher(Files.readString(dir.resolve(name + ".json")));
+        assertThat(eps.find()).isTrue();
+        SafeTensors golden = new SafeTensors(Files.readAllBytes(file));
+
+        int[] dims = golden.shape("q");
+        int batch = dims[0];
+        int heads = dims[1];
+        int seq = dims[2];
+        int headDim = dims[3];
+        Shape shape = Shape.of(batch, seq, heads * headDim);
+        Shape gates = Shape.of(batch, seq, heads);
+        try (Ops ops = new JavaBackend().open("cpu")) {
+            Tensor h = ops.mlstm(
+                    ops.upload(shape, headsLast(golden.floats("q"), batch, heads, seq, headDim)),
+                    ops.upload(shape, headsLast(golden.floats("k"), batch, heads, seq, headDim)),
+                    ops.upload(shape, headsLast(golden.floats("v"), batch, heads, seq, headDim)),
+                    ops.upload(gates, headsLast(golden.floats("igate_preact"), batch, heads, seq, 1)),
+                    ops.upload(gates, headsLast(golden.floats("fgate_preact"), batch, heads, seq, 1)),
+                    heads, Float.parseFloat(eps.group(1)));
+            double[] expected = headsLast(golden.doubles("h"), batch, heads, seq, headDim);
+            assertClose(ops.download(h), expected, 1e-5, 1e-7 * maxAbs(expected));
+        }
+    }
+
+    /** [B, NH, S, D] to [B, S, NH*D]. */
+    private static float[] headsLast(float[] x, int batch, int heads, int seq, int d) {
+        float[] out = new float[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int s = 0; s < seq; s++) {
+                    System.arraycopy(x, ((b * heads + h) * seq + s) * d, out, ((b * seq + s) * heads + h) * d, d);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[] headsLast(double[] x, int batch, int heads, int seq, int d) {
+        double[] out = new double[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int s = 0; s < seq; s++) {
+                    System.arraycopy(x, ((b * heads + h) * seq + s) * d, out, ((b * seq + s) * heads + h) * d, d);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Just enough of the safetensors format for these files: F32 and F64 tensors, little-endian. */
+    private static final class SafeTensors {
+        private final String header;
+        private final ByteBuffer data;
+
+        SafeTensors(byte[] bytes) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            int headerLength = (int) buffer.getLong(0);
+            header = new String(bytes, 8, headerLength, StandardCharsets.UTF_8);
+            data = ByteBuffer.wrap(bytes, 8 + headerLength, bytes.length - 8 - headerLength).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        private Matcher entry(String name) {
+            Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\\{\\s*\"dtype\"\\s*:\\s*\"(\\w+)\"\\s*,"
+                    + "\\s*\"shape\"\\s*:\\s*\\[([^\\]]*)\\]\\s*,\\s*\"data_offsets\"\\s*:\\s*\\[(\\d+)\\s*,\\s*(\\d+)\\]")
+                    .matcher(header);
+            if (!m.find()) {
+                throw new AssertionError("no tensor '" + name + "' in " + header);
+            }
+            return m;
+        }
+
+        int[] shape(String name) {
+            String[] parts = entry(name).group(2).split(",");
+            int[] dims = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                dims[i] = Integer.parseInt(parts[i].trim());
+            }
+            return dims;
+        }
+
+        float[] floats(String name) {
+            Matcher m = entry(name);
+            assertThat(m.group(1)).isEqualTo("F32");
+            int start = Integer.parseInt(m.group(3));
+            float[] values = new float[(Integer.parseInt(m.group(4)) - start) / 4];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = data.getFloat(start + 4 * i);
+            }
+            return values;
+        }
+
+        double[] doubles(String name) {
+            Matcher m = entry(name);
+            assertThat(m.group(1)).isEqualTo("F64");
+            int start = Integer.parseInt(m.group(3));
+            double[] values = new double[(Integer.parseInt(m.group(4)) - start) / 8];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = data.getDouble(start + 8 * i);
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.vil4j.cli;
+
+import jakarta.inject.Inject;
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.conformance.GoldenCase;
+import org.vil4j.conformance.GoldenRunner;
+import org.vil4j.conformance.TensorComparison;
+import org.vil4j.formats.safetensors.SafetensorsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** Runs golden cases (official PyTorch outputs) on a backend and reports every tensor's relative error. */
+@Command(name = "conformance", mixinStandardHelpOptions = true,
+        description = "Compare a backend against golden cases (CASE.safetensors + CASE.json). Exit 0 only when every "
+                + "tensor is within tolerance. Without CASE: every case in the shared golden directory.")
+final class ConformanceCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "CASE", description = "case files (.safetensors with a .json beside)")
+    List<Path> cases = new ArrayList<>();
+
+    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
+    String device;
+
+    @Option(names = "--forward-only", description = "compare only output and activations")
+    boolean forwardOnly;
+
+    @Option(names = "--weights", description = "weights to load instead of the case's param.* (.safetensors)")
+    Path weights;
+
+    @Option(names = "--verbose", description = "stack traces on errors")
+    boolean verbose;
+
+    private final Plugins plugins;
+
+    @Inject
+    ConformanceCommand(Plugins plugins) {
+        this.plugins = plugins;
+    }
+
+    @Override
+    public Integer call() {
+        List<Path> files = cases.isEmpty() ? GoldenCase.list(Defaults.goldenDirectory()) : cases;
+        if (files.isEmpty()) {
+            throw new Vil4jException("no golden cases found in " + Defaults.goldenDirectory());
+        }
+        Map<String, HostTensor> override = weights == null ? null : readWeights(weights);
+        GoldenRunner runner = new GoldenRunner(plugins);
+        int failed = 0, passed = 0, pending = 0;
+        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+            System.out.println("backend " + ops.backendName() + " on " + ops.deviceName());
+            for (Path file : files) {
+                if (!Files.isRegularFile(file)) {
+                    throw new Vil4jException("no such case file: " + file);
+                }
+                GoldenCase golden = GoldenCase.load(file);
+                long start = System.nanoTime();
+                List<TensorComparison> results = runner.forward(golden, ops, override);
+                double ms = (System.nanoTime() - start) / 1e6;
+                System.out.printf("%s (%.0f ms)%n", golden.name(), ms);
+                for (TensorComparison c : results) {
+                    System.out.println("  " + c);
+                    if (c.passed()) {
+                        passed++;
+                    } else {
+                        failed++;
+                    }
+                }
+                int backward = golden.expectedBackward().size();
+                if (!forwardOnly && backward > 0) {
+                    System.out.println("  --   " + backward + " gradient tensors (loss, grad.*) not compared: "
+                            + "no backward pass yet");
+                    pending += backward;
+                }
+            }
+        }
+        System.out.printf("%d passed, %d failed%s%n", passed, failed,
+                pending == 0 ? "" : " (" + pending + " gradient tensors not compared)");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static Map<String, HostTensor> readWeights(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(".safetensors")) {
+            throw new Vil4jException("--weights " + file + ": only .safetensors weights are read so far");
+        }
+        SafetensorsFile st = SafetensorsFile.open(file);
+        Map<String, HostTensor> out = new TreeMap<>();
+        for (String tensor : st.names()) {
+            String key = tensor.startsWith("param.") ? tensor.substring("param.".length()) : tensor;
+            boolean isWeight = tensor.startsWith("param.") || !(tensor.equals("input") || tensor.equals("output")
+                    || tensor.equals("labels") || tensor.equals("loss") || tensor.startsWith("act.")
+                    || tensor.startsWith("grad."));
+            if (isWeight) {
+                out.put(key, new HostTensor(st.entry(tensor).shape(), st.floats(tensor)));
+            }
+        }
+        return out;
+    }
+}
