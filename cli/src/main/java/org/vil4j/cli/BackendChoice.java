@@ -12,16 +12,19 @@ final class BackendChoice {
 
     static Ops open(Plugins plugins, String backend, String device) {
         if (backend == null || backend.equals("auto")) {
-            Backend opencl = plugins.backends().get("opencl");
-            if (opencl != null && !opencl.devices().isEmpty()) {
-                return opencl.open(device);
-            }
-            if (device != null && !device.equals("auto")) {
+            Backend chosen = auto(plugins);
+            if (!chosen.name().equals("opencl") && device != null && !device.equals("auto")) {
                 throw new BackendUnavailableException("no OpenCL device here, so --device " + device
                         + " cannot be honoured");
             }
-            return plugins.backend("java").open(null);
+            return chosen.open(chosen.name().equals("opencl") ? device : null);
         }
         return plugins.backend(backend).open(device);
+    }
+
+    /** OpenCL when it has a device, else the Java backend. */
+    static Backend auto(Plugins plugins) {
+        Backend opencl = plugins.backends().get("opencl");
+        return opencl != null && !opencl.devices().isEmpty() ? opencl : plugins.backend("java");
     }
 }

@@ -3,7 +3,6 @@ package org.vil4j.cli;
 import jakarta.inject.Inject;
 import org.vil4j.api.Backend;
 import org.vil4j.api.DeviceInfo;
-import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import picocli.CommandLine.Command;
 
@@ -31,9 +30,8 @@ final class DevicesCommand implements Callable<Integer> {
                 System.out.println("  " + d);
             }
         }
-        try (Ops ops = BackendChoice.open(plugins, "auto", null)) {
-            System.out.println("would use: backend " + ops.backendName() + " on " + ops.deviceName());
-        }
+        Backend chosen = BackendChoice.auto(plugins);
+        System.out.println("would use: backend " + chosen.name() + " on " + chosen.devices().get(0));
         return 0;
     }
 }

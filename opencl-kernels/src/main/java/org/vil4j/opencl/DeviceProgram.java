@@ -58,7 +58,7 @@ final class DeviceProgram extends Kernel {
     int[] stageIndex;
 
     int op;
-    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22;
+    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24;
     float f0;
 
     @Local final float[] tileA = new float[KSTEP * TILE];
@@ -245,9 +245,17 @@ final class DeviceProgram extends Kernel {
             if (a18 == EPI_BIAS) {
                 v = v + mem[a19 + j];
             } else if (a18 == EPI_MLSTM_SCORES) {
-                // a19 = G (i_s - F_s), a20 = R (running max of G) per (z, position); S = a0 = a1
+                // log D[t,s] - m_t = (i_s - i_r) - (F_s - F_r), r = argmax of i - F up to t; F kept as hi + lo
+                // floats so the difference stays exact where the cumulative sums are large (S = a0 = a1)
                 if (j <= i) {
-                    v = v * exp(mem[a19 + z * a1 + j] - mem[a20 + z * a0 + i]);
+                    int b = z / a24;
+                    int h = z - b * a24;
+                    int row = z * a0;
+                    int r = (int) mem[a21 + row + i];
+                    float is = mem[a23 + (b * a1 + j) * a24 + h];
+                    float ir = mem[a23 + (b * a0 + r) * a24 + h];
+                    float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
+                    v = v * exp((is - ir) - df);
                 } else {
                     v = 0f;
                 }
@@ -454,28 +462,39 @@ final class DeviceProgram extends Kernel {
 
     /**
      * One work-item per (batch, head), sequential over the sequence: a0 = B*NH, a1 = S, a2 = NH, a3 = igate
-     * [B,S,NH], a4 = fgate [B,S,NH], a5 = G out, a6 = R out, a7 = M out (each [B*NH, S]).
-     * F_t = sum_{u<=t} logsigmoid(f_u); G_s = i_s - F_s; R_t = max_{s<=t} G_s; m_t = F_t + R_t. Then
-     * log D[t,s] - m_t = G_s - R_t, which never subtracts two large cumulative sums.
+     * [B,S,NH], a4 = fgate [B,S,NH], a5 = F hi, a6 = F lo, a7 = m, a8 = argmax index r (each [B*NH, S]).
+     * F_t = sum_{u<=t} logsigmoid(f_u) is summed with Kahan compensation and kept as hi + lo: with nearly closed
+     * forget gates it reaches hundreds, where one float's rounding would already cost 1e-4 of every gate.
+     * r_t = argmax_{s<=t} (i_s - F_s); m_t = i_r + (F_t - F_r), the row max of log D.
      */
     private void mlstmPrefix() {
         int z = getGlobalId(0);
         if (z < a0) {
             int b = z / a2;
             int h = z - b * a2;
-            float f = 0f;
-            float run = -3.0e38f;
+            float hi = 0f;
+            float comp = 0f;
+            float best = -3.0e38f;
+            int r = 0;
             for (int t = 0; t < a1; t++) {
                 int src = (b * a1 + t) * a2 + h;
                 float x = mem[a4 + src];
                 // logsigmoid(x) = min(x, 0) - log(1 + exp(-|x|))
-                f = f + (min(x, 0f) - log(1f + exp(-abs(x))));
-                float g = mem[a3 + src] - f;
-                run = max(run, g);
-                int dst = z * a1 + t;
-                mem[a5 + dst] = g;
-                mem[a6 + dst] = run;
-                mem[a7 + dst] = f + run;
+                float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
+                float sum = hi + y;
+                comp = (sum - hi) - y;
+                hi = sum;
+                float g = mem[a3 + src] - (hi - comp);
+                if (g > best) {
+                    best = g;
+                    r = t;
+                }
+                int row = z * a1;
+                mem[a5 + row + t] = hi;
+                mem[a6 + row + t] = -comp;
+                mem[a8 + row + t] = r;
+                float ir = mem[a3 + (b * a1 + r) * a2 + h];
+                mem[a7 + row + t] = ir + ((hi - mem[a5 + row + r]) + (-comp - mem[a6 + row + r]));
             }
         }
     }

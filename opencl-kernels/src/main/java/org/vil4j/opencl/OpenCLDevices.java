@@ -29,8 +29,21 @@ final class OpenCLDevices {
     private OpenCLDevices() {
     }
 
-    /** All devices, best first: GPUs, then accelerators, then CPUs; more compute units first. */
-    static List<Found> list() {
+    private static List<Found> cached;
+
+    /**
+     * All devices, best first: GPUs, then accelerators, then CPUs; more compute units first. Enumerated once per JVM:
+     * Aparapi makes new device objects on every enumeration, and a second set crashed the JVM at exit on NVIDIA's
+     * driver (seen on the H100).
+     */
+    static synchronized List<Found> list() {
+        if (cached == null) {
+            cached = List.copyOf(enumerate());
+        }
+        return cached;
+    }
+
+    private static List<Found> enumerate() {
         List<Found> found = new ArrayList<>();
         List<OpenCLPlatform> platforms;
         try {

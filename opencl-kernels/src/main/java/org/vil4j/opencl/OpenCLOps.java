@@ -483,19 +483,22 @@ final class OpenCLOps implements Ops {
         int dh = width / numHeads;
         int z = b * numHeads;
         long mark = mark();
-        DeviceTensor g = allocate(Shape.of(z, len));
-        DeviceTensor r = allocate(Shape.of(z, len));
+        DeviceTensor fHi = allocate(Shape.of(z, len));
+        DeviceTensor fLo = allocate(Shape.of(z, len));
         DeviceTensor m = allocate(Shape.of(z, len));
+        DeviceTensor argmax = allocate(Shape.of(z, len));
         DeviceTensor scores = allocate(Shape.of(z, len, len));
         DeviceTensor norm = allocate(Shape.of(z, len));
         DeviceTensor h = allocate(s);
-        args(z, len, numHeads, ig.offset(), fg.offset(), g.offset(), r.offset(), m.offset());
+        args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset());
         launch1D(OP_MLSTM_PREFIX, z);
-        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]
+        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the gates through a23/a24
+        program.a23 = ig.offset();
+        program.a24 = numHeads;
         int seqStride = len * width;
         gemm(len, len, dh, q.offset(), width, 1, k.offset(), 1, width, scores.offset(), len, numHeads,
                 seqStride, dh, seqStride, dh, numHeads * len * len, len * len,
-                EPI_MLSTM_SCORES, g.offset(), r.offset(), 0, (float) (1.0 / Math.sqrt(dh)), false, z);
+                EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
         args(z * len, len, scores.offset(), m.offset(), norm.offset());
         program.f0 = eps;
         launch1D(OP_MLSTM_ROW_NORM, z * len);
