@@ -32,9 +32,9 @@ public final class BilateralAvgHead implements Head {
     @Override
     public Tensor apply(Ops ops, Tensor tokens, int h, int w) {
         int b = tokens.shape().dim(0), d = tokens.shape().dim(2);
-        Tensor pair = ends.gather(ops, tokens);
-        Tensor first = ops.columns(ops.reshape(pair, Shape.of(b, 2 * d)), 0, d);
-        Tensor last = ops.columns(ops.reshape(pair, Shape.of(b, 2 * d)), d, d);
+        Tensor pair = ops.reshape(ends.gather(ops, tokens), Shape.of(b, 2 * d));
+        Tensor first = ops.columns(pair, 0, d);
+        Tensor last = ops.columns(pair, d, d);
         return ops.scale(ops.add(first, last), 0.5f);
     }
 }
