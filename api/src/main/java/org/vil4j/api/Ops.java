@@ -143,6 +143,73 @@ public interface Ops extends AutoCloseable {
      */
     Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps);
 
+    // ---- gradients (the backward passes of the ops above) ----------------------------------------------------
+
+    /** {@code out[m] = sum_r x[r, m]} over every row: bias gradients, and gradients of broadcast operands. */
+    Tensor columnSums(Tensor x);
+
+    /** {@code out[m, k] = sum_r dy[r, m] * x[r, k]}: the weight gradient of {@link #linear} (x {@code [..., K]}). */
+    Tensor linearWeightGradient(Tensor x, Tensor dy);
+
+    /**
+     * {@code out[h, o, d] = sum_r dy[r, h*D + o] * x[r, h*D + d]}: the weight gradient of {@link #headwiseLinear},
+     * {@code [NH, D, D]}.
+     */
+    Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads);
+
+    /** d loss / d x of {@link #layerNorm}, given its input x, the same arguments and the output gradient dy. */
+    Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight, float eps);
+
+    /** {@code dy * silu'(x)}. */
+    Tensor siluBackward(Tensor x, Tensor dy);
+
+    /** The gradients of {@link #skipGate} for h, a and z (skip's is {@code columnSums(dh * a)}). */
+    SkipGateGradients skipGateBackward(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy);
+
+    /**
+     * {@code out[b, j, c] = sum_e x[b, table[j, e], c]} over the table's non-negative entries, for {@code j <
+     * tokens} (rows past the table are zero): the gradient of a gather, through an {@link IndexTables#inverse}
+     * table.
+     */
+    Tensor gatherSum(Tensor x, IndexTable table, int tokens);
+
+    /** {@code out[b, s, c] = scales[b] * x[b, s, c]}: per-sample scaling (drop-path); x {@code [B, ...]}. */
+    Tensor scaleSamples(Tensor x, Tensor scales);
+
+    /** Zeros except columns {@code [start, start + x.last)} of rows {@code totalColumns} wide, which are x. */
+    Tensor placeColumns(Tensor x, int start, int totalColumns);
+
+    /**
+     * d loss / d x of {@link #depthwiseConv}: {@code out[b, j, c] = sum_e w[c, e'] * dy[b, s, c]} with {@code s =
+     * inverse[j, e] / K} and {@code e' = inverse[j, e] % K}, the inverse table of the neighbour table ({@link
+     * IndexTables#inverse}); K = w's taps.
+     */
+    Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w);
+
+    /** {@code out[c, k] = sum_{b, s} dy[b, s, c] * x[b, nb[s, k], c]}: the weight gradient of depthwiseConv. */
+    Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours);
+
+    /** The adjoint of {@link #patchify} (col2im): overlapping patches add up; out {@code [B, C, H, W]}. */
+    Tensor unpatchify(Tensor patches, int channels, int height, int width, int ph, int pw, int sh, int sw);
+
+    /** The gradients of {@link #mlstm} for its five inputs, given the output gradient dh. */
+    MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh, int numHeads,
+                                 float eps);
+
+    // ---- optimiser updates (in place on persistent tensors) -------------------------------------------------
+
+    /** {@code [1]}: the sum of the squares of x's elements (gradient norms). */
+    Tensor sumOfSquares(Tensor x);
+
+    /** One AdamW step on {@code param} with moment buffers m and v (all persistent, same shape as grad). */
+    void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
+
+    /** One SGD step with (heavy-ball) momentum buffer {@code velocity} (persistent). */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step);
+
+    /** {@code target = decay * target + (1 - decay) * source} in place: an exponential moving average. */
+    void movingAverage(Tensor target, Tensor source, float decay);
+
     @Override
     void close();
 }

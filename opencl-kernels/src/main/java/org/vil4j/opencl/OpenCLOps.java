@@ -4,7 +4,11 @@ import com.aparapi.Range;
 import com.aparapi.device.OpenCLDevice;
 import com.aparapi.exception.CompileFailedException;
 import com.aparapi.internal.kernel.KernelManager;
+import org.vil4j.api.AdamWStep;
 import org.vil4j.api.BackendUnavailableException;
+import org.vil4j.api.MlstmGradients;
+import org.vil4j.api.SgdStep;
+import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
@@ -507,6 +511,93 @@ final class OpenCLOps implements Ops {
                 numHeads * len * len, len * len, seqStride, dh, seqStride, dh,
                 EPI_MLSTM_VALUES, norm.offset(), 0, 0, 1f, true, z);
         return keep(mark, h);
+    }
+
+    // ---- gradients: not on the device yet (work in progress) ----
+
+    @Override
+    public Tensor columnSums(Tensor x) {
+        throw new UnsupportedOperationException("columnSums is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor linearWeightGradient(Tensor x, Tensor dy) {
+        throw new UnsupportedOperationException("linearWeightGradient is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads) {
+        throw new UnsupportedOperationException("headwiseWeightGradient is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight, float eps) {
+        throw new UnsupportedOperationException("layerNormBackward is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor siluBackward(Tensor x, Tensor dy) {
+        throw new UnsupportedOperationException("siluBackward is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public SkipGateGradients skipGateBackward(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy) {
+        throw new UnsupportedOperationException("skipGateBackward is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor gatherSum(Tensor x, IndexTable table, int tokens) {
+        throw new UnsupportedOperationException("gatherSum is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor scaleSamples(Tensor x, Tensor scales) {
+        throw new UnsupportedOperationException("scaleSamples is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor placeColumns(Tensor x, int start, int totalColumns) {
+        throw new UnsupportedOperationException("placeColumns is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w) {
+        throw new UnsupportedOperationException("depthwiseConvBackwardInput is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours) {
+        throw new UnsupportedOperationException("depthwiseConvWeightGradient is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor unpatchify(Tensor patches, int channels, int height, int width, int ph, int pw, int sh, int sw) {
+        throw new UnsupportedOperationException("unpatchify is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh, int numHeads, float eps) {
+        throw new UnsupportedOperationException("mlstmBackward is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public Tensor sumOfSquares(Tensor x) {
+        throw new UnsupportedOperationException("sumOfSquares is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
+        throw new UnsupportedOperationException("adamwUpdate is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
+        throw new UnsupportedOperationException("sgdUpdate is not implemented on OpenCL yet");
+    }
+
+    @Override
+    public void movingAverage(Tensor target, Tensor source, float decay) {
+        throw new UnsupportedOperationException("movingAverage is not implemented on OpenCL yet");
     }
 
     @Override

@@ -9,7 +9,11 @@ import static org.vil4j.backend.java.ShapeChecks.requireVector;
 import static org.vil4j.backend.java.ShapeChecks.sameLeading;
 import static org.vil4j.backend.java.ShapeChecks.withDim;
 
+import org.vil4j.api.AdamWStep;
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.MlstmGradients;
+import org.vil4j.api.SgdStep;
+import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
@@ -457,6 +461,303 @@ final class JavaOps implements Ops {
         MlstmKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), out.data(), shape.dim(0),
                 shape.dim(1), numHeads, shape.last() / numHeads, eps);
         return out;
+    }
+
+    // ---- gradients -------------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor columnSums(Tensor x) {
+        JavaTensor xs = live("columnSums", "x", x);
+        requireMinRank("columnSums", "x", xs.shape(), 1);
+        int cols = xs.shape().last();
+        JavaTensor out = allocate(Shape.of(cols));
+        GradientKernels.columnSums(xs.data(), out.data(), xs.shape().rows(), cols);
+        return out;
+    }
+
+    @Override
+    public Tensor linearWeightGradient(Tensor x, Tensor dy) {
+        String op = "linearWeightGradient";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor dys = live(op, "dy", dy);
+        requireMinRank(op, "x", xs.shape(), 1);
+        requireSameRows(op, xs.shape(), dys.shape());
+        int depth = xs.shape().last();
+        int outFeatures = dys.shape().last();
+        JavaTensor out = allocate(Shape.of(outFeatures, depth));
+        GradientKernels.linearWeightGradient(xs.data(), dys.data(), out.data(), xs.shape().rows(), depth,
+                outFeatures);
+        return out;
+    }
+
+    @Override
+    public Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads) {
+        String op = "headwiseWeightGradient";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor dys = live(op, "dy", dy);
+        requireSameShape(op, "x", xs.shape(), "dy", dys.shape());
+        int features = xs.shape().last();
+        if (numHeads < 1 || features % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + xs.shape());
+        }
+        int d = features / numHeads;
+        JavaTensor out = allocate(Shape.of(numHeads, d, d));
+        GradientKernels.headwiseWeightGradient(xs.data(), dys.data(), out.data(), xs.shape().rows(), numHeads, d);
+        return out;
+    }
+
+    @Override
+    public Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight,
+                                    float eps) {
+        String op = "layerNormBackward";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor dys = live(op, "dy", dy);
+        JavaTensor ws = optional(op, "weight", weight);
+        requireSameShape(op, "x", xs.shape(), "dy", dys.shape());
+        int cols = xs.shape().last();
+        if (groupSize < 1 || cols % groupSize != 0) {
+            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
+                    + xs.shape());
+        }
+        if (ws != null) {
+            requireVector(op, "weight", ws.shape(), cols, "features of x " + xs.shape());
+        }
+        JavaTensor out = allocate(xs.shape());
+        GradientKernels.layerNormBackward(xs.data(), dys.data(), out.data(), xs.shape().rows(), cols, groupSize,
+                ws == null ? null : ws.data(), residualWeight, eps);
+        return out;
+    }
+
+    @Override
+    public Tensor siluBackward(Tensor x, Tensor dy) {
+        JavaTensor xs = live("siluBackward", "x", x);
+        JavaTensor dys = live("siluBackward", "dy", dy);
+        requireSameShape("siluBackward", "x", xs.shape(), "dy", dys.shape());
+        JavaTensor out = allocate(xs.shape());
+        GradientKernels.siluBackward(xs.data(), dys.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public SkipGateGradients skipGateBackward(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy) {
+        String op = "skipGateBackward";
+        JavaTensor hs = live(op, "h", h);
+        JavaTensor skips = live(op, "skip", skip);
+        JavaTensor as = live(op, "a", a);
+        JavaTensor zs = live(op, "z", z);
+        JavaTensor dys = live(op, "dy", dy);
+        requireMinRank(op, "h", hs.shape(), 1);
+        requireSameShape(op, "h", hs.shape(), "a", as.shape());
+        requireSameShape(op, "h", hs.shape(), "z", zs.shape());
+        requireSameShape(op, "h", hs.shape(), "dy", dys.shape());
+        int cols = hs.shape().last();
+        requireVector(op, "skip", skips.shape(), cols, "features of h " + hs.shape());
+        JavaTensor dh = allocate(hs.shape());
+        JavaTensor da = allocate(hs.shape());
+        JavaTensor dz = allocate(hs.shape());
+        GradientKernels.skipGateBackward(hs.data(), skips.data(), as.data(), zs.data(), dys.data(), dh.data(),
+                da.data(), dz.data(), cols);
+        return new SkipGateGradients(dh, da, dz);
+    }
+
+    @Override
+    public Tensor gatherSum(Tensor x, IndexTable table, int tokens) {
+        String op = "gatherSum";
+        JavaTensor xs = live(op, "x", x);
+        JavaIndexTable t = table(op, "table", table);
+        requireMinRank(op, "x", xs.shape(), 2);
+        int seq = xs.shape().dim(-2);
+        requireEntriesBelow(op, t, seq, "x " + xs.shape());
+        if (tokens < 0) {
+            throw new IllegalArgumentException(op + ": negative token count " + tokens);
+        }
+        JavaTensor out = allocate(withDim(xs.shape(), -2, tokens));
+        GradientKernels.gatherSum(xs.data(), t.data, t.rows(), t.cols(), out.data(), batchOf(xs.shape()), seq,
+                tokens, xs.shape().last());
+        return out;
+    }
+
+    @Override
+    public Tensor scaleSamples(Tensor x, Tensor scales) {
+        JavaTensor xs = live("scaleSamples", "x", x);
+        JavaTensor ss = live("scaleSamples", "scales", scales);
+        requireMinRank("scaleSamples", "x", xs.shape(), 1);
+        requireVector("scaleSamples", "scales", ss.shape(), xs.shape().dim(0), "samples of x " + xs.shape());
+        JavaTensor out = allocate(xs.shape());
+        GradientKernels.scaleSamples(xs.data(), ss.data(), out.data(), xs.shape().dim(0));
+        return out;
+    }
+
+    @Override
+    public Tensor placeColumns(Tensor x, int start, int totalColumns) {
+        JavaTensor xs = live("placeColumns", "x", x);
+        requireMinRank("placeColumns", "x", xs.shape(), 1);
+        int count = xs.shape().last();
+        if (start < 0 || (long) start + count > totalColumns) {
+            throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
+                    + totalColumns + " columns");
+        }
+        JavaTensor out = allocate(xs.shape().withLast(totalColumns));
+        GradientKernels.placeColumns(xs.data(), out.data(), xs.shape().rows(), count, start, totalColumns);
+        return out;
+    }
+
+    @Override
+    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w) {
+        String op = "depthwiseConvBackwardInput";
+        JavaTensor dys = live(op, "dy", dy);
+        JavaIndexTable t = table(op, "inverse", inverse);
+        JavaTensor ws = live(op, "w", w);
+        Shape shape = dys.shape();
+        requireMinRank(op, "dy", shape, 2);
+        requireRank(op, "w", ws.shape(), 2);
+        int seq = shape.dim(-2);
+        int channels = shape.last();
+        int taps = ws.shape().dim(1);
+        if (ws.shape().dim(0) != channels || t.rows() != seq) {
+            throw mismatch(op, "dy " + shape + ", w " + ws.shape() + " and an inverse table of " + t.rows()
+                    + " rows disagree");
+        }
+        requireEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
+        JavaTensor out = allocate(shape);
+        GradientKernels.depthwiseBackwardInput(dys.data(), t.data, t.cols(), ws.data(), out.data(), batchOf(shape),
+                seq, channels, taps);
+        return out;
+    }
+
+    @Override
+    public Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours) {
+        String op = "depthwiseConvWeightGradient";
+        JavaTensor xs = live(op, "x", x);
+        JavaTensor dys = live(op, "dy", dy);
+        JavaIndexTable t = table(op, "neighbours", neighbours);
+        requireSameShape(op, "x", xs.shape(), "dy", dys.shape());
+        requireMinRank(op, "x", xs.shape(), 2);
+        int seq = xs.shape().dim(-2);
+        if (t.rows() != seq) {
+            throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + xs.shape() + " has " + seq
+                    + " tokens");
+        }
+        requireEntriesBelow(op, t, seq, "x " + xs.shape());
+        int channels = xs.shape().last();
+        JavaTensor out = allocate(Shape.of(channels, t.cols()));
+        GradientKernels.depthwiseWeightGradient(xs.data(), dys.data(), t.data, out.data(), batchOf(xs.shape()), seq,
+                channels, t.cols());
+        return out;
+    }
+
+    @Override
+    public Tensor unpatchify(Tensor patches, int channels, int height, int width, int ph, int pw, int sh, int sw) {
+        String op = "unpatchify";
+        JavaTensor ps = live(op, "patches", patches);
+        requireRank(op, "patches", ps.shape(), 3);
+        if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
+            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
+                    + " and image " + height + "x" + width + " do not fit");
+        }
+        int outH = (height - ph) / sh + 1;
+        int outW = (width - pw) / sw + 1;
+        Shape expected = Shape.of(ps.shape().dim(0), outH * outW, channels * ph * pw);
+        requireSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
+                + " image", expected);
+        JavaTensor out = allocate(Shape.of(ps.shape().dim(0), channels, height, width));
+        GradientKernels.unpatchify(ps.data(), out.data(), ps.shape().dim(0), channels, height, width, ph, pw, sh, sw,
+                outH, outW);
+        return out;
+    }
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                        int numHeads, float eps) {
+        String op = "mlstmBackward";
+        JavaTensor qs = live(op, "q", q);
+        JavaTensor ks = live(op, "k", k);
+        JavaTensor vs = live(op, "v", v);
+        JavaTensor is = live(op, "igate", igate);
+        JavaTensor fs = live(op, "fgate", fgate);
+        JavaTensor dhs = live(op, "dh", dh);
+        Shape shape = qs.shape();
+        requireRank(op, "q", shape, 3);
+        requireSameShape(op, "q", shape, "k", ks.shape());
+        requireSameShape(op, "q", shape, "v", vs.shape());
+        requireSameShape(op, "q", shape, "dh", dhs.shape());
+        if (numHeads < 1 || shape.last() % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
+        }
+        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
+        requireSameShape(op, "igate", is.shape(), "[B, S, NH]", gates);
+        requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
+        JavaTensor dq = allocate(shape);
+        JavaTensor dk = allocate(shape);
+        JavaTensor dv = allocate(shape);
+        JavaTensor di = allocate(gates);
+        JavaTensor df = allocate(gates);
+        MlstmBackwardKernel.backward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), dhs.data(), dq.data(),
+                dk.data(), dv.data(), di.data(), df.data(), shape.dim(0), shape.dim(1), numHeads,
+                shape.last() / numHeads, eps);
+        return new MlstmGradients(dq, dk, dv, di, df);
+    }
+
+    // ---- optimiser updates -----------------------------------------------------------------------------------
+
+    @Override
+    public Tensor sumOfSquares(Tensor x) {
+        JavaTensor xs = live("sumOfSquares", "x", x);
+        JavaTensor out = allocate(Shape.of(1));
+        out.data()[0] = (float) OptimiserKernels.sumOfSquares(xs.data());
+        return out;
+    }
+
+    @Override
+    public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
+        String op = "adamwUpdate";
+        JavaTensor ps = persistent(op, "param", param);
+        JavaTensor gs = live(op, "grad", grad);
+        JavaTensor ms = persistent(op, "m", m);
+        JavaTensor vs = persistent(op, "v", v);
+        requireSameSize(op, ps, gs, ms, vs);
+        OptimiserKernels.adamw(ps.data(), gs.data(), ms.data(), vs.data(), step);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
+        String op = "sgdUpdate";
+        JavaTensor ps = persistent(op, "param", param);
+        JavaTensor gs = live(op, "grad", grad);
+        JavaTensor vs = persistent(op, "velocity", velocity);
+        requireSameSize(op, ps, gs, vs);
+        OptimiserKernels.sgd(ps.data(), gs.data(), vs.data(), step);
+    }
+
+    @Override
+    public void movingAverage(Tensor target, Tensor source, float decay) {
+        JavaTensor ts = persistent("movingAverage", "target", target);
+        JavaTensor ss = live("movingAverage", "source", source);
+        requireSameSize("movingAverage", ts, ss);
+        OptimiserKernels.movingAverage(ts.data(), ss.data(), decay);
+    }
+
+    private JavaTensor persistent(String op, String role, Tensor tensor) {
+        JavaTensor t = live(op, role, tensor);
+        if (!t.storage.persistent) {
+            throw new IllegalArgumentException(op + ": " + role + " " + t.shape()
+                    + " is a workspace tensor; updates write persistent tensors (parameters, optimiser state)");
+        }
+        return t;
+    }
+
+    private static void requireSameSize(String op, JavaTensor first, JavaTensor... others) {
+        for (JavaTensor other : others) {
+            if (other.shape().sizeLong() != first.shape().sizeLong()) {
+                throw mismatch(op, first.shape() + " and " + other.shape() + " differ in size");
+            }
+        }
+    }
+
+    private static void requireSameRows(String op, Shape x, Shape dy) {
+        if (x.rank() < 1 || dy.rank() < 1 || x.sizeLong() / x.last() != dy.sizeLong() / Math.max(1, dy.last())) {
+            throw mismatch(op, "x " + x + " and dy " + dy + " have different row counts");
+        }
     }
 
     @Override
