@@ -4,6 +4,7 @@
  */
 module org.vil4j.api {
     exports org.vil4j.api;
+    exports org.vil4j.api.autodiff;
 
     uses org.vil4j.api.TraversalStrategy;
     uses org.vil4j.api.SequenceMixer;

@@ -69,6 +69,11 @@ public final class VisionLstm {
         return ops;
     }
 
+    /** The parameters on the backend, by state_dict name (for optimisers and checkpoints). */
+    public Map<String, Tensor> parameters() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
     /** The parameter names and shapes this model expects. */
     public Map<String, Shape> parameterShapes() {
         return ParameterLayout.of(config);

@@ -6,6 +6,8 @@ import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
+import org.vil4j.api.autodiff.CrossEntropy;
+import org.vil4j.api.autodiff.GradientTape;
 import org.vil4j.vil.VisionLstm;
 
 import java.util.ArrayList;
@@ -67,6 +69,52 @@ public final class GoldenRunner {
             }
             results.add(TensorComparison.of(name, golden.shape(name), actual, golden.expected(name),
                     FORWARD_TOLERANCE));
+        }
+        return results;
+    }
+
+    /**
+     * Backward comparisons of a gradient case: the loss (mean cross-entropy against {@code labels}), d loss / d
+     * every parameter ({@code grad.<name>}) and d loss / d input, through a {@link GradientTape} over {@code ops}.
+     */
+    public List<TensorComparison> backward(GoldenCase golden, Ops ops) {
+        if (!golden.isModelCase() || !golden.tensors().contains("labels")) {
+            throw new Vil4jException("golden case " + golden.name() + " holds no gradients");
+        }
+        GradientTape tape = new GradientTape(ops);
+        VisionLstm model = new VisionLstm(golden.config(), plugins, tape, golden.parameters(),
+                golden.file().toString());
+        HostTensor input = golden.host("input");
+        int[] labels = java.util.Arrays.stream(golden.tensors().longs("labels")).mapToInt(Math::toIntExact).toArray();
+        Map<String, float[]> computed = new LinkedHashMap<>();
+        tape.trackInputs(true);
+        tape.begin();
+        try {
+            Tensor x = tape.upload(input.shape(), input.data());
+            Tensor out = model.forward(x, (name, t) -> { });
+            float[] logits = tape.download(out);
+            CrossEntropy.Result loss = CrossEntropy.of(logits, labels, out.shape().last(), 0.0);
+            computed.put("loss", new float[]{(float) loss.loss()});
+            Map<Tensor, Tensor> grads = tape.backward(out, tape.upload(out.shape(), loss.gradient()));
+            Tensor dx = grads.get(x);
+            if (dx != null) {
+                computed.put("grad.input", tape.download(dx));
+            }
+            model.parameters().forEach((name, p) -> {
+                Tensor g = grads.get(p);
+                computed.put("grad." + name, g == null ? new float[p.shape().size()] : tape.download(g));
+            });
+        } finally {
+            tape.end();
+        }
+        List<TensorComparison> results = new ArrayList<>();
+        for (String name : golden.expectedBackward()) {
+            float[] actual = computed.get(name);
+            if (actual == null) {
+                throw new Vil4jException("golden case " + golden.name() + ": the backward produced no " + name);
+            }
+            results.add(TensorComparison.of(name, golden.shape(name), actual, golden.expected(name),
+                    name.equals("loss") ? FORWARD_TOLERANCE : GRADIENT_TOLERANCE));
         }
         return results;
     }

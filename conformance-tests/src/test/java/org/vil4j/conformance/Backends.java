@@ -39,6 +39,10 @@ final class Backends {
         return dir;
     }
 
+    static GoldenCase load(Path file) {
+        return GoldenCase.load(file);
+    }
+
     static GoldenCase golden(String name) {
         return GoldenCase.load(golden().resolve(name + ".safetensors"));
     }

@@ -1,0 +1,570 @@
+package org.vil4j.api.autodiff;
+
+import org.vil4j.api.AdamWStep;
+import org.vil4j.api.IndexTable;
+import org.vil4j.api.IndexTables;
+import org.vil4j.api.MlstmGradients;
+import org.vil4j.api.Ops;
+import org.vil4j.api.SgdStep;
+import org.vil4j.api.Shape;
+import org.vil4j.api.SkipGateGradients;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.TransferStats;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reverse-mode differentiation over any backend: an {@link Ops} that forwards every operation to the backend and,
+ * between {@link #begin()} and {@link #end()}, records how to take it back. A model built on a tape needs no change
+ * to be trained: its forward is the same code, and {@link #backward} walks the records in reverse, expressing every
+ * gradient in the backend's own operations, so on a device everything stays there.
+ *
+ * <p>Parameters made through the tape are trainable; uploads are too when {@link #trackInputs(boolean)} is on.
+ * While recording, {@code keep} and {@code release} free nothing (the backward needs the activations); {@link
+ * #end()} frees the whole step at once.
+ */
+public final class GradientTape implements Ops {
+    /** How one recorded operation sends its output gradient to its inputs. */
+    @FunctionalInterface
+    private interface Backward {
+        void run(Tensor dy);
+    }
+
+    private record Node(Tensor output, Backward backward) {
+    }
+
+    private record InverseKey(IndexTable table, int tokens) {
+    }
+
+    private final Ops base;
+    private final Set<Tensor> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Tensor> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<IndexTable, int[]> hostTables = new IdentityHashMap<>();
+    private final Map<InverseKey, IndexTable> inverses = new java.util.HashMap<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+    private boolean trackInputs;
+    private boolean recording;
+    private long stepMark;
+
+    public GradientTape(Ops base) {
+        this.base = base;
+    }
+
+    /** The backend the tape runs on. */
+    public Ops base() {
+        return base;
+    }
+
+    /** Whether uploads made while recording get gradients (d loss / d input). */
+    public void trackInputs(boolean on) {
+        this.trackInputs = on;
+    }
+
+    /** Starts recording a step: everything made from now on is freed by {@link #end()}. */
+    public void begin() {
+        if (recording) {
+            throw new IllegalStateException("the tape is already recording; call end() first");
+        }
+        stepMark = base.mark();
+        recording = true;
+    }
+
+    public boolean isRecording() {
+        return recording;
+    }
+
+    /** Stops recording and frees every tensor of the step, gradients included. */
+    public void end() {
+        if (!recording) {
+            throw new IllegalStateException("the tape is not recording");
+        }
+        recording = false;
+        nodes.clear();
+        tracked.clear();
+        grads = new IdentityHashMap<>();
+        base.release(stepMark);
+    }
+
+    /**
+     * Back-propagates {@code seed} = d loss / d output through everything recorded since {@link #begin()}.
+     *
+     * @return d loss / d leaf for every trainable tensor (parameter or tracked input) the output depends on; the
+     * tensors live until {@link #end()}
+     */
+    public Map<Tensor, Tensor> backward(Tensor output, Tensor seed) {
+        if (!recording) {
+            throw new IllegalStateException("backward needs a recorded step: call begin() before the forward");
+        }
+        if (!output.shape().equals(seed.shape())) {
+            throw new IllegalArgumentException("seed " + seed.shape() + " does not match output " + output.shape());
+        }
+        grads.put(output, seed);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node node = nodes.get(i);
+            Tensor dy = grads.remove(node.output());
+            if (dy != null) {
+                node.backward().run(dy);
+            }
+        }
+        Map<Tensor, Tensor> leaves = new IdentityHashMap<>();
+        grads.forEach((tensor, grad) -> {
+            if (trainable.contains(tensor) || tracked.contains(tensor)) {
+                leaves.put(tensor, grad);
+            }
+        });
+        nodes.clear();
+        return leaves;
+    }
+
+    // ---- recording helpers -----------------------------------------------------------------------------------
+
+    private boolean needsGrad(Tensor t) {
+        return t != null && (trainable.contains(t) || tracked.contains(t));
+    }
+
+    /** Records {@code out} if any input needs a gradient. */
+    private Tensor record(Tensor out, Backward backward, Tensor... inputs) {
+        if (!recording) {
+            return out;
+        }
+        for (Tensor in : inputs) {
+            if (needsGrad(in)) {
+                tracked.add(out);
+                nodes.add(new Node(out, backward));
+                return out;
+            }
+        }
+        return out;
+    }
+
+    private void accumulate(Tensor target, Tensor grad) {
+        if (!needsGrad(target)) {
+            return;
+        }
+        Tensor old = grads.get(target);
+        grads.put(target, old == null ? grad : base.add(old, grad));
+    }
+
+    /** The gradient of a broadcast operand b of shape {@code bShape} from dy of a's shape. */
+    private Tensor reduceTo(Tensor dy, Shape bShape) {
+        if (dy.shape().equals(bShape)) {
+            return dy;
+        }
+        int inner = bShape.size();
+        Tensor rows = base.reshape(dy, Shape.of(dy.shape().size() / inner, inner));
+        return base.reshape(base.columnSums(rows), bShape);
+    }
+
+    private IndexTable inverse(IndexTable table, int tokens) {
+        return inverses.computeIfAbsent(new InverseKey(table, tokens), key -> {
+            int[] host = hostTables.get(table);
+            if (host == null) {
+                throw new IllegalStateException("an index table made outside this tape cannot be differentiated "
+                        + "through; build the model on the tape");
+            }
+            IndexTables.Table inv = IndexTables.inverse(host, table.rows(), table.cols(), tokens);
+            return base.indexTable(inv.rows(), inv.cols(), inv.data());
+        });
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------------------
+
+    @Override
+    public String backendName() {
+        return base.backendName();
+    }
+
+    @Override
+    public String deviceName() {
+        return base.deviceName();
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return base.transfers();
+    }
+
+    @Override
+    public Tensor upload(Shape shape, float[] data) {
+        Tensor t = base.upload(shape, data);
+        if (recording && trackInputs) {
+            tracked.add(t);
+        }
+        return t;
+    }
+
+    @Override
+    public Tensor parameter(Shape shape, float[] data) {
+        Tensor t = base.parameter(shape, data);
+        trainable.add(t);
+        return t;
+    }
+
+    /** Makes a persistent tensor that is not trained (optimiser state, frozen weights). */
+    public Tensor constant(Shape shape, float[] data) {
+        return base.parameter(shape, data);
+    }
+
+    /** Whether {@code t} is a parameter made through this tape. */
+    public boolean isTrainable(Tensor t) {
+        return trainable.contains(t);
+    }
+
+    @Override
+    public void assign(Tensor parameter, float[] data) {
+        base.assign(parameter, data);
+    }
+
+    @Override
+    public IndexTable indexTable(int rows, int cols, int[] data) {
+        IndexTable table = base.indexTable(rows, cols, data);
+        hostTables.put(table, data.clone());
+        return table;
+    }
+
+    @Override
+    public float[] download(Tensor tensor) {
+        return base.download(tensor);
+    }
+
+    @Override
+    public long mark() {
+        return base.mark();
+    }
+
+    @Override
+    public void release(long mark) {
+        if (!recording) {
+            base.release(mark);
+        }
+    }
+
+    @Override
+    public Tensor keep(long mark, Tensor keep) {
+        return recording ? keep : base.keep(mark, keep);
+    }
+
+    @Override
+    public Tensor reshape(Tensor x, Shape shape) {
+        Tensor out = base.reshape(x, shape);
+        return record(out, dy -> accumulate(x, base.reshape(dy, x.shape())), x);
+    }
+
+    // ---- dense algebra ---------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        Tensor out = base.linear(x, w, bias);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                Tensor rows = base.reshape(dy, Shape.of(dy.shape().rows(), dy.shape().last()));
+                accumulate(x, base.reshape(base.matmul(rows, w), x.shape()));
+            }
+            if (needsGrad(w)) {
+                accumulate(w, base.linearWeightGradient(x, dy));
+            }
+            if (needsGrad(bias)) {
+                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+            }
+        }, x, w, bias);
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor c) {
+        Tensor out = base.matmul(a, c);
+        return record(out, dy -> {
+            if (needsGrad(a)) {
+                accumulate(a, base.matmul(dy, base.transpose(c)));
+            }
+            if (needsGrad(c)) {
+                if (c.shape().rank() == 2) {
+                    // c is shared by every batch of a: its gradient sums a^T dy over the batches
+                    Tensor aRows = base.reshape(a, Shape.of(a.shape().rows(), a.shape().last()));
+                    Tensor dyRows = base.reshape(dy, Shape.of(dy.shape().rows(), dy.shape().last()));
+                    accumulate(c, base.linearWeightGradient(dyRows, aRows));
+                } else {
+                    accumulate(c, base.matmul(base.transpose(a), dy));
+                }
+            }
+        }, a, c);
+    }
+
+    @Override
+    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor bias) {
+        Tensor out = base.headwiseLinear(x, w, bias);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                accumulate(x, base.headwiseLinear(dy, base.transpose(w), null));
+            }
+            if (needsGrad(w)) {
+                accumulate(w, base.headwiseWeightGradient(x, dy, w.shape().dim(0)));
+            }
+            if (needsGrad(bias)) {
+                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+            }
+        }, x, w, bias);
+    }
+
+    @Override
+    public Tensor transpose(Tensor x) {
+        Tensor out = base.transpose(x);
+        return record(out, dy -> accumulate(x, base.transpose(dy)), x);
+    }
+
+    // ---- normalisation and element-wise -----------------------------------------------------------------------
+
+    @Override
+    public Tensor layerNorm(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps) {
+        Tensor out = base.layerNorm(x, groupSize, weight, residualWeight, bias, eps);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                accumulate(x, base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps));
+            }
+            if (needsGrad(weight)) {
+                Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
+                accumulate(weight, base.reshape(base.columnSums(base.mul(dy, normalised)), weight.shape()));
+            }
+            if (needsGrad(bias)) {
+                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+            }
+        }, x, weight, bias);
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        Tensor out = base.add(a, b);
+        return record(out, dy -> {
+            accumulate(a, dy);
+            if (needsGrad(b)) {
+                accumulate(b, reduceTo(dy, b.shape()));
+            }
+        }, a, b);
+    }
+
+    @Override
+    public Tensor mul(Tensor a, Tensor b) {
+        Tensor out = base.mul(a, b);
+        return record(out, dy -> {
+            if (needsGrad(a)) {
+                accumulate(a, base.mul(dy, b));
+            }
+            if (needsGrad(b)) {
+                accumulate(b, base.mul(dy, a));
+            }
+        }, a, b);
+    }
+
+    @Override
+    public Tensor scale(Tensor x, float s) {
+        Tensor out = base.scale(x, s);
+        return record(out, dy -> accumulate(x, base.scale(dy, s)), x);
+    }
+
+    @Override
+    public Tensor silu(Tensor x) {
+        Tensor out = base.silu(x);
+        return record(out, dy -> accumulate(x, base.siluBackward(x, dy)), x);
+    }
+
+    @Override
+    public Tensor skipGate(Tensor h, Tensor skip, Tensor a, Tensor z) {
+        Tensor out = base.skipGate(h, skip, a, z);
+        return record(out, dy -> {
+            SkipGateGradients g = base.skipGateBackward(h, skip, a, z, dy);
+            accumulate(h, g.dh());
+            accumulate(a, g.da());
+            accumulate(z, g.dz());
+            if (needsGrad(skip)) {
+                accumulate(skip, base.reshape(base.columnSums(base.mul(g.dh(), a)), skip.shape()));
+            }
+        }, h, skip, a, z);
+    }
+
+    // ---- token movement --------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor gatherTokens(Tensor x, IndexTable index) {
+        Tensor out = base.gatherTokens(x, index);
+        return record(out, dy -> {
+            int tokens = x.shape().dim(-2);
+            accumulate(x, base.gatherSum(dy, inverse(index, tokens), tokens));
+        }, x);
+    }
+
+    @Override
+    public Tensor addGatheredTokens(Tensor residual, Tensor y, IndexTable index) {
+        Tensor out = base.addGatheredTokens(residual, y, index);
+        return record(out, dy -> {
+            accumulate(residual, dy);
+            if (needsGrad(y)) {
+                int tokens = y.shape().dim(-2);
+                accumulate(y, base.gatherSum(dy, inverse(index, tokens), tokens));
+            }
+        }, residual, y);
+    }
+
+    @Override
+    public Tensor columns(Tensor x, int start, int count) {
+        Tensor out = base.columns(x, start, count);
+        return record(out, dy -> accumulate(x, base.placeColumns(dy, start, x.shape().last())), x);
+    }
+
+    @Override
+    public Tensor concatColumns(Tensor a, Tensor b) {
+        Tensor out = base.concatColumns(a, b);
+        return record(out, dy -> {
+            int colsA = a.shape().last();
+            if (needsGrad(a)) {
+                accumulate(a, base.columns(dy, 0, colsA));
+            }
+            if (needsGrad(b)) {
+                accumulate(b, base.columns(dy, colsA, b.shape().last()));
+            }
+        }, a, b);
+    }
+
+    // ---- convolutions ----------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor depthwiseConv(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        Tensor out = base.depthwiseConv(x, neighbours, w, bias);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                int tokens = x.shape().dim(-2);
+                accumulate(x, base.depthwiseConvBackwardInput(dy, inverse(neighbours, tokens), w));
+            }
+            if (needsGrad(w)) {
+                accumulate(w, base.depthwiseConvWeightGradient(x, dy, neighbours));
+            }
+            if (needsGrad(bias)) {
+                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+            }
+        }, x, w, bias);
+    }
+
+    @Override
+    public Tensor patchify(Tensor x, int ph, int pw, int sh, int sw) {
+        Tensor out = base.patchify(x, ph, pw, sh, sw);
+        Shape s = x.shape();
+        return record(out, dy -> accumulate(x, base.unpatchify(dy, s.dim(1), s.dim(2), s.dim(3), ph, pw, sh, sw)),
+                x);
+    }
+
+    // ---- sequence mixing -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps) {
+        Tensor out = base.mlstm(q, k, v, igate, fgate, numHeads, eps);
+        return record(out, dy -> {
+            MlstmGradients g = base.mlstmBackward(q, k, v, igate, fgate, dy, numHeads, eps);
+            accumulate(q, g.dq());
+            accumulate(k, g.dk());
+            accumulate(v, g.dv());
+            accumulate(igate, g.digate());
+            accumulate(fgate, g.dfgate());
+        }, q, k, v, igate, fgate);
+    }
+
+    // ---- training-time ops -----------------------------------------------------------------------------------
+
+    @Override
+    public Tensor scaleSamples(Tensor x, Tensor scales) {
+        Tensor out = base.scaleSamples(x, scales);
+        return record(out, dy -> accumulate(x, base.scaleSamples(dy, scales)), x);
+    }
+
+    // ---- gradients and updates: passed through, never recorded -----------------------------------------------
+
+    @Override
+    public Tensor columnSums(Tensor x) {
+        return base.columnSums(x);
+    }
+
+    @Override
+    public Tensor linearWeightGradient(Tensor x, Tensor dy) {
+        return base.linearWeightGradient(x, dy);
+    }
+
+    @Override
+    public Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads) {
+        return base.headwiseWeightGradient(x, dy, numHeads);
+    }
+
+    @Override
+    public Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight,
+                                    float eps) {
+        return base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps);
+    }
+
+    @Override
+    public Tensor siluBackward(Tensor x, Tensor dy) {
+        return base.siluBackward(x, dy);
+    }
+
+    @Override
+    public SkipGateGradients skipGateBackward(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy) {
+        return base.skipGateBackward(h, skip, a, z, dy);
+    }
+
+    @Override
+    public Tensor gatherSum(Tensor x, IndexTable table, int tokens) {
+        return base.gatherSum(x, table, tokens);
+    }
+
+    @Override
+    public Tensor placeColumns(Tensor x, int start, int totalColumns) {
+        return base.placeColumns(x, start, totalColumns);
+    }
+
+    @Override
+    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w) {
+        return base.depthwiseConvBackwardInput(dy, inverse, w);
+    }
+
+    @Override
+    public Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours) {
+        return base.depthwiseConvWeightGradient(x, dy, neighbours);
+    }
+
+    @Override
+    public Tensor unpatchify(Tensor patches, int channels, int height, int width, int ph, int pw, int sh, int sw) {
+        return base.unpatchify(patches, channels, height, width, ph, pw, sh, sw);
+    }
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                        int numHeads, float eps) {
+        return base.mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
+    }
+
+    @Override
+    public Tensor sumOfSquares(Tensor x) {
+        return base.sumOfSquares(x);
+    }
+
+    @Override
+    public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
+        base.adamwUpdate(param, grad, m, v, step);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
+        base.sgdUpdate(param, grad, velocity, step);
+    }
+
+    @Override
+    public void movingAverage(Tensor target, Tensor source, float decay) {
+        base.movingAverage(target, source, decay);
+    }
+
+    @Override
+    public void close() {
+        base.close();
+    }
+}
