@@ -34,6 +34,7 @@ public final class VisionLstm {
     private final SequenceMixer mixer;
     private final Head head;
     private final Map<Long, GridTables> grids = new HashMap<>();
+    private ResidualScaling residualScaling;
 
     /**
      * Builds the model on {@code ops} and uploads {@code weights} (named as the reference's state_dict).
@@ -67,6 +68,14 @@ public final class VisionLstm {
 
     public Ops ops() {
         return ops;
+    }
+
+    /**
+     * Per-sample scales of each sub-block's residual branch for the next forwards (drop-path while training), or
+     * null for none (inference).
+     */
+    public void setResidualScaling(ResidualScaling scaling) {
+        this.residualScaling = scaling;
     }
 
     /** The parameters on the backend, by state_dict name (for optimisers and checkpoints). */
@@ -163,6 +172,10 @@ public final class VisionLstm {
                 optional(cell + "outnorm.bias"), BLOCK_NORM_EPS);
         Tensor gated = ops.skipGate(hn, param(l + "learnable_skip"), a, z);
         Tensor y = ops.linear(gated, param(l + "proj_down.weight"), optional(l + "proj_down.bias"));
+        float[] scales = residualScaling == null ? null : residualScaling.scales(index, x.shape().dim(0));
+        if (scales != null) {
+            y = ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales));
+        }
         return grid.identity[index] ? ops.add(x, y) : ops.addGatheredTokens(x, y, grid.inverse[index]);
     }
 

@@ -1,0 +1,288 @@
+package org.vil4j.training;
+
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.api.autodiff.CrossEntropy;
+import org.vil4j.api.autodiff.GradientTape;
+import org.vil4j.training.data.Batch;
+import org.vil4j.vil.ActivationSink;
+import org.vil4j.vil.VilConfig;
+import org.vil4j.vil.VisionLstm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a ViL classifier on one backend: forward on a {@link GradientTape}, host-side cross-entropy on the logits,
+ * backward, then the optimiser updates the parameters where they live. Per epoch it evaluates on the test source and
+ * writes a checkpoint atomically; a run resumed from a checkpoint continues exactly where it stopped (every random
+ * choice derives from the seed and the step).
+ */
+public final class Trainer {
+    /** Progress callbacks (progress bars, logs); all optional. */
+    public interface Listener {
+        default void step(StepMetrics metrics) {
+        }
+
+        default void epoch(EpochMetrics metrics) {
+        }
+    }
+
+    private final Ops ops;
+    private final GradientTape tape;
+    private final VilConfig config;
+    private final TrainingSettings settings;
+    private final VisionLstm model;
+    private final VisionLstm ema;
+    private final Optimizer optimizer;
+    private final DropPath dropPath;
+    private int epochsDone;
+    private long step;
+
+    /**
+     * Builds the model (and its EMA twin) with {@code initialWeights} on {@code ops}, and the optimiser state.
+     */
+    public Trainer(Ops ops, Plugins plugins, VilConfig config, TrainingSettings settings,
+                   Map<String, HostTensor> initialWeights, String weightsSource) {
+        if (!config.isClassifier()) {
+            throw new Vil4jException("training needs a classifier (numClasses > 0); the config is in feature mode");
+        }
+        this.ops = ops;
+        this.tape = new GradientTape(ops);
+        this.config = config;
+        this.settings = settings;
+        this.model = new VisionLstm(config, plugins, tape, initialWeights, weightsSource);
+        this.ema = settings.emaDecay() > 0 ? new VisionLstm(config, plugins, ops, initialWeights, weightsSource) : null;
+        this.optimizer = new Optimizer(ops, model.parameters(), config.depth(), settings.optimizer());
+        this.dropPath = new DropPath(config, settings.dropPath(), settings.dropPathDecay(), settings.seed());
+    }
+
+    public VisionLstm model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public long steps() {
+        return step;
+    }
+
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** Restores weights, optimiser state, EMA and position from a checkpoint of the same model. */
+    public void resume(TrainingCheckpoint checkpoint, Path source) {
+        if (!checkpoint.config().equals(config)) {
+            throw new Vil4jException(source + ": the checkpoint's model config differs from this run's: "
+                    + ConfigJson.write(checkpoint.config()) + " vs " + ConfigJson.write(config));
+        }
+        if (checkpoint.seed() != settings.seed()) {
+            throw new Vil4jException(source + ": the checkpoint was trained with seed " + checkpoint.seed()
+                    + ", this run uses " + settings.seed());
+        }
+        assign(model, checkpoint.withPrefix("param."), source);
+        if (ema != null) {
+            assign(ema, checkpoint.withPrefix("ema."), source);
+        }
+        optimizer.restore(checkpoint.tensors(), checkpoint.steps(), source.toString());
+        this.epochsDone = checkpoint.epochsDone();
+        this.step = checkpoint.steps();
+    }
+
+    private void assign(VisionLstm target, Map<String, float[]> values, Path source) {
+        List<String> problems = new ArrayList<>();
+        target.parameters().forEach((name, t) -> {
+            float[] v = values.get(name);
+            if (v == null || v.length != t.shape().size()) {
+                problems.add(name + (v == null ? " missing" : " has " + v.length + " values for " + t.shape()));
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new Vil4jException(source + ": checkpoint does not fit the model: " + String.join(", ", problems));
+        }
+        target.parameters().forEach((name, t) -> ops.assign(t, values.get(name)));
+    }
+
+    /**
+     * Runs the remaining epochs.
+     *
+     * @param checkpoint where each epoch's checkpoint goes (null: none)
+     */
+    public List<EpochMetrics> run(BatchSource train, BatchSource test, Path checkpoint, Listener listener) {
+        long totalSteps = (long) settings.epochs() * train.batchesPerEpoch();
+        LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.minLearningRate(),
+                Math.round(settings.warmupFraction() * totalSteps), totalSteps);
+        List<EpochMetrics> history = new ArrayList<>();
+        model.setResidualScaling(dropPath);
+        for (int epoch = epochsDone; epoch < settings.epochs(); epoch++) {
+            long start = System.nanoTime();
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            double lr = 0;
+            Iterator<Batch> batches = train.open(epoch, 0);
+            try {
+                while (batches.hasNext()) {
+                    Batch batch = batches.next();
+                    lr = schedule.at(step);
+                    StepResult r = trainStep(batch, lr, epoch);
+                    lossSum += r.loss * batch.size();
+                    correct += r.correct;
+                    seen += batch.size();
+                    step++;
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    StepMetrics m = new StepMetrics(epoch + 1, batch.index() + 1, train.batchesPerEpoch(), step,
+                            r.loss, (double) r.correct / batch.size(), lr, seen / elapsed, r.gradNorm);
+                    listener.step(m);
+                }
+            } finally {
+                if (batches instanceof AutoCloseable c) {
+                    closeQuietly(c);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long evalStart = System.nanoTime();
+            double[] testResult = evaluate(model, test);
+            double emaAccuracy = ema == null ? Double.NaN : evaluate(ema, test)[1];
+            double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+            epochsDone = epoch + 1;
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, step, lossSum / Math.max(1, seen),
+                    (double) correct / Math.max(1, seen), testResult[0], testResult[1], emaAccuracy, lr, seconds,
+                    seen / seconds, evalSeconds);
+            history.add(metrics);
+            if (checkpoint != null) {
+                writeCheckpoint(checkpoint);
+            }
+            listener.epoch(metrics);
+        }
+        model.setResidualScaling(null);
+        return history;
+    }
+
+    private record StepResult(double loss, int correct, double gradNorm) {
+    }
+
+    private StepResult trainStep(Batch batch, double lr, int epoch) {
+        dropPath.setStep(step);
+        tape.begin();
+        try {
+            Tensor x = tape.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
+                    batch.images());
+            Tensor logits = model.forward(x, ActivationSink.NONE);
+            CrossEntropy.Result ce = CrossEntropy.of(tape.download(logits), batch.labels(), logits.shape().last(),
+                    settings.labelSmoothing());
+            if (!Double.isFinite(ce.loss())) {
+                throw new TrainingDivergedException("the loss became " + ce.loss() + " at step " + (step + 1)
+                        + " (epoch " + (epoch + 1) + ", batch " + (batch.index() + 1) + ", learning rate " + lr
+                        + "); stopped before updating, the last checkpoint (epoch " + epochsDone + ") is kept");
+            }
+            Map<Tensor, Tensor> grads = tape.backward(logits, tape.upload(logits.shape(), ce.gradient()));
+            double norm = optimizer.step(grads, lr);
+            if (ema != null) {
+                Map<String, Tensor> live = model.parameters();
+                ema.parameters().forEach((name, t) -> ops.movingAverage(t, live.get(name),
+                        (float) settings.emaDecay()));
+            }
+            return new StepResult(ce.loss(), ce.correct(), norm);
+        } finally {
+            tape.end();
+        }
+    }
+
+    /** Mean loss and top-1 accuracy of {@code target} over one pass of {@code source}. */
+    public double[] evaluate(VisionLstm target, BatchSource source) {
+        ResidualScalingGuard guard = new ResidualScalingGuard(target);
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        Iterator<Batch> batches = source.open(0, 0);
+        try {
+            while (batches.hasNext()) {
+                Batch batch = batches.next();
+                long mark = ops.mark();
+                try {
+                    Tensor x = ops.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
+                            batch.images());
+                    Tensor logits = target.forward(x, ActivationSink.NONE);
+                    CrossEntropy.Result ce = CrossEntropy.of(ops.download(logits), batch.labels(),
+                            logits.shape().last(), 0);
+                    lossSum += ce.loss() * batch.size();
+                    correct += ce.correct();
+                    seen += batch.size();
+                } finally {
+                    ops.release(mark);
+                }
+            }
+        } finally {
+            if (batches instanceof AutoCloseable c) {
+                closeQuietly(c);
+            }
+            guard.restore();
+        }
+        return new double[]{lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen)};
+    }
+
+    /** Evaluation runs without drop-path; the training scaling comes back afterwards. */
+    private final class ResidualScalingGuard {
+        private final VisionLstm target;
+
+        ResidualScalingGuard(VisionLstm target) {
+            this.target = target;
+            target.setResidualScaling(null);
+        }
+
+        void restore() {
+            if (target == model) {
+                target.setResidualScaling(dropPath);
+            }
+        }
+    }
+
+    /** Weights, optimiser state, EMA and position, written atomically. */
+    public void writeCheckpoint(Path file) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        model.parameters().forEach((name, t) -> values.put("param." + name, ops.download(t)));
+        values.putAll(optimizer.state());
+        if (ema != null) {
+            ema.parameters().forEach((name, t) -> values.put("ema." + name, ops.download(t)));
+        }
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (java.io.IOException e) {
+            throw new Vil4jException("cannot create the checkpoint directory for " + file + ": " + e.getMessage());
+        }
+        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
+                Json.write(Map.of("epochs", settings.epochs(), "batch_size", settings.batchSize(),
+                        "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())));
+    }
+
+    /** The current weights, by state_dict name. */
+    public Map<String, float[]> weights() {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        model.parameters().forEach((name, t) -> values.put(name, ops.download(t)));
+        return values;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            throw new Vil4jException("closing the batch loader failed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.vil4j.training;
+
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.formats.safetensors.SafetensorsFile;
+import org.vil4j.formats.safetensors.SafetensorsWriter;
+import org.vil4j.vil.VilConfig;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A training checkpoint as one safetensors file: the weights ({@code param.*}), the optimiser state ({@code
+ * optim.*}), the EMA weights ({@code ema.*}) and, in the metadata, the model config, the plugin names, how far the
+ * run got and its random state (the seed and the step: every random choice derives from them). Written atomically:
+ * a crash leaves the previous checkpoint intact.
+ */
+public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors, Map<String, Shape> shapes,
+                                 int epochsDone, long steps, long seed, String settingsJson) {
+    public static final String FORMAT = "vil4j-training-checkpoint-1";
+
+    public static void write(Path file, VilConfig config, Map<String, Tensor> params, Map<String, float[]> values,
+                             int epochsDone, long steps, long seed, String settingsJson) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        w.metadata("format", FORMAT);
+        w.metadata("config", ConfigJson.write(config));
+        w.metadata("plugins", Json.write(config.pluginNames()));
+        w.metadata("epochs_done", Integer.toString(epochsDone));
+        w.metadata("steps", Long.toString(steps));
+        w.metadata("rng", Json.write(Map.of("seed", seed, "step", steps)));
+        w.metadata("settings", settingsJson);
+        for (var e : values.entrySet()) {
+            Shape shape = shapeFor(e.getKey(), params, e.getValue().length);
+            w.putF32(e.getKey(), shape, e.getValue());
+        }
+        w.write(file);
+    }
+
+    /** Shape of a checkpoint tensor: that of the parameter it belongs to. */
+    private static Shape shapeFor(String name, Map<String, Tensor> params, int size) {
+        String param = name.startsWith("param.") ? name.substring(6)
+                : name.startsWith("ema.") ? name.substring(4)
+                : name.startsWith("optim.") ? name.substring(6, name.lastIndexOf('.')) : null;
+        Tensor t = param == null ? null : params.get(param);
+        return t != null && t.shape().size() == size ? t.shape() : Shape.of(size);
+    }
+
+    public static TrainingCheckpoint read(Path file) {
+        SafetensorsFile st = SafetensorsFile.open(file);
+        Map<String, String> meta = st.metadata();
+        if (!FORMAT.equals(meta.get("format"))) {
+            throw new Vil4jException(file + ": not a vil4j training checkpoint (metadata format is "
+                    + meta.get("format") + ", expected " + FORMAT + ")");
+        }
+        VilConfig config = ConfigJson.read(meta.get("config"), file.toString());
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        for (String name : st.names()) {
+            tensors.put(name, st.floats(name));
+            shapes.put(name, st.entry(name).shape());
+        }
+        try {
+            long seed = Long.parseLong(meta.get("rng").replaceAll(".*\"seed\":(-?\\d+).*", "$1"));
+            return new TrainingCheckpoint(config, tensors, shapes, Integer.parseInt(meta.get("epochs_done")),
+                    Long.parseLong(meta.get("steps")), seed, meta.get("settings"));
+        } catch (RuntimeException e) {
+            throw new Vil4jException(file + ": checkpoint metadata (epochs_done, steps, rng) is missing or malformed");
+        }
+    }
+
+    /** The tensors under {@code prefix}, named without it. */
+    public Map<String, float[]> withPrefix(String prefix) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,36 @@
+package org.vil4j.training;
+
+/**
+ * Everything about a training run but the model and the data.
+ *
+ * @param epochs           passes over the training set
+ * @param batchSize        samples per step (the last partial batch of an epoch is dropped)
+ * @param learningRate     peak learning rate
+ * @param minLearningRate  learning rate at the end of the cosine
+ * @param warmupFraction   fraction of all steps spent in linear warm-up
+ * @param labelSmoothing   as torch's cross_entropy(label_smoothing=...)
+ * @param optimizer        optimiser settings
+ * @param dropPath         stochastic-depth rate
+ * @param dropPathDecay    rise linearly over the blocks (the reference's drop_path_decay)
+ * @param emaDecay         exponential moving average of the weights (0: off), evaluated beside the model
+ * @param seed             seeds data order, augmentation and drop-path
+ * @param loaderThreads    background threads preparing batches
+ * @param evalBatchSize    batch size for evaluation
+ * @param logEverySteps    a step metrics line every this many steps (0: only per epoch)
+ */
+public record TrainingSettings(int epochs, int batchSize, double learningRate, double minLearningRate,
+                               double warmupFraction, double labelSmoothing, OptimizerSettings optimizer,
+                               double dropPath, boolean dropPathDecay, double emaDecay, long seed, int loaderThreads,
+                               int evalBatchSize, int logEverySteps) {
+    public TrainingSettings {
+        if (epochs < 1 || batchSize < 1 || evalBatchSize < 1) {
+            throw new IllegalArgumentException("epochs and batch sizes must be positive");
+        }
+        if (!(learningRate > 0) || minLearningRate < 0 || warmupFraction < 0 || warmupFraction > 1) {
+            throw new IllegalArgumentException("learning rate must be > 0 and warm-up a fraction in [0, 1]");
+        }
+        if (labelSmoothing < 0 || labelSmoothing >= 1 || emaDecay < 0 || emaDecay >= 1) {
+            throw new IllegalArgumentException("label smoothing and EMA decay must be in [0, 1)");
+        }
+    }
+}
