@@ -8,7 +8,7 @@ import org.vil4j.api.Vil4jException;
 import org.vil4j.conformance.GoldenCase;
 import org.vil4j.conformance.GoldenRunner;
 import org.vil4j.conformance.TensorComparison;
-import org.vil4j.formats.safetensors.SafetensorsFile;
+import org.vil4j.vil.OfficialCheckpointLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** Runs golden cases (official PyTorch outputs) on a backend and reports every tensor's relative error. */
@@ -38,7 +37,8 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--forward-only", description = "compare only output and activations")
     boolean forwardOnly;
 
-    @Option(names = "--weights", description = "weights to load instead of the case's param.* (.safetensors)")
+    @Option(names = "--weights", description = "weights to load instead of the case's param.* (.safetensors, or a "
+            + ".th/.pt/.pth checkpoint in the official v1/v2 key layout or ours)")
     Path weights;
 
     @Option(names = "--verbose", description = "stack traces on errors")
@@ -57,7 +57,7 @@ final class ConformanceCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new Vil4jException("no golden cases found in " + Defaults.goldenDirectory());
         }
-        Map<String, HostTensor> override = weights == null ? null : readWeights(weights);
+        Map<String, HostTensor> override = weights == null ? null : WeightsFiles.read(weights);
         GoldenRunner runner = new GoldenRunner(plugins);
         int failed = 0, passed = 0, pending = 0;
         try (Ops ops = BackendChoice.open(plugins, backend, device)) {
@@ -68,7 +68,9 @@ final class ConformanceCommand implements Callable<Integer> {
                 }
                 GoldenCase golden = GoldenCase.load(file);
                 long start = System.nanoTime();
-                List<TensorComparison> results = runner.forward(golden, ops, override);
+                Map<String, HostTensor> caseWeights = override == null || !golden.isModelCase() ? override
+                        : OfficialCheckpointLayout.load(override, golden.config(), weights.toString()).weights();
+                List<TensorComparison> results = runner.forward(golden, ops, caseWeights);
                 double ms = (System.nanoTime() - start) / 1e6;
                 System.out.printf("%s (%.0f ms)%n", golden.name(), ms);
                 for (TensorComparison c : results) {
@@ -99,24 +101,5 @@ final class ConformanceCommand implements Callable<Integer> {
         System.out.printf("%d passed, %d failed%s%n", passed, failed,
                 pending == 0 ? "" : " (" + pending + " gradient tensors not compared)");
         return failed == 0 ? 0 : 1;
-    }
-
-    private static Map<String, HostTensor> readWeights(Path file) {
-        String name = file.getFileName().toString();
-        if (!name.endsWith(".safetensors")) {
-            throw new Vil4jException("--weights " + file + ": only .safetensors weights are read so far");
-        }
-        SafetensorsFile st = SafetensorsFile.open(file);
-        Map<String, HostTensor> out = new TreeMap<>();
-        for (String tensor : st.names()) {
-            String key = tensor.startsWith("param.") ? tensor.substring("param.".length()) : tensor;
-            boolean isWeight = tensor.startsWith("param.") || !(tensor.equals("input") || tensor.equals("output")
-                    || tensor.equals("labels") || tensor.equals("loss") || tensor.startsWith("act.")
-                    || tensor.startsWith("grad."));
-            if (isWeight) {
-                out.put(key, new HostTensor(st.entry(tensor).shape(), st.floats(tensor)));
-            }
-        }
-        return out;
     }
 }

@@ -1,0 +1,97 @@
+package org.vil4j.cli;
+
+import jakarta.inject.Inject;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.formats.json.JsonText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** Top-k classes of images with the official evaluation preprocessing. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify images (JPEG, PNG): shorter side resized to the model input (224) with Pillow's "
+                + "bicubic, center crop, ImageNet mean/std; prints the top classes with probabilities.")
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "images to classify")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = "--weights", required = true, description = ".th/.pt/.pth (official or ours) or .safetensors")
+    Path weights;
+
+    @Option(names = "--model", description = "preset, e.g. vil2-tiny (default: what the weights describe)")
+    String model;
+
+    @Option(names = "--input", description = "input size SIZE or HxW (default: the model's, 224)")
+    String input;
+
+    @Option(names = "--top", defaultValue = "5", description = "classes to show (default: ${DEFAULT-VALUE})")
+    int top;
+
+    @Option(names = "--json", description = "one JSON document on stdout")
+    boolean json;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
+    String device;
+
+    @Option(names = "--verbose", description = "stack traces on errors")
+    boolean verbose;
+
+    private final Plugins plugins;
+
+    @Inject
+    PredictCommand(Plugins plugins) {
+        this.plugins = plugins;
+    }
+
+    @Override
+    public Integer call() {
+        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+            Classifier classifier = new Classifier(plugins, ops, weights, model, input);
+            int k = Math.max(1, Math.min(top, classifier.config.numClasses()));
+            StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())
+                    + ",\"backend\":" + JsonText.quote(ops.backendName()) + ",\"load_seconds\":"
+                    + String.format(Locale.ROOT, "%.3f", classifier.loadSeconds) + ",\"predictions\":[");
+            if (!json) {
+                System.out.printf(Locale.ROOT, "loaded %s in %.2f s (%s on %s)%n", weights, classifier.loadSeconds,
+                        ops.backendName(), ops.deviceName());
+            }
+            for (int i = 0; i < images.size(); i++) {
+                Path image = images.get(i);
+                double[] p = classifier.probabilities(List.of(classifier.preprocess(image)))[0];
+                int[] best = Classifier.top(p, k);
+                if (json) {
+                    doc.append(i == 0 ? "" : ",").append("{\"image\":").append(JsonText.quote(image.toString()))
+                            .append(",\"top\":[");
+                    for (int j = 0; j < best.length; j++) {
+                        doc.append(j == 0 ? "" : ",").append("{\"index\":").append(best[j])
+                                .append(",\"wnid\":").append(JsonText.quote(classifier.wnid(best[j])))
+                                .append(",\"name\":").append(JsonText.quote(classifier.className(best[j])))
+                                .append(",\"probability\":").append(String.format(Locale.ROOT, "%.6f", p[best[j]]))
+                                .append('}');
+                    }
+                    doc.append("]}");
+                } else {
+                    System.out.println(image);
+                    for (int c : best) {
+                        System.out.printf(Locale.ROOT, "  %6.2f%%  %4d %-9s %s%n", 100 * p[c], c,
+                                classifier.wnid(c), classifier.className(c));
+                    }
+                }
+            }
+            if (json) {
+                System.out.println(doc.append("]}"));
+            }
+        }
+        return 0;
+    }
+}
