@@ -838,18 +838,26 @@ final class DeviceProgram extends Kernel {
             float lr = mem[a7 + row + r];
             // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
             float n = 0f;
+            float nc = 0f;
             for (int s = 0; s <= t; s++) {
                 float is = mem[a10 + (b * a1 + s) * a2 + h];
                 float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
                 mem[a5 + base + s] = d;
-                n += mem[a3 + base + s] * d;
+                float y = mem[a3 + base + s] * d - nc;
+                float sum = n + y;
+                nc = (sum - n) - y;
+                n = sum;
             }
             float lower = exp(-mem[a8 + row + t]);
             float absN = abs(n);
             float den = max(absN, lower) + f0;
             float g = 0f;
+            float gc = 0f;
             for (int s = 0; s <= t; s++) {
-                g += mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s];
+                float y = mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s] - gc;
+                float sum = g + y;
+                gc = (sum - g) - y;
+                g = sum;
             }
             float dDen = -g / (den * den);
             float sgn = 0f;
