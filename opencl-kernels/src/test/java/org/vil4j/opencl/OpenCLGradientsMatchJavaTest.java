@@ -200,7 +200,7 @@ class OpenCLGradientsMatchJavaTest {
 
     /** Plain gates, then a large spread (igate in [-10, 10], fgate in [-5, 8]), odd head sizes, S past one tile. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 37, 70})
+    @ValueSource(ints = {1, 7, 37, 70, 196})
     void mlstmBackward(int length) {
         mlstmBackward(length, 2, 3, 12, -1, 1, 2, 4);
         mlstmBackward(length, 3, 2, 16, -10, 10, -5, 8);
@@ -221,7 +221,7 @@ class OpenCLGradientsMatchJavaTest {
     private static void mlstmBackward(int length, int batch, int heads, int headDim, double iLow, double iHigh,
                                       double fLow, double fHigh) {
         int width = heads * headDim;
-        String name = iHigh > 5 ? "mlstmBackward(spread gates)" : "mlstmBackward";
+        String name = (iHigh > 5 ? "mlstmBackward(spread gates)" : "mlstmBackward");
         same(name, 1e-4, ops -> {
             MlstmGradients g = ops.mlstmBackward(in(ops, 1, batch, length, width), in(ops, 2, batch, length, width),
                     in(ops, 3, batch, length, width), uniform(ops, 4, iLow, iHigh, batch, length, heads),
