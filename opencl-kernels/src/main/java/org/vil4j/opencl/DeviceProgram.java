@@ -816,102 +816,86 @@ final class DeviceProgram extends Kernel {
         }
     }
 
-    /** Work-items per row of the mLSTM backward's row kernel (one work-group per row). */
-    static final int ROW_GROUP = 64;
-
     /**
-     * The per-row part of the mLSTM backward, one work-group of ROW_GROUP work-items per row (z = b*NH + h, t); the
-     * lanes stride over s, so neighbouring work-items read neighbouring addresses, and the row's sums are tree
-     * reductions in local memory. a0 = Z*S (rows), a1 = S, a2 = NH, a3 = P [Z,S,S] (q.k / sqrt(DH), causal),
-     * a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch), a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r
-     * (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH], f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the
-     * score gradient times 1/sqrt(DH), for dq and dk), of G C/den (for dv), of L dL (the gradient of log D,
-     * including dm at the argmax); zero right of the diagonal. Range: (Z*S*ROW_GROUP), local ROW_GROUP.
+     * The per-row part of the mLSTM backward, one work-item per (z = b*NH + h, t). a0 = Z*S, a1 = S, a2 = NH,
+     * a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch),
+     * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH],
+     * f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient times 1/sqrt(DH), for dq and dk), of G
+     * C/den (for dv), of L dL (the gradient of log D, including dm at the argmax); zero right of the diagonal.
      */
     private void mlstmBackwardRows() {
-        int lane = getLocalId(0);
-        int gid = getGroupId(0);
-        int z = gid / a1;
-        int t = gid - z * a1;
-        int b = z / a2;
-        int h = z - b * a2;
-        int row = z * a1;
-        int base = gid * a1;
-        int r = (int) mem[a9 + row + t];
-        float ir = mem[a10 + (b * a1 + r) * a2 + h];
-        float hr = mem[a6 + row + r];
-        float lr = mem[a7 + row + r];
-        // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
-        float n = 0f;
-        float g = 0f;
-        for (int s = lane; s <= t; s += ROW_GROUP) {
-            float is = mem[a10 + (b * a1 + s) * a2 + h];
-            float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
-            mem[a5 + base + s] = d;
-            float pd = mem[a3 + base + s] * d;
-            n += pd;
-            g += mem[a4 + base + s] * pd;
-        }
-        n = groupSum(lane, n);
-        g = groupSum(lane, g);
-        float lower = exp(-mem[a8 + row + t]);
-        float absN = abs(n);
-        float den = max(absN, lower) + f0;
-        float dDen = -g / (den * den);
-        float sgn = 0f;
-        if (n > 0f) {
-            sgn = 1f;
-        } else if (n < 0f) {
-            sgn = -1f;
-        }
-        float dn = 0f;
-        float dFloor = 0f;
-        if (absN > lower) {
-            dn = dDen * sgn;
-        } else if (absN < lower) {
-            dFloor = dDen;
-        } else {
-            dn = 0.5f * dDen * sgn;
-            dFloor = 0.5f * dDen;
-        }
-        float dLSum = 0f;
-        for (int s = lane; s < a1; s += ROW_GROUP) {
-            float dP = 0f;
-            float cn = 0f;
-            float dL = 0f;
-            if (s <= t) {
-                float p = mem[a3 + base + s];
-                float d = mem[a5 + base + s];
-                float dC = mem[a4 + base + s] / den + dn;
-                cn = p * d / den;
-                dP = dC * d * f1;
-                dL = dC * p * d;
-                dLSum += dL;
+        int gid = getGlobalId(0);
+        if (gid < a0) {
+            int z = gid / a1;
+            int t = gid - z * a1;
+            int b = z / a2;
+            int h = z - b * a2;
+            int row = z * a1;
+            int base = gid * a1;
+            int r = (int) mem[a9 + row + t];
+            float ir = mem[a10 + (b * a1 + r) * a2 + h];
+            float hr = mem[a6 + row + r];
+            float lr = mem[a7 + row + r];
+            // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
+            float n = 0f;
+            float nc = 0f;
+            for (int s = 0; s <= t; s++) {
+                float is = mem[a10 + (b * a1 + s) * a2 + h];
+                float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+                mem[a5 + base + s] = d;
+                float y = mem[a3 + base + s] * d - nc;
+                float sum = n + y;
+                nc = (sum - n) - y;
+                n = sum;
             }
-            mem[a3 + base + s] = dP;
-            mem[a4 + base + s] = cn;
-            mem[a5 + base + s] = dL;
-        }
-        float dm = -lower * dFloor - groupSum(lane, dLSum);
-        if (lane == r % ROW_GROUP) {
-            // the lane that wrote L[r] adds the gradient through the row max (its own write: no barrier needed)
+            float lower = exp(-mem[a8 + row + t]);
+            float absN = abs(n);
+            float den = max(absN, lower) + f0;
+            float g = 0f;
+            float gc = 0f;
+            for (int s = 0; s <= t; s++) {
+                float y = mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s] - gc;
+                float sum = g + y;
+                gc = (sum - g) - y;
+                g = sum;
+            }
+            float dDen = -g / (den * den);
+            float sgn = 0f;
+            if (n > 0f) {
+                sgn = 1f;
+            } else if (n < 0f) {
+                sgn = -1f;
+            }
+            float dn = 0f;
+            float dFloor = 0f;
+            if (absN > lower) {
+                dn = dDen * sgn;
+            } else if (absN < lower) {
+                dFloor = dDen;
+            } else {
+                dn = 0.5f * dDen * sgn;
+                dFloor = 0.5f * dDen;
+            }
+            float dm = -lower * dFloor;
+            for (int s = 0; s < a1; s++) {
+                float dP = 0f;
+                float cn = 0f;
+                float dL = 0f;
+                if (s <= t) {
+                    float p = mem[a3 + base + s];
+                    float d = mem[a5 + base + s];
+                    float dC = mem[a4 + base + s] / den + dn;
+                    cn = p * d / den;
+                    dP = dC * d * f1;
+                    dL = dC * p * d;
+                    dm -= dL;
+                }
+                mem[a3 + base + s] = dP;
+                mem[a4 + base + s] = cn;
+                mem[a5 + base + s] = dL;
+            }
             mem[a5 + base + r] += dm;
         }
-    }
-
-    /** The sum of v over the work-group (ROW_GROUP lanes), by a tree in local memory; every lane must call it. */
-    private float groupSum(int lane, float v) {
-        tileA[lane] = v;
-        localBarrier();
-        for (int stride = ROW_GROUP / 2; stride > 0; stride = stride / 2) {
-            if (lane < stride) {
-                tileA[lane] = tileA[lane] + tileA[lane + stride];
-            }
-            localBarrier();
-        }
-        float total = tileA[0];
-        localBarrier();
-        return total;
     }
 
     /** Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S, a2 = L. */

@@ -799,7 +799,7 @@ final class OpenCLOps implements Ops {
                     m.offset(), argmax.offset(), io);
             program.f0 = eps;
             program.f1 = keyScale;
-            launch(OP_MLSTM_BACKWARD_ROWS, Range.create(device, z * len * ROW_GROUP, ROW_GROUP));
+            launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
             // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
             gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
                     numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
