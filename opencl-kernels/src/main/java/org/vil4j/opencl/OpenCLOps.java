@@ -531,7 +531,7 @@ final class OpenCLOps implements Ops {
         DeviceTensor x = check(op, xt), dy = check(op, dyt);
         needMinRank(op, "x", x.shape(), 1);
         Shape xs = x.shape(), ds = dy.shape();
-        if (ds.rank() < 1 || xs.sizeLong() / xs.last() != ds.sizeLong() / Math.max(1, ds.last())) {
+        if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
             throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
         }
         int depth = xs.last(), outFeatures = ds.last();
