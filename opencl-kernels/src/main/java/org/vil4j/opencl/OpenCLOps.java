@@ -513,91 +513,513 @@ final class OpenCLOps implements Ops {
         return keep(mark, h);
     }
 
-    // ---- gradients: not on the device yet (work in progress) ----
+    // ---- gradients ---------------------------------------------------------------------------------------------
 
     @Override
-    public Tensor columnSums(Tensor x) {
-        throw new UnsupportedOperationException("columnSums is not implemented on OpenCL yet");
+    public Tensor columnSums(Tensor xt) {
+        DeviceTensor x = check("columnSums", xt);
+        needMinRank("columnSums", "x", x.shape(), 1);
+        int cols = x.shape().last();
+        DeviceTensor out = allocate(Shape.of(cols));
+        reduceColumns(x.offset(), x.shape().rows(), cols, false, out.offset(), 0);
+        return out;
     }
 
     @Override
-    public Tensor linearWeightGradient(Tensor x, Tensor dy) {
-        throw new UnsupportedOperationException("linearWeightGradient is not implemented on OpenCL yet");
+    public Tensor linearWeightGradient(Tensor xt, Tensor dyt) {
+        String op = "linearWeightGradient";
+        DeviceTensor x = check(op, xt), dy = check(op, dyt);
+        needMinRank(op, "x", x.shape(), 1);
+        Shape xs = x.shape(), ds = dy.shape();
+        if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
+            throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
+        }
+        int depth = xs.last(), outFeatures = ds.last();
+        DeviceTensor out = allocate(Shape.of(outFeatures, depth));
+        weightGradient(xs.rows(), outFeatures, depth, 1, dy.offset(), outFeatures, 0, x.offset(), depth, 0,
+                out.offset());
+        return out;
     }
 
     @Override
-    public Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads) {
-        throw new UnsupportedOperationException("headwiseWeightGradient is not implemented on OpenCL yet");
+    public Tensor headwiseWeightGradient(Tensor xt, Tensor dyt, int numHeads) {
+        String op = "headwiseWeightGradient";
+        DeviceTensor x = check(op, xt), dy = check(op, dyt);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        int features = x.shape().last();
+        if (numHeads < 1 || features % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + x.shape());
+        }
+        int d = features / numHeads;
+        DeviceTensor out = allocate(Shape.of(numHeads, d, d));
+        weightGradient(x.shape().rows(), d, d, numHeads, dy.offset(), features, d, x.offset(), features, d,
+                out.offset());
+        return out;
     }
 
     @Override
-    public Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight, float eps) {
-        throw new UnsupportedOperationException("layerNormBackward is not implemented on OpenCL yet");
+    public Tensor layerNormBackward(Tensor xt, Tensor dyt, int groupSize, Tensor weight, boolean residualWeight,
+                                    float eps) {
+        String op = "layerNormBackward";
+        DeviceTensor x = check(op, xt), dy = check(op, dyt);
+        DeviceTensor w = weight == null ? null : check(op, weight);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        int cols = x.shape().last();
+        if (groupSize < 1 || cols % groupSize != 0) {
+            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
+                    + x.shape());
+        }
+        if (w != null) {
+            needVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
+        }
+        DeviceTensor out = allocate(x.shape());
+        int n = x.shape().rows() * (cols / groupSize);
+        args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
+                residualWeight ? 1 : 0);
+        program.f0 = eps;
+        launch1D(OP_LAYER_NORM_BACKWARD, n);
+        return out;
     }
 
     @Override
-    public Tensor siluBackward(Tensor x, Tensor dy) {
-        throw new UnsupportedOperationException("siluBackward is not implemented on OpenCL yet");
+    public Tensor siluBackward(Tensor xt, Tensor dyt) {
+        DeviceTensor x = check("siluBackward", xt), dy = check("siluBackward", dyt);
+        needSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
+        DeviceTensor out = allocate(x.shape());
+        int n = out.size();
+        args(n, GW_SILU, out.offset(), x.offset(), dy.offset());
+        launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
     }
 
     @Override
-    public SkipGateGradients skipGateBackward(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy) {
-        throw new UnsupportedOperationException("skipGateBackward is not implemented on OpenCL yet");
+    public SkipGateGradients skipGateBackward(Tensor ht, Tensor skipt, Tensor at, Tensor zt, Tensor dyt) {
+        String op = "skipGateBackward";
+        DeviceTensor h = check(op, ht), skip = check(op, skipt), a = check(op, at), z = check(op, zt);
+        DeviceTensor dy = check(op, dyt);
+        needMinRank(op, "h", h.shape(), 1);
+        needSameShape(op, "h", h.shape(), "a", a.shape());
+        needSameShape(op, "h", h.shape(), "z", z.shape());
+        needSameShape(op, "h", h.shape(), "dy", dy.shape());
+        int cols = h.shape().last();
+        needVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
+        DeviceTensor dh = allocate(h.shape()), da = allocate(h.shape()), dz = allocate(h.shape());
+        int n = h.size();
+        args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
+                da.offset(), dz.offset(), Math.max(cols, 1));
+        launch1D(OP_GRAD_ELEMENTWISE, n);
+        return new SkipGateGradients(dh, da, dz);
     }
 
     @Override
-    public Tensor gatherSum(Tensor x, IndexTable table, int tokens) {
-        throw new UnsupportedOperationException("gatherSum is not implemented on OpenCL yet");
+    public Tensor gatherSum(Tensor xt, IndexTable table, int tokens) {
+        String op = "gatherSum";
+        DeviceTensor x = check(op, xt);
+        DeviceIndexTable t = checkTable(op, table, -1);
+        needMinRank(op, "x", x.shape(), 2);
+        int seq = x.shape().dim(-2);
+        needEntriesBelow(op, t, seq, "x " + x.shape());
+        if (tokens < 0) {
+            throw new IllegalArgumentException(op + ": negative token count " + tokens);
+        }
+        DeviceTensor out = allocate(withDim(x.shape(), -2, tokens));
+        int n = out.size();
+        args(n, tokens, x.shape().last(), seq, x.offset(), t.offset(), t.rows(), t.cols(), out.offset());
+        launch1D(OP_GATHER_SUM, n);
+        return out;
     }
 
     @Override
-    public Tensor scaleSamples(Tensor x, Tensor scales) {
-        throw new UnsupportedOperationException("scaleSamples is not implemented on OpenCL yet");
+    public Tensor scaleSamples(Tensor xt, Tensor scalest) {
+        DeviceTensor x = check("scaleSamples", xt), scales = check("scaleSamples", scalest);
+        needMinRank("scaleSamples", "x", x.shape(), 1);
+        needVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
+        DeviceTensor out = allocate(x.shape());
+        int n = out.size();
+        args(n, GW_SCALE_SAMPLES, out.offset(), x.offset(), scales.offset(), Math.max(1, n / Math.max(1,
+                x.shape().dim(0))));
+        launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
     }
 
     @Override
-    public Tensor placeColumns(Tensor x, int start, int totalColumns) {
-        throw new UnsupportedOperationException("placeColumns is not implemented on OpenCL yet");
+    public Tensor placeColumns(Tensor xt, int start, int totalColumns) {
+        DeviceTensor x = check("placeColumns", xt);
+        needMinRank("placeColumns", "x", x.shape(), 1);
+        int count = x.shape().last();
+        if (start < 0 || (long) start + count > totalColumns) {
+            throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
+                    + totalColumns + " columns");
+        }
+        DeviceTensor out = allocate(x.shape().withLast(totalColumns));
+        int n = out.size();
+        args(n, GW_PLACE_COLUMNS, out.offset(), x.offset(), count, start, Math.max(totalColumns, 1));
+        launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
     }
 
     @Override
-    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w) {
-        throw new UnsupportedOperationException("depthwiseConvBackwardInput is not implemented on OpenCL yet");
+    public Tensor depthwiseConvBackwardInput(Tensor dyt, IndexTable inverse, Tensor wt) {
+        String op = "depthwiseConvBackwardInput";
+        DeviceTensor dy = check(op, dyt), w = check(op, wt);
+        DeviceIndexTable t = checkTable(op, inverse, -1);
+        Shape shape = dy.shape();
+        needMinRank(op, "dy", shape, 2);
+        needRank(op, "w", w.shape(), 2);
+        int seq = shape.dim(-2), channels = shape.last(), taps = w.shape().dim(1);
+        if (w.shape().dim(0) != channels || t.rows() != seq) {
+            throw mismatch(op, "dy " + shape + ", w " + w.shape() + " and an inverse table of " + t.rows()
+                    + " rows disagree");
+        }
+        needEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
+        DeviceTensor out = allocate(shape);
+        int n = out.size();
+        args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset());
+        launch1D(OP_DEPTHWISE_BACKWARD_INPUT, n);
+        return out;
     }
 
     @Override
-    public Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours) {
-        throw new UnsupportedOperationException("depthwiseConvWeightGradient is not implemented on OpenCL yet");
+    public Tensor depthwiseConvWeightGradient(Tensor xt, Tensor dyt, IndexTable neighbours) {
+        String op = "depthwiseConvWeightGradient";
+        DeviceTensor x = check(op, xt), dy = check(op, dyt);
+        DeviceIndexTable t = checkTable(op, neighbours, -1);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        needMinRank(op, "x", x.shape(), 2);
+        int seq = x.shape().dim(-2);
+        if (t.rows() != seq) {
+            throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + x.shape() + " has " + seq
+                    + " tokens");
+        }
+        needEntriesBelow(op, t, seq, "x " + x.shape());
+        int channels = x.shape().last(), taps = t.cols();
+        DeviceTensor out = allocate(Shape.of(channels, taps));
+        int cols = channels * taps;
+        int items = batchOf(x.shape()) * seq;
+        if (cols == 0) {
+            return out;
+        }
+        int chunks = chunkCount(items, cols);
+        int length = Math.max(1, (items + chunks - 1) / chunks);
+        chunks = Math.max(1, (items + length - 1) / length);
+        long mark = mark();
+        DeviceTensor partial = chunks == 1 ? out : allocate(Shape.of(chunks, cols));
+        args(chunks * cols, cols, items, length, x.offset(), dy.offset(), t.offset(), chunks == 1 ? channels : 0,
+                seq, taps, partial.offset());
+        launch1D(OP_DEPTHWISE_WEIGHT_PARTIALS, chunks * cols);
+        if (chunks > 1) {
+            reduceColumns(partial.offset(), chunks, cols, false, out.offset(), channels);
+        }
+        release(mark);
+        return out;
     }
 
     @Override
-    public Tensor unpatchify(Tensor patches, int channels, int height, int width, int ph, int pw, int sh, int sw) {
-        throw new UnsupportedOperationException("unpatchify is not implemented on OpenCL yet");
+    public Tensor unpatchify(Tensor patchest, int channels, int height, int width, int ph, int pw, int sh, int sw) {
+        String op = "unpatchify";
+        DeviceTensor ps = check(op, patchest);
+        needRank(op, "patches", ps.shape(), 3);
+        if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
+            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
+                    + " and image " + height + "x" + width + " do not fit");
+        }
+        int gh = (height - ph) / sh + 1, gw = (width - pw) / sw + 1;
+        Shape expected = Shape.of(ps.shape().dim(0), gh * gw, channels * ph * pw);
+        needSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
+                + " image", expected);
+        DeviceTensor out = allocate(Shape.of(ps.shape().dim(0), channels, height, width));
+        int n = out.size();
+        args(n, channels, height, width, ph, pw, sh, sw, gh, gw, ps.offset(), out.offset());
+        launch1D(OP_UNPATCHIFY, n);
+        return out;
+    }
+
+    /**
+     * Floats of S x S scratch (three matrices per batch x head) one mlstmBackward chunk may use; larger batches are
+     * processed in chunks of samples (tests lower it to exercise the chunking).
+     */
+    long mlstmScratchFloats = 16L << 20;
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
+                                        int numHeads, float eps) {
+        String op = "mlstmBackward";
+        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
+        DeviceTensor ig = check(op, igate), fg = check(op, fgate), dh = check(op, dht);
+        Shape shape = q.shape();
+        needRank(op, "q", shape, 3);
+        needSameShape(op, "q", shape, "k", k.shape());
+        needSameShape(op, "q", shape, "v", v.shape());
+        needSameShape(op, "q", shape, "dh", dh.shape());
+        if (numHeads < 1 || shape.last() % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
+        }
+        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
+        needSameShape(op, "igate", ig.shape(), "[B, S, NH]", gates);
+        needSameShape(op, "fgate", fg.shape(), "[B, S, NH]", gates);
+        DeviceTensor dq = allocate(shape), dk = allocate(shape), dv = allocate(shape);
+        DeviceTensor di = allocate(gates), df = allocate(gates);
+        int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
+        int headDim = width / numHeads;
+        if (batch == 0 || len == 0) {
+            return new MlstmGradients(dq, dk, dv, di, df);
+        }
+        if (headDim == 0) {
+            // no features: the outputs are zero-sized and the gates get no gradient
+            zero(di);
+            zero(df);
+            return new MlstmGradients(dq, dk, dv, di, df);
+        }
+        long perSample = 3L * numHeads * len * len;
+        int chunk = (int) Math.max(1, Math.min(batch, mlstmScratchFloats / perSample));
+        long mark = mark();
+        int zMax = chunk * numHeads;
+        DeviceTensor fHi = allocate(Shape.of(zMax, len)), fLo = allocate(Shape.of(zMax, len));
+        DeviceTensor m = allocate(Shape.of(zMax, len)), argmax = allocate(Shape.of(zMax, len));
+        DeviceTensor p = allocate(Shape.of(zMax, len, len)), g = allocate(Shape.of(zMax, len, len));
+        DeviceTensor l = allocate(Shape.of(zMax, len, len));
+        float keyScale = (float) (1.0 / Math.sqrt(headDim));
+        int seqStride = len * width;
+        int matrix = len * len;
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int z = Math.min(chunk, batch - b0) * numHeads;
+            int feat = b0 * seqStride, gate = b0 * len * numHeads;
+            int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
+            int io = ig.offset() + gate, fo = fg.offset() + gate;
+            // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
+            args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset());
+            launch1D(OP_MLSTM_PREFIX, z);
+            // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
+            gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
+                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
+            gemm(len, len, headDim, dho, width, 1, vo, 1, width, g.offset(), len, numHeads, seqStride, headDim,
+                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
+            // per row: P becomes dP / sqrt(DH), G becomes C / den, L the gradient of log D
+            args(z * len, len, numHeads, p.offset(), g.offset(), l.offset(), fHi.offset(), fLo.offset(),
+                    m.offset(), argmax.offset(), io);
+            program.f0 = eps;
+            program.f1 = keyScale;
+            launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
+            // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
+            gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    true, z);
+            gemm(len, headDim, len, p.offset(), 1, len, qo, width, 1, dk.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    false, z);
+            gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    false, z);
+            // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
+            args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1);
+            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
+            args(z * len, len, l.offset());
+            launch1D(OP_MLSTM_ROW_SCAN, z * len);
+            args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo);
+            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
+        }
+        release(mark);
+        return new MlstmGradients(dq, dk, dv, di, df);
+    }
+
+    // ---- optimiser updates -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor sumOfSquares(Tensor xt) {
+        DeviceTensor x = check("sumOfSquares", xt);
+        DeviceTensor out = allocate(Shape.of(1));
+        reduceColumns(x.offset(), x.size(), 1, true, out.offset(), 0);
+        return out;
     }
 
     @Override
-    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh, int numHeads, float eps) {
-        throw new UnsupportedOperationException("mlstmBackward is not implemented on OpenCL yet");
+    public void adamwUpdate(Tensor paramt, Tensor gradt, Tensor mt, Tensor vt, AdamWStep step) {
+        String op = "adamwUpdate";
+        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
+        DeviceTensor m = persistent(op, "m", mt), v = persistent(op, "v", vt);
+        needSameSize(op, p, grad, m, v);
+        int n = p.size();
+        args(n, OPT_ADAMW, p.offset(), grad.offset(), m.offset(), v.offset());
+        DeviceProgram k = program;
+        float lr = step.learningRate();
+        k.f0 = step.gradScale();
+        k.f1 = 1f - lr * step.weightDecay();
+        k.f2 = step.beta1();
+        k.f3 = step.beta2();
+        k.f4 = lr / step.biasCorrection1();
+        k.f5 = (float) Math.sqrt(step.biasCorrection2());
+        k.f6 = step.eps();
+        launch1D(OP_OPTIMISER, n);
     }
 
     @Override
-    public Tensor sumOfSquares(Tensor x) {
-        throw new UnsupportedOperationException("sumOfSquares is not implemented on OpenCL yet");
+    public void sgdUpdate(Tensor paramt, Tensor gradt, Tensor velocityt, SgdStep step) {
+        String op = "sgdUpdate";
+        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
+        DeviceTensor vel = persistent(op, "velocity", velocityt);
+        needSameSize(op, p, grad, vel);
+        int n = p.size();
+        args(n, OPT_SGD, p.offset(), grad.offset(), vel.offset(), 0,
+                step.firstStep() || step.momentum() == 0f ? 1 : 0, step.nesterov() ? 1 : 0);
+        program.f0 = step.gradScale();
+        program.f1 = step.weightDecay();
+        program.f2 = step.momentum();
+        program.f3 = step.learningRate();
+        launch1D(OP_OPTIMISER, n);
     }
 
     @Override
-    public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
-        throw new UnsupportedOperationException("adamwUpdate is not implemented on OpenCL yet");
+    public void movingAverage(Tensor targett, Tensor sourcet, float decay) {
+        DeviceTensor target = persistent("movingAverage", "target", targett);
+        DeviceTensor source = check("movingAverage", sourcet);
+        needSameSize("movingAverage", target, source);
+        int n = target.size();
+        args(n, OPT_MOVING_AVERAGE, target.offset(), source.offset());
+        program.f0 = decay;
+        launch1D(OP_OPTIMISER, n);
     }
 
-    @Override
-    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
-        throw new UnsupportedOperationException("sgdUpdate is not implemented on OpenCL yet");
+    // ---- reductions used by the gradients ----------------------------------------------------------------------
+
+    /**
+     * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
+     * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
+     */
+    private void reduceColumns(int x, int rows, int cols, boolean square, int out, int map) {
+        if (cols == 0) {
+            return;
+        }
+        long mark = mark();
+        int source = x;
+        int remaining = rows;
+        boolean squares = square;
+        while (true) {
+            int chunks = chunkCount(remaining, cols);
+            int length = Math.max(1, (remaining + chunks - 1) / chunks);
+            chunks = Math.max(1, (remaining + length - 1) / length);
+            if (chunks == 1) {
+                args(cols, cols, remaining, length, source, out, squares ? 1 : 0, map);
+                launch1D(OP_REDUCE_COLUMNS, cols);
+                break;
+            }
+            DeviceTensor partial = allocate(Shape.of(chunks, cols));
+            args(chunks * cols, cols, remaining, length, source, partial.offset(), squares ? 1 : 0, 0);
+            launch1D(OP_REDUCE_COLUMNS, chunks * cols);
+            source = partial.offset();
+            remaining = chunks;
+            squares = false;
+        }
+        release(mark);
     }
 
-    @Override
-    public void movingAverage(Tensor target, Tensor source, float decay) {
-        throw new UnsupportedOperationException("movingAverage is not implemented on OpenCL yet");
+    /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
+    private static int chunkCount(int rows, int cols) {
+        return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
+    }
+
+    /**
+     * out[h][o][d] = sum_r dy[r*dyRow + h*dyHead + o] * x[r*xRow + h*xHead + d] for h < heads, o < m, d < n: a GEMM
+     * whose reduced axis is the rows. Few output tiles and many rows: the rows are split (split-K) into partial
+     * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
+     */
+    private void weightGradient(int rows, int m, int n, int heads, int dy, int dyRow, int dyHead, int x, int xRow,
+                                int xHead, int out) {
+        int size = heads * m * n;
+        if (size == 0) {
+            return;
+        }
+        int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
+        int splits = Math.max(1, Math.min(rows / 128, (256 + tiles - 1) / tiles));
+        if (splits <= 1) {
+            gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
+                    EPI_STORE, 0, 0, 0, 1f, false, heads);
+            return;
+        }
+        int length = rows / splits;
+        int rest = rows - length * splits;
+        long mark = mark();
+        DeviceTensor partial = allocate(Shape.of(splits + (rest > 0 ? 1 : 0), size));
+        gemm(m, n, length, dy, 1, dyRow, x, xRow, 1, partial.offset(), n, heads, length * dyRow, dyHead,
+                length * xRow, xHead, size, m * n, EPI_STORE, 0, 0, 0, 1f, false, splits * heads);
+        if (rest > 0) {
+            gemm(m, n, rest, dy + splits * length * dyRow, 1, dyRow, x + splits * length * xRow, xRow, 1,
+                    partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
+                    1f, false, heads);
+        }
+        reduceColumns(partial.offset(), splits + (rest > 0 ? 1 : 0), size, false, out, 0);
+        release(mark);
+    }
+
+    private void zero(DeviceTensor t) {
+        int n = t.size();
+        args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
+        launch1D(OP_GRAD_ELEMENTWISE, n);
+    }
+
+    private DeviceTensor persistent(String op, String role, Tensor tensor) {
+        DeviceTensor t = check(op, tensor);
+        if (t.slot() >= 0) {
+            throw new IllegalArgumentException(op + ": " + role + " " + t.shape()
+                    + " is a workspace tensor; updates write persistent tensors (parameters, optimiser state)");
+        }
+        return t;
+    }
+
+    private static ShapeMismatchException mismatch(String op, String detail) {
+        return new ShapeMismatchException(op + ": " + detail);
+    }
+
+    private static void needRank(String op, String role, Shape shape, int rank) {
+        if (shape.rank() != rank) {
+            throw mismatch(op, role + " " + shape + " must have rank " + rank);
+        }
+    }
+
+    private static void needMinRank(String op, String role, Shape shape, int minRank) {
+        if (shape.rank() < minRank) {
+            throw mismatch(op, role + " " + shape + " must have rank " + minRank + " or more");
+        }
+    }
+
+    private static void needVector(String op, String role, Shape shape, int size, String why) {
+        if (shape.sizeLong() != size) {
+            throw mismatch(op, role + " " + shape + " must have " + size + " elements (" + why + ")");
+        }
+    }
+
+    private static void needSameShape(String op, String roleA, Shape a, String roleB, Shape b) {
+        if (!a.equals(b)) {
+            throw mismatch(op, roleA + " " + a + " and " + roleB + " " + b + " must have the same shape");
+        }
+    }
+
+    private static void needSameSize(String op, DeviceTensor first, DeviceTensor... others) {
+        for (DeviceTensor other : others) {
+            if (other.shape().sizeLong() != first.shape().sizeLong()) {
+                throw mismatch(op, first.shape() + " and " + other.shape() + " differ in size");
+            }
+        }
+    }
+
+    private static void needEntriesBelow(String op, DeviceIndexTable table, int tokens, String what) {
+        if (table.rows() > 0 && table.cols() > 0 && table.max() >= tokens) {
+            throw mismatch(op, "table entry " + table.max() + " is past the " + tokens + " tokens of " + what);
+        }
+    }
+
+    private static Shape withDim(Shape shape, int axis, int value) {
+        int[] dims = shape.dims();
+        dims[axis < 0 ? dims.length + axis : axis] = value;
+        return Shape.of(dims);
+    }
+
+    /** Product of all dimensions before the last two (1 for a rank-2 tensor). */
+    private static int batchOf(Shape shape) {
+        int batch = 1;
+        for (int axis = 0; axis < shape.rank() - 2; axis++) {
+            batch *= shape.dim(axis);
+        }
+        return batch;
     }
 
     @Override
