@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The batches of one epoch, assembled on background threads a few batches ahead of the consumer and handed out in
  * order, so that reading and augmenting overlap the training step. Each batch is a pure function of (dataset, seed,
  * epoch, batch index), so the worker count changes nothing but speed and {@code startBatch} resumes exactly.
+ * One consumer thread calls {@link #next}; the loader itself is not meant to be shared.
  */
 public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private static final AtomicInteger LOADERS = new AtomicInteger();
