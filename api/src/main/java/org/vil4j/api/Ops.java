@@ -103,10 +103,16 @@ public interface Ops extends AutoCloseable {
 
     // ---- token movement --------------------------------------------------------------------------------------
 
-    /** {@code out[b, i, :] = x[b, index[i], :]}; x {@code [B, S, C]}, index a 1-column table of S' rows. */
+    /**
+     * {@code out[b, i, :] = x[b, index[i], :]} (zeros where index[i] is -1); x {@code [B, S, C]}, index a 1-column
+     * table of S' rows.
+     */
     Tensor gatherTokens(Tensor x, IndexTable index);
 
-    /** {@code out[b, i, :] = residual[b, i, :] + y[b, index[i], :]}: un-permute a branch and add it. */
+    /**
+     * {@code out[b, i, :] = residual[b, i, :] + y[b, index[i], :]} (the residual alone where index[i] is -1):
+     * un-permute a branch and add it.
+     */
     Tensor addGatheredTokens(Tensor residual, Tensor y, IndexTable index);
 
     /** Columns {@code [start, start + count)} of every row. */

@@ -432,7 +432,11 @@ final class DeviceProgram extends Kernel {
             int t = gid / a2;
             int i = t % a1;
             int b = t / a1;
-            float v = mem[a4 + (b * a3 + index[a5 + i]) * a2 + c];
+            int source = index[a5 + i];
+            float v = 0f;
+            if (source >= 0) {
+                v = mem[a4 + (b * a3 + source) * a2 + c];
+            }
             if (a7 >= 0) {
                 v = v + mem[a7 + gid];
             }

@@ -386,7 +386,8 @@ final class OpenCLOps implements Ops {
 
     private void gather(DeviceTensor x, DeviceIndexTable idx, DeviceTensor out, int residualOffset) {
         Shape s = x.shape();
-        if (idx.rows() > 0 && (idx.min() < 0 || idx.max() >= s.dim(1))) {
+        // -1 entries read nothing: zeros, or the residual alone
+        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
             throw new ShapeMismatchException("gatherTokens: index entries [" + idx.min() + ", " + idx.max()
                     + "] are outside the " + s.dim(1) + " tokens of " + s);
         }
