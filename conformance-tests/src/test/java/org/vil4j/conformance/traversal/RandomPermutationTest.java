@@ -1,0 +1,26 @@
+package org.vil4j.conformance.traversal;
+
+import org.junit.jupiter.api.Test;
+import org.vil4j.api.ConvolutionFrames;
+import org.vil4j.api.TraversalStrategy;
+import org.vil4j.conformance.kit.LocalityStats;
+import org.vil4j.conformance.kit.SharedBackends;
+import org.vil4j.conformance.kit.TraversalStrategyTestCase;
+import org.vil4j.traversal.*;
+
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RandomPermutationTest extends TraversalStrategyTestCase {
+    @Override
+    protected TraversalStrategy newTraversal() {
+        return new RandomPermutation();
+    }
+
+    @Test
+    void isASeededFixedPermutation() {
+        assertThat(newTraversal().name()).isEqualTo("random_seed0");
+        assertThat(newTraversal().order(14, 14)).isNotEqualTo(new RandomPermutation(1).order(14, 14));
+    }
+}
