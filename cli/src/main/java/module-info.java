@@ -10,6 +10,7 @@ module org.vil4j.cli {
     requires com.google.guice;
     requires info.picocli;
     requires jakarta.inject;
+    requires java.desktop;
 
     opens org.vil4j.cli to info.picocli, com.google.guice;
 }
