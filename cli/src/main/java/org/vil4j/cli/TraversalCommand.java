@@ -5,6 +5,8 @@ import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.TraversalStrategy;
 import org.vil4j.conformance.kit.LocalityStats;
+import org.vil4j.vil.VilConfig;
+import org.vil4j.vil.VilPresets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code vil traversal show NAME --grid HxW [--png FILE]}: see an order before training with it. */
 @Command(name = "traversal", mixinStandardHelpOptions = true, description = "Inspect traversal orders.",
-        subcommands = {TraversalCommand.Show.class, CommandLine.HelpCommand.class})
+        subcommands = {TraversalCommand.Show.class, TraversalCommand.Schedule.class, CommandLine.HelpCommand.class})
 final class TraversalCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,6 +104,40 @@ final class TraversalCommand implements Runnable {
                 return "in the image's own geometry (each token reads its spatial neighbours)";
             }
             return "a frame of the plugin's own (see its documentation)";
+        }
+    }
+
+    @Command(name = "schedule", mixinStandardHelpOptions = true,
+            description = {"Print which traversal each sub-block of a model uses under a schedule, checking that every "
+                    + "name is found, and the spec a saved model records.",
+                    "SPEC: alternate (the reference), four_way (rows, rows reversed, columns, columns reversed) or a "
+                            + "comma list of traversal names cycled over the sub-blocks."})
+    static final class Schedule implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SPEC", description = "alternate, four_way or name,name,...")
+        String spec;
+
+        @Option(names = "--model", paramLabel = "PRESET", defaultValue = "vil2-tiny",
+                description = "model preset whose sub-blocks are scheduled (default: ${DEFAULT-VALUE})")
+        String model;
+
+        private final Plugins plugins;
+
+        @Inject
+        Schedule(Plugins plugins) {
+            this.plugins = plugins;
+        }
+
+        @Override
+        public Integer call() {
+            VilConfig config = VilPresets.get(model).withSchedule(spec);
+            PrintStream out = System.out;
+            out.printf("%s with schedule %s (%d sub-blocks):%n", model, config.schedule(), config.subBlockCount());
+            int width = Integer.toString(config.subBlockCount() - 1).length();
+            for (int i = 0; i < config.traversals().size(); i++) {
+                TraversalStrategy t = plugins.traversal(config.traversals().get(i));
+                out.printf("  %" + width + "d  %-26s %s%n", i, t.name(), t.description());
+            }
+            return 0;
         }
     }
 }

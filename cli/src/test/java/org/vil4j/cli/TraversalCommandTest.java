@@ -61,4 +61,19 @@ class TraversalCommandTest {
         CliRun zero = CliRun.of("traversal", "show", "hilbert", "--grid", "0x7");
         assertThat(zero.exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void scheduleListsTheTraversalOfEverySubBlock() {
+        CliRun run = CliRun.of("traversal", "schedule", "four_way");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("vil2-tiny with schedule four_way (24 sub-blocks)")
+                .containsPattern("\\s2  columnwise_from_top_left ").containsPattern("23  columnwise_from_bot_right ");
+        CliRun list = CliRun.of("traversal", "schedule", "hilbert,local_window_k3", "--model", "vil-tiny");
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).contains("schedule hilbert,local_window_k3 (24 sub-blocks)")
+                .containsPattern("\\s1  local_window_k3 ");
+        CliRun missing = CliRun.of("traversal", "schedule", "hilbert,nope");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("no traversal plugin named 'nope'");
+    }
 }
