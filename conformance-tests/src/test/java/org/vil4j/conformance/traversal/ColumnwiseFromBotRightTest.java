@@ -1,14 +1,10 @@
 package org.vil4j.conformance.traversal;
 
 import org.junit.jupiter.api.Test;
-import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.TraversalStrategy;
-import org.vil4j.conformance.kit.LocalityStats;
-import org.vil4j.conformance.kit.SharedBackends;
 import org.vil4j.conformance.kit.TraversalStrategyTestCase;
-import org.vil4j.traversal.*;
-
-import java.util.Arrays;
+import org.vil4j.traversal.ColumnwiseFromBotRight;
+import org.vil4j.traversal.ColumnwiseFromTopLeft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,12 +1,11 @@
 package org.vil4j.conformance.traversal;
 
 import org.junit.jupiter.api.Test;
-import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.TraversalStrategy;
-import org.vil4j.conformance.kit.LocalityStats;
 import org.vil4j.conformance.kit.SharedBackends;
 import org.vil4j.conformance.kit.TraversalStrategyTestCase;
-import org.vil4j.traversal.*;
+import org.vil4j.traversal.LocalWindow;
+import org.vil4j.traversal.RowwiseFromTopLeft;
 
 import java.util.Arrays;
 
