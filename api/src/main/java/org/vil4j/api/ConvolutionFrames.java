@@ -27,6 +27,36 @@ public final class ConvolutionFrames {
         return table;
     }
 
+    /**
+     * The convolution in the image's own geometry, whatever the order: the token at sequence position i (grid cell
+     * {@code order[i]}) reads, for tap (ky, kx), the sequence position of grid cell (r + ky - k/2, c + kx - k/2), or
+     * -1 outside the grid. For the identity order this is {@link #rowMajorFrame}.
+     */
+    public static int[] imageFrame(int[] order, int h, int w, int k) {
+        if (k % 2 == 0) {
+            throw new IllegalArgumentException("a same-size 2-D convolution needs an odd kernel, got " + k);
+        }
+        if (order.length != h * w) {
+            throw new IllegalArgumentException("order has " + order.length + " entries, the grid " + h + "x" + w);
+        }
+        int[] position = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            position[order[i]] = i;
+        }
+        int pad = k / 2;
+        int[] table = new int[h * w * k * k];
+        for (int i = 0; i < order.length; i++) {
+            int r = order[i] / w, c = order[i] % w, base = i * k * k;
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    int rr = r + ky - pad, cc = c + kx - pad;
+                    table[base + ky * k + kx] = rr >= 0 && rr < h && cc >= 0 && cc < w ? position[rr * w + cc] : -1;
+                }
+            }
+        }
+        return table;
+    }
+
     /** A causal 1-D convolution of width k along the sequence: tap j reads position {@code i - (k - 1) + j}. */
     public static int[] causal1d(int length, int k) {
         int[] table = new int[length * k];

@@ -45,8 +45,22 @@ public final class Plugins {
         return byName;
     }
 
+    /**
+     * The traversal registered under {@code name}, or else the member of a registered traversal's family that answers
+     * it ({@link TraversalStrategy#variant(String)}, e.g. {@code local_window_k3}).
+     */
     public TraversalStrategy traversal(String name) {
-        return find("traversal", traversals, name);
+        TraversalStrategy registered = traversals.get(name);
+        if (registered != null) {
+            return registered;
+        }
+        for (TraversalStrategy t : traversals.values()) {
+            java.util.Optional<TraversalStrategy> variant = t.variant(name);
+            if (variant.isPresent()) {
+                return variant.get();
+            }
+        }
+        throw new PluginNotFoundException("traversal", name, traversals.keySet());
     }
 
     public SequenceMixer mixer(String name) {

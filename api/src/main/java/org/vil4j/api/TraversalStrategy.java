@@ -3,6 +3,10 @@ package org.vil4j.api;
 /**
  * Orders the h x w patch tokens of an image into the sequence a sub-block mixes, and says how that sub-block's 2-D
  * convolution sees the ordered sequence. Grid positions are row-major ({@code r * w + c}).
+ *
+ * <p>Parameterised traversals (a window size, a seed) register one instance with default parameters under its stable
+ * name and answer the other names of their family through {@link #variant(String)}; {@link Plugins#traversal(String)}
+ * asks every registered traversal when a name is not registered itself.
  */
 public interface TraversalStrategy {
     /** Stable lower-case name recorded in configurations and saved models. */
@@ -36,5 +40,14 @@ public interface TraversalStrategy {
      */
     default int[] convolutionNeighbours(int h, int w, int k) {
         return ConvolutionFrames.rowMajorFrame(h, w, k);
+    }
+
+    /**
+     * Another member of this traversal's family named {@code name} (e.g. {@code local_window_k3} asked of the
+     * registered {@code local_window_k2}), or empty when the name is not of this family. The returned traversal's
+     * {@link #name()} must be {@code name}. Default: no family.
+     */
+    default java.util.Optional<TraversalStrategy> variant(String name) {
+        return java.util.Optional.empty();
     }
 }

@@ -116,6 +116,16 @@ public record VilConfig(VilVersion version, int dim, int depth, int patchSize, i
                 legacyNorm, convKind, convKernelSize, projBias, normBias, all, mixer);
     }
 
+    /** This configuration with a traversal schedule spec ({@link TraversalSchedule}: alternate, four_way, a,b,...). */
+    public VilConfig withSchedule(String spec) {
+        return TraversalSchedule.parse(spec).applyTo(this);
+    }
+
+    /** The traversal schedule as the spec a saved model records; {@link #withSchedule} reads it back. */
+    public String schedule() {
+        return TraversalSchedule.of(traversals).spec();
+    }
+
     /** This configuration for another input size (the position embedding is resized at forward time). */
     public VilConfig withInput(int channels, int height, int width) {
         return new VilConfig(version, dim, depth, patchSize, stride, channels, height, width, numClasses, pooling,

@@ -2,18 +2,16 @@ package org.vil4j.conformance;
 
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
+import org.vil4j.conformance.kit.SharedBackends;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** One open Ops per backend for the whole test JVM: the OpenCL program compiles once. */
+/** One open Ops per backend for the whole test JVM (the kit's {@link SharedBackends}): OpenCL compiles once. */
 final class Backends {
-    static final Plugins PLUGINS = Plugins.discover();
-    private static final Map<String, Ops> OPEN = new HashMap<>();
+    static final Plugins PLUGINS = SharedBackends.plugins();
 
     private Backends() {
     }
@@ -22,15 +20,8 @@ final class Backends {
      * The backend's Ops on its default device. OpenCL must really be there (CI installs PoCL): a missing device fails
      * the test instead of skipping it, so "passes on OpenCL" never silently means "did not run".
      */
-    static synchronized Ops ops(String backend) {
-        return OPEN.computeIfAbsent(backend, name -> {
-            Ops ops = PLUGINS.backend(name).open(null);
-            if (name.equals("opencl")) {
-                assertThat(ops.deviceName()).as("OpenCL device").contains("OpenCL");
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(ops::close));
-            return ops;
-        });
+    static Ops ops(String backend) {
+        return SharedBackends.ops(backend); // shared with the plugin kit's suites in the same JVM
     }
 
     static Path golden() {
