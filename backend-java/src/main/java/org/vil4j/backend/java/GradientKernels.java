@@ -35,13 +35,57 @@ final class GradientKernels {
         }
     }
 
-    /** {@code out[m, k] = sum_r dy[r, m] x[r, k]} as a product of the transposes, both read along r. */
+    /**
+     * {@code out[m, k] = sum_r dy[r, m] x[r, k]} as a sum of outer products: each chunk of rows adds into its own
+     * partial {@code [M, K]}, four rows at a time so each partial row is loaded and stored once per four products;
+     * the inner loop runs along contiguous k (it vectorises).
+     */
     static void linearWeightGradient(float[] x, float[] dy, float[] out, int rows, int depth, int outFeatures) {
-        float[] dyT = new float[dy.length];
-        float[] xT = new float[x.length];
-        DenseKernels.transpose(dy, dyT, 1, rows, outFeatures);
-        DenseKernels.transpose(x, xT, 1, rows, depth);
-        MatrixProduct.multiplyTransposed(dyT, 0, xT, 0, null, out, 0, outFeatures, depth, rows);
+        int size = outFeatures * depth;
+        int chunks = Math.max(1, Math.min(rows / 16 + 1, Parallel.threads()));
+        float[][] partial = new float[chunks][];
+        Parallel.forRange(chunks, (long) rows * size / chunks, (from, to) -> {
+            for (int chunk = from; chunk < to; chunk++) {
+                float[] acc = new float[size];
+                int r0 = (int) ((long) rows * chunk / chunks);
+                int r1 = (int) ((long) rows * (chunk + 1) / chunks);
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) {
+                    int x0 = r * depth;
+                    int x1 = x0 + depth;
+                    int x2 = x1 + depth;
+                    int x3 = x2 + depth;
+                    for (int m = 0; m < outFeatures; m++) {
+                        float a0 = dy[r * outFeatures + m];
+                        float a1 = dy[(r + 1) * outFeatures + m];
+                        float a2 = dy[(r + 2) * outFeatures + m];
+                        float a3 = dy[(r + 3) * outFeatures + m];
+                        int o = m * depth;
+                        for (int k = 0; k < depth; k++) {
+                            acc[o + k] += a0 * x[x0 + k] + a1 * x[x1 + k] + a2 * x[x2 + k] + a3 * x[x3 + k];
+                        }
+                    }
+                }
+                for (; r < r1; r++) {
+                    int x0 = r * depth;
+                    for (int m = 0; m < outFeatures; m++) {
+                        float a0 = dy[r * outFeatures + m];
+                        int o = m * depth;
+                        for (int k = 0; k < depth; k++) {
+                            acc[o + k] += a0 * x[x0 + k];
+                        }
+                    }
+                }
+                partial[chunk] = acc;
+            }
+        });
+        System.arraycopy(partial[0], 0, out, 0, size);
+        for (int chunk = 1; chunk < chunks; chunk++) {
+            float[] acc = partial[chunk];
+            for (int i = 0; i < size; i++) {
+                out[i] += acc[i];
+            }
+        }
     }
 
     /** {@code out[h, o, d] = sum_r dy[r, h*D + o] x[r, h*D + d]}. */

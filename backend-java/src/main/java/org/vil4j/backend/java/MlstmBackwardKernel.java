@@ -4,7 +4,8 @@ package org.vil4j.backend.java;
  * Reverse mode of {@link MlstmKernel}: the exact derivative of the reference's {@code parallel_stabilized_simple}
  * as torch's autograd takes it, including the paths through the row maximum m_t (to its first argmax) and through
  * {@code max(|n_t|, exp(-m_t))} (ties split evenly, like torch.maximum). One task per (batch, head) owns that head's
- * slices of every gradient, so nothing is shared between threads. Double throughout, like the forward.
+ * slices of every gradient, so nothing is shared between threads. Gate arithmetic in double, rows along DH in float
+ * ({@link MlstmHead}), like the forward.
  *
  * <p>Per row t, with {@code L_s = F_t - F_s + i_s}, {@code D_s = exp(L_s - m)}, {@code P_s = q_t.k_s / sqrt(DH)},
  * {@code C_s = P_s D_s}, {@code n = sum C_s}, {@code den = max(|n|, exp(-m)) + eps}, {@code h_t = sum C_s v_s / den}:
@@ -19,62 +20,44 @@ final class MlstmBackwardKernel {
                          float[] dk, float[] dv, float[] di, float[] df, int batch, int seq, int heads, int headDim,
                          float eps) {
         double[] cumulative = MlstmKernel.cumulativeLogForget(fgate, batch, seq, heads);
-        int features = heads * headDim;
         double keyScale = 1.0 / Math.sqrt(headDim);
         Parallel.forRange(batch * heads, (long) seq * seq * headDim * 4, (from, to) -> {
-            double[] logD = new double[seq];
-            double[] d = new double[seq];
+            MlstmHead head = new MlstmHead(seq, headDim);
+            float[] dhHead = new float[seq * headDim];
+            float[] dqHead = new float[seq * headDim];
+            float[] dkHead = new float[seq * headDim];
+            float[] dvHead = new float[seq * headDim];
             double[] p = new double[seq];
             double[] dL = new double[seq];
-            double[] dqRow = new double[headDim];
-            double[] dkAcc = new double[seq * headDim];
-            double[] dvAcc = new double[seq * headDim];
             double[] diAcc = new double[seq];
             double[] dlfAcc = new double[seq];
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads;
                 int h = bh % heads;
                 int cumBase = bh * (seq + 1);
-                java.util.Arrays.fill(dkAcc, 0);
-                java.util.Arrays.fill(dvAcc, 0);
+                head.load(q, k, v, b, h, heads);
+                MlstmHead.gather(dh, dhHead, b, h, seq, heads, headDim);
+                java.util.Arrays.fill(dkHead, 0f);
+                java.util.Arrays.fill(dvHead, 0f);
                 java.util.Arrays.fill(diAcc, 0);
                 java.util.Arrays.fill(dlfAcc, 0);
+                GateRows gates = new GateRows(cumulative, cumBase, igate, b, h, seq, heads);
                 for (int t = 0; t < seq; t++) {
-                    double m = Double.NEGATIVE_INFINITY;
-                    int argmax = 0;
-                    for (int s = 0; s <= t; s++) {
-                        logD[s] = (cumulative[cumBase + t + 1] - cumulative[cumBase + s + 1])
-                                + igate[(b * seq + s) * heads + h];
-                        if (logD[s] > m) {
-                            m = logD[s];
-                            argmax = s;
-                        }
-                    }
-                    int qStart = (b * seq + t) * features + h * headDim;
+                    int row = t * headDim;
+                    double[] d = gates.next();
+                    double m = gates.rowMax();
+                    int argmax = gates.argmax();
                     double n = 0;
-                    for (int s = 0; s <= t; s++) {
-                        int kStart = (b * seq + s) * features + h * headDim;
-                        double dot = 0;
-                        for (int x = 0; x < headDim; x++) {
-                            dot += (double) q[qStart + x] * k[kStart + x];
-                        }
-                        p[s] = dot * keyScale;
-                        d[s] = Math.exp(logD[s] - m);
-                        n += p[s] * d[s];
-                    }
-                    double floor = Math.exp(-m);
-                    double den = Math.max(Math.abs(n), floor) + eps;
                     // g = sum_s (dh . v_s) C_s, the derivative of the output through the normaliser
                     double g = 0;
                     for (int s = 0; s <= t; s++) {
-                        int vStart = (b * seq + s) * features + h * headDim;
-                        double dhv = 0;
-                        for (int x = 0; x < headDim; x++) {
-                            dhv += (double) dh[qStart + x] * v[vStart + x];
-                        }
-                        dL[s] = dhv; // holds dh . v_s for now
-                        g += dhv * p[s] * d[s];
+                        p[s] = MlstmHead.dot(head.q, row, head.k, s * headDim, headDim) * keyScale;
+                        n += p[s] * d[s];
+                        dL[s] = MlstmHead.dot(dhHead, row, head.v, s * headDim, headDim); // dh . v_s for now
+                        g += dL[s] * p[s] * d[s];
                     }
+                    double floor = Math.exp(-m);
+                    double den = Math.max(Math.abs(n), floor) + eps;
                     double dDen = -g / (den * den);
                     double dn;
                     double dFloor;
@@ -90,29 +73,19 @@ final class MlstmBackwardKernel {
                         dFloor = 0.5 * dDen;
                     }
                     double dm = -floor * dFloor;
-                    java.util.Arrays.fill(dqRow, 0);
+                    java.util.Arrays.fill(dqHead, row, row + headDim, 0f);
                     for (int s = 0; s <= t; s++) {
-                        int kStart = (b * seq + s) * features + h * headDim;
                         double c = p[s] * d[s];
-                        double cn = c / den;
-                        for (int x = 0; x < headDim; x++) {
-                            dvAcc[s * headDim + x] += cn * dh[qStart + x];
-                        }
+                        MlstmHead.axpy((float) (c / den), dhHead, row, dvHead, s * headDim, headDim);
                         double dC = dL[s] / den + dn;
-                        double dP = dC * d[s];
-                        double dLs = dC * p[s] * d[s];
+                        double dLs = dC * c;
                         dm -= dLs;
                         dL[s] = dLs;
-                        double dPs = dP * keyScale;
-                        for (int x = 0; x < headDim; x++) {
-                            dqRow[x] += dPs * k[kStart + x];
-                            dkAcc[s * headDim + x] += dPs * q[qStart + x];
-                        }
+                        float dPs = (float) (dC * d[s] * keyScale);
+                        MlstmHead.axpy(dPs, head.k, s * headDim, dqHead, row, headDim);
+                        MlstmHead.axpy(dPs, head.q, row, dkHead, s * headDim, headDim);
                     }
                     dL[argmax] += dm;
-                    for (int x = 0; x < headDim; x++) {
-                        dq[qStart + x] = (float) dqRow[x];
-                    }
                     double prefix = 0;
                     for (int s = 0; s <= t; s++) {
                         diAcc[s] += dL[s];
@@ -123,12 +96,10 @@ final class MlstmBackwardKernel {
                         prefix += dL[s];
                     }
                 }
+                MlstmHead.scatter(dqHead, dq, b, h, seq, heads, headDim);
+                MlstmHead.scatter(dkHead, dk, b, h, seq, heads, headDim);
+                MlstmHead.scatter(dvHead, dv, b, h, seq, heads, headDim);
                 for (int s = 0; s < seq; s++) {
-                    int start = (b * seq + s) * features + h * headDim;
-                    for (int x = 0; x < headDim; x++) {
-                        dk[start + x] = (float) dkAcc[s * headDim + x];
-                        dv[start + x] = (float) dvAcc[s * headDim + x];
-                    }
                     int gate = (b * seq + s) * heads + h;
                     di[gate] = (float) diAcc[s];
                     // d logsigmoid(f) / df = sigmoid(-f)

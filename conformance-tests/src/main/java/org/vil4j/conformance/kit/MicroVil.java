@@ -6,6 +6,7 @@ import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.TraversalStrategy;
+import org.vil4j.api.autodiff.GradientTape;
 import org.vil4j.vil.ActivationSink;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
@@ -102,6 +103,35 @@ public final class MicroVil {
         } finally {
             ops.release(mark);
         }
+    }
+
+    /**
+     * d L / d (input and every parameter) for {@code L = sum(output * weights)}, through a {@link GradientTape}:
+     * {@code "input"} and the parameter names map to host gradients (a parameter the output does not reach is
+     * absent). {@code model} must have been built on the tape.
+     */
+    public static Map<String, float[]> gradients(VisionLstm model, GradientTape tape, HostTensor input,
+                                                 float[] weights) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tape.trackInputs(true);
+        tape.begin();
+        try {
+            Tensor x = tape.upload(input.shape(), input.data());
+            Tensor y = model.forward(x, ActivationSink.NONE);
+            Map<Tensor, Tensor> grads = tape.backward(y, tape.upload(y.shape(), weights));
+            if (grads.containsKey(x)) {
+                out.put("input", tape.download(grads.get(x)));
+            }
+            model.parameters().forEach((name, p) -> {
+                Tensor g = grads.get(p);
+                if (g != null) {
+                    out.put(name, tape.download(g));
+                }
+            });
+        } finally {
+            tape.end();
+        }
+        return out;
     }
 
     /** max |a - b| / max(|b|, 1e-12): the relative error the golden tests use. */

@@ -5,6 +5,7 @@ import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
 import org.vil4j.api.TraversalStrategy;
+import org.vil4j.api.autodiff.GradientTape;
 import org.vil4j.vil.VisionLstm;
 
 import java.util.ArrayList;
@@ -36,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * </ul>
  * Backends are opened once per JVM ({@link SharedBackends}), so the suite costs little per plugin.
  *
- * <p>Extension point for training: a gradient-flow check belongs in this class next to
- * {@link #microVilRunsForwardOnEveryBackendAndTheyAgree()}, built on the same {@link #microVil(String)} models.
+ * <p>Training: {@link #gradientsFlowThroughEveryBlockOnEveryBackend()} back-propagates through a micro ViL whose
+ * every sub-block uses the traversal, on every backend, and checks the input gradient against a finite difference.
  */
 public abstract class TraversalStrategyTestCase {
     /** Grids every structural check runs on: degenerate, odd, non-square, powers of two and not. */
@@ -223,6 +224,83 @@ public abstract class TraversalStrategyTestCase {
                         .isGreaterThan(1e-3);
             }
         }
+    }
+
+    @Test
+    public void gradientsFlowThroughEveryBlockOnEveryBackend() {
+        TraversalStrategy t = newTraversal();
+        int[] in = MicroVil.INPUTS.get(0);
+        HostTensor input = MicroVil.input(2, in[0], in[1], 13);
+        VisionLstm probe = microVil("java");
+        int[] grid = probe.grid(in[0], in[1]);
+        float[] weights = new float[2 * grid[0] * grid[1] * MicroVil.DIM];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(17);
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        Map<String, float[]> expected = null;
+        GradientTape javaTape = null;
+        VisionLstm javaModel = null;
+        for (String backend : SharedBackends.backends()) {
+            GradientTape tape = new GradientTape(SharedBackends.ops(backend));
+            VisionLstm model = MicroVil.model(tape, t, 7);
+            Map<String, float[]> grads = MicroVil.gradients(model, tape, input, weights);
+            String where = t.name() + " on " + backend;
+            assertThat(grads.keySet()).as("%s: every parameter and the input get a gradient", where)
+                    .contains("input").containsAll(model.parameters().keySet());
+            grads.forEach((name, g) -> {
+                double norm = 0;
+                for (float v : g) {
+                    assertThat(Float.isFinite(v)).as("%s: finite d/d %s", where, name).isTrue();
+                    norm += v * v;
+                }
+                if (!name.endsWith("bias") && !name.equals("norm.weight")) {
+                    assertThat(norm).as("%s: d/d %s is not all zero", where, name).isGreaterThan(0);
+                }
+            });
+            if (expected == null) {
+                expected = grads;
+                javaTape = tape;
+                javaModel = model;
+            } else {
+                for (var e : expected.entrySet()) {
+                    assertThat(MicroVil.relativeError(grads.get(e.getKey()), e.getValue()))
+                            .as("%s: d/d %s against java", where, e.getKey()).isLessThanOrEqualTo(1e-3);
+                }
+            }
+        }
+        // the input gradient is the derivative: compare it with a central difference along a random direction
+        float[] direction = MicroVil.input(2, in[0], in[1], 19).data();
+        double analytic = 0;
+        double scale = 0; // sum |g_i d_i|: the size of the terms that cancel in the directional derivative
+        for (int i = 0; i < direction.length; i++) {
+            analytic += (double) expected.get("input")[i] * direction[i];
+            scale += Math.abs((double) expected.get("input")[i] * direction[i]);
+        }
+        double h = 1e-3;
+        double numeric = (loss(javaModel, shifted(input, direction, h), weights)
+                - loss(javaModel, shifted(input, direction, -h), weights)) / (2 * h);
+        // float32 forwards: the difference quotient carries about 1e-7 * |L| / h of noise, well under 1% of scale
+        assertThat(Math.abs(numeric - analytic)).as("%s: directional derivative %s vs finite difference %s (scale %s)",
+                t.name(), analytic, numeric, scale).isLessThanOrEqualTo(1e-2 * scale);
+        assertThat(javaTape.isRecording()).isFalse();
+    }
+
+    private static HostTensor shifted(HostTensor input, float[] direction, double h) {
+        float[] v = input.data().clone();
+        for (int i = 0; i < v.length; i++) {
+            v[i] += (float) (h * direction[i]);
+        }
+        return new HostTensor(input.shape(), v);
+    }
+
+    private static double loss(VisionLstm model, HostTensor input, float[] weights) {
+        float[] out = MicroVil.forward(model, input);
+        double sum = 0;
+        for (int i = 0; i < out.length; i++) {
+            sum += (double) out[i] * weights[i];
+        }
+        return sum;
     }
 
     /**
