@@ -97,7 +97,6 @@ final class CurvesPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.setColor(Color.BLACK);
         g.drawString(title, left, top - 15);
-        g.drawRect(left, top, right - left, bottom - top);
         // axis ticks: five on y, every epoch (up to ten labels) on x
         for (int i = 0; i <= 4; i++) {
             double v = yMin + (yMax - yMin) * i / 4;
@@ -114,17 +113,18 @@ final class CurvesPlot {
             g.drawString(Integer.toString(e), x - 4, bottom + 18);
         }
         g.drawString("epoch", (left + right) / 2 - 15, bottom + 36);
+        g.drawRect(left, top, right - left, bottom - top);
         series(g, xs, train, xMin, xMax, yMin, yMax, left, right, top, bottom, TRAIN);
         series(g, xs, test, xMin, xMax, yMin, yMax, left, right, top, bottom, TEST);
         if (legend) {
             g.setColor(TRAIN);
-            g.fillRect(right - 110, top + 10, 12, 3);
+            g.fillRect(right - 110, top - 20, 12, 3);
             g.setColor(Color.BLACK);
-            g.drawString("train", right - 92, top + 16);
+            g.drawString("train", right - 94, top - 15);
             g.setColor(TEST);
-            g.fillRect(right - 110, top + 26, 12, 3);
+            g.fillRect(right - 50, top - 20, 12, 3);
             g.setColor(Color.BLACK);
-            g.drawString("test", right - 92, top + 32);
+            g.drawString("test", right - 34, top - 15);
         }
     }
 

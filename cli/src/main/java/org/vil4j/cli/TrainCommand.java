@@ -243,14 +243,6 @@ final class TrainCommand implements Callable<Integer> {
             throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + "): pass --resume to continue it "
                     + "or another --out for a new run");
         }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
-        }
-        if (resumed == null) {
-            writeAtomically(out.resolve(CONFIG), configJson(plan));
-        }
         PrintStream log = System.out;
         try (Ops ops = BackendChoice.open(plugins, backend, device)) {
             Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), seed);
@@ -258,6 +250,15 @@ final class TrainCommand implements Callable<Integer> {
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
             if (resumed != null) {
                 trainer.resume(resumed, checkpointIn);
+            }
+            // the model is built (its plugins exist): only now does the run get its folder
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
+            }
+            if (resumed == null) {
+                writeAtomically(out.resolve(CONFIG), configJson(plan));
             }
             LoaderBatchSource train = LoaderBatchSource.training(plan.data().train(), plan.settings().batchSize(),
                     new Augmentation(plan.cropPadding(), plan.flip(), plan.data().normalisation()), seed,
@@ -543,7 +544,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private static void writeAtomically(Path file, String text) {
         try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
             try {
                 Files.writeString(tmp, text);
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
