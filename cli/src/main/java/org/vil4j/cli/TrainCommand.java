@@ -1,0 +1,744 @@
+package org.vil4j.cli;
+
+import jakarta.inject.Inject;
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.formats.json.JsonNumber;
+import org.vil4j.formats.json.JsonSyntaxException;
+import org.vil4j.formats.json.JsonText;
+import org.vil4j.formats.json.StrictJsonParser;
+import org.vil4j.training.ConfigJson;
+import org.vil4j.training.EpochMetrics;
+import org.vil4j.training.OptimizerSettings;
+import org.vil4j.training.StepMetrics;
+import org.vil4j.training.Trainer;
+import org.vil4j.training.TrainingCheckpoint;
+import org.vil4j.training.TrainingDivergedException;
+import org.vil4j.training.TrainingSettings;
+import org.vil4j.training.WeightDecayExclusion;
+import org.vil4j.training.data.Augmentation;
+import org.vil4j.training.data.Cifar;
+import org.vil4j.training.data.Dataset;
+import org.vil4j.training.data.FashionMnist;
+import org.vil4j.training.data.ImageFolder;
+import org.vil4j.training.data.Normalisation;
+import org.vil4j.vil.VilConfig;
+import org.vil4j.vil.VilInitializer;
+import org.vil4j.vil.VilVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code vil train}: trains a ViL classifier from scratch, with per-epoch validation, metrics as JSON lines, atomic
+ * checkpoints every epoch, exact resume and a plot of the curves at the end. Without arguments it trains the
+ * {@code fmnist-tiny} preset on Fashion-MNIST on the best device found.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a Vision-LSTM classifier from scratch: per-epoch validation, metrics.jsonl, "
+                + "checkpoint.safetensors (atomic, every epoch), config.json and curves.png in --out.",
+                "Without arguments: the fmnist-tiny preset on Fashion-MNIST on the best device found.",
+                "Presets: fmnist-tiny (default), fmnist-anchor, fmnist-93, or any official model name (vil2-tiny, "
+                        + "...) adapted to the dataset's input and classes. Options left out take the preset's "
+                        + "values."})
+final class TrainCommand implements Callable<Integer> {
+    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String METRICS = "metrics.jsonl";
+    static final String CONFIG = "config.json";
+    static final String CURVES = "curves.png";
+    static final Path RUNS = Path.of("runs");
+    private static final String RESUME_DEFAULT = "<OUT>/" + CHECKPOINT;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist",
+            description = "fashion-mnist, cifar10, cifar100 or imagefolder (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "the dataset's folder. Fashion-MNIST: default "
+            + "$VIL_DATA, then /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist). "
+            + "imagefolder: DIR/train/CLASS/IMAGE and DIR/val (or DIR/test)/CLASS/IMAGE, at the model's input size")
+    String data;
+
+    @Option(names = "--model", defaultValue = "fmnist-tiny", paramLabel = "NAME",
+            description = "training preset or official model (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--dim", description = "token width (default: the preset's)")
+    Integer dim;
+
+    @Option(names = "--depth", description = "blocks (block pairs for ViL v2) (default: the preset's)")
+    Integer depth;
+
+    @Option(names = "--patch", description = "patch size (and stride) (default: the preset's)")
+    Integer patch;
+
+    @Option(names = "--pooling", description = "bilateral_flatten, bilateral_avg, ... (default: the preset's)")
+    String pooling;
+
+    @Option(names = "--traversal-schedule", defaultValue = "alternate", paramLabel = "SPEC",
+            description = "alternate, four_way, or a comma list of traversal names (default: ${DEFAULT-VALUE})")
+    String schedule;
+
+    @Option(names = "--epochs", description = "passes over the training set (default: the preset's)")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "samples per step (default: the preset's)")
+    Integer batchSize;
+
+    @Option(names = "--lr", description = "peak learning rate (default: the preset's)")
+    Double lr;
+
+    @Option(names = "--min-lr", description = "learning rate at the end of the cosine (default: the preset's)")
+    Double minLr;
+
+    @Option(names = "--warmup", paramLabel = "FRACTION", description = "fraction of all steps spent in linear "
+            + "warm-up (default: the preset's)")
+    Double warmup;
+
+    @Option(names = "--weight-decay", description = "(default: the preset's)")
+    Double weightDecay;
+
+    @Option(names = "--no-decay", defaultValue = "usual", description = "parameters without weight decay: usual "
+            + "(pos_embed, biases, norms), reference (pos_embed) or none (default: ${DEFAULT-VALUE})")
+    String noDecay;
+
+    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    double momentum;
+
+    @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
+    boolean nesterov;
+
+    @Option(names = "--clip-grad-norm", defaultValue = "0", description = "largest global gradient norm, 0: no "
+            + "clipping (default: ${DEFAULT-VALUE})")
+    double clipGradNorm;
+
+    @Option(names = "--layer-decay", defaultValue = "1", description = "layer-wise learning-rate decay in (0, 1], "
+            + "1: none (default: ${DEFAULT-VALUE})")
+    double layerDecay;
+
+    @Option(names = "--label-smoothing", description = "(default: the preset's)")
+    Double labelSmoothing;
+
+    @Option(names = "--drop-path", description = "stochastic-depth rate (default: the preset's)")
+    Double dropPath;
+
+    @Option(names = "--drop-path-decay", description = "drop-path rate rising linearly over the blocks")
+    boolean dropPathDecay;
+
+    @Option(names = "--ema", paramLabel = "DECAY", description = "EMA of the weights, evaluated beside them; 0: off "
+            + "(default: the preset's)")
+    Double ema;
+
+    @Option(names = "--crop-padding", description = "random-crop padding, 0: no crop (default: the preset's)")
+    Integer cropPadding;
+
+    @Option(names = "--no-flip", description = "no random horizontal flip")
+    boolean noFlip;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seeds the weights, data order, augmentation and "
+            + "drop-path (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--loader-threads", defaultValue = "2", description = "threads preparing batches (default: "
+            + "${DEFAULT-VALUE})")
+    int loaderThreads;
+
+    @Option(names = "--eval-batch-size", description = "batch size for validation (default: --batch-size)")
+    Integer evalBatchSize;
+
+    @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS", description = "a step line in "
+            + "metrics.jsonl every this many steps, 0: none (default: ${DEFAULT-VALUE})")
+    int logEvery;
+
+    @Option(names = "--max-train-samples", paramLabel = "N", description = "train on the first N training samples "
+            + "only (smoke tests)")
+    Integer maxTrainSamples;
+
+    @Option(names = "--max-test-samples", paramLabel = "N", description = "validate on the first N test samples "
+            + "only (smoke tests)")
+    Integer maxTestSamples;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto: OpenCL when it has a "
+            + "device, else java (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
+    String device;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where the run's files go (default: "
+            + "runs/train-YYYYMMDD-HHMMSS; with --resume, the latest runs/train-* holding a checkpoint)")
+    Path out;
+
+    @Option(names = "--resume", arity = "0..1", fallbackValue = RESUME_DEFAULT, paramLabel = "CHECKPOINT",
+            description = "continue a run from its checkpoint (default: " + RESUME_DEFAULT + "); pass the options "
+                    + "of the original run")
+    String resume;
+
+    @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "end this invocation after that many "
+            + "epochs (the schedule still spans --epochs); continue later with --resume")
+    Integer stopAfter;
+
+    @Option(names = "--verbose", description = "stack traces on errors")
+    boolean verbose;
+
+    private final Plugins plugins;
+
+    @Inject
+    TrainCommand(Plugins plugins) {
+        this.plugins = plugins;
+    }
+
+    /** The datasets of a run and how their images are normalised. */
+    record Data(String name, Dataset train, Dataset test, Normalisation normalisation) {
+    }
+
+    /** Everything resolved from the options before training starts. */
+    record Plan(TrainingPresets.Preset preset, VilConfig config, TrainingSettings settings, int cropPadding,
+                boolean flip, Data data) {
+    }
+
+    /** Thrown by the listener to end the invocation after --stop-after epochs (the checkpoint is written). */
+    private static final class StopRequested extends RuntimeException {
+        StopRequested() {
+            super(null, null, false, false);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        System.setProperty("java.awt.headless", "true");
+        long wallStart = System.nanoTime();
+        Plan plan = plan();
+        Path checkpointIn = resolveOut();
+        Path checkpoint = out.resolve(CHECKPOINT);
+        TrainingCheckpoint resumed = null;
+        if (checkpointIn != null) {
+            if (!Files.isRegularFile(checkpointIn)) {
+                throw new Vil4jException("--resume: " + checkpointIn + " does not exist");
+            }
+            resumed = TrainingCheckpoint.read(checkpointIn);
+            checkRunMatches(plan);
+        } else if (Files.exists(checkpoint)) {
+            throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + "): pass --resume to continue it "
+                    + "or another --out for a new run");
+        }
+        PrintStream log = System.out;
+        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+            Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), seed);
+            long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
+            Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
+            if (resumed != null) {
+                trainer.resume(resumed, checkpointIn);
+            }
+            // the model is built (its plugins exist): only now does the run get its folder
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
+            }
+            if (resumed == null) {
+                writeAtomically(out.resolve(CONFIG), configJson(plan));
+            }
+            LoaderBatchSource train = LoaderBatchSource.training(plan.data().train(), plan.settings().batchSize(),
+                    new Augmentation(plan.cropPadding(), plan.flip(), plan.data().normalisation()), seed,
+                    loaderThreads);
+            LoaderBatchSource test = LoaderBatchSource.evaluation(plan.data().test(),
+                    plan.settings().evalBatchSize(), Augmentation.none(plan.data().normalisation()), loaderThreads);
+            if (train.batchesPerEpoch() == 0) {
+                throw new Vil4jException(plan.data().train().name() + " has " + plan.data().train().size()
+                        + " samples, fewer than one batch of " + plan.settings().batchSize());
+            }
+            VilConfig c = plan.config();
+            log.printf(Locale.ROOT, "training %s: %s dim %d, depth %d, patch %d, %dx%dx%d -> %d classes, %s, "
+                            + "%,d parameters%n", plan.preset().name(), c.version() == VilVersion.V2 ? "ViL v2"
+                            : "ViL v1", c.dim(), c.depth(), c.patchSize(), c.channels(), c.height(), c.width(),
+                    c.numClasses(), c.schedule(), parameters);
+            log.printf(Locale.ROOT, "data: %s, %d training / %d test images; %d epochs of %d steps of %d%n",
+                    plan.data().name(), plan.data().train().size(), plan.data().test().size(),
+                    plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize());
+            log.printf(Locale.ROOT, "device: %s (%s); output: %s%s%n", ops.deviceName(), ops.backendName(), out,
+                    resumed == null ? "" : "; resuming after epoch " + trainer.epochsDone() + " from "
+                            + checkpointIn);
+            Path metricsFile = out.resolve(METRICS);
+            prepareMetrics(metricsFile, resumed == null ? 0 : trainer.epochsDone(), resumed != null);
+            try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                TrainProgress progress = new TrainProgress(System.console() != null, System.err, log, metrics,
+                        plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(), logEvery, stopAfter);
+                try {
+                    trainer.run(train, test, checkpoint, progress);
+                } catch (StopRequested stop) {
+                    log.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
+                            + "vil train --resume --out %s (and the same options)%n", trainer.epochsDone(),
+                            plan.settings().epochs(), out);
+                } catch (TrainingDivergedException e) {
+                    progress.abandonLine();
+                    throw e;
+                }
+            } catch (IOException e) {
+                throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
+            }
+            List<CurvesPlot.Point> history = readEpochs(metricsFile);
+            if (!history.isEmpty()) {
+                CurvesPlot.write(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
+            }
+            printTable(log, history);
+            if (trainer.epochsDone() >= plan.settings().epochs() && !history.isEmpty()) {
+                double minutes = readSeconds(metricsFile) / 60;
+                log.printf(Locale.ROOT, "test accuracy: %.2f%% (device %s (%s), %.1f min)%n",
+                        100 * history.get(history.size() - 1).testAccuracy(), ops.deviceName(), ops.backendName(),
+                        minutes);
+            }
+        }
+        if (verbose) {
+            log.printf(Locale.ROOT, "wall time of this invocation: %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
+        }
+        return 0;
+    }
+
+    /** Options -> model config, settings and data; bad values give one-line errors. */
+    Plan plan() {
+        TrainingPresets.Preset preset = TrainingPresets.get(model);
+        TrainingPresets.Recipe r = preset.recipe();
+        VilConfig base = preset.model();
+        try {
+            Data d = openData(base);
+            int p = patch != null ? patch : base.patchSize();
+            int stride = patch != null ? patch : base.stride();
+            int dm = dim != null ? dim : base.dim();
+            int dp = depth != null ? depth : base.depth();
+            int subBlocks = base.version() == VilVersion.V2 ? 2 * dp : dp;
+            VilConfig config;
+            try {
+                config = new VilConfig(base.version(), dm, dp, p, stride, d.train().channels(), d.train().height(),
+                        d.train().width(), d.train().classes(), pooling != null ? pooling : base.pooling(),
+                        base.legacyNorm(), base.convKind(), base.convKernelSize(), base.projBias(), base.normBias(),
+                        VilConfig.alternating(subBlocks), base.mixer());
+            } catch (Vil4jException e) {
+                throw new Vil4jException(e.getMessage() + "; model " + model + " adapted to " + d.name() + " ("
+                        + d.train().channels() + "x" + d.train().height() + "x" + d.train().width()
+                        + "): choose another --patch or --model");
+            }
+            config = config.withSchedule(schedule);
+            OptimizerSettings optimiser = new OptimizerSettings(optimizer, or(weightDecay, r.weightDecay()),
+                    WeightDecayExclusion.parse(noDecay), 0.9, 0.999, 1e-8, momentum, nesterov, clipGradNorm,
+                    layerDecay);
+            int batch = or(batchSize, r.batchSize());
+            if (loaderThreads < 1) {
+                throw new IllegalArgumentException("--loader-threads must be at least 1");
+            }
+            if (logEvery < 0 || (stopAfter != null && stopAfter < 1)) {
+                throw new IllegalArgumentException("--log-every must be >= 0 and --stop-after >= 1");
+            }
+            int padding = or(cropPadding, r.cropPadding());
+            TrainingSettings settings = new TrainingSettings(or(epochs, r.epochs()), batch, or(lr, r.learningRate()),
+                    or(minLr, r.minLearningRate()), or(warmup, r.warmup()), or(labelSmoothing, r.labelSmoothing()),
+                    optimiser, or(dropPath, r.dropPath()), dropPathDecay, or(ema, r.emaDecay()), seed, loaderThreads,
+                    or(evalBatchSize, batch), logEvery);
+            if (settings.dropPath() < 0 || settings.dropPath() >= 1) {
+                throw new IllegalArgumentException("--drop-path must be in [0, 1)");
+            }
+            return new Plan(preset, config, settings, padding, r.flip() && !noFlip, d);
+        } catch (IllegalArgumentException e) {
+            throw new Vil4jException("invalid training option: " + e.getMessage());
+        }
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private Data openData(VilConfig model) {
+        if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
+            throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
+        }
+        Data d = switch (dataset) {
+            case "fashion-mnist", "fmnist" -> {
+                Path dir = FashionMnist.locate(data);
+                yield new Data("fashion-mnist", FashionMnist.train(dir), FashionMnist.test(dir),
+                        Normalisation.FASHION_MNIST);
+            }
+            case "cifar10" -> new Data("cifar10", Cifar.cifar10(requireData(), true), Cifar.cifar10(requireData(),
+                    false), Normalisation.CIFAR10);
+            case "cifar100" -> new Data("cifar100", Cifar.cifar100(requireData(), true),
+                    Cifar.cifar100(requireData(), false), Normalisation.CIFAR100);
+            case "imagefolder" -> {
+                Path root = requireData();
+                Path val = Files.isDirectory(root.resolve("val")) ? root.resolve("val") : root.resolve("test");
+                int ch = model.channels();
+                Dataset trainSet = new ImageFolder(root.resolve("train"), ch, model.height(), model.width());
+                Dataset testSet = new ImageFolder(val, ch, model.height(), model.width());
+                if (!trainSet.classNames().equals(testSet.classNames())) {
+                    throw new Vil4jException(root + ": the class folders of train/ and " + val.getFileName()
+                            + "/ differ");
+                }
+                yield new Data("imagefolder " + root, trainSet, testSet, ch == 3 ? Normalisation.IMAGENET
+                        : new Normalisation(new float[] {0.5f}, new float[] {0.5f}));
+            }
+            default -> throw new Vil4jException("--dataset must be fashion-mnist, cifar10, cifar100 or imagefolder, "
+                    + "got " + dataset);
+        };
+        Dataset trainSet = maxTrainSamples == null ? d.train()
+                : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
+        Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
+        return new Data(d.name(), trainSet, testSet, d.normalisation());
+    }
+
+    private Path requireData() {
+        if (data == null || data.isBlank()) {
+            throw new Vil4jException("--dataset " + dataset + " needs --data DIR");
+        }
+        Path dir = Path.of(data);
+        if (!Files.isDirectory(dir)) {
+            throw new Vil4jException("--data " + dir + " is not a directory");
+        }
+        return dir;
+    }
+
+    /** Sets {@link #out}; returns the checkpoint to resume from, or null for a fresh run. */
+    private Path resolveOut() {
+        if (resume == null) {
+            if (out == null) {
+                out = RUNS.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
+                        "yyyyMMdd-HHmmss")));
+            }
+            return null;
+        }
+        if (!resume.equals(RESUME_DEFAULT)) {
+            Path file = Path.of(resume);
+            if (out == null) {
+                out = file.toAbsolutePath().getParent();
+            }
+            return file;
+        }
+        if (out == null) {
+            out = latestRun();
+        }
+        return out.resolve(CHECKPOINT);
+    }
+
+    private static Path latestRun() {
+        if (Files.isDirectory(RUNS)) {
+            try (Stream<Path> runs = Files.list(RUNS)) {
+                List<Path> found = runs.filter(p -> p.getFileName().toString().startsWith("train-"))
+                        .filter(p -> Files.isRegularFile(p.resolve(CHECKPOINT))).sorted().toList();
+                if (!found.isEmpty()) {
+                    return found.get(found.size() - 1);
+                }
+            } catch (IOException e) {
+                throw new Vil4jException("cannot list " + RUNS + ": " + e.getMessage(), e);
+            }
+        }
+        throw new Vil4jException("--resume: no run to continue (no " + RUNS + "/train-*/" + CHECKPOINT
+                + "); pass --out DIR or --resume CHECKPOINT");
+    }
+
+    /** A resumed run must use the options it started with, or it would not end where the original would. */
+    private void checkRunMatches(Plan plan) {
+        Path file = out.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            return; // a checkpoint without our config.json: the trainer still checks the model and seed
+        }
+        String saved;
+        try {
+            saved = Files.readString(file);
+        } catch (IOException e) {
+            throw new Vil4jException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String recipe = "\"recipe\": " + recipeJson(plan);
+        if (!saved.contains(recipe)) {
+            String was = saved.lines().filter(l -> l.trim().startsWith("\"recipe\"")).findFirst().orElse("?").trim();
+            throw new Vil4jException("--resume: this run's options differ from those " + out + " was started with "
+                    + "(" + file + "); was " + stripComma(was) + ", now " + recipe);
+        }
+    }
+
+    private static String stripComma(String s) {
+        return s.endsWith(",") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** What decides the trajectory of a run (not the threads, logging or backend). */
+    private String recipeJson(Plan plan) {
+        TrainingSettings s = plan.settings();
+        OptimizerSettings o = s.optimizer();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", plan.preset().name());
+        m.put("dataset", plan.data().name());
+        m.put("train_samples", plan.data().train().size());
+        m.put("epochs", s.epochs());
+        m.put("batch_size", s.batchSize());
+        m.put("lr", s.learningRate());
+        m.put("min_lr", s.minLearningRate());
+        m.put("warmup", s.warmupFraction());
+        m.put("label_smoothing", s.labelSmoothing());
+        m.put("optimizer", o.kind());
+        m.put("weight_decay", o.weightDecay());
+        m.put("no_decay", o.decayExclusion().name().toLowerCase(Locale.ROOT));
+        m.put("momentum", o.momentum());
+        m.put("nesterov", o.nesterov());
+        m.put("clip_grad_norm", o.clipGradNorm());
+        m.put("layer_decay", o.layerwiseLrDecay());
+        m.put("drop_path", s.dropPath());
+        m.put("drop_path_decay", s.dropPathDecay());
+        m.put("ema", s.emaDecay());
+        m.put("crop_padding", plan.cropPadding());
+        m.put("flip", plan.flip());
+        m.put("seed", s.seed());
+        return json(m);
+    }
+
+    private String configJson(Plan plan) {
+        TrainingSettings s = plan.settings();
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("eval_batch_size", s.evalBatchSize());
+        run.put("test_samples", plan.data().test().size());
+        run.put("loader_threads", s.loaderThreads());
+        run.put("log_every", s.logEverySteps());
+        run.put("backend", backend);
+        run.put("device", device);
+        return "{\n  \"model\": " + ConfigJson.write(plan.config()) + ",\n  \"recipe\": " + recipeJson(plan)
+                + ",\n  \"run\": " + json(run) + "\n}\n";
+    }
+
+    static String json(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof String s) {
+            return JsonText.quote(s);
+        }
+        if (value instanceof Double d) {
+            return Double.isFinite(d) ? Double.toString(d) : "null";
+        }
+        if (value instanceof Number || value instanceof Boolean) {
+            return value.toString();
+        }
+        if (value instanceof Map<?, ?> map) {
+            List<String> parts = new ArrayList<>();
+            map.forEach((k, v) -> parts.add(JsonText.quote(k.toString()) + ":" + json(v)));
+            return "{" + String.join(",", parts) + "}";
+        }
+        throw new IllegalArgumentException("no JSON for " + value.getClass());
+    }
+
+    private static void writeAtomically(Path file, String text) {
+        try {
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            try {
+                Files.writeString(tmp, text);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A fresh run starts an empty metrics.jsonl; a resumed one keeps the lines of the epochs its checkpoint holds
+     * (step lines of an epoch that was cut short are dropped, the resumed run writes them again).
+     */
+    private static void prepareMetrics(Path file, int epochsDone, boolean resuming) {
+        try {
+            if (!resuming || !Files.exists(file)) {
+                Files.writeString(file, "");
+                return;
+            }
+            List<String> kept = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                Map<?, ?> m = parse(line);
+                if (m != null && m.get("epoch") instanceof JsonNumber n && n.longValueExact() <= epochsDone) {
+                    kept.add(line);
+                }
+            }
+            writeAtomically(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+        } catch (IOException e) {
+            throw new Vil4jException("cannot prepare " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<?, ?> parse(String line) {
+        try {
+            return line.isBlank() ? null : StrictJsonParser.parse(line) instanceof Map<?, ?> m ? m : null;
+        } catch (JsonSyntaxException e) {
+            return null;
+        }
+    }
+
+    private static double number(Map<?, ?> m, String key) {
+        return m.get(key) instanceof JsonNumber n ? Double.parseDouble(n.literal()) : Double.NaN;
+    }
+
+    private static List<Map<?, ?>> epochLines(Path file) {
+        List<Map<?, ?>> lines = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                Map<?, ?> m = parse(line);
+                if (m != null && "epoch".equals(m.get("kind"))) {
+                    lines.add(m);
+                }
+            }
+        } catch (IOException e) {
+            throw new Vil4jException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return lines;
+    }
+
+    /** Every epoch of the run so far, from metrics.jsonl (so a resumed run's table covers the earlier epochs). */
+    private static List<CurvesPlot.Point> readEpochs(Path file) {
+        return epochLines(file).stream().map(m -> new CurvesPlot.Point((int) number(m, "epoch"),
+                number(m, "train_loss"), number(m, "train_accuracy"), number(m, "test_loss"),
+                number(m, "test_accuracy"))).toList();
+    }
+
+    private static double readSeconds(Path file) {
+        return epochLines(file).stream().mapToDouble(m -> number(m, "train_seconds") + number(m, "eval_seconds"))
+                .sum();
+    }
+
+    private static void printTable(PrintStream log, List<CurvesPlot.Point> history) {
+        if (history.isEmpty()) {
+            return;
+        }
+        String rule = "+-------+------------+-----------+-----------+----------+";
+        log.println(rule);
+        log.println("| epoch | train loss | train acc | test loss | test acc |");
+        log.println(rule);
+        for (CurvesPlot.Point p : history) {
+            log.printf(Locale.ROOT, "| %5d | %10.4f | %8.2f%% | %9.4f | %7.2f%% |%n", p.epoch(), p.trainLoss(),
+                    100 * p.trainAccuracy(), p.testLoss(), 100 * p.testAccuracy());
+        }
+        log.println(rule);
+    }
+
+    /** Progress on the terminal (a one-line bar) or as plain log lines, and the metrics.jsonl lines. */
+    static final class TrainProgress implements Trainer.Listener {
+        private final boolean terminal;
+        private final PrintStream bar;
+        private final PrintStream log;
+        private final BufferedWriter metrics;
+        private final int epochs;
+        private final int batches;
+        private final int logEvery;
+        private final Integer stopAfter;
+        private final int batchSize;
+        private int epochsThisRun;
+        private double lossSum;
+        private double correctSum;
+        private int count;
+        private long lastDraw;
+        private boolean lineOpen;
+
+        TrainProgress(boolean terminal, PrintStream bar, PrintStream log, BufferedWriter metrics, int epochs,
+                      int batches, int batchSize, int logEvery, Integer stopAfter) {
+            this.terminal = terminal;
+            this.bar = bar;
+            this.log = log;
+            this.metrics = metrics;
+            this.epochs = epochs;
+            this.batches = batches;
+            this.logEvery = logEvery;
+            this.batchSize = batchSize;
+            this.stopAfter = stopAfter;
+        }
+
+        @Override
+        public void step(StepMetrics m) {
+            if (m.batch() == 1) {
+                lossSum = 0;
+                correctSum = 0;
+                count = 0;
+            }
+            lossSum += m.loss();
+            correctSum += m.accuracy();
+            count++;
+            if (logEvery > 0 && m.step() % logEvery == 0) {
+                write(m.toJson());
+            }
+            double rate = m.imagesPerSecond();
+            double stepsLeft = (double) (epochs - m.epoch()) * batches + (batches - m.batch());
+            String eta = rate > 0 ? ProgressBar.clock(stepsLeft * batchSize / rate) : "?";
+            String text = String.format(Locale.ROOT, "epoch %d/%d %s %d/%d loss %.4f acc %.2f%% %.1f img/s "
+                            + "ETA %s", m.epoch(), epochs, terminal ? gauge(m.batch()) : "batch", m.batch(), batches,
+                    lossSum / count, 100 * correctSum / count, rate, eta);
+            if (terminal) {
+                long now = System.nanoTime();
+                if (now - lastDraw > 100_000_000L || m.batch() == batches) {
+                    lastDraw = now;
+                    bar.print("\r" + text + "\u001b[K");
+                    bar.flush();
+                    lineOpen = true;
+                }
+            } else if (m.batch() % Math.max(1, (batches + 9) / 10) == 0 && m.batch() != batches) {
+                log.println(text);
+            }
+        }
+
+        private static String gauge(int done, int total) {
+            int width = 20;
+            int filled = (int) ((long) done * width / Math.max(1, total));
+            return "[" + "=".repeat(filled) + " ".repeat(width - filled) + "]";
+        }
+
+        private String gauge(int done) {
+            return gauge(done, batches);
+        }
+
+        @Override
+        public void epoch(EpochMetrics m) {
+            write(m.toJson());
+            abandonLine();
+            String ema = Double.isNaN(m.emaTestAccuracy()) ? "" : String.format(Locale.ROOT, " (EMA %.2f%%)",
+                    100 * m.emaTestAccuracy());
+            log.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%%%s | "
+                            + "%.1f s + %.1f s eval, %.1f img/s, lr %.3g%n", m.epoch(), epochs, m.trainLoss(),
+                    100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(), ema, m.seconds(),
+                    m.evalSeconds(), m.imagesPerSecond(), m.learningRate());
+            epochsThisRun++;
+            if (stopAfter != null && epochsThisRun >= stopAfter && m.epoch() < epochs) {
+                throw new StopRequested();
+            }
+        }
+
+        /** Ends a half-drawn bar line (before other output or an error message). */
+        void abandonLine() {
+            if (lineOpen) {
+                bar.print("\r\u001b[K");
+                bar.flush();
+                lineOpen = false;
+            }
+        }
+
+        private void write(String line) {
+            try {
+                metrics.write(line);
+                metrics.write('\n');
+                metrics.flush();
+            } catch (IOException e) {
+                throw new Vil4jException("cannot write metrics: " + e.getMessage(), e);
+            }
+        }
+    }
+}

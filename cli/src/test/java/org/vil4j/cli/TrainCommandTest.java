@@ -1,0 +1,204 @@
+package org.vil4j.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vil4j.training.TrainingCheckpoint;
+import org.vil4j.training.data.FashionMnist;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code vil train} end to end on a tiny model and a few hundred Fashion-MNIST images. */
+class TrainCommandTest {
+    @TempDir
+    static Path shared;
+
+    /** The real Fashion-MNIST when installed, else a small IDX set written here. */
+    static Path data;
+
+    @BeforeAll
+    static void data() throws IOException {
+        if (Files.isRegularFile(FashionMnist.SYSTEM_DIRECTORY.resolve("train-images-idx3-ubyte.gz"))) {
+            data = FashionMnist.SYSTEM_DIRECTORY;
+        } else {
+            data = shared.resolve("fmnist");
+            writeIdx(data, "train", 320, 1);
+            writeIdx(data, "t10k", 128, 2);
+        }
+    }
+
+    /** IDX files of a learnable toy problem: class k has a bright horizontal band at row 2k+4. */
+    static void writeIdx(Path dir, String prefix, int count, long seed) throws IOException {
+        Files.createDirectories(dir);
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] labels = new byte[count];
+        byte[] pixels = new byte[count * 28 * 28];
+        for (int i = 0; i < count; i++) {
+            int label = random.nextInt(10);
+            labels[i] = (byte) label;
+            for (int p = 0; p < 28 * 28; p++) {
+                int row = p / 28;
+                int v = random.nextInt(60) + (Math.abs(row - (2 * label + 4)) <= 1 ? 180 : 0);
+                pixels[i * 28 * 28 + p] = (byte) Math.min(255, v);
+            }
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(
+                dir.resolve(prefix + "-images-idx3-ubyte")))) {
+            out.writeInt(0x00000803);
+            out.writeInt(count);
+            out.writeInt(28);
+            out.writeInt(28);
+            out.write(pixels);
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(
+                dir.resolve(prefix + "-labels-idx1-ubyte")))) {
+            out.writeInt(0x00000801);
+            out.writeInt(count);
+            out.write(labels);
+        }
+    }
+
+    static String[] tiny(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--max-train-samples", "256",
+                "--max-test-samples", "128", "--epochs", "2", "--batch-size", "64", "--dim", "16", "--depth", "1",
+                "--backend", "java", "--loader-threads", "1", "--log-every", "2", "--out", out.toString()));
+        args.addAll(Arrays.asList(more));
+        return args.toArray(String[]::new);
+    }
+
+    static List<String> epochLines(Path out) throws IOException {
+        return Files.readAllLines(out.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.startsWith("{\"kind\":\"epoch\"")).toList();
+    }
+
+    @Test
+    void tinyRunWritesMetricsCheckpointConfigAndCurves(@TempDir Path out) throws IOException {
+        CliRun run = CliRun.of(tiny(out));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("epoch 2/2: train loss").contains("| epoch | train loss")
+                .containsPattern("test accuracy: \\d+\\.\\d\\d% \\(device .*, \\d+\\.\\d min\\)");
+        List<String> epochs = epochLines(out);
+        assertThat(epochs).hasSize(2);
+        assertThat(epochs).allSatisfy(l -> assertThat(l).contains("\"test_accuracy\":"));
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).anySatisfy(l -> assertThat(l)
+                .startsWith("{\"kind\":\"step\""));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.read(out.resolve("checkpoint.safetensors"));
+        assertThat(checkpoint.epochsDone()).isEqualTo(2);
+        assertThat(checkpoint.steps()).isEqualTo(8);
+        assertThat(checkpoint.config().dim()).isEqualTo(16);
+        assertThat(Files.readString(out.resolve("config.json"))).contains("\"recipe\"").contains("\"model\"");
+        BufferedImage curves = ImageIO.read(out.resolve("curves.png").toFile());
+        assertThat(curves).isNotNull();
+        assertThat(curves.getWidth()).isGreaterThan(100);
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("metrics.jsonl",
+                    "checkpoint.safetensors", "config.json", "curves.png");
+        }
+    }
+
+    @Test
+    void trainsOnIdxFilesInADataFolder(@TempDir Path dir) throws IOException {
+        Path idx = dir.resolve("idx");
+        writeIdx(idx, "train", 192, 3);
+        writeIdx(idx, "t10k", 64, 4);
+        CliRun run = CliRun.of("train", "--data", idx.toString(), "--epochs", "1", "--batch-size", "64", "--dim",
+                "16", "--depth", "1", "--backend", "java", "--out", dir.resolve("out").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("192 training / 64 test images").contains("test accuracy:");
+        assertThat(epochLines(dir.resolve("out"))).hasSize(1);
+    }
+
+    @Test
+    void resumedRunEndsBitIdenticalToAnUninterruptedOne(@TempDir Path dir) throws IOException {
+        Path straight = dir.resolve("straight");
+        Path interrupted = dir.resolve("interrupted");
+        assertThat(CliRun.of(tiny(straight)).exitCode()).isZero();
+
+        CliRun first = CliRun.of(tiny(interrupted, "--stop-after", "1"));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).contains("stopped after epoch 1 of 2").doesNotContain("test accuracy:");
+        assertThat(TrainingCheckpoint.read(interrupted.resolve("checkpoint.safetensors")).epochsDone()).isEqualTo(1);
+
+        CliRun second = CliRun.of(tiny(interrupted, "--resume"));
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.out()).contains("resuming after epoch 1").contains("test accuracy:");
+
+        TrainingCheckpoint a = TrainingCheckpoint.read(straight.resolve("checkpoint.safetensors"));
+        TrainingCheckpoint b = TrainingCheckpoint.read(interrupted.resolve("checkpoint.safetensors"));
+        assertThat(b.epochsDone()).isEqualTo(a.epochsDone());
+        assertThat(b.steps()).isEqualTo(a.steps());
+        assertThat(b.tensors().keySet()).isEqualTo(a.tensors().keySet());
+        a.tensors().forEach((name, values) -> assertThat(b.tensors().get(name)).as(name).isEqualTo(values));
+        // metrics.jsonl was appended to: both epochs are there, with the same test accuracy as the straight run
+        List<String> epochs = epochLines(interrupted);
+        assertThat(epochs).hasSize(2);
+        assertThat(testAccuracy(epochs.get(1))).isEqualTo(testAccuracy(epochLines(straight).get(1)));
+    }
+
+    private static String testAccuracy(String line) {
+        return line.replaceAll(".*\"test_accuracy\":([^,}]+).*", "$1");
+    }
+
+    @Test
+    void resumeWithOtherOptionsIsRefused(@TempDir Path out) {
+        assertThat(CliRun.of(tiny(out, "--stop-after", "1")).exitCode()).isZero();
+        CliRun run = CliRun.of(tiny(out, "--resume", "--lr", "0.01"));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("vil: --resume: this run's options differ").hasLineCount(1);
+    }
+
+    @Test
+    void aFreshRunDoesNotOverwriteAnother(@TempDir Path out) {
+        assertThat(CliRun.of(tiny(out, "--stop-after", "1")).exitCode()).isZero();
+        CliRun run = CliRun.of(tiny(out));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("already holds a run").contains("--resume").hasLineCount(1);
+    }
+
+    @Test
+    void missingDataDirectoryIsOneLineWithTheAptHint(@TempDir Path dir) {
+        CliRun run = CliRun.of("train", "--data", dir.resolve("nowhere").toString(), "--out",
+                dir.resolve("out").toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("vil: Fashion-MNIST not found").contains("apt-get install")
+                .hasLineCount(1);
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void badOptionValuesAreOneLineErrors(@TempDir Path dir) {
+        Path out = dir.resolve("out");
+        CliRun optimiser = CliRun.of(tiny(out, "--optimizer", "lion"));
+        assertThat(optimiser.exitCode()).isEqualTo(2);
+        assertThat(optimiser.err()).startsWith("vil: invalid training option: optimiser must be adamw or sgd")
+                .hasLineCount(1);
+
+        CliRun warmup = CliRun.of(tiny(out, "--warmup", "2"));
+        assertThat(warmup.err()).startsWith("vil: invalid training option").hasLineCount(1);
+
+        CliRun model = CliRun.of("train", "--data", data.toString(), "--model", "vil2-tiny", "--out", out.toString());
+        assertThat(model.exitCode()).isEqualTo(2);
+        assertThat(model.err()).contains("not a multiple of the patch size 16").contains("--patch").hasLineCount(1);
+
+        CliRun unknown = CliRun.of(tiny(out, "--model", "fmnist-huge"));
+        assertThat(unknown.err()).startsWith("vil: no model named 'fmnist-huge'").contains("fmnist-tiny")
+                .hasLineCount(1);
+
+        CliRun schedule = CliRun.of(tiny(out, "--traversal-schedule", "zigzag_nowhere"));
+        assertThat(schedule.exitCode()).isEqualTo(2);
+        assertThat(schedule.err()).startsWith("vil: ").hasLineCount(1);
+        assertThat(out).doesNotExist();
+    }
+}
