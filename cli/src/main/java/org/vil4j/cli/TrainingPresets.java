@@ -39,14 +39,17 @@ final class TrainingPresets {
     private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
 
     static {
-        // the default of `vil train`: small enough to train in minutes on a CPU, to ~90% on Fashion-MNIST
+        // the default of `vil train`: about 11 minutes on 2 CPU cores (java backend, ~550 img/s) and 80 s on an H100;
+        // 88.0% (java) / 88.3% (H100 OpenCL) / 87.9% (official PyTorch code, same data order) after 6 epochs
         add("fmnist-tiny", "patch 7, dim 64, 2 block pairs: the quick default", fmnist(7, 64, 2),
-                new Recipe(5, 128, 2e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0, 0));
+                new Recipe(6, 128, 2e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0, 0));
         // the PyTorch anchor configuration of the training issue
         add("fmnist-anchor", "patch 4, dim 64, 4 block pairs: the PyTorch anchor configuration", fmnist(4, 64, 4),
                 new Recipe(10, 128, 1e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0, 0));
-        add("fmnist-93", "patch 4, dim 128, 6 block pairs: aims at 93% test accuracy", fmnist(4, 128, 6),
-                new Recipe(13, 128, 1e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0, 0));
+        // a longer recipe aimed at 93%: 89.8% after 9 of its 36 epochs on an H100 (~55 s an epoch); not yet run to the
+        // end. Batch 64 keeps a training step's tensors inside one 2 GiB OpenCL arena.
+        add("fmnist-93", "patch 4, dim 96, 4 block pairs, 36 epochs with drop-path: aims at 93% test accuracy",
+                fmnist(4, 96, 4), new Recipe(36, 64, 1e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0.1, 0));
     }
 
     private TrainingPresets() {

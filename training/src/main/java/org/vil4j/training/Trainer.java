@@ -186,7 +186,8 @@ public final class Trainer {
             if (!Double.isFinite(ce.loss())) {
                 throw new TrainingDivergedException("the loss became " + ce.loss() + " at step " + (step + 1)
                         + " (epoch " + (epoch + 1) + ", batch " + (batch.index() + 1) + ", learning rate " + lr
-                        + "); stopped before updating, the last checkpoint (epoch " + epochsDone + ") is kept");
+                        + "); stopped before updating, " + (epochsDone == 0 ? "no epoch had finished (no checkpoint)"
+                        : "the checkpoint of epoch " + epochsDone + " is kept"));
             }
             Map<Tensor, Tensor> grads = tape.backward(logits, tape.upload(logits.shape(), ce.gradient()));
             double norm = optimizer.step(grads, lr);

@@ -78,6 +78,14 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         fillPrefetch();
     }
 
+    /**
+     * The dataset indices in the order {@code epoch} visits them (what a loader with these arguments hands out):
+     * for exporting a run's exact data order to another framework.
+     */
+    public static int[] epochOrder(int size, boolean shuffle, long seed, int epoch) {
+        return EpochOrder.of(size, shuffle, seed, epoch);
+    }
+
     public static int batchesPerEpoch(int size, int batchSize, boolean dropLast) {
         if (size < 0 || batchSize < 1) {
             throw new IllegalArgumentException("dataset size " + size + ", batch size " + batchSize);
