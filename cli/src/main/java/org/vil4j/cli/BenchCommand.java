@@ -12,6 +12,7 @@ import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilPresets;
 import org.vil4j.vil.VisionLstm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -36,11 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1", description = "batch sizes, e.g. 1,64")
     int[] batches;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto")
-    String backend;
 
-    @Option(names = "--device", description = "device id or kind")
-    String device;
 
     @Option(names = "--warmup", defaultValue = "2")
     int warmup;
@@ -50,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--output", description = "JSON file to write (default: stdout only)")
     Path output;
+
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
 
     private final Plugins plugins;
 
@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         VilConfig config = VilPresets.get(model);
         List<String> rows = new ArrayList<>();
-        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+        try (Ops ops = deviceOptions.open(plugins)) {
             VisionLstm vil = new VisionLstm(config, plugins, ops, VilInitializer.initialize(config, 0), "init");
             for (int batch : batches) {
                 Shape shape = Shape.of(batch, config.channels(), config.height(), config.width());

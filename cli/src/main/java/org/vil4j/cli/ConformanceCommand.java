@@ -10,6 +10,7 @@ import org.vil4j.conformance.GoldenRunner;
 import org.vil4j.conformance.TensorComparison;
 import org.vil4j.vil.OfficialCheckpointLayout;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,11 +29,7 @@ final class ConformanceCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "CASE", description = "case files (.safetensors with a .json beside)")
     List<Path> cases = new ArrayList<>();
 
-    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto (default: ${DEFAULT-VALUE})")
-    String backend;
 
-    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
-    String device;
 
     @Option(names = "--forward-only", description = "compare only output and activations")
     boolean forwardOnly;
@@ -41,8 +38,9 @@ final class ConformanceCommand implements Callable<Integer> {
             + ".th/.pt/.pth checkpoint in the official v1/v2 key layout or ours)")
     Path weights;
 
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
 
     private final Plugins plugins;
 
@@ -60,7 +58,7 @@ final class ConformanceCommand implements Callable<Integer> {
         Map<String, HostTensor> override = weights == null ? null : WeightsFiles.read(weights);
         GoldenRunner runner = new GoldenRunner(plugins);
         int failed = 0, passed = 0, pending = 0;
-        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+        try (Ops ops = deviceOptions.open(plugins)) {
             System.out.println("backend " + ops.backendName() + " on " + ops.deviceName());
             for (Path file : files) {
                 if (!Files.isRegularFile(file)) {

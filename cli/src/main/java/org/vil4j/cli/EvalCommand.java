@@ -5,6 +5,7 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -42,14 +43,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "evaluate only the first N images (in ImageFolder order)")
     Integer limit;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto (default: ${DEFAULT-VALUE})")
-    String backend;
 
-    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
-    String device;
 
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
 
     private final Plugins plugins;
 
@@ -66,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new Vil4jException("--batch must be at least 1");
         }
-        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+        try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
             List<Sample> samples = samples(data, classifier.config.numClasses());
             if (limit != null && limit < samples.size()) {

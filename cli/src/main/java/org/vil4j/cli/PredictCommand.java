@@ -5,6 +5,7 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.formats.json.JsonText;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,14 +38,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON document on stdout")
     boolean json;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto (default: ${DEFAULT-VALUE})")
-    String backend;
 
-    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
-    String device;
 
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
 
     private final Plugins plugins;
 
@@ -55,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+        try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
             int k = Math.max(1, Math.min(top, classifier.config.numClasses()));
             StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())

@@ -28,6 +28,7 @@ import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilVersion;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
@@ -179,12 +180,7 @@ final class TrainCommand implements Callable<Integer> {
             + "only (smoke tests)")
     Integer maxTestSamples;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "opencl, java or auto: OpenCL when it has a "
-            + "device, else java (default: ${DEFAULT-VALUE})")
-    String backend;
 
-    @Option(names = "--device", description = "device id or kind (gpu, cpu); see 'vil devices'")
-    String device;
 
     @Option(names = "--out", paramLabel = "DIR", description = "where the run's files go (default: "
             + "runs/train-YYYYMMDD-HHMMSS; with --resume, the latest runs/train-* holding a checkpoint)")
@@ -199,8 +195,9 @@ final class TrainCommand implements Callable<Integer> {
             + "epochs (the schedule still spans --epochs); continue later with --resume")
     Integer stopAfter;
 
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
 
     private final Plugins plugins;
 
@@ -244,7 +241,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "or another --out for a new run");
         }
         PrintStream log = System.out;
-        try (Ops ops = BackendChoice.open(plugins, backend, device)) {
+        try (Ops ops = deviceOptions.open(plugins)) {
             Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), seed);
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
@@ -311,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
                         minutes);
             }
         }
-        if (verbose) {
+        if (deviceOptions.verbose) {
             log.printf(Locale.ROOT, "wall time of this invocation: %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
         }
         return 0;
@@ -515,8 +512,8 @@ final class TrainCommand implements Callable<Integer> {
         run.put("test_samples", plan.data().test().size());
         run.put("loader_threads", s.loaderThreads());
         run.put("log_every", s.logEverySteps());
-        run.put("backend", backend);
-        run.put("device", device);
+        run.put("backend", deviceOptions.backend);
+        run.put("device", deviceOptions.device);
         return "{\n  \"model\": " + ConfigJson.write(plan.config()) + ",\n  \"recipe\": " + recipeJson(plan)
                 + ",\n  \"run\": " + json(run) + "\n}\n";
     }

@@ -1,5 +1,7 @@
 package org.vil4j.formats.safetensors;
 
+import org.vil4j.formats.internal.HalfPrecision;
+
 import java.nio.ByteBuffer;
 
 /** Converts a tensor's little-endian bytes to Java arrays; the buffer holds exactly {@code count} elements. */

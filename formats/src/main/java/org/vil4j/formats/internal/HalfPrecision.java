@@ -1,12 +1,15 @@
-package org.vil4j.formats.safetensors;
+package org.vil4j.formats.internal;
 
-/** Widening of the two 16-bit float formats to float (Java 17 has no Float.float16ToFloat yet). */
-final class HalfPrecision {
+/**
+ * Widening of the two 16-bit float formats to float (Java 17 has no Float.float16ToFloat yet); shared by the
+ * safetensors and torch readers. Not exported.
+ */
+public final class HalfPrecision {
     private HalfPrecision() {
     }
 
     /** IEEE 754 binary16: 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits. Exact. */
-    static float f16ToFloat(short bits) {
+    public static float f16ToFloat(short bits) {
         int sign = (bits & 0x8000) << 16;
         int exponent = (bits >>> 10) & 0x1F;
         int mantissa = bits & 0x3FF;
@@ -23,7 +26,7 @@ final class HalfPrecision {
     }
 
     /** bfloat16 is the upper half of a float32, so widening is a shift. */
-    static float bf16ToFloat(short bits) {
+    public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
     }
 }
