@@ -39,8 +39,14 @@ dev = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+    """An IDX file, gzip-compressed (path) or plain (path without .gz)."""
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        with open(path[:-3], "rb") as f:
+            data = f.read()
+    return np.frombuffer(data, dtype=np.uint8, offset=offset)
 
 
 train_x = idx(f"{a.data}/train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28).astype(np.float32) / 255

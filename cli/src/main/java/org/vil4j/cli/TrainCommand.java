@@ -298,7 +298,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             List<CurvesPlot.Point> history = readEpochs(metricsFile);
             if (!history.isEmpty()) {
-                CurvesPlot.write(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
+                drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
             }
             printTable(log, history);
             if (trainer.epochsDone() >= plan.settings().epochs() && !history.isEmpty()) {
@@ -503,6 +503,18 @@ final class TrainCommand implements Callable<Integer> {
         m.put("flip", plan.flip());
         m.put("seed", s.seed());
         return json(m);
+    }
+
+    /**
+     * The picture is a convenience: a JVM without fonts (a trimmed runtime, a bare container) fails inside AWT, and
+     * that must not turn a finished run into an error; metrics.jsonl holds the same numbers.
+     */
+    private static void drawCurves(Path file, List<CurvesPlot.Point> history, String title) {
+        try {
+            CurvesPlot.write(file, history, title);
+        } catch (RuntimeException | LinkageError | InternalError e) {
+            System.err.println("vil: " + file.getFileName() + " not drawn (" + e + "); metrics.jsonl holds the curves");
+        }
     }
 
     private String configJson(Plan plan) {
