@@ -215,13 +215,6 @@ final class TrainCommand implements Callable<Integer> {
                 boolean flip, Data data) {
     }
 
-    /** Thrown by the listener to end the invocation after --stop-after epochs (the checkpoint is written). */
-    private static final class StopRequested extends RuntimeException {
-        StopRequested() {
-            super(null, null, false, false);
-        }
-    }
-
     @Override
     public Integer call() {
         System.setProperty("java.awt.headless", "true");
@@ -282,13 +275,16 @@ final class TrainCommand implements Callable<Integer> {
             try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 TrainProgress progress = new TrainProgress(System.console() != null, System.err, log, metrics,
-                        plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(), logEvery, stopAfter);
+                        plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(), logEvery);
                 try {
-                    trainer.run(train, test, checkpoint, progress);
-                } catch (StopRequested stop) {
-                    log.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
-                            + "vil train --resume --out %s (and the same options)%n", trainer.epochsDone(),
-                            plan.settings().epochs(), out);
+                    int lastEpoch = stopAfter == null ? plan.settings().epochs()
+                            : Math.min(plan.settings().epochs(), trainer.epochsDone() + stopAfter);
+                    trainer.run(train, test, checkpoint, progress, lastEpoch);
+                    if (trainer.epochsDone() < plan.settings().epochs()) {
+                        log.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
+                                + "vil train --resume --out %s (and the same options)%n", trainer.epochsDone(),
+                                plan.settings().epochs(), out);
+                    }
                 } catch (TrainingDivergedException e) {
                     progress.abandonLine();
                     throw e;
@@ -651,9 +647,7 @@ final class TrainCommand implements Callable<Integer> {
         private final int epochs;
         private final int batches;
         private final int logEvery;
-        private final Integer stopAfter;
         private final int batchSize;
-        private int epochsThisRun;
         private double lossSum;
         private double correctSum;
         private int count;
@@ -661,7 +655,7 @@ final class TrainCommand implements Callable<Integer> {
         private boolean lineOpen;
 
         TrainProgress(boolean terminal, PrintStream bar, PrintStream log, BufferedWriter metrics, int epochs,
-                      int batches, int batchSize, int logEvery, Integer stopAfter) {
+                      int batches, int batchSize, int logEvery) {
             this.terminal = terminal;
             this.bar = bar;
             this.log = log;
@@ -670,7 +664,6 @@ final class TrainCommand implements Callable<Integer> {
             this.batches = batches;
             this.logEvery = logEvery;
             this.batchSize = batchSize;
-            this.stopAfter = stopAfter;
         }
 
         @Override
@@ -725,10 +718,6 @@ final class TrainCommand implements Callable<Integer> {
                             + "%.1f s + %.1f s eval, %.1f img/s, lr %.3g%n", m.epoch(), epochs, m.trainLoss(),
                     100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(), ema, m.seconds(),
                     m.evalSeconds(), m.imagesPerSecond(), m.learningRate());
-            epochsThisRun++;
-            if (stopAfter != null && epochsThisRun >= stopAfter && m.epoch() < epochs) {
-                throw new StopRequested();
-            }
         }
 
         /** Ends a half-drawn bar line (before other output or an error message). */

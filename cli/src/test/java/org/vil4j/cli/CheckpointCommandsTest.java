@@ -25,8 +25,8 @@ import org.vil4j.vil.OfficialCheckpointLayout;
 import org.vil4j.vil.VisionLstm;
 
 class CheckpointCommandsTest {
-    private static final Path MICRO_TH = Cli.GOLDEN.resolve("vil2-micro-official-layout.th");
-    private static final Path TINY_TH = Cli.GOLDEN.resolve("vil2-tiny-224-official-layout.th");
+    private static final Path MICRO_TH = CliRun.GOLDEN.resolve("vil2-micro-official-layout.th");
+    private static final Path TINY_TH = CliRun.GOLDEN.resolve("vil2-tiny-224-official-layout.th");
 
     @TempDir
     Path dir;
@@ -45,30 +45,30 @@ class CheckpointCommandsTest {
 
     @Test
     void officialCheckpointsReproduceTheGoldenOutputs() {
-        Cli.Result micro = Cli.run("conformance", Cli.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
+        CliRun micro = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
                 "--weights", MICRO_TH.toString(), "--backend", "java");
-        assertThat(micro.exit()).as(micro.out() + micro.err()).isZero();
+        assertThat(micro.exitCode()).as(micro.out() + micro.err()).isZero();
         assertThat(micro.out()).contains("1 passed, 0 failed");
-        Cli.Result tiny = Cli.run("conformance", Cli.GOLDEN.resolve("vil2-tiny-224.safetensors").toString(),
+        CliRun tiny = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-tiny-224.safetensors").toString(),
                 "--weights", TINY_TH.toString(), "--backend", "java");
-        assertThat(tiny.exit()).as(tiny.out() + tiny.err()).isZero();
+        assertThat(tiny.exitCode()).as(tiny.out() + tiny.err()).isZero();
         assertThat(tiny.out()).contains("1 passed, 0 failed");
     }
 
     @Test
     void convertWritesOurSafetensorsWithTheConfiguration() {
         Path out = dir.resolve("micro.safetensors");
-        Cli.Result r = Cli.run("convert", MICRO_TH.toString(), out.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        CliRun r = CliRun.of("convert", MICRO_TH.toString(), out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
         SafetensorsFile st = SafetensorsFile.open(out);
         assertThat(st.metadata()).containsEntry("format", "vil4j").containsEntry("vil4j.source_layout", "official_v2")
                 .containsKey("vil4j.config").containsEntry("vil4j.plugins",
                         "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],\"mixer\":[\"mlstm\"],"
                                 + "\"head\":[\"bilateral_flatten\"]}");
         assertThat(st.names()).contains("blocks.1.rowwise_from_bot_right.layer.conv.weight", "legacy_norm.bias");
-        Cli.Result again = Cli.run("conformance", Cli.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
+        CliRun again = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
                 "--weights", out.toString(), "--backend", "java");
-        assertThat(again.exit()).as(again.out() + again.err()).isZero();
+        assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
         try (var files = Files.list(dir)) {
             assertThat(files.toList()).containsExactly(out);
         } catch (IOException e) {
@@ -80,13 +80,13 @@ class CheckpointCommandsTest {
     void predictPrintsImageNetClassesAndJson() throws IOException {
         Path image = dir.resolve("synthetic.png");
         writeImage(image, 300, 240, 1);
-        Cli.Result text = Cli.run("predict", "--model", "vil2-tiny", "--weights", TINY_TH.toString(), "--backend",
+        CliRun text = CliRun.of("predict", "--model", "vil2-tiny", "--weights", TINY_TH.toString(), "--backend",
                 "java", image.toString());
-        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out().lines().filter(l -> l.matches("\\s+\\d+\\.\\d\\d%\\s+\\d+ n\\d{8} .+"))).hasSize(5);
-        Cli.Result json = Cli.run("predict", "--weights", TINY_TH.toString(), "--backend", "java", "--json",
+        CliRun json = CliRun.of("predict", "--weights", TINY_TH.toString(), "--backend", "java", "--json",
                 image.toString());
-        assertThat(json.exit()).as(json.err()).isZero();
+        assertThat(json.exitCode()).as(json.err()).isZero();
         Matcher m = Pattern.compile("\"probability\":([0-9.]+)").matcher(json.out());
         double previous = 1, sum = 0;
         int count = 0;
@@ -103,8 +103,8 @@ class CheckpointCommandsTest {
 
         Path broken = dir.resolve("broken.jpg");
         Files.writeString(broken, "not really a jpeg");
-        Cli.Result bad = Cli.run("predict", "--weights", MICRO_TH.toString(), "--backend", "java", broken.toString());
-        assertThat(bad.exit()).isEqualTo(2);
+        CliRun bad = CliRun.of("predict", "--weights", MICRO_TH.toString(), "--backend", "java", broken.toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err().strip()).isEqualTo("vil: cannot read image " + broken
                 + ": not a JPEG or PNG (no ImageIO reader recognises it)");
     }
@@ -119,16 +119,16 @@ class CheckpointCommandsTest {
             for (int i = 0; i < 2; i++) {
                 Path image = root.resolve(classes[c]).resolve("img" + i + ".png");
                 writeImage(image, 20 + 4 * i, 16 + c, 10L * c + i);
-                Cli.Result p = Cli.run("predict", "--weights", MICRO_TH.toString(), "--backend", "java", "--json",
+                CliRun p = CliRun.of("predict", "--weights", MICRO_TH.toString(), "--backend", "java", "--json",
                         "--top", "1", image.toString());
                 Matcher m = Pattern.compile("\"index\":(\\d+)").matcher(p.out());
                 assertThat(m.find()).as(p.out() + p.err()).isTrue();
                 expectedTop1 += Integer.parseInt(m.group(1)) == c ? 1 : 0;
             }
         }
-        Cli.Result r = Cli.run("eval", "--weights", MICRO_TH.toString(), "--data", root.toString(), "--backend",
+        CliRun r = CliRun.of("eval", "--weights", MICRO_TH.toString(), "--data", root.toString(), "--backend",
                 "java", "--batch", "4");
-        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("6 images").containsPattern("\\| top-1  \\| +[0-9.]+% \\| +" + expectedTop1
                 + " \\|").contains("| total  |         |      6 |");
         assertThat(r.err()).contains("6/6").contains("img/s").contains("ETA");

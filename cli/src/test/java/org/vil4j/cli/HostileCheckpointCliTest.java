@@ -99,7 +99,7 @@ class HostileCheckpointCliTest {
                 bytes = zip(Map.of("archive/data.pkl", p.toByteArray()));
             }
             case "truncated-zip" -> {
-                byte[] valid = Files.readAllBytes(Cli.GOLDEN.resolve("vil2-micro-official-layout.th"));
+                byte[] valid = Files.readAllBytes(CliRun.GOLDEN.resolve("vil2-micro-official-layout.th"));
                 bytes = Arrays.copyOf(valid, valid.length * 2 / 3);
             }
             case "random-bytes" -> {
@@ -136,15 +136,15 @@ class HostileCheckpointCliTest {
     void convertFailsWithOneLineAndNoOutput(String kind) throws IOException {
         Path bad = hostile(kind);
         Path out = dir.resolve("out.safetensors");
-        Cli.Result r = Cli.run("convert", bad.toString(), out.toString());
-        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        CliRun r = CliRun.of("convert", bad.toString(), out.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
         assertThat(r.err()).startsWith("vil: ").doesNotContain("\tat ").doesNotContain("Exception");
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         assertThat(files()).containsExactly(bad); // no output, no temporary file, no pwned marker
         System.out.println(kind + " -> " + r.err().strip());
 
-        Cli.Result verbose = Cli.run("convert", bad.toString(), out.toString(), "--verbose");
-        assertThat(verbose.exit()).isEqualTo(2);
+        CliRun verbose = CliRun.of("convert", bad.toString(), out.toString(), "--verbose");
+        assertThat(verbose.exitCode()).isEqualTo(2);
         assertThat(verbose.err()).contains("\tat ");
         assertThat(files()).containsExactly(bad);
     }
@@ -153,12 +153,12 @@ class HostileCheckpointCliTest {
     @ValueSource(strings = {"os-system", "short-storage", "huge-shape"})
     void conformanceAndPredictFailTheSameWay(String kind) throws IOException {
         Path bad = hostile(kind);
-        Cli.Result r = Cli.run("conformance", Cli.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
+        CliRun r = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
                 "--weights", bad.toString(), "--backend", "java");
-        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1).allMatch(l -> l.startsWith("vil: "));
-        Cli.Result p = Cli.run("predict", "--weights", bad.toString(), "--backend", "java", "x.png");
-        assertThat(p.exit()).isEqualTo(2);
+        CliRun p = CliRun.of("predict", "--weights", bad.toString(), "--backend", "java", "x.png");
+        assertThat(p.exitCode()).isEqualTo(2);
         assertThat(p.err().strip().lines()).as(p.err()).hasSize(1).allMatch(l -> l.startsWith("vil: "));
         assertThat(files()).containsExactly(bad);
     }

@@ -121,12 +121,24 @@ public final class Trainer {
      * @param checkpoint where each epoch's checkpoint goes (null: none)
      */
     public List<EpochMetrics> run(BatchSource train, BatchSource test, Path checkpoint, Listener listener) {
+        return run(train, test, checkpoint, listener, settings.epochs());
+    }
+
+    /**
+     * Runs the remaining epochs up to epoch {@code lastEpoch} (at most the settings' epochs) and returns; the
+     * schedule still spans all epochs, so a later {@link #resume} continues exactly (an interrupted-on-purpose run).
+     */
+    public List<EpochMetrics> run(BatchSource train, BatchSource test, Path checkpoint, Listener listener,
+                                  int lastEpoch) {
+        if (lastEpoch < 1) {
+            throw new IllegalArgumentException("lastEpoch must be positive, got " + lastEpoch);
+        }
         long totalSteps = (long) settings.epochs() * train.batchesPerEpoch();
         LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.minLearningRate(),
                 Math.round(settings.warmupFraction() * totalSteps), totalSteps);
         List<EpochMetrics> history = new ArrayList<>();
         model.setResidualScaling(dropPath);
-        for (int epoch = epochsDone; epoch < settings.epochs(); epoch++) {
+        for (int epoch = epochsDone; epoch < Math.min(lastEpoch, settings.epochs()); epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
             long correct = 0;

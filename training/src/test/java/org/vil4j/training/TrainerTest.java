@@ -73,13 +73,9 @@ class TrainerTest {
 
         Trainer first = trainer(settings(3, 2e-3, 0.9));
         Path checkpoint = dir.resolve("resumed.safetensors");
-        // an interrupted run: stop after the first epoch's checkpoint
-        assertThatThrownBy(() -> first.run(train, test, checkpoint, new Trainer.Listener() {
-            @Override
-            public void epoch(EpochMetrics metrics) {
-                throw new IllegalStateException("interrupted");
-            }
-        })).hasMessage("interrupted");
+        // an interrupted run: stop after the first epoch's checkpoint (the schedule still spans three)
+        first.run(train, test, checkpoint, new Trainer.Listener() { }, 1);
+        assertThat(first.epochsDone()).isEqualTo(1);
         Trainer resumed = trainer(settings(3, 2e-3, 0.9));
         resumed.resume(TrainingCheckpoint.read(checkpoint), checkpoint);
         assertThat(resumed.epochsDone()).isEqualTo(1);
