@@ -213,6 +213,9 @@ public interface Ops extends AutoCloseable {
     /** One SGD step with (heavy-ball) momentum buffer {@code velocity} (persistent). */
     void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step);
 
+    /** {@code target = source} in place (same size): gradients kept across a workspace release. */
+    void copyInto(Tensor target, Tensor source);
+
     /** {@code target = decay * target + (1 - decay) * source} in place: an exponential moving average. */
     void movingAverage(Tensor target, Tensor source, float decay);
 

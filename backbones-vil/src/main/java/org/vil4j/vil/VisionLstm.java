@@ -109,7 +109,40 @@ public final class VisionLstm {
 
     /** Runs one batch [B, C, H, W] and returns the model output (left in the workspace: release it when done). */
     public Tensor forward(Tensor images, ActivationSink sink) {
-        Shape in = images.shape();
+        GridTables grid = gridOf(images.shape());
+        Tensor x = embed(images, grid, sink);
+        long base = ops.mark();
+        for (int i = 0; i < config.subBlockCount(); i++) {
+            x = ops.keep(base, subBlock(x, i, grid));
+            boolean endOfBlock = config.version() == VilVersion.V1 || i % 2 == 1;
+            if (endOfBlock) {
+                sink.accept("blocks." + (config.version() == VilVersion.V1 ? i : i / 2), x);
+            }
+        }
+        return head(x, grid, sink);
+    }
+
+    // ---- the forward in stages, for training that recomputes activations (gradient checkpointing) -------------
+
+    /** Patch and position embedding of images {@code [B, C, H, W]}: the tokens {@code [B, S, dim]}. */
+    public Tensor embed(Tensor images) {
+        return embed(images, gridOf(images.shape()), ActivationSink.NONE);
+    }
+
+    /** Sub-block {@code index} on tokens x of images {@code imageShape} (the residual included). */
+    public Tensor subBlock(Tensor x, int index, Shape imageShape) {
+        if (index < 0 || index >= config.subBlockCount()) {
+            throw new IllegalArgumentException("sub-block " + index + " of " + config.subBlockCount());
+        }
+        return subBlock(x, index, gridOf(imageShape));
+    }
+
+    /** Final norm, pooling and classifier on the tokens after the last sub-block. */
+    public Tensor head(Tensor x, Shape imageShape) {
+        return head(x, gridOf(imageShape), ActivationSink.NONE);
+    }
+
+    private GridTables gridOf(Shape in) {
         if (in.rank() != 4 || in.dim(1) != config.channels()) {
             throw new ShapeMismatchException("input " + in + " must be [B, " + config.channels() + ", H, W]");
         }
@@ -119,28 +152,27 @@ public final class VisionLstm {
             throw new Vil4jException("input " + in + " has a " + g[0] + "x" + g[1] + " token grid this model was not "
                     + "prepared for: call prepare(" + in.dim(2) + ", " + in.dim(3) + ") before uploading it");
         }
-        int b = in.dim(0), s = g[0] * g[1], dim = config.dim();
-        int p = config.patchSize();
+        return grid;
+    }
 
+    private Tensor embed(Tensor images, GridTables grid, ActivationSink sink) {
+        Shape in = images.shape();
+        int b = in.dim(0), dim = config.dim();
+        int p = config.patchSize();
         Tensor patches = ops.patchify(images, p, p, config.stride(), config.stride());
         Tensor projW = ops.reshape(param("patch_embed.proj.weight"), Shape.of(dim, config.channels() * p * p));
         Tensor x = ops.linear(patches, projW, param("patch_embed.proj.bias"));
-        sink.accept("patch_embed", ops.reshape(x, Shape.of(b, g[0], g[1], dim)));
+        sink.accept("patch_embed", ops.reshape(x, Shape.of(b, grid.h, grid.w, dim)));
         Tensor pos = ops.reshape(param("pos_embed.embed"), Shape.of(config.embedGridH() * config.embedGridW(), dim));
         if (grid.posResize != null) {
             pos = ops.matmul(grid.posResize, pos);
         }
         x = ops.add(x, pos);
-        sink.accept("pos_embed", ops.reshape(x, Shape.of(b, g[0], g[1], dim)));
+        sink.accept("pos_embed", ops.reshape(x, Shape.of(b, grid.h, grid.w, dim)));
+        return x;
+    }
 
-        long base = ops.mark();
-        for (int i = 0; i < config.subBlockCount(); i++) {
-            x = ops.keep(base, subBlock(x, i, grid));
-            boolean endOfBlock = config.version() == VilVersion.V1 || i % 2 == 1;
-            if (endOfBlock) {
-                sink.accept("blocks." + (config.version() == VilVersion.V1 ? i : i / 2), x);
-            }
-        }
+    private Tensor head(Tensor x, GridTables grid, ActivationSink sink) {
         return config.version() == VilVersion.V2 ? headV2(x, grid, sink) : headV1(x, grid, sink);
     }
 

@@ -201,4 +201,22 @@ class TrainCommandTest {
         assertThat(schedule.err()).startsWith("vil: ").hasLineCount(1);
         assertThat(out).doesNotExist();
     }
+
+    @Test
+    void recomputingActivationsEndsWhereThePlainRunEnds(@TempDir Path out) {
+        Path plain = out.resolve("plain");
+        Path recomputed = out.resolve("recomputed");
+        assertThat(CliRun.of(tiny(plain)).exitCode()).isZero();
+        CliRun run = CliRun.of(tiny(recomputed, "--recompute-activations"));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        TrainingCheckpoint a = TrainingCheckpoint.read(plain.resolve("checkpoint.safetensors"));
+        TrainingCheckpoint b = TrainingCheckpoint.read(recomputed.resolve("checkpoint.safetensors"));
+        a.tensors().forEach((name, values) -> {
+            float[] other = b.tensors().get(name);
+            for (int i = 0; i < values.length; i++) {
+                assertThat(Math.abs(other[i] - values[i])).as("%s[%d]", name, i)
+                        .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(values[i])));
+            }
+        });
+    }
 }

@@ -870,6 +870,14 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public void copyInto(Tensor targett, Tensor sourcet) {
+        DeviceTensor target = persistent("copyInto", "target", targett);
+        DeviceTensor source = check("copyInto", sourcet);
+        needSameSize("copyInto", target, source);
+        copy(source.offset(), target.offset(), target.size());
+    }
+
+    @Override
     public void movingAverage(Tensor targett, Tensor sourcet, float decay) {
         DeviceTensor target = persistent("movingAverage", "target", targett);
         DeviceTensor source = check("movingAverage", sourcet);

@@ -130,4 +130,25 @@ class TrainerTest {
         assertThat(Files.readAllBytes(checkpoint)).isEqualTo(Files.readAllBytes(afterFirstEpoch));
         assertThat(TrainingCheckpoint.read(checkpoint).epochsDone()).isEqualTo(1);
     }
+
+    @Test
+    void recomputingActivationsGivesTheSameTraining(@TempDir Path dir) {
+        SyntheticData train = new SyntheticData(48, 8, 4, 8, 1);
+        SyntheticData test = new SyntheticData(16, 8, 4, 8, 2);
+        Trainer plain = trainer(settings(2, 2e-3, 0.9));
+        plain.run(train, test, dir.resolve("plain.safetensors"), new Trainer.Listener() { });
+        Trainer recomputing = trainer(settings(2, 2e-3, 0.9));
+        recomputing.setRecomputeActivations(true);
+        recomputing.run(train, test, dir.resolve("recomputed.safetensors"), new Trainer.Listener() { });
+        TrainingCheckpoint a = TrainingCheckpoint.read(dir.resolve("plain.safetensors"));
+        TrainingCheckpoint b = TrainingCheckpoint.read(dir.resolve("recomputed.safetensors"));
+        assertThat(b.tensors().keySet()).isEqualTo(a.tensors().keySet());
+        a.tensors().forEach((name, values) -> {
+            float[] other = b.tensors().get(name);
+            for (int i = 0; i < values.length; i++) {
+                assertThat(other[i]).as("%s[%d]", name, i).isCloseTo(values[i],
+                        org.assertj.core.api.Assertions.within(1e-6f * Math.max(1f, Math.abs(values[i]))));
+            }
+        });
+    }
 }

@@ -81,6 +81,20 @@ public final class GradientTape implements Ops {
 
     /** Stops recording and frees every tensor of the step, gradients included. */
     public void end() {
+        stopRecording();
+        base.release(stepMark);
+    }
+
+    /**
+     * Stops recording and frees every tensor of the step except the values of {@code keep}, which come back in a new
+     * workspace tensor right after the step's start: how a recomputed segment hands on its input's gradient.
+     */
+    public Tensor end(Tensor keep) {
+        stopRecording();
+        return base.keep(stepMark, keep);
+    }
+
+    private void stopRecording() {
         if (!recording) {
             throw new IllegalStateException("the tape is not recording");
         }
@@ -88,7 +102,17 @@ public final class GradientTape implements Ops {
         nodes.clear();
         tracked.clear();
         grads = new IdentityHashMap<>();
-        base.release(stepMark);
+    }
+
+    /**
+     * Makes {@code t}, made before this step began, a leaf whose gradient {@link #backward} returns: the input of a
+     * recomputed segment.
+     */
+    public void watch(Tensor t) {
+        if (!recording) {
+            throw new IllegalStateException("watch needs a recording step: call begin() first");
+        }
+        tracked.add(t);
     }
 
     /**
@@ -556,6 +580,11 @@ public final class GradientTape implements Ops {
     @Override
     public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
         base.sgdUpdate(param, grad, velocity, step);
+    }
+
+    @Override
+    public void copyInto(Tensor target, Tensor source) {
+        base.copyInto(target, source);
     }
 
     @Override

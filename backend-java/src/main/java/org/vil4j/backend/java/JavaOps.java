@@ -730,6 +730,14 @@ final class JavaOps implements Ops {
     }
 
     @Override
+    public void copyInto(Tensor target, Tensor source) {
+        JavaTensor ts = persistent("copyInto", "target", target);
+        JavaTensor ss = live("copyInto", "source", source);
+        requireSameSize("copyInto", ts, ss);
+        System.arraycopy(ss.data(), 0, ts.data(), 0, ts.data().length);
+    }
+
+    @Override
     public void movingAverage(Tensor target, Tensor source, float decay) {
         JavaTensor ts = persistent("movingAverage", "target", target);
         JavaTensor ss = live("movingAverage", "source", source);
