@@ -1,5 +1,7 @@
 package org.vil4j.vil;
 
+import org.vil4j.api.Vil4jException;
+
 /** The two official model classes. */
 public enum VilVersion {
     /** {@code VisionLSTM}: single sub-blocks alternating direction, causal 1-D conv, no biases, bilateral_avg. */
@@ -24,6 +26,6 @@ public enum VilVersion {
                 return v;
             }
         }
-        throw new IllegalArgumentException("unknown model class '" + name + "' (known: VisionLSTM, VisionLSTM2)");
+        throw new Vil4jException("unknown model class '" + name + "' (known: VisionLSTM, VisionLSTM2)");
     }
 }
