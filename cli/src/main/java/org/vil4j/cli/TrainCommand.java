@@ -176,6 +176,11 @@ final class TrainCommand implements Callable<Integer> {
             + "only (smoke tests)")
     Integer maxTrainSamples;
 
+    @Option(names = "--weights", paramLabel = "FILE", description = "start from these weights (fine-tuning): a "
+            + "published .th, our .safetensors or a training checkpoint; the position embedding is resized to this "
+            + "input and the classifier re-initialised when the class count differs")
+    Path initialWeights;
+
     @Option(names = "--recompute-activations", description = "keep only each sub-block's input and recompute its "
             + "activations in the backward: about a twelfth of the memory for a third more compute, same result (big "
             + "batches or models on a device)")
@@ -241,6 +246,9 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream log = System.out;
         try (Ops ops = deviceOptions.open(plugins)) {
             Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), seed);
+            if (initialWeights != null && resumed == null) {
+                init = FineTuneWeights.start(initialWeights, plan.config(), init, log);
+            }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
             trainer.setRecomputeActivations(recomputeActivations);

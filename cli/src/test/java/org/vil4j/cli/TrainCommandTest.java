@@ -219,4 +219,43 @@ class TrainCommandTest {
             }
         });
     }
+
+    @Test
+    void fineTuningStartsFromGivenWeightsAndReplacesAMismatchedClassifier(@TempDir Path out) throws IOException {
+        Path first = out.resolve("first");
+        assertThat(CliRun.of(tiny(first)).exitCode()).isZero();
+        Path checkpoint = first.resolve("checkpoint.safetensors");
+        Path tuned = out.resolve("tuned");
+        CliRun run = CliRun.of(tiny(tuned, "--weights", checkpoint.toString()));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("weights: " + checkpoint);
+        // it starts where the first run ended: its first epoch beats the first run's first epoch
+        double firstLoss = Double.parseDouble(epochLines(first).get(0).replaceAll(".*\"train_loss\":([^,]+),.*", "$1"));
+        double tunedLoss = Double.parseDouble(epochLines(tuned).get(0).replaceAll(".*\"train_loss\":([^,]+),.*", "$1"));
+        assertThat(tunedLoss).isLessThan(firstLoss);
+
+        // the same weights with a 5-class head: the classifier starts fresh, everything else is kept
+        TrainingCheckpoint saved = TrainingCheckpoint.read(checkpoint);
+        org.vil4j.formats.safetensors.SafetensorsWriter w = new org.vil4j.formats.safetensors.SafetensorsWriter();
+        saved.withPrefix("param.").forEach((name, values) -> {
+            if (name.equals("head.weight")) {
+                w.putF32(name, org.vil4j.api.Shape.of(5, values.length / 10), java.util.Arrays.copyOf(values,
+                        5 * values.length / 10));
+            } else if (name.equals("head.bias")) {
+                w.putF32(name, org.vil4j.api.Shape.of(5), java.util.Arrays.copyOf(values, 5));
+            } else {
+                w.putF32(name, saved.shapes().get("param." + name), values);
+            }
+        });
+        Path fiveClasses = out.resolve("five-classes.safetensors");
+        w.write(fiveClasses);
+        CliRun other = CliRun.of(tiny(out.resolve("other"), "--weights", fiveClasses.toString()));
+        assertThat(other.exitCode()).as(other.err()).isZero();
+        assertThat(other.out()).contains("re-initialised for 10 classes");
+
+        Path missing = out.resolve("nothing.safetensors");
+        CliRun bad = CliRun.of(tiny(out.resolve("bad"), "--weights", missing.toString()));
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("no such weights file").doesNotContain("\tat ");
+    }
 }
