@@ -61,8 +61,12 @@ final class GradientKernels {
                         float a2 = dy[(r + 2) * outFeatures + m];
                         float a3 = dy[(r + 3) * outFeatures + m];
                         int o = m * depth;
-                        for (int k = 0; k < depth; k++) {
-                            acc[o + k] += a0 * x[x0 + k] + a1 * x[x1 + k] + a2 * x[x2 + k] + a3 * x[x3 + k];
+                        if (Simd.AVAILABLE) {
+                            SimdKernels.axpy4(acc, o, x, a0, x0, a1, x1, a2, x2, a3, x3, depth);
+                        } else {
+                            for (int k = 0; k < depth; k++) {
+                                acc[o + k] += a0 * x[x0 + k] + a1 * x[x1 + k] + a2 * x[x2 + k] + a3 * x[x3 + k];
+                            }
                         }
                     }
                 }

@@ -38,7 +38,8 @@ public final class JavaBackend implements Backend {
 
     private static DeviceInfo device() {
         int threads = Parallel.threads();
-        return new DeviceInfo(DEVICE_ID, "cpu", threads + " Java threads", "JVM " + Runtime.version(),
+        String loops = Simd.AVAILABLE ? ", vector API" : ", scalar loops";
+        return new DeviceInfo(DEVICE_ID, "cpu", threads + " Java threads" + loops, "JVM " + Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory());
     }
 }

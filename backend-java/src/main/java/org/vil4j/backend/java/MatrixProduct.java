@@ -16,6 +16,10 @@ final class MatrixProduct {
 
     static void multiplyTransposed(float[] a, int aOffset, float[] b, int bOffset, float[] bias, float[] out,
                                    int outOffset, int rows, int cols, int depth) {
+        if (Simd.AVAILABLE) {
+            SimdKernels.multiplyTransposed(a, aOffset, b, bOffset, bias, out, outOffset, rows, cols, depth);
+            return;
+        }
         int rowTiles = (rows + TILE - 1) / TILE;
         int colTiles = (cols + TILE - 1) / TILE;
         long workPerTile = (long) Math.min(rows, TILE) * Math.min(cols, TILE) * Math.max(depth, 1);

@@ -44,6 +44,9 @@ final class MlstmHead {
     }
 
     static float dot(float[] a, int aStart, float[] b, int bStart, int n) {
+        if (Simd.AVAILABLE) {
+            return SimdKernels.dot(a, aStart, b, bStart, n);
+        }
         float s0 = 0f;
         float s1 = 0f;
         int i = 0;
@@ -59,6 +62,10 @@ final class MlstmHead {
 
     /** {@code target[t0..] += alpha * source[s0..]} over n floats. */
     static void axpy(float alpha, float[] source, int sourceStart, float[] target, int targetStart, int n) {
+        if (Simd.AVAILABLE) {
+            SimdKernels.axpy(alpha, source, sourceStart, target, targetStart, n);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             target[targetStart + i] += alpha * source[sourceStart + i];
         }
