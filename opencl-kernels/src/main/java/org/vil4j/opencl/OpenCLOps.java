@@ -1149,7 +1149,8 @@ final class OpenCLOps implements Ops {
         size = Math.min(size, MAX_ARENA_FLOATS);
         if (size < floats) {
             throw new BackendUnavailableException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
-                    + "one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes); use a smaller batch");
+                    + "one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes); use a smaller batch (or, training, "
+                    + "--recompute-activations)");
         }
         float[] grown = new float[(int) size];
         if (started) {
