@@ -121,4 +121,48 @@ class OptimizerTest {
         assertThat(dp.scales(0, 64)).isNotEqualTo(scales);
         assertThat(new DropPath(TrainerTest.tinyConfig(), 0, false, 1).scales(0, 8)).isNull();
     }
+
+    @Test
+    void dropPathFallsBackToBernoulliForSmallBatchesAndDecaysOverDepth() {
+        DropPath dp = new DropPath(TrainerTest.tinyConfig(), 0.25, false, 1);
+        // batch 2: keeping max(floor(2 * 0.75), 1) = 1 would drop half, so each sample is kept with p = 0.75
+        int kept = 0;
+        int draws = 0;
+        for (int step = 0; step < 400; step++) {
+            dp.setStep(step);
+            for (float s : dp.scales(0, 2)) {
+                assertThat(s).isIn(0f, (float) (1 / 0.75));
+                kept += s > 0 ? 1 : 0;
+                draws++;
+            }
+        }
+        assertThat((double) kept / draws).isBetween(0.70, 0.80);
+        VilConfigHolder four = new VilConfigHolder();
+        DropPath decaying = new DropPath(four.config, 0.3, true, 1);
+        assertThat(decaying.rate(0)).isZero();
+        assertThat(decaying.rate(3)).isCloseTo(0.3, within(1e-12));
+        assertThat(decaying.rate(1)).isCloseTo(0.1, within(1e-12));
+    }
+
+    /** A v2 model with four block pairs. */
+    private static final class VilConfigHolder {
+        final org.vil4j.vil.VilConfig config = org.vil4j.vil.VilConfig.fromReference("VisionLSTM2", Map.of("dim", 16,
+                "depth", 4, "patch_size", 4, "input_shape", java.util.List.of(1, 8, 8), "output_shape",
+                java.util.List.of(4)));
+    }
+
+    @Test
+    void restoringStateOfAnotherModelListsWhatDoesNotFit() {
+        try (Ops ops = PLUGINS.backend("java").open(null)) {
+            Tensor w = ops.parameter(Shape.of(2, 2), new float[4]);
+            Optimizer opt = new Optimizer(ops, Map.of("head.weight", w), 1, OptimizerSettings.adamw(0));
+            Map<String, float[]> state = new LinkedHashMap<>();
+            state.put("optim.head.weight.m", new float[3]);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> opt.restore(state, 5, "ckpt.safetensors"))
+                    .isInstanceOf(org.vil4j.api.Vil4jException.class)
+                    .hasMessageContaining("ckpt.safetensors")
+                    .hasMessageContaining("optim.head.weight.m (3 values for [2,2])")
+                    .hasMessageContaining("optim.head.weight.v (missing)");
+        }
+    }
 }
