@@ -210,6 +210,26 @@ public interface Ops extends AutoCloseable {
     /** One AdamW step on {@code param} with moment buffers m and v (all persistent, same shape as grad). */
     void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
 
+    /**
+     * One AdamW step on many parameters at once: parameter i uses learning rate {@code learningRates[i]} and weight
+     * decay {@code weightDecays[i]}, the other settings come from {@code step}. Same result as calling {@link
+     * #adamwUpdate} for each; a backend may do them all in one launch.
+     */
+    default void adamwUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> m,
+                                java.util.List<Tensor> v, float[] learningRates, float[] weightDecays, AdamWStep step) {
+        int n = params.size();
+        if (grads.size() != n || m.size() != n || v.size() != n || learningRates.length != n
+                || weightDecays.length != n) {
+            throw new IllegalArgumentException("adamwUpdateAll: " + n + " parameters but " + grads.size()
+                    + " gradients, " + m.size() + "/" + v.size() + " moments, " + learningRates.length + " rates and "
+                    + weightDecays.length + " decays");
+        }
+        for (int i = 0; i < n; i++) {
+            adamwUpdate(params.get(i), grads.get(i), m.get(i), v.get(i), new AdamWStep(learningRates[i],
+                    step.beta1(), step.beta2(), step.eps(), weightDecays[i], step.step(), step.gradScale()));
+        }
+    }
+
     /** One SGD step with (heavy-ball) momentum buffer {@code velocity} (persistent). */
     void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step);
 

@@ -52,6 +52,8 @@ final class DeviceProgram extends Kernel {
     static final int OPT_ADAMW = 0;
     static final int OPT_SGD = 1;
     static final int OPT_MOVING_AVERAGE = 2;
+    /** AdamW over many tensors: a table of (param, grad, m, v, first element) per tensor in the int arena. */
+    static final int OPT_ADAMW_MULTI = 3;
 
     // Element-wise modes.
     static final int EW_ADD = 0;
@@ -949,6 +951,36 @@ final class DeviceProgram extends Kernel {
      * f0 = grad scale, f1 = weight decay, f2 = momentum, f3 = lr.
      * Moving average: a2 = target, a3 = source, f0 = decay.
      */
+    /**
+     * Element i of a fused AdamW: a2 = table (5 ints per tensor: param, grad, m, v offsets and the tensor's first
+     * element in the flattened range), a3 = tensors, a4 = per-tensor floats (decay factor 1 - lr*wd, step size
+     * lr / bias correction 1); f0 = grad scale, f2 = beta1, f3 = beta2, f5 = sqrt(bias correction 2), f6 = eps.
+     */
+    private void adamwMulti(int i) {
+        int lo = 0;
+        int hi = a3 - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (index[a2 + mid * 5 + 4] <= i) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        int t = a2 + lo * 5;
+        int j = i - index[t + 4];
+        int pi = index[t] + j;
+        int mi = index[t + 2] + j;
+        int vi = index[t + 3] + j;
+        float g = mem[index[t + 1] + j] * f0;
+        float p = mem[pi] * mem[a4 + 2 * lo];
+        float m = f2 * mem[mi] + (1f - f2) * g;
+        float v = f3 * mem[vi] + (1f - f3) * g * g;
+        mem[mi] = m;
+        mem[vi] = v;
+        mem[pi] = p - mem[a4 + 2 * lo + 1] * m / (sqrt(v) / f5 + f6);
+    }
+
     private void optimiser() {
         int i = getGlobalId(0);
         if (i < a0) {
@@ -975,6 +1007,8 @@ final class DeviceProgram extends Kernel {
                 mem[a2 + i] = p - f3 * upd;
             } else if (a1 == OPT_MOVING_AVERAGE) {
                 mem[a2 + i] = f0 * mem[a2 + i] + (1f - f0) * mem[a3 + i];
+            } else if (a1 == OPT_ADAMW_MULTI) {
+                adamwMulti(i);
             }
         }
     }

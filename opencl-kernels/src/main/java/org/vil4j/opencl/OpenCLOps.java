@@ -39,6 +39,9 @@ final class OpenCLOps implements Ops {
     private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
     private int indexTop;
+    /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
+    private int scratchIndexOffset;
+    private int scratchIndexCapacity;
     private boolean started;
     private boolean closed;
 
@@ -851,6 +854,89 @@ final class OpenCLOps implements Ops {
         k.f5 = (float) Math.sqrt(step.biasCorrection2());
         k.f6 = step.eps();
         launch1D(OP_OPTIMISER, n);
+    }
+
+    /** One launch for all parameters: a per-step table of offsets in a reused int region, per-tensor rates. */
+    @Override
+    public void adamwUpdateAll(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs,
+                               float[] learningRates, float[] weightDecays, AdamWStep step) {
+        String op = "adamwUpdateAll";
+        int n = params.size();
+        if (grads.size() != n || ms.size() != n || vs.size() != n || learningRates.length != n
+                || weightDecays.length != n) {
+            throw new IllegalArgumentException(op + ": " + n + " parameters but " + grads.size() + " gradients, "
+                    + ms.size() + "/" + vs.size() + " moments, " + learningRates.length + " rates and "
+                    + weightDecays.length + " decays");
+        }
+        if (n == 0) {
+            return;
+        }
+        int[] table = new int[5 * n];
+        float[] rates = new float[2 * n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            DeviceTensor p = persistent(op, "param " + i, params.get(i)), g = check(op, grads.get(i));
+            DeviceTensor m = persistent(op, "m " + i, ms.get(i)), v = persistent(op, "v " + i, vs.get(i));
+            needSameSize(op, p, g, m, v);
+            table[5 * i] = p.offset();
+            table[5 * i + 1] = g.offset();
+            table[5 * i + 2] = m.offset();
+            table[5 * i + 3] = v.offset();
+            table[5 * i + 4] = (int) total;
+            total += p.size();
+            rates[2 * i] = 1f - learningRates[i] * weightDecays[i];
+            rates[2 * i + 1] = learningRates[i] / step.biasCorrection1();
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + total + " elements do not fit one launch");
+        }
+        int tableOffset = scratchIndex(table);
+        long mark = mark();
+        try {
+            DeviceTensor perTensor = allocate(Shape.of(2 * n));
+            stageIn(rates, perTensor.offset());
+            if (started) {
+                parameterBytes += 4L * rates.length;
+            }
+            args((int) total, OPT_ADAMW_MULTI, tableOffset, n, perTensor.offset());
+            DeviceProgram k = program;
+            k.f0 = step.gradScale();
+            k.f2 = step.beta1();
+            k.f3 = step.beta2();
+            k.f5 = (float) Math.sqrt(step.biasCorrection2());
+            k.f6 = step.eps();
+            launch1D(OP_OPTIMISER, (int) total);
+        } finally {
+            release(mark);
+        }
+    }
+
+    /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
+    private int scratchIndex(int[] data) {
+        int n = data.length;
+        if (n > scratchIndexCapacity) {
+            if ((long) indexTop + n > program.index.length) {
+                growIndex((long) indexTop + n);
+            }
+            scratchIndexOffset = indexTop;
+            scratchIndexCapacity = n;
+            indexTop += n;
+        }
+        if (started) {
+            if (program.stageIndex.length != n) {
+                program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
+            } else {
+                System.arraycopy(data, 0, program.stageIndex, 0, n);
+                program.put(program.stageIndex);
+            }
+            parameterBytes += 4L * n;
+            transfers++;
+            args(n, scratchIndexOffset);
+            launch1D(OP_COPY_INDEX_IN, n);
+        } else {
+            System.arraycopy(data, 0, program.index, scratchIndexOffset, n);
+        }
+        return scratchIndexOffset;
     }
 
     @Override

@@ -256,6 +256,55 @@ class OpenCLGradientsMatchJavaTest {
     }
 
     @Test
+    void adamwOnManyTensorsInOneLaunchMatchesOneByOne() {
+        int[] sizes = {1, 7, 300, 33, 64};
+        float[] rates = {1e-2f, 5e-3f, 1e-2f, 2e-3f, 1e-3f};
+        float[] decays = {0.05f, 0f, 0.1f, 0f, 0.05f};
+        int n = sizes.length;
+        Tensor[][][] state = new Tensor[2][n][];
+        Ops[] both = {device, oracle};
+        for (int b = 0; b < 2; b++) {
+            for (int t = 0; t < n; t++) {
+                state[b][t] = new Tensor[]{both[b].parameter(Shape.of(sizes[t]), random(40 + t, sizes[t], -1, 1)),
+                        both[b].parameter(Shape.of(sizes[t]), new float[sizes[t]]),
+                        both[b].parameter(Shape.of(sizes[t]), new float[sizes[t]])};
+            }
+        }
+        for (int step = 1; step <= 4; step++) {
+            AdamWStep common = new AdamWStep(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, step, step == 2 ? 0.5f : 1f);
+            for (int b = 0; b < 2; b++) {
+                Ops ops = both[b];
+                long mark = ops.mark();
+                java.util.List<Tensor> ps = new java.util.ArrayList<>(), gs = new java.util.ArrayList<>();
+                java.util.List<Tensor> ms = new java.util.ArrayList<>(), vs = new java.util.ArrayList<>();
+                for (int t = n - 1; t >= 0; t--) { // gradients made in another order than the parameters
+                    gs.add(0, ops.upload(Shape.of(sizes[t]), random(50 + 10 * step + t, sizes[t], -2, 2)));
+                }
+                for (int t = 0; t < n; t++) {
+                    ps.add(state[b][t][0]);
+                    ms.add(state[b][t][1]);
+                    vs.add(state[b][t][2]);
+                }
+                if (ops == device) {
+                    ops.adamwUpdateAll(ps, gs, ms, vs, rates, decays, common);
+                } else {
+                    for (int t = 0; t < n; t++) {
+                        ops.adamwUpdate(ps.get(t), gs.get(t), ms.get(t), vs.get(t), new AdamWStep(rates[t], 0.9f,
+                                0.999f, 1e-8f, decays[t], step, common.gradScale()));
+                    }
+                }
+                ops.release(mark);
+            }
+        }
+        for (int t = 0; t < n; t++) {
+            for (int j = 0; j < 3; j++) {
+                compare("adamwUpdateAll tensor " + t, 1e-6, device.download(state[0][t][j]),
+                        oracle.download(state[1][t][j]));
+            }
+        }
+    }
+
+    @Test
     void sgdFirstAndLaterStepsPlainNesterovAndWithoutMomentum() {
         sgd(0.9f, false, 0f);
         sgd(0.9f, true, 1e-2f);

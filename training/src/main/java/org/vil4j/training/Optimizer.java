@@ -95,21 +95,49 @@ public final class Optimizer {
             throw new Vil4jException("learning rate " + lr + " at step " + steps + " is not a finite non-negative number");
         }
         steps++;
+        if (settings.kind().equals("adamw")) {
+            adamw(grads, lr, gradScale);
+            return norm;
+        }
         for (Slot s : slots) {
             Tensor g = grads.get(s.param());
             if (g == null) {
                 continue;
             }
-            float slotLr = (float) lr * s.lrScale();
-            if (s.second() != null) {
-                ops.adamwUpdate(s.param(), g, s.first(), s.second(), new AdamWStep(slotLr, (float) settings.beta1(),
-                        (float) settings.beta2(), (float) settings.eps(), s.weightDecay(), (int) steps, gradScale));
-            } else {
-                ops.sgdUpdate(s.param(), g, s.first(), new SgdStep(slotLr, (float) settings.momentum(),
-                        s.weightDecay(), settings.nesterov(), steps == 1, gradScale));
-            }
+            ops.sgdUpdate(s.param(), g, s.first(), new SgdStep((float) lr * s.lrScale(),
+                    (float) settings.momentum(), s.weightDecay(), settings.nesterov(), steps == 1, gradScale));
         }
         return norm;
+    }
+
+    /** All AdamW updates in one call, which a backend may fuse into one launch. */
+    private void adamw(Map<Tensor, Tensor> grads, double lr, float gradScale) {
+        List<Tensor> params = new ArrayList<>();
+        List<Tensor> gs = new ArrayList<>();
+        List<Tensor> ms = new ArrayList<>();
+        List<Tensor> vs = new ArrayList<>();
+        List<Float> rates = new ArrayList<>();
+        List<Float> decays = new ArrayList<>();
+        for (Slot s : slots) {
+            Tensor g = grads.get(s.param());
+            if (g != null) {
+                params.add(s.param());
+                gs.add(g);
+                ms.add(s.first());
+                vs.add(s.second());
+                rates.add((float) lr * s.lrScale());
+                decays.add(s.weightDecay());
+            }
+        }
+        float[] lrs = new float[rates.size()];
+        float[] wds = new float[decays.size()];
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = rates.get(i);
+            wds[i] = decays.get(i);
+        }
+        ops.adamwUpdateAll(params, gs, ms, vs, lrs, wds, new AdamWStep((float) lr, (float) settings.beta1(),
+                (float) settings.beta2(), (float) settings.eps(), (float) settings.weightDecay(), (int) steps,
+                gradScale));
     }
 
     /** The state to checkpoint: {@code optim.<param>.m}/{@code .v} (AdamW) or {@code .velocity} (SGD). */

@@ -578,6 +578,12 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public void adamwUpdateAll(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v,
+                               float[] learningRates, float[] weightDecays, AdamWStep step) {
+        base.adamwUpdateAll(params, grads, m, v, learningRates, weightDecays, step);
+    }
+
+    @Override
     public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, SgdStep step) {
         base.sgdUpdate(param, grad, velocity, step);
     }
