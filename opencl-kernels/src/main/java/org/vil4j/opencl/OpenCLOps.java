@@ -136,26 +136,8 @@ final class OpenCLOps implements Ops {
             throw new ShapeMismatchException("indexTable: " + rows + "x" + cols + " needs " + (long) rows * cols
                     + " entries, got " + data.length);
         }
-        int n = data.length;
-        if ((long) indexTop + n > program.index.length) {
-            growIndex((long) indexTop + n);
-        }
-        int offset = indexTop;
-        indexTop += n;
-        if (started) {
-            if (program.stageIndex.length != n) {
-                program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-            } else {
-                System.arraycopy(data, 0, program.stageIndex, 0, n);
-                program.put(program.stageIndex);
-            }
-            parameterBytes += 4L * n;
-            transfers++;
-            args(n, offset);
-            launch1D(OP_COPY_INDEX_IN, n);
-        } else {
-            System.arraycopy(data, 0, program.index, offset, n);
-        }
+        int offset = reserveIndex(data.length);
+        writeIndex(data, offset);
         int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
         for (int v : data) {
             min = Math.min(min, v);
@@ -913,30 +895,41 @@ final class OpenCLOps implements Ops {
 
     /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
     private int scratchIndex(int[] data) {
-        int n = data.length;
-        if (n > scratchIndexCapacity) {
-            if ((long) indexTop + n > program.index.length) {
-                growIndex((long) indexTop + n);
-            }
-            scratchIndexOffset = indexTop;
-            scratchIndexCapacity = n;
-            indexTop += n;
+        if (data.length > scratchIndexCapacity) {
+            scratchIndexOffset = reserveIndex(data.length);
+            scratchIndexCapacity = data.length;
         }
-        if (started) {
-            if (program.stageIndex.length != n) {
-                program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-            } else {
-                System.arraycopy(data, 0, program.stageIndex, 0, n);
-                program.put(program.stageIndex);
-            }
-            parameterBytes += 4L * n;
-            transfers++;
-            args(n, scratchIndexOffset);
-            launch1D(OP_COPY_INDEX_IN, n);
-        } else {
-            System.arraycopy(data, 0, program.index, scratchIndexOffset, n);
-        }
+        writeIndex(data, scratchIndexOffset);
         return scratchIndexOffset;
+    }
+
+    /** {@code n} ints at the top of the int arena, for good. */
+    private int reserveIndex(int n) {
+        if ((long) indexTop + n > program.index.length) {
+            growIndex((long) indexTop + n);
+        }
+        int offset = indexTop;
+        indexTop += n;
+        return offset;
+    }
+
+    /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
+    private void writeIndex(int[] data, int offset) {
+        int n = data.length;
+        if (!started) {
+            System.arraycopy(data, 0, program.index, offset, n);
+            return;
+        }
+        if (program.stageIndex.length != n) {
+            program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
+        } else {
+            System.arraycopy(data, 0, program.stageIndex, 0, n);
+            program.put(program.stageIndex);
+        }
+        parameterBytes += 4L * n;
+        transfers++;
+        args(n, offset);
+        launch1D(OP_COPY_INDEX_IN, n);
     }
 
     @Override
