@@ -116,28 +116,23 @@ public final class Optimizer {
         List<Tensor> gs = new ArrayList<>();
         List<Tensor> ms = new ArrayList<>();
         List<Tensor> vs = new ArrayList<>();
-        List<Float> rates = new ArrayList<>();
-        List<Float> decays = new ArrayList<>();
+        float[] lrs = new float[slots.size()];
+        float[] wds = new float[slots.size()];
         for (Slot s : slots) {
             Tensor g = grads.get(s.param());
             if (g != null) {
+                lrs[params.size()] = (float) lr * s.lrScale();
+                wds[params.size()] = s.weightDecay();
                 params.add(s.param());
                 gs.add(g);
                 ms.add(s.first());
                 vs.add(s.second());
-                rates.add((float) lr * s.lrScale());
-                decays.add(s.weightDecay());
             }
         }
-        float[] lrs = new float[rates.size()];
-        float[] wds = new float[decays.size()];
-        for (int i = 0; i < lrs.length; i++) {
-            lrs[i] = rates.get(i);
-            wds[i] = decays.get(i);
-        }
-        ops.adamwUpdateAll(params, gs, ms, vs, lrs, wds, new AdamWStep((float) lr, (float) settings.beta1(),
-                (float) settings.beta2(), (float) settings.eps(), (float) settings.weightDecay(), (int) steps,
-                gradScale));
+        int n = params.size();
+        ops.adamwUpdateAll(params, gs, ms, vs, java.util.Arrays.copyOf(lrs, n), java.util.Arrays.copyOf(wds, n),
+                new AdamWStep((float) lr, (float) settings.beta1(), (float) settings.beta2(),
+                        (float) settings.eps(), (float) settings.weightDecay(), (int) steps, gradScale));
     }
 
     /** The state to checkpoint: {@code optim.<param>.m}/{@code .v} (AdamW) or {@code .velocity} (SGD). */
