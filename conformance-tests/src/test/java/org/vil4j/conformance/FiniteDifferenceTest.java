@@ -41,12 +41,12 @@ class FiniteDifferenceTest {
         return new Case(name, inputs, op);
     }
 
-    private static final Map<String, IndexTable> TABLES = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Index tables per Ops (each tape, each backend), made once: they are persistent. */
+    private static final Map<Ops, Map<String, IndexTable>> TABLES = new java.util.IdentityHashMap<>();
 
-    /** Index tables per backend tape, made once (they are persistent). */
-    private static IndexTable table(Ops ops, String key, int rows, int cols, int[] data) {
-        return TABLES.computeIfAbsent(ops.backendName() + System.identityHashCode(ops) + key,
-                k -> ops.indexTable(rows, cols, data));
+    private static synchronized IndexTable table(Ops ops, String key, int rows, int cols, int[] data) {
+        return TABLES.computeIfAbsent(ops, o -> new java.util.HashMap<>())
+                .computeIfAbsent(key, k -> ops.indexTable(rows, cols, data));
     }
 
     static List<Case> cases() {
