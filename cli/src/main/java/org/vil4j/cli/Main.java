@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import com.google.inject.Guice;
+import java.util.List;
 import org.vil4j.api.Vil4jException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Vision-LSTM on the JVM: OpenCL kernels on any GPU or CPU, a plain-Java oracle.",
         subcommands = {ConformanceCommand.class, DevicesCommand.class, PluginsCommand.class, BenchCommand.class,
                 ConvertCommand.class, PredictCommand.class, EvalCommand.class, TraversalCommand.class,
-                TrainCommand.class, DataOrderCommand.class,
+                TrainCommand.class, DataOrderCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -21,7 +22,11 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        CommandLine cli = new CommandLine(Main.class, new GuiceFactory(Guice.createInjector(new PluginModule())));
+        return execute(new CommandLine(Main.class, new GuiceFactory(Guice.createInjector(new PluginModule()))), args);
+    }
+
+    /** Runs a parsed command line with vil's error reporting: one line for our errors and for running out of memory. */
+    static int execute(CommandLine cli, String... args) {
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             boolean verbose = parsed.originalArgs().contains("--verbose");
             if (e instanceof Vil4jException && !verbose) {
@@ -31,7 +36,22 @@ public final class Main implements Runnable {
             }
             return 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler; an Error would otherwise end as a trace from deep inside
+            if (List.of(args).contains("--verbose")) {
+                e.printStackTrace(cli.getErr());
+            }
+            cli.getErr().println(outOfMemoryMessage(e, Runtime.getRuntime().maxMemory()));
+            return 3;
+        }
+    }
+
+    static String outOfMemoryMessage(OutOfMemoryError e, long maxHeapBytes) {
+        return "vil: out of memory (" + e.getMessage() + "; Java heap limit " + (maxHeapBytes >> 20) + " MiB). "
+                + "Give the JVM more with VIL_JAVA_OPTS=-Xmx<N>g, lower --batch-size, or for training pass "
+                + "--recompute-activations (keeps one sub-block's activations at a time)";
     }
 
     @Override
