@@ -6,9 +6,7 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonNumber;
-import org.vil4j.formats.json.JsonSyntaxException;
 import org.vil4j.formats.json.JsonText;
-import org.vil4j.formats.json.StrictJsonParser;
 import org.vil4j.training.ConfigJson;
 import org.vil4j.training.OptimizerSettings;
 import org.vil4j.training.Trainer;
@@ -304,13 +302,13 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
             }
-            List<CurvesPlot.Point> history = readEpochs(metricsFile);
+            List<CurvesPlot.Point> history = RunMetrics.epochs(metricsFile);
             if (!history.isEmpty()) {
-                drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
+                RunMetrics.drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
             }
-            printTable(log, history);
+            RunMetrics.printTable(log, history);
             if (trainer.epochsDone() >= plan.settings().epochs() && !history.isEmpty()) {
-                double minutes = readSeconds(metricsFile) / 60;
+                double minutes = RunMetrics.seconds(metricsFile) / 60;
                 log.printf(Locale.ROOT, "test accuracy: %.2f%% (device %s (%s), %.1f min)%n",
                         100 * history.get(history.size() - 1).testAccuracy(), ops.deviceName(), ops.backendName(),
                         minutes);
@@ -513,18 +511,6 @@ final class TrainCommand implements Callable<Integer> {
         return json(m);
     }
 
-    /**
-     * The picture is a convenience: a JVM without fonts (a trimmed runtime, a bare container) fails inside AWT, and
-     * that must not turn a finished run into an error; metrics.jsonl holds the same numbers.
-     */
-    private static void drawCurves(Path file, List<CurvesPlot.Point> history, String title) {
-        try {
-            CurvesPlot.write(file, history, title);
-        } catch (RuntimeException | LinkageError | InternalError e) {
-            System.err.println("vil: " + file.getFileName() + " not drawn (" + e + "); metrics.jsonl holds the curves");
-        }
-    }
-
     private String configJson(Plan plan) {
         TrainingSettings s = plan.settings();
         Map<String, Object> run = new LinkedHashMap<>();
@@ -585,7 +571,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(file)) {
-                Map<?, ?> m = parse(line);
+                Map<?, ?> m = RunMetrics.parse(line);
                 if (m != null && m.get("epoch") instanceof JsonNumber n && n.longValueExact() <= epochsDone) {
                     kept.add(line);
                 }
@@ -594,59 +580,5 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Vil4jException("cannot prepare " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<?, ?> parse(String line) {
-        try {
-            return line.isBlank() ? null : StrictJsonParser.parse(line) instanceof Map<?, ?> m ? m : null;
-        } catch (JsonSyntaxException e) {
-            return null;
-        }
-    }
-
-    private static double number(Map<?, ?> m, String key) {
-        return m.get(key) instanceof JsonNumber n ? Double.parseDouble(n.literal()) : Double.NaN;
-    }
-
-    private static List<Map<?, ?>> epochLines(Path file) {
-        List<Map<?, ?>> lines = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(file)) {
-                Map<?, ?> m = parse(line);
-                if (m != null && "epoch".equals(m.get("kind"))) {
-                    lines.add(m);
-                }
-            }
-        } catch (IOException e) {
-            throw new Vil4jException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return lines;
-    }
-
-    /** Every epoch of the run so far, from metrics.jsonl (so a resumed run's table covers the earlier epochs). */
-    private static List<CurvesPlot.Point> readEpochs(Path file) {
-        return epochLines(file).stream().map(m -> new CurvesPlot.Point((int) number(m, "epoch"),
-                number(m, "train_loss"), number(m, "train_accuracy"), number(m, "test_loss"),
-                number(m, "test_accuracy"))).toList();
-    }
-
-    private static double readSeconds(Path file) {
-        return epochLines(file).stream().mapToDouble(m -> number(m, "train_seconds") + number(m, "eval_seconds"))
-                .sum();
-    }
-
-    private static void printTable(PrintStream log, List<CurvesPlot.Point> history) {
-        if (history.isEmpty()) {
-            return;
-        }
-        String rule = "+-------+------------+-----------+-----------+----------+";
-        log.println(rule);
-        log.println("| epoch | train loss | train acc | test loss | test acc |");
-        log.println(rule);
-        for (CurvesPlot.Point p : history) {
-            log.printf(Locale.ROOT, "| %5d | %10.4f | %8.2f%% | %9.4f | %7.2f%% |%n", p.epoch(), p.trainLoss(),
-                    100 * p.trainAccuracy(), p.testLoss(), 100 * p.testAccuracy());
-        }
-        log.println(rule);
     }
 }
