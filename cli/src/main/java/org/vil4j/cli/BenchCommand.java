@@ -54,8 +54,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--train", description = "time training steps instead of forwards (synthetic images and labels)")
     boolean train;
 
-    @Option(names = "--recompute-activations", description = "with --train: recompute activations in the backward")
-    boolean recompute;
+    @Option(names = "--recompute-activations", arity = "0..1", paramLabel = "WHEN", defaultValue = "auto",
+            fallbackValue = "always", description = "with --train: recompute activations in the backward: always (the "
+            + "option alone), never, or auto: once a step does not fit the device (default: auto)")
+    String recompute;
 
     @Option(names = "--iterations", defaultValue = "5")
     int iterations;
@@ -80,6 +82,7 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0 || iterations < 1) {
             throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
         }
+        RecomputeActivations.parse(recompute);
         if (train) {
             try (Ops ops = deviceOptions.open(plugins)) {
                 for (int batch : batches) {
@@ -149,7 +152,9 @@ final class BenchCommand implements Callable<Integer> {
         TrainingSettings settings = new TrainingSettings(1, batch, 1e-3, 1e-6, 0, 0, OptimizerSettings.adamw(0.05),
                 0, false, 0, 0, 1, batch, 0);
         Trainer trainer = new Trainer(ops, plugins, config, settings, VilInitializer.initialize(config, 0), "init");
-        trainer.setRecomputeActivations(recompute);
+        RecomputeActivations when = RecomputeActivations.parse(recompute);
+        trainer.setRecomputeActivations(when == RecomputeActivations.ALWAYS);
+        trainer.setRecomputeWhenMemoryRunsOut(when == RecomputeActivations.AUTO);
         BatchSource source = new BatchSource() {
             @Override
             public int batchesPerEpoch() {
@@ -206,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
                         + "\"device\": \"%s\", \"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, "
                         + "\"ms_min\": %.3f, \"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_step\": %d, "
                         + "\"bytes_out_per_step\": %d}",
-                model, recompute ? " (recomputed activations)" : "", ops.backendName(),
+                model, trainer.recomputesActivations() ? " (recomputed activations)" : "", ops.backendName(),
                 ops.deviceName().replace("\"", "'"), batch, iterations, median, ms[0], ms[ms.length - 1],
                 batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations);
     }

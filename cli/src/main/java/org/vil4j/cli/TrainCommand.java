@@ -177,10 +177,11 @@ final class TrainCommand implements Callable<Integer> {
             + "input and the classifier re-initialised when the class count differs")
     Path initialWeights;
 
-    @Option(names = "--recompute-activations", description = "keep only each sub-block's input and recompute its "
-            + "activations in the backward: about a twelfth of the memory for a third more compute, same result (big "
-            + "batches or models on a device)")
-    boolean recomputeActivations;
+    @Option(names = "--recompute-activations", arity = "0..1", paramLabel = "WHEN", defaultValue = "auto",
+            fallbackValue = "always", description = "keep only each sub-block's input and recompute its activations "
+            + "in the backward: about a twelfth of the memory for a third more compute, same result. always (the "
+            + "option alone), never, or auto: only once a step's activations do not fit the device (default: auto)")
+    String recomputeActivations;
 
     @Option(names = "--max-test-samples", paramLabel = "N", description = "validate on the first N test samples "
             + "only (smoke tests)")
@@ -225,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         System.setProperty("java.awt.headless", "true");
         long wallStart = System.nanoTime();
+        RecomputeActivations recompute = RecomputeActivations.parse(recomputeActivations);
         Plan plan = plan();
         Path checkpointIn = resolveOut();
         Path checkpoint = out.resolve(CHECKPOINT);
@@ -247,7 +249,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
-            trainer.setRecomputeActivations(recomputeActivations);
+            trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
+            trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
             if (resumed != null) {
                 trainer.resume(resumed, checkpointIn);
             }

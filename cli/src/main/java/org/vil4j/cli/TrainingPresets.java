@@ -47,8 +47,8 @@ final class TrainingPresets {
         // the PyTorch anchor configuration of the training issue
         add("fmnist-anchor", "patch 4, dim 64, 4 block pairs: the PyTorch anchor configuration", fmnist(4, 64, 4),
                 new Recipe(10, 128, 1e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0, 0));
-        // the 93% recipe: 93.10% after 36 epochs on an H100 (OpenCL, 16.3 min of training, ~27 s an epoch). On OpenCL it
-        // needs --recompute-activations (a batch of 256 does not fit one 2 GiB arena otherwise).
+        // the 93% recipe: 93.10% after 36 epochs on an H100 (OpenCL, 16.3 min of training, ~27 s an epoch). On OpenCL its
+        // activations are recomputed (--recompute-activations auto): a batch of 256 does not fit one 2 GiB arena.
         add("fmnist-93", "patch 4, dim 96, 4 block pairs, batch 256, 36 epochs with drop-path: 93.1%",
                 fmnist(4, 96, 4), new Recipe(36, 256, 2e-3, 1e-6, 0.05, 0.05, 0.1, 2, true, 0.1, 0));
     }

@@ -92,6 +92,12 @@ final class TrainingProgress implements Trainer.Listener {
                 m.evalSeconds(), m.imagesPerSecond(), m.learningRate());
     }
 
+    @Override
+    public void notice(String message) {
+        abandonLine();
+        log.println("note: " + message);
+    }
+
     /** Ends a half-drawn bar line (before other output or an error message). */
     void abandonLine() {
         if (lineOpen) {

@@ -220,6 +220,53 @@ class TrainCommandTest {
         });
     }
 
+    /** A run on PoCL with the OpenCL arena bounded to 64 MiB: a batch of 64 at patch 4, dim 32 needs more. */
+    private static CliRun boundedOpenClRun(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--max-train-samples", "128",
+                "--max-test-samples", "64", "--epochs", "1", "--batch-size", "64", "--patch", "4", "--dim", "32",
+                "--depth", "2", "--backend", "opencl", "--device", "cpu", "--loader-threads", "1", "--out",
+                out.toString()));
+        args.addAll(Arrays.asList(more));
+        String property = "vil4j.opencl.maxArenaMiB"; // OpenCLBackend.MAX_ARENA_PROPERTY
+        System.setProperty(property, "64");
+        try {
+            return CliRun.of(args.toArray(String[]::new));
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
+    @Test
+    void activationsThatDoNotFitTheDeviceAreRecomputedFromThatStepOn(@TempDir Path out) throws IOException {
+        CliRun never = boundedOpenClRun(out.resolve("never"), "--recompute-activations", "never");
+        assertThat(never.exitCode()).isEqualTo(2);
+        assertThat(never.err()).startsWith("vil: OpenCL backend: ").contains("do not fit the arena (at most 67108864")
+                .doesNotContain("\tat ");
+
+        CliRun auto = boundedOpenClRun(out.resolve("auto"));
+        assertThat(auto.exitCode()).as(auto.err()).isZero();
+        assertThat(auto.out()).contains("note: step 1: a batch of 64 needs more than the backend holds")
+                .containsOnlyOnce("note: ");
+        CliRun always = boundedOpenClRun(out.resolve("always"), "--recompute-activations");
+        assertThat(always.exitCode()).as(always.err()).isZero();
+        assertThat(always.out()).doesNotContain("note: ");
+        // the step that ran out was taken again from scratch: the run is the always-recomputing one, bit for bit
+        TrainingCheckpoint a = TrainingCheckpoint.read(out.resolve("auto").resolve("checkpoint.safetensors"));
+        TrainingCheckpoint b = TrainingCheckpoint.read(out.resolve("always").resolve("checkpoint.safetensors"));
+        assertThat(a.steps()).isEqualTo(2);
+        assertThat(a.tensors().keySet()).isEqualTo(b.tensors().keySet());
+        a.tensors().forEach((name, values) -> assertThat(b.tensors().get(name)).as(name).containsExactly(values));
+    }
+
+    @Test
+    void anUnknownRecomputeModeIsOneLine(@TempDir Path out) {
+        CliRun run = CliRun.of(tiny(out.resolve("run"), "--recompute-activations", "sometimes"));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("vil: --recompute-activations: 'sometimes' is not one of always, "
+                + "never, auto");
+        assertThat(out.resolve("run")).doesNotExist();
+    }
+
     @Test
     void fineTuningStartsFromGivenWeightsAndReplacesAMismatchedClassifier(@TempDir Path out) throws IOException {
         Path first = out.resolve("first");

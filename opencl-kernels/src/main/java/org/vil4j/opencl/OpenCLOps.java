@@ -6,6 +6,7 @@ import com.aparapi.exception.CompileFailedException;
 import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
 import org.vil4j.api.BackendUnavailableException;
+import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
@@ -33,6 +34,7 @@ final class OpenCLOps implements Ops {
     /** Aparapi keeps buffer sizes in an int of bytes. */
     static final long MAX_ARENA_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
 
+    private final long maxArenaFloats;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     private final DeviceProgram program;
@@ -48,6 +50,16 @@ final class OpenCLOps implements Ops {
     private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
 
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats) {
+        this(found, arenaFloats, MAX_ARENA_FLOATS);
+    }
+
+    /** @param maxArenaFloats the most floats the tensor arena may grow to (at most {@link #MAX_ARENA_FLOATS}) */
+    OpenCLOps(OpenCLDevices.Found found, int arenaFloats, long maxArenaFloats) {
+        if (maxArenaFloats < arenaFloats || maxArenaFloats > MAX_ARENA_FLOATS) {
+            throw new IllegalArgumentException("arena bound " + maxArenaFloats + " floats outside [" + arenaFloats
+                    + ", " + MAX_ARENA_FLOATS + "]");
+        }
+        this.maxArenaFloats = maxArenaFloats;
         this.found = found;
         this.device = found.device();
         this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS);
@@ -757,7 +769,10 @@ final class OpenCLOps implements Ops {
             return new MlstmGradients(dq, dk, dv, di, df);
         }
         long perSample = 3L * numHeads * len * len;
-        int chunk = (int) Math.max(1, Math.min(batch, mlstmScratchFloats / perSample));
+        // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
+        // running short costs launches rather than failing the step
+        long room = maxArenaFloats - workspace.topAfter(0) - 4L * batch * numHeads * (len + 64) - 8L * 64;
+        int chunk = (int) Math.max(1, Math.min(batch, Math.min(mlstmScratchFloats, room) / perSample));
         long mark = mark();
         int zMax = chunk * numHeads;
         DeviceTensor fHi = allocate(Shape.of(zMax, len)), fLo = allocate(Shape.of(zMax, len));
@@ -1225,11 +1240,12 @@ final class OpenCLOps implements Ops {
         while (size < floats) {
             size *= 2;
         }
-        size = Math.min(size, MAX_ARENA_FLOATS);
+        size = Math.min(size, maxArenaFloats);
         if (size < floats) {
-            throw new BackendUnavailableException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
-                    + "one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes); use a smaller batch (or, training, "
-                    + "--recompute-activations)");
+            throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
+                    + "the arena (at most " + maxArenaFloats * 4 + " bytes"
+                    + (maxArenaFloats == MAX_ARENA_FLOATS ? ", one Aparapi buffer" : "") + "); use a smaller batch "
+                    + "(or, training, --recompute-activations)", floats * 4, maxArenaFloats * 4);
         }
         float[] grown = new float[(int) size];
         if (started) {
@@ -1246,7 +1262,13 @@ final class OpenCLOps implements Ops {
         while (size < ints) {
             size *= 2;
         }
-        int[] grown = new int[(int) Math.min(size, MAX_ARENA_FLOATS)];
+        size = Math.min(size, MAX_ARENA_FLOATS);
+        if (size < ints) {
+            throw new DeviceMemoryExhaustedException("OpenCL backend: " + ints * 4 + " bytes of index tables do not "
+                    + "fit one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes)", ints * 4,
+                    MAX_ARENA_FLOATS * 4);
+        }
+        int[] grown = new int[(int) size];
         if (started) {
             program.get(program.index);
             setupBytes += 4L * program.index.length + 4L * grown.length;

@@ -1,5 +1,6 @@
 package org.vil4j.training;
 
+import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
@@ -35,6 +36,10 @@ public final class Trainer {
 
         default void epoch(EpochMetrics metrics) {
         }
+
+        /** Something the user should know that changes how the run proceeds (not an error). */
+        default void notice(String message) {
+        }
     }
 
     private final Ops ops;
@@ -47,6 +52,9 @@ public final class Trainer {
     private final DropPath dropPath;
     private int epochsDone;
     private long step;
+    private boolean recomputeWhenMemoryRunsOut;
+    /** Set once a step has begun updating the weights: from there a failed step cannot be taken again. */
+    private boolean updating;
     /** Persistent gradient buffers, one per parameter, when activations are recomputed; else null. */
     private Map<Tensor, Tensor> gradientBuffers;
 
@@ -86,6 +94,19 @@ public final class Trainer {
             }
             gradientBuffers = buffers;
         }
+    }
+
+    /**
+     * When on and a step's activations do not fit the backend ({@link DeviceMemoryExhaustedException} before the
+     * update), that step is taken again recomputing activations, and so are all later ones: the same gradients, so
+     * the run is the one it would have been with {@link #setRecomputeActivations} from the start.
+     */
+    public void setRecomputeWhenMemoryRunsOut(boolean on) {
+        this.recomputeWhenMemoryRunsOut = on;
+    }
+
+    public boolean recomputesActivations() {
+        return gradientBuffers != null;
     }
 
     public VisionLstm model() {
@@ -171,7 +192,7 @@ public final class Trainer {
                 while (batches.hasNext()) {
                     Batch batch = batches.next();
                     lr = schedule.at(step);
-                    StepResult r = trainStep(batch, lr, epoch);
+                    StepResult r = trainStep(batch, lr, epoch, listener);
                     lossSum += r.loss * batch.size();
                     correct += r.correct;
                     seen += batch.size();
@@ -208,11 +229,30 @@ public final class Trainer {
     private record StepResult(double loss, int correct, double gradNorm) {
     }
 
-    private StepResult trainStep(Batch batch, double lr, int epoch) {
+    private StepResult trainStep(Batch batch, double lr, int epoch, Listener listener) {
         dropPath.setStep(step);
+        updating = false;
         if (gradientBuffers != null) {
             return trainStepRecomputing(batch, lr, epoch);
         }
+        try {
+            return trainStepRecorded(batch, lr, epoch);
+        } catch (DeviceMemoryExhaustedException e) {
+            if (!recomputeWhenMemoryRunsOut || updating) {
+                throw e;
+            }
+            // nothing of this step reached the weights, and drop-path depends on the step only: taking it again
+            // with recomputed activations gives the step an uninterrupted recomputing run would have taken
+            setRecomputeActivations(true);
+            listener.notice(String.format(java.util.Locale.ROOT, "step %d: a batch of %d needs more than the "
+                    + "backend holds (%,d bytes > %,d); recomputing activations per sub-block from now on (same "
+                    + "gradients, about a third more compute)", step + 1, batch.size(), e.requestedBytes(),
+                    e.limitBytes()));
+            return trainStepRecomputing(batch, lr, epoch);
+        }
+    }
+
+    private StepResult trainStepRecorded(Batch batch, double lr, int epoch) {
         tape.begin();
         try {
             Tensor x = tape.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
@@ -224,6 +264,7 @@ public final class Trainer {
                 throw diverged(ce.loss(), lr, epoch, batch);
             }
             Map<Tensor, Tensor> grads = tape.backward(logits, tape.upload(logits.shape(), ce.gradient()));
+            updating = true;
             double norm = optimizer.step(grads, lr);
             updateEma();
             return new StepResult(ce.loss(), ce.correct(), norm);
@@ -282,6 +323,7 @@ public final class Trainer {
             for (Tensor p : written) {
                 parameterGrads.put(p, gradientBuffers.get(p));
             }
+            updating = true;
             double norm = optimizer.step(parameterGrads, lr);
             updateEma();
             return new StepResult(ce.loss(), ce.correct(), norm);
