@@ -22,6 +22,15 @@ public interface Ops extends AutoCloseable {
     /** Host/device traffic so far. */
     TransferStats transfers();
 
+    /**
+     * Device programs launched so far: where each launch has a fixed cost (a GPU driven from the host, one op at a
+     * time), this count, not the arithmetic, can set the time of a small model's step. 0 for a backend that launches
+     * none (java).
+     */
+    default long kernelLaunches() {
+        return 0;
+    }
+
     // ---- memory ----------------------------------------------------------------------------------------------
 
     /** Copies an activation (an input batch) to the device; counted in {@link TransferStats#bytesIn()}. */

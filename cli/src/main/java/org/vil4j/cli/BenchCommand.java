@@ -107,21 +107,25 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 double[] ms = new double[iterations];
                 TransferStats before = ops.transfers();
+                long launchesBefore = ops.kernelLaunches();
                 for (int i = 0; i < iterations; i++) {
                     long t0 = System.nanoTime();
                     once(ops, vil, shape, images);
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                 }
                 TransferStats moved = ops.transfers().minus(before);
+                long launches = ops.kernelLaunches() - launchesBefore;
                 Arrays.sort(ms);
                 double median = ms[ms.length / 2];
                 String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"device\": \"%s\", "
                                 + "\"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
                                 + "\"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_forward\": %d, "
-                                + "\"bytes_out_per_forward\": %d, \"other_bytes_per_forward\": %d}",
+                                + "\"bytes_out_per_forward\": %d, \"other_bytes_per_forward\": %d, "
+                                + "\"launches_per_forward\": %d}",
                         model, ops.backendName(), ops.deviceName().replace("\"", "'"), batch, iterations, median,
                         ms[0], ms[ms.length - 1], batch * 1000.0 / median, moved.bytesIn() / iterations,
-                        moved.bytesOut() / iterations, (moved.parameterBytes() + moved.setupBytes()) / iterations);
+                        moved.bytesOut() / iterations, (moved.parameterBytes() + moved.setupBytes()) / iterations,
+                        launches / iterations);
                 System.out.println(row);
                 rows.add(row);
             }
@@ -190,6 +194,7 @@ final class BenchCommand implements Callable<Integer> {
         };
         double[] ms = new double[iterations];
         TransferStats[] before = new TransferStats[1];
+        long[] launchesBefore = new long[1];
         long[] last = {System.nanoTime()};
         trainer.run(source, none, null, new Trainer.Listener() {
             @Override
@@ -200,20 +205,23 @@ final class BenchCommand implements Callable<Integer> {
                     ms[index] = (now - last[0]) / 1e6;
                 } else if (index == -1) {
                     before[0] = ops.transfers();
+                    launchesBefore[0] = ops.kernelLaunches();
                 }
                 last[0] = now;
             }
         });
         TransferStats moved = ops.transfers().minus(before[0] == null ? TransferStats.NONE : before[0]);
+        long launches = ops.kernelLaunches() - launchesBefore[0];
         Arrays.sort(ms);
         double median = ms[ms.length / 2];
         return String.format(Locale.ROOT, "{\"model\": \"%s\", \"mode\": \"train%s\", \"backend\": \"%s\", "
                         + "\"device\": \"%s\", \"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, "
                         + "\"ms_min\": %.3f, \"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_step\": %d, "
-                        + "\"bytes_out_per_step\": %d}",
+                        + "\"bytes_out_per_step\": %d, \"launches_per_step\": %d}",
                 model, trainer.recomputesActivations() ? " (recomputed activations)" : "", ops.backendName(),
                 ops.deviceName().replace("\"", "'"), batch, iterations, median, ms[0], ms[ms.length - 1],
-                batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations);
+                batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations,
+                launches / iterations);
     }
 
     private static void once(Ops ops, VisionLstm vil, Shape shape, float[] images) {

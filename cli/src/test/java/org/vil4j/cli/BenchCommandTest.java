@@ -34,6 +34,38 @@ class BenchCommandTest {
                 .contains("\"bytes_in_per_forward\": " + 4 * 28 * 28 * 4).contains("\"other_bytes_per_forward\": 0");
     }
 
+    private static long number(String json, String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\": (\\d+)").matcher(json);
+        assertThat(m.find()).as("%s in %s", key, json).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void kernelLaunchesAreCountedOnOpenClAndAreNoneOnJava(@TempDir Path dir) throws IOException {
+        Path java = dir.resolve("java.json"), opencl = dir.resolve("opencl.json");
+        String[] common = {"bench", "--train", "--model", "fmnist-tiny", "--batch", "2", "--warmup", "1",
+                "--iterations", "2"};
+        CliRun onJava = CliRun.of(concat(common, "--backend", "java", "--output", java.toString()));
+        CliRun onOpenCl = CliRun.of(concat(common, "--backend", "opencl", "--device", "cpu", "--output",
+                opencl.toString()));
+        assertThat(onJava.exitCode()).as(onJava.err()).isZero();
+        assertThat(onOpenCl.exitCode()).as(onOpenCl.err()).isZero();
+        assertThat(number(Files.readString(java), "launches_per_step")).isZero();
+        // every op of the forward, the backward and the one-launch AdamW: hundreds, the same each step
+        long launches = number(Files.readString(opencl), "launches_per_step");
+        assertThat(launches).isBetween(100L, 5000L);
+        CliRun forward = CliRun.of("bench", "--model", "fmnist-tiny", "--batch", "2", "--warmup", "1",
+                "--iterations", "2", "--backend", "opencl", "--device", "cpu", "--output", opencl.toString());
+        assertThat(forward.exitCode()).as(forward.err()).isZero();
+        assertThat(number(Files.readString(opencl), "launches_per_forward")).isBetween(10L, launches / 2);
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
     @Test
     void badCountsAreAOneLineError() {
         CliRun run = CliRun.of("bench", "--model", "fmnist-tiny", "--iterations", "0", "--backend", "java");

@@ -74,6 +74,8 @@ final class DeviceProgram extends Kernel {
     static final int TILE = 64;
     static final int GROUP = 16;
     static final int KSTEP = 16;
+    /** Work-items a column reduction gives each column on a GPU (a power of two, at most KSTEP * TILE: tileA). */
+    static final int REDUCE_LANES = 128;
 
     /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
     float[] mem;
@@ -589,22 +591,33 @@ final class DeviceProgram extends Kernel {
      * a6 = 1 to sum squares, a7 = 0 or C: the output column of col is then (col % C) * (cols / C) + col / C
      * (a [K, C] row stored as [C, K]).
      */
+    /**
+     * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch: a work-group per column
+     * (its size a power of two), each work-item adding every lanes-th row, then a tree in local memory (tileA).
+     * a0 = columns, a1 = rows, a2 = x, a3 = out, a4 = square, a5 = column map (see mappedColumn).
+     */
     private void reduceColumns() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
-            int chunk = gid / a1;
-            int col = gid - chunk * a1;
-            int r0 = chunk * a3;
-            int r1 = min(a2, r0 + a3);
-            float acc = 0f;
-            for (int r = r0; r < r1; r++) {
-                float v = mem[a4 + r * a1 + col];
-                if (a6 == 1) {
-                    v = v * v;
-                }
-                acc += v;
+        int col = getGroupId(0);
+        int lane = getLocalId(0);
+        float acc = 0f;
+        int lanes = getLocalSize(0);
+        for (int r = lane; r < a1; r += lanes) {
+            float v = mem[a2 + r * a0 + col];
+            if (a4 == 1) {
+                v = v * v;
             }
-            mem[a5 + chunk * a1 + mappedColumn(col, a1, a7)] = acc;
+            acc += v;
+        }
+        tileA[lane] = acc;
+        localBarrier();
+        for (int span = lanes / 2; span > 0; span = span / 2) {
+            if (lane < span) {
+                tileA[lane] = tileA[lane] + tileA[lane + span];
+            }
+            localBarrier();
+        }
+        if (lane == 0) {
+            mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
         }
     }
 

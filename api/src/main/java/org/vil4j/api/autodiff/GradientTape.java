@@ -215,6 +215,11 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public long kernelLaunches() {
+        return base.kernelLaunches();
+    }
+
+    @Override
     public Tensor upload(Shape shape, float[] data) {
         Tensor t = base.upload(shape, data);
         if (recording && trackInputs) {
