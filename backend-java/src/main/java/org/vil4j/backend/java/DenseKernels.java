@@ -30,6 +30,10 @@ final class DenseKernels {
      */
     static void headwiseLinear(float[] x, float[] w, float[] bias, float[] out, int rows, int heads, int d) {
         int features = heads * d;
+        if (d == 4) {
+            headwiseLinear4(x, w, bias, out, rows, heads);
+            return;
+        }
         Parallel.forRange(rows, (long) features * d, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int row = r * features;
@@ -38,6 +42,26 @@ final class DenseKernels {
                     for (int o = 0; o < d; o++) {
                         float sum = MatrixProduct.dot(x, xStart, w, (h * d + o) * d, d);
                         out[xStart + o] = bias == null ? sum : sum + bias[h * d + o];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Blocks of 4, the reference's q/k/v projection block size: a call per 4-long dot product cost more than the
+     * arithmetic, so each head's 4 x 4 block is written out.
+     */
+    private static void headwiseLinear4(float[] x, float[] w, float[] bias, float[] out, int rows, int heads) {
+        int features = heads * 4;
+        Parallel.forRange(rows, 16L * features, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int h = 0, i = r * features; h < heads; h++, i += 4) {
+                    float x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+                    for (int o = 0; o < 4; o++) {
+                        int k = (h * 4 + o) * 4;
+                        float sum = x0 * w[k] + x1 * w[k + 1] + x2 * w[k + 2] + x3 * w[k + 3];
+                        out[i + o] = bias == null ? sum : sum + bias[h * 4 + o];
                     }
                 }
             }

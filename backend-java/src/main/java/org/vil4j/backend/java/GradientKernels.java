@@ -105,6 +105,10 @@ final class GradientKernels {
                 int r1 = (int) ((long) rows * (chunk + 1) / chunks);
                 for (int r = r0; r < r1; r++) {
                     int row = r * features;
+                    if (d == 4) {
+                        accumulateBlocks4(acc, x, dy, row, heads);
+                        continue;
+                    }
                     for (int h = 0; h < heads; h++) {
                         for (int o = 0; o < d; o++) {
                             float g = dy[row + h * d + o];
@@ -121,6 +125,20 @@ final class GradientKernels {
         for (float[] acc : partial) {
             for (int i = 0; i < size; i++) {
                 out[i] += acc[i];
+            }
+        }
+    }
+
+    /** One row of {@link #headwiseWeightGradient} for blocks of 4 (the reference's q/k/v block size), unrolled. */
+    private static void accumulateBlocks4(float[] acc, float[] x, float[] dy, int row, int heads) {
+        for (int h = 0, i = row; h < heads; h++, i += 4) {
+            float x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+            for (int o = 0, t = h * 16; o < 4; o++, t += 4) {
+                float g = dy[i + o];
+                acc[t] += g * x0;
+                acc[t + 1] += g * x1;
+                acc[t + 2] += g * x2;
+                acc[t + 3] += g * x3;
             }
         }
     }
