@@ -48,6 +48,20 @@ final class ElementwiseKernels {
             return;
         }
         int repeats = a.length / period;
+        if (repeats < 4 * Parallel.threads()) {
+            // few repeats (a gradient added to one of its own shape): split the elements, not the repeats, or one
+            // thread does it all
+            Parallel.forRange(a.length, 1, (from, to) -> {
+                int j = from % period;
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] + b[j];
+                    if (++j == period) {
+                        j = 0;
+                    }
+                }
+            });
+            return;
+        }
         Parallel.forRange(repeats, period, (from, to) -> {
             for (int rep = from; rep < to; rep++) {
                 int base = rep * period;
