@@ -204,12 +204,19 @@ final class GradientKernels {
     static void skipGateBackward(float[] h, float[] skip, float[] a, float[] z, float[] dy, float[] dh, float[] da,
                                  float[] dz, int cols) {
         Parallel.forRange(h.length, 12, (from, to) -> {
+            int c = from % cols;
             for (int i = from; i < to; i++) {
-                float gate = ElementwiseKernels.silu(z[i]);
-                float s = skip[i % cols];
+                // one exp for silu(z) and its derivative: the same values as silu() and siluDerivative()
+                double e = Math.exp(-z[i]);
+                float gate = (float) (z[i] / (1.0 + e));
+                double sigmoid = 1.0 / (1.0 + e);
+                float s = skip[c];
                 dh[i] = dy[i] * gate;
                 da[i] = dh[i] * s;
-                dz[i] = dy[i] * (h[i] + s * a[i]) * siluDerivative(z[i]);
+                dz[i] = dy[i] * (h[i] + s * a[i]) * (float) (sigmoid * (1.0 + z[i] * (1.0 - sigmoid)));
+                if (++c == cols) {
+                    c = 0;
+                }
             }
         });
     }
