@@ -11,34 +11,78 @@ final class ElementwiseKernels {
      */
     static void layerNorm(float[] x, float[] out, int rows, int cols, int groupSize, float[] weight,
                           boolean residualWeight, float[] bias, float eps) {
+        // the per-feature factor in double, as the loop used to form it
+        double[] scale = weight == null ? null : new double[cols];
+        if (scale != null) {
+            for (int f = 0; f < cols; f++) {
+                scale[f] = residualWeight ? 1.0 + weight[f] : weight[f];
+            }
+        }
         Parallel.forRange(rows, 4L * cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int g = r * cols; g < (r + 1) * cols; g += groupSize) {
-                    double sum = 0;
-                    for (int i = g; i < g + groupSize; i++) {
-                        sum += x[i];
-                    }
-                    double mean = sum / groupSize;
-                    double squares = 0;
-                    for (int i = g; i < g + groupSize; i++) {
-                        double deviation = x[i] - mean;
-                        squares += deviation * deviation;
-                    }
+                    double mean = groupSum(x, g, groupSize) / groupSize;
+                    double squares = groupSquares(x, g, groupSize, mean);
                     double inverseStd = 1.0 / Math.sqrt(squares / groupSize + eps);
-                    int feature = g - r * cols;
-                    for (int i = g; i < g + groupSize; i++, feature++) {
-                        double y = (x[i] - mean) * inverseStd;
-                        if (weight != null) {
-                            y *= residualWeight ? 1.0 + weight[feature] : weight[feature];
+                    int f0 = -r * cols; // element i holds feature i + f0
+                    // one loop per case, so the loop body has no branch
+                    if (scale == null && bias == null) {
+                        for (int i = g; i < g + groupSize; i++) {
+                            out[i] = (float) ((x[i] - mean) * inverseStd);
                         }
-                        if (bias != null) {
-                            y += bias[feature];
+                    } else if (bias == null) {
+                        for (int i = g; i < g + groupSize; i++) {
+                            out[i] = (float) ((x[i] - mean) * inverseStd * scale[i + f0]);
                         }
-                        out[i] = (float) y;
+                    } else if (scale == null) {
+                        for (int i = g; i < g + groupSize; i++) {
+                            out[i] = (float) ((x[i] - mean) * inverseStd + bias[i + f0]);
+                        }
+                    } else {
+                        for (int i = g; i < g + groupSize; i++) {
+                            out[i] = (float) ((x[i] - mean) * inverseStd * scale[i + f0] + bias[i + f0]);
+                        }
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Sum of {@code x[g .. g+n)} in double, in four interleaved partial sums: one running sum waits on each add, four
+     * keep the adder busy (the result differs from a left-to-right sum only in double's last bits).
+     */
+    static double groupSum(float[] x, int g, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = g;
+        for (int end = g + n - 3; i < end; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < g + n; i++) {
+            s0 += x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Sum of {@code (x[i] - mean)^2} over {@code [g, g+n)}, in double, as {@link #groupSum}. */
+    static double groupSquares(float[] x, int g, int n, double mean) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = g;
+        for (int end = g + n - 3; i < end; i += 4) {
+            double d0 = x[i] - mean, d1 = x[i + 1] - mean, d2 = x[i + 2] - mean, d3 = x[i + 3] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; i < g + n; i++) {
+            double d = x[i] - mean;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** {@code out[i] = a[i] + b[i mod |b|]}: b is a's shape or its trailing dimensions. */

@@ -154,16 +154,9 @@ final class GradientKernels {
             double[] g = new double[groupSize];
             for (int r = from; r < to; r++) {
                 for (int start = r * cols; start < (r + 1) * cols; start += groupSize) {
-                    double sum = 0;
-                    for (int i = 0; i < groupSize; i++) {
-                        sum += x[start + i];
-                    }
-                    double mean = sum / groupSize;
-                    double squares = 0;
-                    for (int i = 0; i < groupSize; i++) {
-                        double deviation = x[start + i] - mean;
-                        squares += deviation * deviation;
-                    }
+                    // the forward's statistics, computed the forward's way
+                    double mean = ElementwiseKernels.groupSum(x, start, groupSize) / groupSize;
+                    double squares = ElementwiseKernels.groupSquares(x, start, groupSize, mean);
                     double inverseStd = 1.0 / Math.sqrt(squares / groupSize + eps);
                     int feature = start - r * cols;
                     double meanG = 0;
