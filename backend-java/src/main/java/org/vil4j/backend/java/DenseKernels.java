@@ -54,6 +54,19 @@ final class DenseKernels {
      */
     private static void headwiseLinear4(float[] x, float[] w, float[] bias, float[] out, int rows, int heads) {
         int features = heads * 4;
+        if (Simd.AVAILABLE) {
+            float[] wT = new float[4 * features];
+            for (int h = 0; h < heads; h++) {
+                for (int o = 0; o < 4; o++) {
+                    for (int j = 0; j < 4; j++) {
+                        wT[j * features + 4 * h + o] = w[(h * 4 + o) * 4 + j];
+                    }
+                }
+            }
+            Parallel.forRange(rows, 16L * features, (from, to) -> SimdKernels.blocks4(x, wT, bias, out, from, to,
+                    features));
+            return;
+        }
         Parallel.forRange(rows, 16L * features, (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int h = 0, i = r * features; h < heads; h++, i += 4) {

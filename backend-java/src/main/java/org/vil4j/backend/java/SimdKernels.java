@@ -1,6 +1,7 @@
 package org.vil4j.backend.java;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,6 +13,21 @@ final class SimdKernels {
     private static final int L = S.length();
     private static final int ROWS = 4;
     private static final int ROW_TILE = 64;
+    /** SPREAD[j]: lane l takes lane (l & ~3) + j, element j of its block of 4 (blocks of 4 need L % 4 == 0). */
+    private static final VectorShuffle<Float>[] SPREAD = spreads();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] spreads() {
+        VectorShuffle<Float>[] spread = new VectorShuffle[4];
+        for (int j = 0; j < 4; j++) {
+            int[] lanes = new int[L];
+            for (int l = 0; l < L; l++) {
+                lanes[l] = (l & ~3) + j;
+            }
+            spread[j] = VectorShuffle.fromArray(S, lanes, 0);
+        }
+        return spread;
+    }
 
     private SimdKernels() {
     }
@@ -206,5 +222,36 @@ final class SimdKernels {
             sum += a[ao + i] * b[bo + i];
         }
         return sum;
+    }
+
+    /**
+     * Rows {@code [from, to)} of a block-diagonal product with blocks of 4 (the reference's q/k/v projections):
+     * {@code out[r, 4h+o] = sum_j x[r, 4h+j] * w[h, o, j] (+ bias)}, given {@code wT[j * features + 4h + o] =
+     * w[h, o, j]}. A vector holds L/4 blocks; element j of each block is spread over its 4 lanes and multiplied by
+     * row j of wT.
+     */
+    static void blocks4(float[] x, float[] wT, float[] bias, float[] out, int from, int to, int features) {
+        int vectorEnd = L % 4 == 0 ? features - features % L : 0;
+        for (int r = from; r < to; r++) {
+            int row = r * features;
+            for (int f = 0; f < vectorEnd; f += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, row + f);
+                FloatVector acc = xv.rearrange(SPREAD[0]).mul(FloatVector.fromArray(S, wT, f));
+                acc = xv.rearrange(SPREAD[1]).fma(FloatVector.fromArray(S, wT, features + f), acc);
+                acc = xv.rearrange(SPREAD[2]).fma(FloatVector.fromArray(S, wT, 2 * features + f), acc);
+                acc = xv.rearrange(SPREAD[3]).fma(FloatVector.fromArray(S, wT, 3 * features + f), acc);
+                if (bias != null) {
+                    acc = acc.add(FloatVector.fromArray(S, bias, f));
+                }
+                acc.intoArray(out, row + f);
+            }
+            for (int f = vectorEnd; f < features; f += 4) {
+                for (int o = 0; o < 4; o++) {
+                    float sum = x[row + f] * wT[f + o] + x[row + f + 1] * wT[features + f + o]
+                            + x[row + f + 2] * wT[2 * features + f + o] + x[row + f + 3] * wT[3 * features + f + o];
+                    out[row + f + o] = bias == null ? sum : sum + bias[f + o];
+                }
+            }
+        }
     }
 }

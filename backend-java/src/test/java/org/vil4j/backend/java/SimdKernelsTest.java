@@ -71,4 +71,37 @@ class SimdKernelsTest {
             }
         }
     }
+
+    @Test
+    void blocksOfFourMatchTheScalarProduct() {
+        for (int heads : new int[]{1, 3, 4, 5, 12, 48}) {
+            int features = 4 * heads, rows = 7;
+            float[] x = random(rows * features, heads);
+            float[] w = random(heads * 16, heads + 1);
+            float[] bias = random(features, heads + 2);
+            float[] wT = new float[4 * features];
+            for (int h = 0; h < heads; h++) {
+                for (int o = 0; o < 4; o++) {
+                    for (int j = 0; j < 4; j++) {
+                        wT[j * features + 4 * h + o] = w[(h * 4 + o) * 4 + j];
+                    }
+                }
+            }
+            for (float[] b : new float[][]{null, bias}) {
+                float[] out = new float[rows * features];
+                SimdKernels.blocks4(x, wT, b, out, 0, rows, features);
+                for (int r = 0; r < rows; r++) {
+                    for (int f = 0; f < features; f++) {
+                        int h = f / 4, o = f % 4;
+                        double expected = b == null ? 0 : b[f];
+                        for (int j = 0; j < 4; j++) {
+                            expected += (double) x[r * features + 4 * h + j] * w[(h * 4 + o) * 4 + j];
+                        }
+                        assertThat((double) out[r * features + f]).as("%d heads, row %d, feature %d", heads, r, f)
+                                .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-5));
+                    }
+                }
+            }
+        }
+    }
 }
