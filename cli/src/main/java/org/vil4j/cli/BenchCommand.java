@@ -82,11 +82,11 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0 || iterations < 1) {
             throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
         }
-        RecomputeActivations.parse(recompute);
+        RecomputeActivations when = RecomputeActivations.parse(recompute);
         if (train) {
             try (Ops ops = deviceOptions.open(plugins)) {
                 for (int batch : batches) {
-                    rows.add(trainRow(ops, config, batch));
+                    rows.add(trainRow(ops, config, batch, when));
                     System.out.println(rows.get(rows.size() - 1));
                 }
             }
@@ -141,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Median time of a training step on one synthetic batch, repeated (the optimiser still updates every step). */
-    private String trainRow(Ops ops, VilConfig config, int batch) {
+    private String trainRow(Ops ops, VilConfig config, int batch, RecomputeActivations when) {
         Shape shape = Shape.of(batch, config.channels(), config.height(), config.width());
         float[] images = new float[shape.size()];
         int[] labels = new int[batch];
@@ -156,7 +156,6 @@ final class BenchCommand implements Callable<Integer> {
         TrainingSettings settings = new TrainingSettings(1, batch, 1e-3, 1e-6, 0, 0, OptimizerSettings.adamw(0.05),
                 0, false, 0, 0, 1, batch, 0);
         Trainer trainer = new Trainer(ops, plugins, config, settings, VilInitializer.initialize(config, 0), "init");
-        RecomputeActivations when = RecomputeActivations.parse(recompute);
         trainer.setRecomputeActivations(when == RecomputeActivations.ALWAYS);
         trainer.setRecomputeWhenMemoryRunsOut(when == RecomputeActivations.AUTO);
         BatchSource source = new BatchSource() {

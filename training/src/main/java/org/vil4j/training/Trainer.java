@@ -53,7 +53,7 @@ public final class Trainer {
     private int epochsDone;
     private long step;
     private boolean recomputeWhenMemoryRunsOut;
-    /** Set once a step has begun updating the weights: from there a failed step cannot be taken again. */
+    /** Set once a recorded step has begun updating the weights: from there it cannot be taken again. */
     private boolean updating;
     /** Persistent gradient buffers, one per parameter, when activations are recomputed; else null. */
     private Map<Tensor, Tensor> gradientBuffers;
@@ -323,7 +323,6 @@ public final class Trainer {
             for (Tensor p : written) {
                 parameterGrads.put(p, gradientBuffers.get(p));
             }
-            updating = true;
             double norm = optimizer.step(parameterGrads, lr);
             updateEma();
             return new StepResult(ce.loss(), ce.correct(), norm);
