@@ -31,6 +31,23 @@ public interface Ops extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Starts (and clears) or stops recording what each kind of operation costs, for {@link #profile()}. A backend
+     * that launches nothing records nothing.
+     */
+    default void setProfiling(boolean on) {
+    }
+
+    /** Per operation kind: launches, time, and counted work since profiling was last switched on; most costly first. */
+    default java.util.List<OpProfile> profile() {
+        return java.util.List.of();
+    }
+
+    /** The most device memory this instance's tensors have taken at once, in bytes (0 where not tracked). */
+    default long peakDeviceBytes() {
+        return 0;
+    }
+
     // ---- memory ----------------------------------------------------------------------------------------------
 
     /** Copies an activation (an input batch) to the device; counted in {@link TransferStats#bytesIn()}. */

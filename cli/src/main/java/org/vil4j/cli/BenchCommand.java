@@ -65,6 +65,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--output", description = "JSON file to write (default: stdout only)")
     Path output;
 
+    @Option(names = "--profile", description = "record each op kind's launches, time and achieved rate during the "
+            + "as many iterations after the timed ones (each op then runs alone): a table on stderr, a \"profile\" "
+            + "array in the JSON (device event times when the JVM runs with -Dcom.aparapi.enableProfiling=true, else "
+            + "host times around each op's launch)")
+    boolean profile;
+
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
@@ -115,17 +121,23 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 TransferStats moved = ops.transfers().minus(before);
                 long launches = ops.kernelLaunches() - launchesBefore;
+                // profiled apart from the timed forwards: profiling runs each op alone, which costs time
+                ops.setProfiling(profile);
+                for (int i = 0; profile && i < iterations; i++) {
+                    once(ops, vil, shape, images);
+                }
+                String profileJson = profileOf(ops, "forward, batch " + batch);
                 Arrays.sort(ms);
                 double median = ms[ms.length / 2];
                 String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"device\": \"%s\", "
                                 + "\"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
                                 + "\"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_forward\": %d, "
                                 + "\"bytes_out_per_forward\": %d, \"other_bytes_per_forward\": %d, "
-                                + "\"launches_per_forward\": %d}",
+                                + "\"launches_per_forward\": %d, \"peak_device_bytes\": %d%s}",
                         model, ops.backendName(), ops.deviceName().replace("\"", "'"), batch, iterations, median,
                         ms[0], ms[ms.length - 1], batch * 1000.0 / median, moved.bytesIn() / iterations,
                         moved.bytesOut() / iterations, (moved.parameterBytes() + moved.setupBytes()) / iterations,
-                        launches / iterations);
+                        launches / iterations, ops.peakDeviceBytes(), profileJson);
                 System.out.println(row);
                 rows.add(row);
             }
@@ -152,7 +164,8 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < batch; i++) {
             labels[i] = r.nextInt(config.numClasses());
         }
-        int steps = warmup + iterations;
+        // with --profile, as many profiled steps follow the timed ones (profiling runs each op alone)
+        int steps = warmup + iterations * (profile ? 2 : 1);
         TrainingSettings settings = new TrainingSettings(1, batch, 1e-3, 1e-6, 0, 0, OptimizerSettings.adamw(0.05),
                 0, false, 0, 0, 1, batch, 0);
         Trainer trainer = new Trainer(ops, plugins, config, settings, VilInitializer.initialize(config, 0), "init");
@@ -193,34 +206,52 @@ final class BenchCommand implements Callable<Integer> {
         };
         double[] ms = new double[iterations];
         TransferStats[] before = new TransferStats[1];
+        TransferStats[] moved = new TransferStats[1];
         long[] launchesBefore = new long[1];
+        long[] launchCount = new long[1];
         long[] last = {System.nanoTime()};
         trainer.run(source, none, null, new Trainer.Listener() {
             @Override
             public void step(StepMetrics m) {
                 long now = System.nanoTime();
                 int index = (int) m.step() - 1 - warmup;
-                if (index >= 0) {
+                if (index >= 0 && index < iterations) {
                     ms[index] = (now - last[0]) / 1e6;
                 } else if (index == -1) {
                     before[0] = ops.transfers();
                     launchesBefore[0] = ops.kernelLaunches();
                 }
+                if (index == iterations - 1) {
+                    moved[0] = ops.transfers().minus(before[0] == null ? TransferStats.NONE : before[0]);
+                    launchCount[0] = ops.kernelLaunches() - launchesBefore[0];
+                    ops.setProfiling(profile);
+                }
                 last[0] = now;
             }
         });
-        TransferStats moved = ops.transfers().minus(before[0] == null ? TransferStats.NONE : before[0]);
-        long launches = ops.kernelLaunches() - launchesBefore[0];
+        long launches = launchCount[0];
+        String profileJson = profileOf(ops, "training step, batch " + batch);
         Arrays.sort(ms);
         double median = ms[ms.length / 2];
         return String.format(Locale.ROOT, "{\"model\": \"%s\", \"mode\": \"train%s\", \"backend\": \"%s\", "
                         + "\"device\": \"%s\", \"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, "
                         + "\"ms_min\": %.3f, \"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_step\": %d, "
-                        + "\"bytes_out_per_step\": %d, \"launches_per_step\": %d}",
+                        + "\"bytes_out_per_step\": %d, \"launches_per_step\": %d, \"peak_device_bytes\": %d%s}",
                 model, trainer.recomputesActivations() ? " (recomputed activations)" : "", ops.backendName(),
                 ops.deviceName().replace("\"", "'"), batch, iterations, median, ms[0], ms[ms.length - 1],
-                batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations,
-                launches / iterations);
+                batch * 1000.0 / median, moved[0].bytesIn() / iterations, moved[0].bytesOut() / iterations,
+                launches / iterations, ops.peakDeviceBytes(), profileJson);
+    }
+
+    /** The profile of the timed iterations (table to stderr), as a JSON member; profiling is switched off. */
+    private String profileOf(Ops ops, String title) {
+        if (!profile) {
+            return "";
+        }
+        ProfileReport report = new ProfileReport(ops.profile(), iterations);
+        ops.setProfiling(false);
+        System.err.print(report.table(title + " on " + ops.deviceName()));
+        return ", \"profile\": " + report.json();
     }
 
     private static void once(Ops ops, VisionLstm vil, Shape shape, float[] images) {

@@ -41,6 +41,7 @@ final class DeviceProgram extends Kernel {
     static final int OP_MLSTM_ROW_SCAN = 24;
     static final int OP_MLSTM_GATE_GRADIENTS = 25;
     static final int OP_OPTIMISER = 26;
+    static final int OP_LINEAR_ROWS = 27;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -74,8 +75,18 @@ final class DeviceProgram extends Kernel {
     static final int TILE = 64;
     static final int GROUP = 16;
     static final int KSTEP = 16;
-    /** Work-items a column reduction gives each column on a GPU (a power of two, at most KSTEP * TILE: tileA). */
-    static final int REDUCE_LANES = 128;
+    /**
+     * Every launch runs over one fixed range: work-groups of WORK_GROUP work-items (the GEMM's 16 x 16), as many
+     * groups as fill the device; each op loops over its elements (grid-stride), GEMM tiles and reduced columns by
+     * group. So consecutive ops can run as passes of one execute.
+     */
+    static final int WORK_GROUP = GROUP * GROUP;
+    /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
+    static final int ROW_LANES = 32;
+    /** Ints of one recorded command: the op code and a0..a25. */
+    static final int CMD_INTS = 27;
+    /** Floats of one recorded command: f0..f6. */
+    static final int CMD_FLOATS = 7;
 
     /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
     float[] mem;
@@ -86,14 +97,25 @@ final class DeviceProgram extends Kernel {
     float[] stageOut;
     int[] stageIndex;
 
+    /**
+     * Recorded commands, one per pass of a launch: op code and int arguments ({@link #CMD_INTS} each), float
+     * arguments ({@link #CMD_FLOATS} each). Each work-item copies its pass's command into the fields below.
+     */
+    int[] commands;
+    float[] commandFloats;
+
+    // The current command: written only by run() from the command arrays (Aparapi's PUTFIELD switch; the
+    // generated code keeps these in each work-item's private copy of the kernel struct).
     int op;
-    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24;
+    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25;
     float f0, f1, f2, f3, f4, f5, f6;
 
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
 
-    DeviceProgram(int memFloats, int indexInts) {
+    DeviceProgram(int memFloats, int indexInts, int commandCapacity) {
+        commands = new int[commandCapacity * CMD_INTS];
+        commandFloats = new float[commandCapacity * CMD_FLOATS];
         mem = new float[memFloats];
         index = new int[indexInts];
         stageIn = new float[1];
@@ -103,6 +125,23 @@ final class DeviceProgram extends Kernel {
 
     @Override
     public void run() {
+        int c = getPassId() * CMD_INTS;
+        op = commands[c];
+        a0 = commands[c + 1]; a1 = commands[c + 2]; a2 = commands[c + 3]; a3 = commands[c + 4];
+        a4 = commands[c + 5]; a5 = commands[c + 6]; a6 = commands[c + 7]; a7 = commands[c + 8];
+        a8 = commands[c + 9]; a9 = commands[c + 10]; a10 = commands[c + 11]; a11 = commands[c + 12];
+        a12 = commands[c + 13]; a13 = commands[c + 14]; a14 = commands[c + 15]; a15 = commands[c + 16];
+        a16 = commands[c + 17]; a17 = commands[c + 18]; a18 = commands[c + 19]; a19 = commands[c + 20];
+        a20 = commands[c + 21]; a21 = commands[c + 22]; a22 = commands[c + 23]; a23 = commands[c + 24];
+        a24 = commands[c + 25]; a25 = commands[c + 26];
+        int cf = getPassId() * CMD_FLOATS;
+        f0 = commandFloats[cf]; f1 = commandFloats[cf + 1]; f2 = commandFloats[cf + 2];
+        f3 = commandFloats[cf + 3]; f4 = commandFloats[cf + 4]; f5 = commandFloats[cf + 5];
+        f6 = commandFloats[cf + 6];
+        dispatch();
+    }
+
+    private void dispatch() {
         if (op == OP_GEMM) {
             gemm();
         } else if (op == OP_ELEMENTWISE) {
@@ -133,6 +172,8 @@ final class DeviceProgram extends Kernel {
             copyOut();
         } else if (op == OP_COPY_INDEX_IN) {
             copyIndexIn();
+        } else if (op == OP_LINEAR_ROWS) {
+            linearRows();
         } else if (op >= OP_REDUCE_COLUMNS) {
             gradients();
         }
@@ -168,30 +209,26 @@ final class DeviceProgram extends Kernel {
     // ---- transfers: a0 = n, a1 = arena offset ----------------------------------------------------------------
 
     private void copyIn() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             mem[a1 + i] = stageIn[i];
         }
     }
 
     private void copyOut() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             stageOut[i] = mem[a1 + i];
         }
     }
 
     private void copyIndexIn() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             index[a1 + i] = stageIndex[i];
         }
     }
 
     /** a0 = n, a1 = source offset, a2 = destination offset (ranges must not overlap). */
     private void copy() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             mem[a2 + i] = mem[a1 + i];
         }
     }
@@ -206,15 +243,27 @@ final class DeviceProgram extends Kernel {
      * a9 = C offset, a10 = C row stride,
      * a11 = inner batch count (z = outer * a11 + inner),
      * a12/a13 = A outer/inner batch strides, a14/a15 = B's, a16/a17 = C's,
-     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i).
-     * Range: (ceil(N/64)*16, ceil(M/64)*16, batches), local (16, 16, 1).
+     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i),
+     * a25 = batches. A work-group (16 x 16 work-items) takes tiles t = group, group + groups, ...
      */
     private void gemm() {
-        int tx = getLocalId(0);
-        int ty = getLocalId(1);
-        int j0 = getGroupId(0) * TILE;
-        int i0 = getGroupId(1) * TILE;
-        int z = getGlobalId(2);
+        int lid = getLocalId(0);
+        int ty = lid / GROUP;
+        int tx = lid - ty * GROUP;
+        int tilesN = (a1 + TILE - 1) / TILE;
+        int perBatch = tilesN * ((a0 + TILE - 1) / TILE);
+        for (int t = getGroupId(0); t < perBatch * a25; t += getNumGroups(0)) {
+            gemmTile(t, perBatch, tilesN, tx, ty, lid);
+        }
+    }
+
+    /** One 64x64 output tile t (batch-major, then tile rows, then tile columns) of the GEMM. */
+    private void gemmTile(int t, int perBatch, int tilesN, int tx, int ty, int lid) {
+        int z = t / perBatch;
+        int r = t - z * perBatch;
+        int tm = r / tilesN;
+        int j0 = (r - tm * tilesN) * TILE;
+        int i0 = tm * TILE;
         int outer = z / a11;
         int inner = z - outer * a11;
         int aBase = a3 + outer * a12 + inner * a13;
@@ -231,7 +280,6 @@ final class DeviceProgram extends Kernel {
         if (skip) {
             kEnd = 0;
         }
-        int lid = ty * GROUP + tx;
 
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
@@ -331,16 +379,15 @@ final class DeviceProgram extends Kernel {
 
     // ---- block-diagonal projection ---------------------------------------------------------------------------
 
-    /** a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out. */
+    /** a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out, a7 = x row stride. */
     private void headwise() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int width = a1 * a2;
             int row = gid / width;
             int col = gid - row * width;
             int h = col / a2;
             int o = col - h * a2;
-            int xb = a3 + row * width + h * a2;
+            int xb = a3 + row * a7 + h * a2;
             int wb = a4 + (h * a2 + o) * a2;
             float acc = 0f;
             for (int d = 0; d < a2; d++) {
@@ -356,55 +403,109 @@ final class DeviceProgram extends Kernel {
     // ---- normalisation ----------------------------------------------------------------------------------------
 
     /**
-     * One work-item per (row, group): a0 = rows*groups, a1 = group size, a2 = row width, a3 = x, a4 = out,
-     * a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w), a7 = bias or -1, f0 = eps.
+     * A segment of ROW_LANES work-items per (row, group), reading the row coalesced: a0 = rows*groups, a1 = group
+     * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
+     * a7 = bias or -1, f0 = eps. Mean, then the variance of the deviations (two passes, as the reference).
      */
     private void layerNorm() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
-            int groups = a2 / a1;
-            int row = gid / groups;
-            int g = gid - row * groups;
-            int base = row * a2 + g * a1;
-            float mean = 0f;
-            for (int e = 0; e < a1; e++) {
-                mean += mem[a3 + base + e];
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        int groups = a2 / a1;
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int item = min(first + segment, a0 - 1);
+            boolean active = first + segment < a0;
+            int row = item / groups;
+            int g = item - row * groups;
+            int base = a3 + row * a2 + g * a1;
+            float sum = 0f;
+            for (int e = lane; e < a1; e += ROW_LANES) {
+                sum += mem[base + e];
             }
-            mean = mean / a1;
-            float var = 0f;
-            for (int e = 0; e < a1; e++) {
-                float d = mem[a3 + base + e] - mean;
-                var += d * d;
+            float mean = segmentSum(lid, lane, sum) / a1;
+            float squares = 0f;
+            for (int e = lane; e < a1; e += ROW_LANES) {
+                float d = mem[base + e] - mean;
+                squares += d * d;
             }
-            var = var / a1;
-            float inv = 1f / sqrt(var + f0);
-            for (int e = 0; e < a1; e++) {
-                int c = g * a1 + e;
-                float y = (mem[a3 + base + e] - mean) * inv;
-                if (a5 >= 0) {
-                    float w = mem[a5 + c];
-                    if (a6 == 1) {
-                        w = w + 1f;
+            float inv = 1f / sqrt(segmentSum(lid, lane, squares) / a1 + f0);
+            if (active) {
+                int outBase = a4 + row * a2 + g * a1;
+                for (int e = lane; e < a1; e += ROW_LANES) {
+                    int c = g * a1 + e;
+                    float y = (mem[base + e] - mean) * inv;
+                    if (a5 >= 0) {
+                        float w = mem[a5 + c];
+                        if (a6 == 1) {
+                            w = w + 1f;
+                        }
+                        y = y * w;
                     }
-                    y = y * w;
+                    if (a7 >= 0) {
+                        y = y + mem[a7 + c];
+                    }
+                    mem[outBase + e] = y;
                 }
-                if (a7 >= 0) {
-                    y = y + mem[a7 + c];
-                }
-                mem[a4 + base + e] = y;
             }
         }
+    }
+
+    /**
+     * out[r, j] = sum_k x[r, k] * w[j, k] (+ b[j]) for few outputs per row (j < a1), a segment of ROW_LANES
+     * work-items per row reading it coalesced: a0 = rows, a1 = outputs, a2 = K, a3 = x, a4 = w [outputs, K],
+     * a5 = bias or -1, a6 = out. A 64x64 GEMM tile would compute 16x too much for the mLSTM's 4 gates.
+     */
+    private void linearRows() {
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int row = min(first + segment, a0 - 1);
+            int xBase = a3 + row * a2;
+            for (int j = 0; j < a1; j++) {
+                int wBase = a4 + j * a2;
+                float acc = 0f;
+                for (int k = lane; k < a2; k += ROW_LANES) {
+                    acc += mem[xBase + k] * mem[wBase + k];
+                }
+                float total = segmentSum(lid, lane, acc);
+                if (lane == 0 && first + segment < a0) {
+                    if (a5 >= 0) {
+                        total = total + mem[a5 + j];
+                    }
+                    mem[a6 + row * a1 + j] = total;
+                }
+            }
+        }
+    }
+
+    /** The sum of value over this work-item's segment of ROW_LANES, given to all of them (a tree in tileA). */
+    private float segmentSum(int lid, int lane, float value) {
+        tileA[lid] = value;
+        localBarrier();
+        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
+            if (lane < span) {
+                tileA[lid] = tileA[lid] + tileA[lid + span];
+            }
+            localBarrier();
+        }
+        float total = tileA[lid - lane];
+        // tileA is written again by the next sum
+        localBarrier();
+        return total;
     }
 
     // ---- element-wise -----------------------------------------------------------------------------------------
 
     /**
-     * a0 = n, a1 = mode, a2 = out, a3 = x, a4 = y, a5 = z, a6 = w, a7 = period of the broadcast operand, f0 = scalar.
+     * a0 = n, a1 = mode, a2 = out, a3 = x, a4 = y, a5 = z, a6 = w, a7 = period of the broadcast operand, f0 = scalar,
+     * a8 = row stride of z (skip gate: z may be a column view).
      * add: x + y[i % a7]; mul: x * y; scale: x * f0; silu: x * sigmoid(x); skip gate: (x + w[i % a7] * y) * silu(z).
      */
     private void elementwise() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             float x = mem[a3 + i];
             float r = 0f;
             if (a1 == EW_ADD) {
@@ -416,7 +517,7 @@ final class DeviceProgram extends Kernel {
             } else if (a1 == EW_SILU) {
                 r = x / (1f + exp(-x));
             } else if (a1 == EW_SKIP_GATE) {
-                float zz = mem[a5 + i];
+                float zz = mem[a5 + (i / a7) * a8 + i % a7];
                 r = (x + mem[a6 + i % a7] * mem[a4 + i]) * (zz / (1f + exp(-zz)));
             }
             mem[a2 + i] = r;
@@ -430,8 +531,7 @@ final class DeviceProgram extends Kernel {
      * a5 = index table, a6 = out, a7 = residual or -1.
      */
     private void gatherTokens() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int c = gid % a2;
             int t = gid / a2;
             int i = t % a1;
@@ -453,8 +553,7 @@ final class DeviceProgram extends Kernel {
      * a4 = first source column, a5 = out, a6 = out row width, a7 = first destination column.
      */
     private void copyColumns() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int r = gid / a1;
             int c = gid - r * a1;
             mem[a5 + r * a6 + a7 + c] = mem[a2 + r * a3 + a4 + c];
@@ -463,8 +562,7 @@ final class DeviceProgram extends Kernel {
 
     /** out[b,r... ] transposed: a0 = B*R*C, a1 = R, a2 = C, a3 = x, a4 = out; out[b, c, r] = x[b, r, c]. */
     private void transpose() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int r = gid % a1;
             int t = gid / a1;
             int c = t % a2;
@@ -477,11 +575,10 @@ final class DeviceProgram extends Kernel {
 
     /**
      * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = x, a5 = neighbour table [S,K], a6 = w [C,K], a7 = bias or -1,
-     * a8 = out.
+     * a8 = out, a9 = x row stride.
      */
     private void depthwiseConv() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int c = gid % a2;
             int t = gid / a2;
             int s = t % a1;
@@ -493,7 +590,7 @@ final class DeviceProgram extends Kernel {
             for (int k = 0; k < a3; k++) {
                 int src = index[a5 + s * a3 + k];
                 if (src >= 0) {
-                    acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a2 + c];
+                    acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a9 + c];
                 }
             }
             mem[a8 + gid] = acc;
@@ -505,8 +602,7 @@ final class DeviceProgram extends Kernel {
      * a10 = x [B,C,H,W], a11 = out [B, P, C*ph*pw].
      */
     private void patchify() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int ck = a1 * a4 * a5;
             int col = gid % ck;
             int t = gid / ck;
@@ -534,8 +630,7 @@ final class DeviceProgram extends Kernel {
      * r_t = argmax_{s<=t} (i_s - F_s); m_t = i_r + (F_t - F_r), the row max of log D.
      */
     private void mlstmPrefix() {
-        int z = getGlobalId(0);
-        if (z < a0) {
+        for (int z = getGlobalId(0); z < a0; z += getGlobalSize(0)) {
             int b = z / a2;
             int h = z - b * a2;
             float hi = 0f;
@@ -570,8 +665,7 @@ final class DeviceProgram extends Kernel {
      * f0 = eps; out = max(|sum_{s<=t} C[t,s]|, exp(-m_t)) + eps.
      */
     private void mlstmRowNorm() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int t = gid % a1;
             int base = a2 + gid * a1;
             float sum = 0f;
@@ -597,10 +691,15 @@ final class DeviceProgram extends Kernel {
      * a0 = columns, a1 = rows, a2 = x, a3 = out, a4 = square, a5 = column map (see mappedColumn).
      */
     private void reduceColumns() {
-        int col = getGroupId(0);
         int lane = getLocalId(0);
-        float acc = 0f;
         int lanes = getLocalSize(0);
+        for (int col = getGroupId(0); col < a0; col += getNumGroups(0)) {
+            reduceColumn(col, lane, lanes);
+        }
+    }
+
+    private void reduceColumn(int col, int lane, int lanes) {
+        float acc = 0f;
         for (int r = lane; r < a1; r += lanes) {
             float v = mem[a2 + r * a0 + col];
             if (a4 == 1) {
@@ -619,6 +718,8 @@ final class DeviceProgram extends Kernel {
         if (lane == 0) {
             mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
         }
+        // tileA is written again by the next column
+        localBarrier();
     }
 
     private int mappedColumn(int col, int cols, int c) {
@@ -637,8 +738,7 @@ final class DeviceProgram extends Kernel {
      * place columns (n = rows * total): a3 = x, a4 = count, a5 = start, a6 = total.
      */
     private void gradElementwise() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             if (a1 == GW_SILU) {
                 mem[a2 + i] = mem[a4 + i] * siluDerivative(mem[a3 + i]);
             } else if (a1 == GW_SKIP_GATE) {
@@ -675,8 +775,7 @@ final class DeviceProgram extends Kernel {
      * dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * scale.
      */
     private void layerNormBackward() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int groups = a2 / a1;
             int row = gid / groups;
             int g = gid - row * groups;
@@ -726,8 +825,7 @@ final class DeviceProgram extends Kernel {
      * a8 = out.
      */
     private void gatherSum() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int c = gid % a2;
             int t = gid / a2;
             int j = t % a1;
@@ -750,8 +848,7 @@ final class DeviceProgram extends Kernel {
      * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = dy, a5 = inverse table, a6 = its columns, a7 = w [C,K], a8 = out.
      */
     private void depthwiseBackwardInput() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int c = gid % a2;
             int t = gid / a2;
             int j = t % a1;
@@ -776,8 +873,7 @@ final class DeviceProgram extends Kernel {
      * a9 = K, a10 = out [chunks, K*C].
      */
     private void depthwiseWeightPartials() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int chunk = gid / a1;
             int col = gid - chunk * a1;
             int channels = a1 / a9;
@@ -804,8 +900,7 @@ final class DeviceProgram extends Kernel {
      * a10 = patches [B, gh*gw, C*ph*pw], a11 = out [B,C,H,W].
      */
     private void unpatchify() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int x = gid % a3;
             int t = gid / a3;
             int y = t % a2;
@@ -843,8 +938,7 @@ final class DeviceProgram extends Kernel {
      * C/den (for dv), of L dL (the gradient of log D, including dm at the argmax); zero right of the diagonal.
      */
     private void mlstmBackwardRows() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int z = gid / a1;
             int t = gid - z * a1;
             int b = z / a2;
@@ -919,8 +1013,7 @@ final class DeviceProgram extends Kernel {
 
     /** Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S, a2 = L. */
     private void mlstmRowScan() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int t = gid % a1;
             int base = a2 + gid * a1;
             float prefix = 0f;
@@ -937,8 +1030,7 @@ final class DeviceProgram extends Kernel {
      * sigmoid(-f[b,s,h]) when a5 >= 0). a0 = Z*S, a1 = S, a2 = NH, a3 = L, a4 = out [B,S,NH], a5 = fgate or -1.
      */
     private void mlstmGateGradients() {
-        int gid = getGlobalId(0);
-        if (gid < a0) {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int z = gid / a1;
             int s = gid - z * a1;
             int b = z / a2;
@@ -995,8 +1087,7 @@ final class DeviceProgram extends Kernel {
     }
 
     private void optimiser() {
-        int i = getGlobalId(0);
-        if (i < a0) {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             if (a1 == OPT_ADAMW) {
                 float g = mem[a3 + i] * f0;
                 float p = mem[a2 + i] * f1;

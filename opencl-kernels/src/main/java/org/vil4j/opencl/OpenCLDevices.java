@@ -22,6 +22,11 @@ final class OpenCLDevices {
     }
 
     static {
+        // DeviceProgram.run() loads each pass's command into its scalar fields: Aparapi refuses field writes in
+        // kernels unless this is set before its Config class initialises (the first Aparapi class touched here).
+        if (System.getProperty("com.aparapi.enable.PUTFIELD") == null) {
+            System.setProperty("com.aparapi.enable.PUTFIELD", "true");
+        }
         // Without this, CPU devices use host pointers and hide missing put/get (APARAPI.md): behave like a GPU.
         OpenCLDevice.setConfigurator(d -> d.setSharedMemory(false));
     }

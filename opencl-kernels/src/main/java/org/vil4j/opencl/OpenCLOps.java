@@ -34,13 +34,19 @@ final class OpenCLOps implements Ops {
     /** Aparapi keeps buffer sizes in an int of bytes. */
     static final long MAX_ARENA_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
 
-    private final long maxArenaFloats;
     /**
-     * Work-items a column reduction gives each column. Measured (fmnist-anchor training step): on PoCL at batch 8, 32
-     * lanes took 626 ms, 64 677 ms, 256 1012 ms (barriers are dear on a CPU); on the H100 at batch 128, 64 to 256
-     * were alike, within the run-to-run spread.
+     * Commands recorded before they run as the passes of one execute: each Aparapi execute costs 50-120 us of host
+     * work (H200, measured with vil bench --profile), a pass only an enqueue and a wait in native code.
      */
-    private final int reduceLanes;
+    static final int COMMAND_CAPACITY = 1024;
+    /** Linear layers with at most this many outputs (the mLSTM gates) use a row-wise kernel instead of a GEMM. */
+    static final int SKINNY_OUTPUTS = 16;
+
+    private final long maxArenaFloats;
+    /** The one range every command runs over (see DeviceProgram.WORK_GROUP). */
+    private final Range range;
+    /** Commands recorded and not yet run. */
+    private int pending;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     private final DeviceProgram program;
@@ -53,7 +59,12 @@ final class OpenCLOps implements Ops {
     private boolean started;
     private boolean closed;
 
-    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers, launches;
+    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers, launches, executes;
+    /** The highest arena position any tensor reached, in floats. */
+    private long peakFloats;
+    /** Null unless profiling; the next launch's counted work (set by the op, cleared by the launch). */
+    private LaunchProfiler profiler;
+    private long pendingFlops, pendingBytes;
 
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats) {
         this(found, arenaFloats, MAX_ARENA_FLOATS);
@@ -67,9 +78,9 @@ final class OpenCLOps implements Ops {
         }
         this.maxArenaFloats = maxArenaFloats;
         this.found = found;
-        this.reduceLanes = found.device().getType() == com.aparapi.device.Device.TYPE.CPU ? 32 : REDUCE_LANES;
         this.device = found.device();
-        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS);
+        this.range = Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP);
+        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, COMMAND_CAPACITY);
         program.setExplicit(true);
         KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
         try {
@@ -81,6 +92,28 @@ final class OpenCLOps implements Ops {
         }
         requireOpenCL("compile");
         workspace.setBase(0);
+    }
+
+    /**
+     * Work-groups of the fixed range: enough to fill a GPU (8 per compute unit) or a CPU's cores (2 each);
+     * {@code -Dvil4j.opencl.workGroups=N} overrides.
+     */
+    private static int workGroups(OpenCLDevice device) {
+        String override = System.getProperty("vil4j.opencl.workGroups");
+        if (override != null) {
+            try {
+                int n = Integer.parseInt(override.trim());
+                if (n >= 1 && n <= 1 << 16) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("-Dvil4j.opencl.workGroups=" + override + ": needs a whole number "
+                    + "in [1, 65536]");
+        }
+        int units = Math.max(1, device.getMaxComputeUnits());
+        return device.getType() == com.aparapi.device.Device.TYPE.CPU ? 2 * units : 8 * units;
     }
 
     @Override
@@ -107,6 +140,21 @@ final class OpenCLOps implements Ops {
     @Override
     public long kernelLaunches() {
         return launches;
+    }
+
+    @Override
+    public void setProfiling(boolean on) {
+        profiler = on ? new LaunchProfiler() : null;
+    }
+
+    @Override
+    public List<org.vil4j.api.OpProfile> profile() {
+        return profiler == null ? List.of() : profiler.snapshot();
+    }
+
+    @Override
+    public long peakDeviceBytes() {
+        return 4 * Math.max(peakFloats, persistentTop);
     }
 
     // ---- memory ----------------------------------------------------------------------------------------------
@@ -183,6 +231,7 @@ final class OpenCLOps implements Ops {
         }
         args(n, t.offset());
         launch1D(OP_COPY_OUT, n);
+        flush();
         program.get(program.stageOut);
         bytesOut += 4L * n;
         transfers++;
@@ -203,6 +252,18 @@ final class OpenCLOps implements Ops {
     public Tensor keep(long mark, Tensor keep) {
         DeviceTensor t = check("keep", keep);
         int n = t.size();
+        if (t.offset() == mark) {
+            // the first tensor made after the mark: it already sits where the kept one goes
+            release(mark);
+            return allocate(t.shape());
+        }
+        if (t.offset() >= mark + n || t.offset() + n <= mark) {
+            // no overlap with its new place: one copy (it runs before anything reuses the freed memory)
+            release(mark);
+            DeviceTensor kept = allocate(t.shape());
+            copy(t.offset(), kept.offset(), n);
+            return kept;
+        }
         // park the values above everything live, then move them down to the mark: neither copy overlaps
         DeviceTensor parked = allocate(t.shape());
         copy(t.offset(), parked.offset(), n);
@@ -226,7 +287,9 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor linear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor x = check("linear", xt), w = check("linear", wt);
+        DeviceTensor w = check("linear", wt);
+        DeviceTensor x = w.shape().rank() == 2 && w.shape().dim(0) <= SKINNY_OUTPUTS ? check("linear", xt)
+                : checkView("linear", xt);
         DeviceTensor b = bt == null ? null : check("linear", bt);
         int k = x.shape().last();
         if (w.shape().rank() != 2 || w.shape().dim(1) != k) {
@@ -238,7 +301,14 @@ final class OpenCLOps implements Ops {
         }
         int rows = x.shape().rows();
         DeviceTensor out = allocate(x.shape().withLast(m));
-        gemm(rows, m, k, x.offset(), k, 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
+        if (m <= SKINNY_OUTPUTS) {
+            args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset());
+            pendingFlops = 2L * rows * m * k;
+            pendingBytes = 4L * ((long) rows * k + (long) m * k + (long) rows * m);
+            launch1D(OP_LINEAR_ROWS, rows);
+            return out;
+        }
+        gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
                 b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
         return out;
     }
@@ -262,7 +332,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor headwiseLinear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor x = check("headwiseLinear", xt), w = check("headwiseLinear", wt);
+        DeviceTensor x = checkView("headwiseLinear", xt), w = check("headwiseLinear", wt);
         DeviceTensor b = bt == null ? null : check("headwiseLinear", bt);
         Shape ws = w.shape();
         if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
@@ -272,7 +342,9 @@ final class OpenCLOps implements Ops {
         }
         DeviceTensor out = allocate(x.shape());
         int n = out.size();
-        args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset());
+        args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), x.stride());
+        pendingFlops = 2L * n * ws.dim(1);
+        pendingBytes = 8L * n;
         launch1D(OP_HEADWISE, n);
         return out;
     }
@@ -310,6 +382,7 @@ final class OpenCLOps implements Ops {
         args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
                 b == null ? -1 : b.offset());
         program.f0 = eps;
+        pendingBytes = 8L * x.size();
         launch1D(OP_LAYER_NORM, n);
         return out;
     }
@@ -344,7 +417,7 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor skipGate(Tensor ht, Tensor skipt, Tensor at, Tensor zt) {
         DeviceTensor h = check("skipGate", ht), skip = check("skipGate", skipt);
-        DeviceTensor a = check("skipGate", at), z = check("skipGate", zt);
+        DeviceTensor a = check("skipGate", at), z = checkView("skipGate", zt);
         sameShape("skipGate", h, a);
         sameShape("skipGate", h, z);
         if (skip.size() != h.shape().last()) {
@@ -358,8 +431,9 @@ final class OpenCLOps implements Ops {
         DeviceTensor out = allocate(x.shape());
         int n = out.size();
         args(n, mode, out.offset(), x.offset(), y == null ? 0 : y.offset(), z == null ? 0 : z.offset(),
-                w == null ? 0 : w.offset(), Math.max(period, 1));
+                w == null ? 0 : w.offset(), Math.max(period, 1), z == null ? 0 : z.stride());
         program.f0 = scalar;
+        pendingBytes = 4L * n * (2 + (y == null ? 0 : 1) + (z == null ? 0 : 1));
         launch1D(OP_ELEMENTWISE, n);
         return out;
     }
@@ -402,20 +476,23 @@ final class OpenCLOps implements Ops {
         }
         int n = out.size();
         args(n, idx.rows(), s.dim(2), s.dim(1), x.offset(), idx.offset(), out.offset(), residualOffset);
+        pendingBytes = 4L * n * (residualOffset >= 0 ? 3 : 2);
         launch1D(OP_GATHER_TOKENS, n);
     }
 
     @Override
     public Tensor columns(Tensor xt, int start, int count) {
-        DeviceTensor x = check("columns", xt);
+        DeviceTensor x = checkView("columns", xt);
         int c = x.shape().last();
         if (start < 0 || count < 0 || start + count > c) {
             throw new ShapeMismatchException("columns: [" + start + ", " + (start + count) + ") is outside "
                     + x.shape());
         }
-        DeviceTensor out = allocate(x.shape().withLast(count));
-        copyColumns(x, start, count, out, 0);
-        return out;
+        if (count == c) {
+            return x;
+        }
+        // a view: no copy; ops that cannot read a row stride get a dense copy (check)
+        return new DeviceTensor(x.shape().withLast(count), x.offset() + start, x.slot(), x.serial(), x.stride());
     }
 
     @Override
@@ -434,7 +511,8 @@ final class OpenCLOps implements Ops {
 
     private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
         int n = x.shape().rows() * count;
-        args(n, count, x.offset(), x.shape().last(), start, out.offset(), out.shape().last(), outColumn);
+        args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
+        pendingBytes = 8L * n;
         launch1D(OP_COPY_COLUMNS, n);
     }
 
@@ -442,7 +520,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt) {
-        DeviceTensor x = check("depthwiseConv", xt), w = check("depthwiseConv", wt);
+        DeviceTensor x = checkView("depthwiseConv", xt), w = check("depthwiseConv", wt);
         DeviceTensor b = bt == null ? null : check("depthwiseConv", bt);
         requireRank("depthwiseConv", x, 3);
         DeviceIndexTable nb = checkTable("depthwiseConv", neighbours, -1);
@@ -455,7 +533,10 @@ final class OpenCLOps implements Ops {
         }
         DeviceTensor out = allocate(s);
         int n = out.size();
-        args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset());
+        args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
+                x.stride());
+        pendingFlops = 2L * n * k;
+        pendingBytes = 8L * n;
         launch1D(OP_DEPTHWISE_CONV, n);
         return out;
     }
@@ -496,6 +577,8 @@ final class OpenCLOps implements Ops {
         }
         int dh = width / numHeads;
         int z = b * numHeads;
+        // the output first, so that releasing the scratch above it leaves it in place (no copy)
+        DeviceTensor h = allocate(s);
         long mark = mark();
         DeviceTensor fHi = allocate(Shape.of(z, len));
         DeviceTensor fLo = allocate(Shape.of(z, len));
@@ -503,7 +586,6 @@ final class OpenCLOps implements Ops {
         DeviceTensor argmax = allocate(Shape.of(z, len));
         DeviceTensor scores = allocate(Shape.of(z, len, len));
         DeviceTensor norm = allocate(Shape.of(z, len));
-        DeviceTensor h = allocate(s);
         args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset());
         launch1D(OP_MLSTM_PREFIX, z);
         // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the gates through a23/a24
@@ -520,7 +602,8 @@ final class OpenCLOps implements Ops {
         gemm(len, dh, len, scores.offset(), len, 1, v.offset(), width, 1, h.offset(), width, numHeads,
                 numHeads * len * len, len * len, seqStride, dh, seqStride, dh,
                 EPI_MLSTM_VALUES, norm.offset(), 0, 0, 1f, true, z);
-        return keep(mark, h);
+        release(mark);
+        return h;
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
@@ -947,6 +1030,7 @@ final class OpenCLOps implements Ops {
             System.arraycopy(data, 0, program.index, offset, n);
             return;
         }
+        flush(); // a recorded copy may still read the staging array
         if (program.stageIndex.length != n) {
             program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
         } else {
@@ -1006,7 +1090,7 @@ final class OpenCLOps implements Ops {
         }
         // one launch whatever the row count: on a GPU driven one op at a time, a launch costs more than the adds
         args(cols, rows, x, out, square ? 1 : 0, map);
-        launch(OP_REDUCE_COLUMNS, Range.create(device, cols * reduceLanes, reduceLanes));
+        enqueue(OP_REDUCE_COLUMNS);
     }
 
     /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
@@ -1145,20 +1229,21 @@ final class OpenCLOps implements Ops {
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                 epilogue, e0, e1, e2, causalA ? 1 : 0);
         program.f0 = alpha;
-        int gx = (n + TILE - 1) / TILE * GROUP;
-        int gy = (m + TILE - 1) / TILE * GROUP;
-        launch(OP_GEMM, Range.create3D(device, gx, gy, batches, GROUP, GROUP, 1));
+        pendingFlops = 2L * m * n * k * batches;
+        pendingBytes = 4L * batches * ((long) m * k + (long) k * n + (long) m * n);
+        program.a25 = batches;
+        enqueue(OP_GEMM);
     }
 
     private void launch1D(int op, int n) {
         if (n == 0) {
             return;
         }
-        int local = 64;
-        launch(op, Range.create(device, (n + local - 1) / local * local, local));
+        enqueue(op);
     }
 
-    private void launch(int op, Range range) {
+    /** Records the op with the arguments now in the program's fields; it runs at the next flush. */
+    private void enqueue(int op) {
         if (closed) {
             throw new IllegalStateException("this OpenCL backend instance is closed");
         }
@@ -1170,10 +1255,48 @@ final class OpenCLOps implements Ops {
                     + 4L * (program.stageOut.length + program.stageIndex.length);
             transfers += 2;
         }
-        program.op = op;
+        DeviceProgram p = program;
+        p.op = op;
+        int c = pending * CMD_INTS;
+        int[] cmd = p.commands;
+        cmd[c] = op;
+        cmd[c + 1] = p.a0; cmd[c + 2] = p.a1; cmd[c + 3] = p.a2; cmd[c + 4] = p.a3; cmd[c + 5] = p.a4;
+        cmd[c + 6] = p.a5; cmd[c + 7] = p.a6; cmd[c + 8] = p.a7; cmd[c + 9] = p.a8; cmd[c + 10] = p.a9;
+        cmd[c + 11] = p.a10; cmd[c + 12] = p.a11; cmd[c + 13] = p.a12; cmd[c + 14] = p.a13; cmd[c + 15] = p.a14;
+        cmd[c + 16] = p.a15; cmd[c + 17] = p.a16; cmd[c + 18] = p.a17; cmd[c + 19] = p.a18; cmd[c + 20] = p.a19;
+        cmd[c + 21] = p.a20; cmd[c + 22] = p.a21; cmd[c + 23] = p.a22; cmd[c + 24] = p.a23; cmd[c + 25] = p.a24;
+        cmd[c + 26] = p.a25;
+        int cf = pending * CMD_FLOATS;
+        float[] fl = p.commandFloats;
+        fl[cf] = p.f0; fl[cf + 1] = p.f1; fl[cf + 2] = p.f2; fl[cf + 3] = p.f3; fl[cf + 4] = p.f4; fl[cf + 5] = p.f5;
+        fl[cf + 6] = p.f6;
+        pending++;
         launches++;
-        program.execute(range);
-        requireOpenCL("op " + op);
+        if (profiler != null) {
+            // one op per execute, so that each is timed alone
+            String name = OpNames.of(p);
+            long t0 = System.nanoTime();
+            flush();
+            profiler.record(name, System.nanoTime() - t0, p, pendingFlops, pendingBytes);
+        } else if (pending == COMMAND_CAPACITY) {
+            flush();
+        }
+        pendingFlops = 0;
+        pendingBytes = 0;
+    }
+
+    /** Runs every recorded command, in order, as the passes of one execute (which waits for the device). */
+    private void flush() {
+        if (pending == 0) {
+            return;
+        }
+        int passes = pending;
+        pending = 0;
+        program.put(program.commands);
+        program.put(program.commandFloats);
+        program.execute(range, passes);
+        executes++;
+        requireOpenCL("a launch of " + passes + " commands");
     }
 
     /** Aparapi falls back to Java threads silently on any failure; never let that pass as OpenCL. */
@@ -1204,6 +1327,7 @@ final class OpenCLOps implements Ops {
             System.arraycopy(data, 0, program.mem, offset, n);
             return;
         }
+        flush(); // a recorded copy may still read the staging array
         if (program.stageIn.length != n) {
             program.stageIn = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
         } else {
@@ -1217,12 +1341,15 @@ final class OpenCLOps implements Ops {
 
     private void copy(int from, int to, int n) {
         args(n, from, to);
+        pendingBytes = 8L * n;
         launch1D(OP_COPY, n);
     }
 
     private DeviceTensor allocate(Shape shape) {
         int n = shape.size();
-        ensureCapacity(workspace.topAfter(n));
+        long top = workspace.topAfter(n);
+        ensureCapacity(top);
+        peakFloats = Math.max(peakFloats, top);
         int slot = workspace.push(n);
         return new DeviceTensor(shape, workspace.offsetOf(slot), slot, workspace.serialOf(slot));
     }
@@ -1244,6 +1371,7 @@ final class OpenCLOps implements Ops {
         }
         float[] grown = new float[(int) size];
         if (started) {
+            flush();
             program.get(program.mem); // device-only results must survive the move
             setupBytes += 4L * program.mem.length + 4 * size;
             transfers += 2;
@@ -1265,6 +1393,7 @@ final class OpenCLOps implements Ops {
         }
         int[] grown = new int[(int) size];
         if (started) {
+            flush();
             program.get(program.index);
             setupBytes += 4L * program.index.length + 4L * grown.length;
             transfers += 2;
@@ -1275,7 +1404,19 @@ final class OpenCLOps implements Ops {
 
     // ---- checks -----------------------------------------------------------------------------------------------
 
+    /** The tensor, made dense (a column view is copied into a new workspace tensor). */
     private DeviceTensor check(String op, Tensor t) {
+        DeviceTensor d = checkView(op, t);
+        if (!d.isView()) {
+            return d;
+        }
+        DeviceTensor dense = allocate(d.shape());
+        copyColumns(d, 0, d.shape().last(), dense, 0);
+        return dense;
+    }
+
+    /** The tensor as it is, a column view or dense, for ops that read a row stride. */
+    private DeviceTensor checkView(String op, Tensor t) {
         if (!(t instanceof DeviceTensor d)) {
             throw new IllegalArgumentException(op + ": tensor " + (t == null ? "null" : t.shape())
                     + " does not belong to the OpenCL backend");

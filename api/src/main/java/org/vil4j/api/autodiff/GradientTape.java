@@ -220,6 +220,21 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public void setProfiling(boolean on) {
+        base.setProfiling(on);
+    }
+
+    @Override
+    public java.util.List<org.vil4j.api.OpProfile> profile() {
+        return base.profile();
+    }
+
+    @Override
+    public long peakDeviceBytes() {
+        return base.peakDeviceBytes();
+    }
+
+    @Override
     public Tensor upload(Shape shape, float[] data) {
         Tensor t = base.upload(shape, data);
         if (recording && trackInputs) {

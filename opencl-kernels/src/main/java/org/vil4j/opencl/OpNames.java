@@ -1,0 +1,69 @@
+package org.vil4j.opencl;
+
+import static org.vil4j.opencl.DeviceProgram.*;
+
+/** Readable names of the device program's op codes (and their modes), for profiles. */
+final class OpNames {
+    private static final String[] OPS = new String[64];
+    private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "mlstm_values", "causal"};
+    private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
+    private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
+            "place_columns"};
+    private static final String[] OPTIMISER = {"adamw", "sgd", "moving_average", "adamw_all"};
+
+    static {
+        OPS[OP_COPY_IN] = "copy_in";
+        OPS[OP_COPY_OUT] = "copy_out";
+        OPS[OP_COPY_INDEX_IN] = "copy_index_in";
+        OPS[OP_GEMM] = "gemm";
+        OPS[OP_HEADWISE] = "headwise_linear";
+        OPS[OP_LAYER_NORM] = "layer_norm";
+        OPS[OP_ELEMENTWISE] = "elementwise";
+        OPS[OP_GATHER_TOKENS] = "gather_tokens";
+        OPS[OP_COPY_COLUMNS] = "copy_columns";
+        OPS[OP_DEPTHWISE_CONV] = "depthwise_conv";
+        OPS[OP_PATCHIFY] = "patchify";
+        OPS[OP_TRANSPOSE] = "transpose";
+        OPS[OP_MLSTM_PREFIX] = "mlstm_prefix";
+        OPS[OP_MLSTM_ROW_NORM] = "mlstm_row_norm";
+        OPS[OP_COPY] = "copy";
+        OPS[OP_REDUCE_COLUMNS] = "reduce_columns";
+        OPS[OP_GRAD_ELEMENTWISE] = "grad_elementwise";
+        OPS[OP_LAYER_NORM_BACKWARD] = "layer_norm_backward";
+        OPS[OP_GATHER_SUM] = "gather_sum";
+        OPS[OP_DEPTHWISE_BACKWARD_INPUT] = "depthwise_backward_input";
+        OPS[OP_DEPTHWISE_WEIGHT_PARTIALS] = "depthwise_weight_partials";
+        OPS[OP_UNPATCHIFY] = "unpatchify";
+        OPS[OP_MLSTM_BACKWARD_ROWS] = "mlstm_backward_rows";
+        OPS[OP_MLSTM_ROW_SCAN] = "mlstm_row_scan";
+        OPS[OP_MLSTM_GATE_GRADIENTS] = "mlstm_gate_gradients";
+        OPS[OP_OPTIMISER] = "optimiser";
+        OPS[OP_LINEAR_ROWS] = "linear_rows";
+    }
+
+    private OpNames() {
+    }
+
+    /** The op's name, with its mode where one op code covers several (GEMM epilogues, element-wise modes). */
+    static String of(DeviceProgram p) {
+        int op = p.op;
+        String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
+        if (op == OP_GEMM) {
+            return base + "/" + pick(EPILOGUES, p.a18);
+        }
+        if (op == OP_ELEMENTWISE) {
+            return pick(ELEMENTWISE, p.a1);
+        }
+        if (op == OP_GRAD_ELEMENTWISE) {
+            return pick(GRAD_ELEMENTWISE, p.a1);
+        }
+        if (op == OP_OPTIMISER) {
+            return pick(OPTIMISER, p.a1);
+        }
+        return base;
+    }
+
+    private static String pick(String[] names, int mode) {
+        return mode >= 0 && mode < names.length ? names[mode] : "mode" + mode;
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Our `vil bench` against the official PyTorch ViL on the same shapes, in ONE run on the GPU machine, and a table of
+# ratios. Two halves:
+#   here:  tools/gpu/side_by_side.sh pack      builds, packs a Java runtime + our jars into .gpu/ (git-ignored)
+#   there: tools/gpu/side_by_side.sh run [quick|full|SPEC...]  (with .gpu and .ref carried to the GPU machine)
+# The official code must sit in .ref/vision_lstm (git-ignored, never committed): a copy of the `vision_lstm` package
+# of github.com/NX-AI/vision-lstm. The PyTorch timer is the project's shared torch_side.py, copied into .gpu/.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+cmd=${1:-run}; shift || true
+
+if [ "$cmd" = pack ]; then
+  set -e
+  mvn -B -q install -DskipTests
+  shared=${VIL_SHARED:-$root/../shared}
+  "$shared/tools/gpu/pack.sh" .gpu cli/target/lib
+  cp "$shared/tools/gpu/torch_side.py" .gpu/
+  [ -f .ref/vision_lstm/vision_lstm2.py ] || echo "warning: .ref/vision_lstm is missing: PyTorch rows will fail" >&2
+  exit 0
+fi
+
+out=${OUT:-/tmp/side-by-side}
+mkdir -p "$out"
+source .gpu/boot.sh >/dev/null
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+java_opts=(-Xmx96g -Dcom.aparapi.enableProfiling=true ${VIL_JAVA_OPTS:-})
+bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
+  local name=$1; shift
+  java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu --output \
+    "$out/ours-$name.json" "$@" 2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
+    || echo "ours $name failed (see $out/ours-$name.profile.txt)"
+}
+torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
+
+mode=${1:-quick}
+case "$mode" in
+  quick)
+    bench infer --model vil2-tiny --batch 1,256 --iterations 10 --profile
+    bench train --model vil2-tiny --batch 32 --train --iterations 5 --profile
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
+    torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128
+    ;;
+  full)
+    bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
+    bench train --model vil2-tiny --batch 32,128 --train --iterations 5 --profile
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 20 --profile
+    torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32 infer:tiny:256:224:bf16 \
+      train:tiny:32 train:tiny:128 train:tiny:128:224:tf32 train:anchor:128 train:tiny:128:224:compile \
+      train:anchor:128:224:compile
+    ;;
+  *)
+    torch "$@"
+    ;;
+esac
+cat "$out"/ours-*.profile.txt
+python3 tools/gpu/side_by_side_table.py "$out"
