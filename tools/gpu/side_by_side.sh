@@ -16,6 +16,14 @@ if [ "$cmd" = pack ]; then
   shared=${VIL_SHARED:-$root/../shared}
   "$shared/tools/gpu/pack.sh" .gpu cli/target/lib
   cp "$shared/tools/gpu/torch_side.py" .gpu/
+  # the golden cases our backbones run (the 26 MB ViL-T pair stays behind: the GPU tool ships at most 64 MiB)
+  golden=${VIL4J_GOLDEN:-$shared/conformance/golden}
+  mkdir -p .gpu/golden
+  for f in "$golden"/*.json; do
+    name=$(basename "$f" .json)
+    case "$name" in vit-*|vil2-tiny-224) continue ;; esac
+    cp "$f" "$golden/$name.safetensors" .gpu/golden/
+  done
   [ -f .ref/vision_lstm/vision_lstm2.py ] || echo "warning: .ref/vision_lstm is missing: PyTorch rows will fail" >&2
   exit 0
 fi
@@ -24,7 +32,7 @@ out=${OUT:-/tmp/side-by-side}
 mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
-java_opts=(-Xmx96g -Dcom.aparapi.enableProfiling=true ${VIL_JAVA_OPTS:-})
+java_opts=(-Xmx96g ${VIL_JAVA_OPTS:-})
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
   java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu --output \
@@ -33,16 +41,23 @@ bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAM
 }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
+if [ -d .gpu/golden ]; then
+  java -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
+    .gpu/golden/*.safetensors > "$out/conformance-gpu.txt" 2>&1; echo "conformance on the GPU: exit $?"
+  tail -3 "$out/conformance-gpu.txt"
+fi
 mode=${1:-quick}
 case "$mode" in
   quick)
     bench infer --model vil2-tiny --batch 1,256 --iterations 10 --profile
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     bench train --model vil2-tiny --batch 32 --train --iterations 5 --profile
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
     torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
+    bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
     bench train --model vil2-tiny --batch 32,128 --train --iterations 5 --profile
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 20 --profile
     torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32 infer:tiny:256:224:bf16 \

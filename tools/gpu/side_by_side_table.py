@@ -41,7 +41,7 @@ for r in ours:
         v = ips(o)
         return f"{r['images_per_s'] / v:.2f}x" if v else "-"
     launches = r.get("launches_per_forward", r.get("launches_per_step"))
-    mode = r.get("mode", "infer")
+    mode = r.get("mode", "infer") + (" (input on device)" if r.get("input_on_device") else "")
     print(f"| {r['model']} {mode} b{r['batch']} | {r['images_per_s']:.0f} ({r['ms_median']:.1f} ms) | {launches} | "
           f"{r.get('peak_device_bytes', 0) / 2**30:.2f} | {cell('fp32')} | {cell('tf32')} | {cell('bf16')} | "
           f"{cell('compile')} | {ratio('fp32')} | {ratio('tf32')} | {ratio('compile')} |")

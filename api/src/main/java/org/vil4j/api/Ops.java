@@ -147,6 +147,11 @@ public interface Ops extends AutoCloseable {
     /** Rows of a and b side by side: {@code [..., Ca] ++ [..., Cb]}. */
     Tensor concatColumns(Tensor a, Tensor b);
 
+    /** {@code [a | b | c]} along the last dimension (a backend may do it in one pass). */
+    default Tensor concatColumns(Tensor a, Tensor b, Tensor c) {
+        return concatColumns(concatColumns(a, b), c);
+    }
+
     // ---- convolutions ----------------------------------------------------------------------------------------
 
     /**

@@ -195,7 +195,7 @@ public final class VisionLstm {
         Tensor q = ops.headwiseLinear(a, param(l + "q_proj.weight"), optional(l + "q_proj.bias"));
         Tensor k = ops.headwiseLinear(a, param(l + "k_proj.weight"), optional(l + "k_proj.bias"));
         Tensor v = ops.headwiseLinear(xm, param(l + "v_proj.weight"), optional(l + "v_proj.bias"));
-        Tensor qkv = ops.concatColumns(ops.concatColumns(q, k), v);
+        Tensor qkv = ops.concatColumns(q, k, v);
         String cell = l + "mlstm_cell.";
         Tensor ig = ops.linear(qkv, param(cell + "igate.weight"), param(cell + "igate.bias"));
         Tensor fg = ops.linear(qkv, param(cell + "fgate.weight"), param(cell + "fgate.bias"));

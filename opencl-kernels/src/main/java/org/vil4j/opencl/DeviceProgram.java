@@ -42,6 +42,7 @@ final class DeviceProgram extends Kernel {
     static final int OP_MLSTM_GATE_GRADIENTS = 25;
     static final int OP_OPTIMISER = 26;
     static final int OP_LINEAR_ROWS = 27;
+    static final int OP_CONCAT = 28;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -174,6 +175,8 @@ final class DeviceProgram extends Kernel {
             copyIndexIn();
         } else if (op == OP_LINEAR_ROWS) {
             linearRows();
+        } else if (op == OP_CONCAT) {
+            concat();
         } else if (op >= OP_REDUCE_COLUMNS) {
             gradients();
         }
@@ -557,6 +560,27 @@ final class DeviceProgram extends Kernel {
             int r = gid / a1;
             int c = gid - r * a1;
             mem[a5 + r * a6 + a7 + c] = mem[a2 + r * a3 + a4 + c];
+        }
+    }
+
+    /**
+     * [a | b | c] along the last dimension, in one pass (each part may be a column view): a0 = rows*total,
+     * a1 = total columns, a2/a3 = columns of a/b (c has the rest), a4/a5 = a and its row stride, a6/a7 = b's,
+     * a8/a9 = c's, a10 = out.
+     */
+    private void concat() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int r = gid / a1;
+            int col = gid - r * a1;
+            float v = 0f;
+            if (col < a2) {
+                v = mem[a4 + r * a5 + col];
+            } else if (col < a2 + a3) {
+                v = mem[a6 + r * a7 + col - a2];
+            } else {
+                v = mem[a8 + r * a9 + col - a2 - a3];
+            }
+            mem[a10 + gid] = v;
         }
     }
 

@@ -497,15 +497,36 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt) {
-        DeviceTensor a = check("concatColumns", at), b = check("concatColumns", bt);
+        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
+        sameRows(a, b);
+        return concat(a, b, null);
+    }
+
+    @Override
+    public Tensor concatColumns(Tensor at, Tensor bt, Tensor ct) {
+        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
+        DeviceTensor c = checkView("concatColumns", ct);
+        sameRows(a, b);
+        sameRows(a, c);
+        return concat(a, b, c);
+    }
+
+    private static void sameRows(DeviceTensor a, DeviceTensor b) {
         if (a.shape().rows() != b.shape().rows() || a.shape().rank() != b.shape().rank()) {
             throw new ShapeMismatchException("concatColumns: " + a.shape() + " and " + b.shape()
                     + " have different rows");
         }
-        int ca = a.shape().last(), cb = b.shape().last();
-        DeviceTensor out = allocate(a.shape().withLast(ca + cb));
-        copyColumns(a, 0, ca, out, 0);
-        copyColumns(b, 0, cb, out, ca);
+    }
+
+    /** One pass writing [a | b | c] (c may be null). */
+    private DeviceTensor concat(DeviceTensor a, DeviceTensor b, DeviceTensor c) {
+        int ca = a.shape().last(), cb = b.shape().last(), cc = c == null ? 0 : c.shape().last();
+        DeviceTensor out = allocate(a.shape().withLast(ca + cb + cc));
+        int n = out.size();
+        args(n, ca + cb + cc, ca, cb, a.offset(), a.stride(), b.offset(), b.stride(), c == null ? 0 : c.offset(),
+                c == null ? 0 : c.stride(), out.offset());
+        pendingBytes = 8L * n;
+        launch1D(OP_CONCAT, n);
         return out;
     }
 
@@ -1278,7 +1299,9 @@ final class OpenCLOps implements Ops {
             long t0 = System.nanoTime();
             flush();
             profiler.record(name, System.nanoTime() - t0, p, pendingFlops, pendingBytes);
-        } else if (pending == COMMAND_CAPACITY) {
+        } else if (pending == COMMAND_CAPACITY || LaunchProfiler.DEVICE_EVENTS) {
+            // with Aparapi's event profiling on, an execute of several passes crashes the JVM in
+            // clGetEventProfilingInfo (NVIDIA OpenCL, H200): one op per execute then
             flush();
         }
         pendingFlops = 0;
