@@ -25,6 +25,9 @@ print("| workload | ours img/s | launches | peak GiB | " + " | ".join(
     f"torch {o}" for o in ("fp32", "tf32", "bf16", "compile")) + " | ours/fp32 | ours/tf32 | ours/compile |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in ours:
+    if "error" in r:
+        print(f"| {r['model']} {r.get('mode', 'infer')} b{r['batch']} | {r['error']} | | | | | | | | | |")
+        continue
     k = our_key(r)
     th = theirs.get(k, {})
     def ips(o):

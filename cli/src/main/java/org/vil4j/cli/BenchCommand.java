@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import jakarta.inject.Inject;
+import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.Ops;
 import org.vil4j.training.data.Batch;
 import org.vil4j.training.TrainingSettings;
@@ -94,14 +95,24 @@ final class BenchCommand implements Callable<Integer> {
         }
         RecomputeActivations when = RecomputeActivations.parse(recompute);
         if (train) {
+            boolean failed = false;
             try (Ops ops = deviceOptions.open(plugins)) {
                 for (int batch : batches) {
-                    rows.add(trainRow(ops, config, batch, when));
+                    try {
+                        rows.add(trainRow(ops, config, batch, when));
+                    } catch (DeviceMemoryExhaustedException e) {
+                        // the batches that fit keep their rows; this one says why it has none
+                        failed = true;
+                        rows.add(String.format(Locale.ROOT, "{\"model\": \"%s\", \"mode\": \"train\", "
+                                        + "\"backend\": \"%s\", \"batch\": %d, \"error\": \"%s\"}", model,
+                                ops.backendName(), batch, e.getMessage().replace("\"", "'")));
+                        System.err.println("vil bench: batch " + batch + ": " + e.getMessage());
+                    }
                     System.out.println(rows.get(rows.size() - 1));
                 }
             }
             write(rows);
-            return 0;
+            return failed ? 1 : 0;
         }
         try (Ops ops = deviceOptions.open(plugins)) {
             VisionLstm vil = new VisionLstm(config, plugins, ops, VilInitializer.initialize(config, 0), "init");

@@ -67,6 +67,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void aBatchThatDoesNotFitGetsAnErrorRowAndTheOthersKeepTheirs(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("bench.json");
+        String property = "vil4j.opencl.maxArenaMiB";
+        System.setProperty(property, "16");
+        CliRun run;
+        try {
+            run = CliRun.of("bench", "--train", "--model", "fmnist-tiny", "--batch", "2,2048", "--warmup", "0",
+                    "--iterations", "1", "--recompute-activations", "never", "--backend", "opencl", "--device", "cpu",
+                    "--output", json.toString());
+        } finally {
+            System.clearProperty(property);
+        }
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("vil bench: batch 2048: OpenCL backend: ").doesNotContain("\tat ");
+        String text = Files.readString(json);
+        assertThat(text).contains("\"batch\": 2,").containsPattern("\"ms_median\": \\d+")
+                .contains("\"batch\": 2048, \"error\": \"OpenCL backend: ");
+    }
+
+    @Test
     void badCountsAreAOneLineError() {
         CliRun run = CliRun.of("bench", "--model", "fmnist-tiny", "--iterations", "0", "--backend", "java");
         assertThat(run.exitCode()).isEqualTo(2);
