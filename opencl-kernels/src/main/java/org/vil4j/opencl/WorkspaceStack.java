@@ -2,9 +2,14 @@ package org.vil4j.opencl;
 
 import java.util.Arrays;
 
-/** Stack-ordered workspace allocations above the persistent region of the float arena. */
+/**
+ * Stack-ordered workspace allocations above the persistent region of the float arena. The arena is made of segments
+ * of {@code segmentFloats}: an allocation that would cross a segment's end starts at the next segment instead.
+ */
 final class WorkspaceStack {
     private static final int ALIGN = 32; // 128-byte alignment keeps GEMM tile loads coalesced
+
+    private final long segmentFloats;
 
     private int[] offsets = new int[256];
     private long[] serials = new long[256];
@@ -12,6 +17,16 @@ final class WorkspaceStack {
     private long nextSerial = 1;
     private int base;
     private int top;
+
+    WorkspaceStack(long segmentFloats) {
+        this.segmentFloats = segmentFloats;
+    }
+
+    /** Where n floats go if allocated at {@code from}: there, or at the next segment if they would cross one. */
+    long placement(long from, long n) {
+        long inSegment = from % segmentFloats;
+        return inSegment + n > segmentFloats ? from - inSegment + segmentFloats : from;
+    }
 
     void setBase(int base) {
         if (depth != 0) {
@@ -35,15 +50,16 @@ final class WorkspaceStack {
             offsets = Arrays.copyOf(offsets, depth * 2);
             serials = Arrays.copyOf(serials, depth * 2);
         }
-        offsets[depth] = top;
+        int at = (int) placement(top, n);
+        offsets[depth] = at;
         serials[depth] = nextSerial++;
-        top = align(top + n);
+        top = align(at + n);
         return depth++;
     }
 
     /** Top after reserving n more floats (to check capacity before pushing). */
     long topAfter(int n) {
-        return (long) top + n + ALIGN;
+        return placement(top, n) + n + ALIGN;
     }
 
     int offsetOf(int slot) {
