@@ -89,14 +89,8 @@ final class DeviceProgram extends Kernel {
     /** Floats of one recorded command: f0..f6. */
     static final int CMD_FLOATS = 7;
 
-    /**
-     * The float arena in segments (Aparapi keeps a buffer's size in an int of bytes, so one array stops at 2 GiB): a
-     * tensor address is segment << segmentBits | offset, and no tensor crosses a segment. Parameters at the bottom,
-     * the workspace stack above. A segment is reassigned only to grow; unused ones are 1-float placeholders.
-     */
-    float[] mem0, mem1, mem2, mem3, mem4, mem5, mem6, mem7;
-    /** log2 of a segment's floats (28: 1 GiB segments, 8 GiB in all; tests use smaller ones). */
-    int segmentBits;
+    /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
+    float[] mem;
     /** Int arena: index tables. */
     int[] index;
     /** Staging arrays for host transfers: exactly the size of one transfer, so only that many bytes move. */
@@ -123,14 +117,7 @@ final class DeviceProgram extends Kernel {
     DeviceProgram(int memFloats, int indexInts, int commandCapacity) {
         commands = new int[commandCapacity * CMD_INTS];
         commandFloats = new float[commandCapacity * CMD_FLOATS];
-        mem0 = new float[memFloats];
-        mem1 = new float[1];
-        mem2 = new float[1];
-        mem3 = new float[1];
-        mem4 = new float[1];
-        mem5 = new float[1];
-        mem6 = new float[1];
-        mem7 = new float[1];
+        mem = new float[memFloats];
         index = new int[indexInts];
         stageIn = new float[1];
         stageOut = new float[1];
@@ -222,109 +209,17 @@ final class DeviceProgram extends Kernel {
         }
     }
 
-    // ---- the segmented arena ---------------------------------------------------------------------------------
-
-    /** The float at arena address a. */
-    private float ld(int a) {
-        int segment = a >> segmentBits;
-        int o = a & ((1 << segmentBits) - 1);
-        float v = 0f;
-        if (segment == 0) {
-            v = mem0[o];
-        } else if (segment == 1) {
-            v = mem1[o];
-        } else if (segment == 2) {
-            v = mem2[o];
-        } else if (segment == 3) {
-            v = mem3[o];
-        } else if (segment == 4) {
-            v = mem4[o];
-        } else if (segment == 5) {
-            v = mem5[o];
-        } else if (segment == 6) {
-            v = mem6[o];
-        } else {
-            v = mem7[o];
-        }
-        return v;
-    }
-
-    /** Stores v at arena address a. */
-    private void st(int a, float v) {
-        int segment = a >> segmentBits;
-        int o = a & ((1 << segmentBits) - 1);
-        if (segment == 0) {
-            mem0[o] = v;
-        } else if (segment == 1) {
-            mem1[o] = v;
-        } else if (segment == 2) {
-            mem2[o] = v;
-        } else if (segment == 3) {
-            mem3[o] = v;
-        } else if (segment == 4) {
-            mem4[o] = v;
-        } else if (segment == 5) {
-            mem5[o] = v;
-        } else if (segment == 6) {
-            mem6[o] = v;
-        } else {
-            mem7[o] = v;
-        }
-    }
-
-    /** Segment i's array (host side). */
-    float[] segment(int i) {
-        float[] a = mem7;
-        if (i == 0) {
-            a = mem0;
-        } else if (i == 1) {
-            a = mem1;
-        } else if (i == 2) {
-            a = mem2;
-        } else if (i == 3) {
-            a = mem3;
-        } else if (i == 4) {
-            a = mem4;
-        } else if (i == 5) {
-            a = mem5;
-        } else if (i == 6) {
-            a = mem6;
-        }
-        return a;
-    }
-
-    /** Replaces segment i's array (host side; Aparapi makes a new buffer from it at the next execute). */
-    void setSegment(int i, float[] a) {
-        if (i == 0) {
-            mem0 = a;
-        } else if (i == 1) {
-            mem1 = a;
-        } else if (i == 2) {
-            mem2 = a;
-        } else if (i == 3) {
-            mem3 = a;
-        } else if (i == 4) {
-            mem4 = a;
-        } else if (i == 5) {
-            mem5 = a;
-        } else if (i == 6) {
-            mem6 = a;
-        } else {
-            mem7 = a;
-        }
-    }
-
     // ---- transfers: a0 = n, a1 = arena offset ----------------------------------------------------------------
 
     private void copyIn() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            st(a1 + i, stageIn[i]);
+            mem[a1 + i] = stageIn[i];
         }
     }
 
     private void copyOut() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            stageOut[i] = ld(a1 + i);
+            stageOut[i] = mem[a1 + i];
         }
     }
 
@@ -337,7 +232,7 @@ final class DeviceProgram extends Kernel {
     /** a0 = n, a1 = source offset, a2 = destination offset (ranges must not overlap). */
     private void copy() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            st(a2 + i, ld(a1 + i));
+            mem[a2 + i] = mem[a1 + i];
         }
     }
 
@@ -408,7 +303,7 @@ final class DeviceProgram extends Kernel {
                 int gk = k0 + kk;
                 float va = 0f;
                 if (gi < m && gk < a2) {
-                    va = ld(aBase + gi * a4 + gk * a5);
+                    va = mem[aBase + gi * a4 + gk * a5];
                 }
                 tileA[kk * TILE + rr] = va;
 
@@ -422,7 +317,7 @@ final class DeviceProgram extends Kernel {
                 int gkb = k0 + kb;
                 float vb = 0f;
                 if (gj < n && gkb < a2) {
-                    vb = ld(bBase + gkb * a7 + gj * a8);
+                    vb = mem[bBase + gkb * a7 + gj * a8];
                 }
                 tileB[kb * TILE + cc] = vb;
             }
@@ -457,7 +352,7 @@ final class DeviceProgram extends Kernel {
         if (i < a0 && j < a1) {
             float v = f0 * acc;
             if (a18 == EPI_BIAS) {
-                v = v + ld(a19 + j);
+                v = v + mem[a19 + j];
             } else if (a18 == EPI_MLSTM_SCORES) {
                 // log D[t,s] - m_t = (i_s - i_r) - (F_s - F_r), r = argmax of i - F up to t; F kept as hi + lo
                 // floats so the difference stays exact where the cumulative sums are large (S = a0 = a1)
@@ -465,23 +360,23 @@ final class DeviceProgram extends Kernel {
                     int b = z / a24;
                     int h = z - b * a24;
                     int row = z * a0;
-                    int r = (int) ld(a21 + row + i);
-                    float is = ld(a23 + (b * a1 + j) * a24 + h);
-                    float ir = ld(a23 + (b * a0 + r) * a24 + h);
-                    float df = (ld(a19 + row + j) - ld(a19 + row + r)) + (ld(a20 + row + j) - ld(a20 + row + r));
+                    int r = (int) mem[a21 + row + i];
+                    float is = mem[a23 + (b * a1 + j) * a24 + h];
+                    float ir = mem[a23 + (b * a0 + r) * a24 + h];
+                    float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
                     v = v * exp((is - ir) - df);
                 } else {
                     v = 0f;
                 }
             } else if (a18 == EPI_MLSTM_VALUES) {
                 // a19 = normaliser per (z, row)
-                v = v / ld(a19 + z * a0 + i);
+                v = v / mem[a19 + z * a0 + i];
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {
                     v = 0f;
                 }
             }
-            st(cBase + i * a10 + j, v);
+            mem[cBase + i * a10 + j] = v;
         }
     }
 
@@ -499,12 +394,12 @@ final class DeviceProgram extends Kernel {
             int wb = a4 + (h * a2 + o) * a2;
             float acc = 0f;
             for (int d = 0; d < a2; d++) {
-                acc += ld(xb + d) * ld(wb + d);
+                acc += mem[xb + d] * mem[wb + d];
             }
             if (a5 >= 0) {
-                acc += ld(a5 + col);
+                acc += mem[a5 + col];
             }
-            st(a6 + gid, acc);
+            mem[a6 + gid] = acc;
         }
     }
 
@@ -529,12 +424,12 @@ final class DeviceProgram extends Kernel {
             int base = a3 + row * a2 + g * a1;
             float sum = 0f;
             for (int e = lane; e < a1; e += ROW_LANES) {
-                sum += ld(base + e);
+                sum += mem[base + e];
             }
             float mean = segmentSum(lid, lane, sum) / a1;
             float squares = 0f;
             for (int e = lane; e < a1; e += ROW_LANES) {
-                float d = ld(base + e) - mean;
+                float d = mem[base + e] - mean;
                 squares += d * d;
             }
             float inv = 1f / sqrt(segmentSum(lid, lane, squares) / a1 + f0);
@@ -542,18 +437,18 @@ final class DeviceProgram extends Kernel {
                 int outBase = a4 + row * a2 + g * a1;
                 for (int e = lane; e < a1; e += ROW_LANES) {
                     int c = g * a1 + e;
-                    float y = (ld(base + e) - mean) * inv;
+                    float y = (mem[base + e] - mean) * inv;
                     if (a5 >= 0) {
-                        float w = ld(a5 + c);
+                        float w = mem[a5 + c];
                         if (a6 == 1) {
                             w = w + 1f;
                         }
                         y = y * w;
                     }
                     if (a7 >= 0) {
-                        y = y + ld(a7 + c);
+                        y = y + mem[a7 + c];
                     }
-                    st(outBase + e, y);
+                    mem[outBase + e] = y;
                 }
             }
         }
@@ -576,14 +471,14 @@ final class DeviceProgram extends Kernel {
                 int wBase = a4 + j * a2;
                 float acc = 0f;
                 for (int k = lane; k < a2; k += ROW_LANES) {
-                    acc += ld(xBase + k) * ld(wBase + k);
+                    acc += mem[xBase + k] * mem[wBase + k];
                 }
                 float total = segmentSum(lid, lane, acc);
                 if (lane == 0 && first + segment < a0) {
                     if (a5 >= 0) {
-                        total = total + ld(a5 + j);
+                        total = total + mem[a5 + j];
                     }
-                    st(a6 + row * a1 + j, total);
+                    mem[a6 + row * a1 + j] = total;
                 }
             }
         }
@@ -614,21 +509,21 @@ final class DeviceProgram extends Kernel {
      */
     private void elementwise() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            float x = ld(a3 + i);
+            float x = mem[a3 + i];
             float r = 0f;
             if (a1 == EW_ADD) {
-                r = x + ld(a4 + i % a7);
+                r = x + mem[a4 + i % a7];
             } else if (a1 == EW_MUL) {
-                r = x * ld(a4 + i);
+                r = x * mem[a4 + i];
             } else if (a1 == EW_SCALE) {
                 r = x * f0;
             } else if (a1 == EW_SILU) {
                 r = x / (1f + exp(-x));
             } else if (a1 == EW_SKIP_GATE) {
-                float zz = ld(a5 + (i / a7) * a8 + i % a7);
-                r = (x + ld(a6 + i % a7) * ld(a4 + i)) * (zz / (1f + exp(-zz)));
+                float zz = mem[a5 + (i / a7) * a8 + i % a7];
+                r = (x + mem[a6 + i % a7] * mem[a4 + i]) * (zz / (1f + exp(-zz)));
             }
-            st(a2 + i, r);
+            mem[a2 + i] = r;
         }
     }
 
@@ -647,12 +542,12 @@ final class DeviceProgram extends Kernel {
             int source = index[a5 + i];
             float v = 0f;
             if (source >= 0) {
-                v = ld(a4 + (b * a3 + source) * a2 + c);
+                v = mem[a4 + (b * a3 + source) * a2 + c];
             }
             if (a7 >= 0) {
-                v = v + ld(a7 + gid);
+                v = v + mem[a7 + gid];
             }
-            st(a6 + gid, v);
+            mem[a6 + gid] = v;
         }
     }
 
@@ -664,7 +559,7 @@ final class DeviceProgram extends Kernel {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
             int r = gid / a1;
             int c = gid - r * a1;
-            st(a5 + r * a6 + a7 + c, ld(a2 + r * a3 + a4 + c));
+            mem[a5 + r * a6 + a7 + c] = mem[a2 + r * a3 + a4 + c];
         }
     }
 
@@ -679,13 +574,13 @@ final class DeviceProgram extends Kernel {
             int col = gid - r * a1;
             float v = 0f;
             if (col < a2) {
-                v = ld(a4 + r * a5 + col);
+                v = mem[a4 + r * a5 + col];
             } else if (col < a2 + a3) {
-                v = ld(a6 + r * a7 + col - a2);
+                v = mem[a6 + r * a7 + col - a2];
             } else {
-                v = ld(a8 + r * a9 + col - a2 - a3);
+                v = mem[a8 + r * a9 + col - a2 - a3];
             }
-            st(a10 + gid, v);
+            mem[a10 + gid] = v;
         }
     }
 
@@ -696,7 +591,7 @@ final class DeviceProgram extends Kernel {
             int t = gid / a1;
             int c = t % a2;
             int b = t / a2;
-            st(a4 + gid, ld(a3 + (b * a1 + r) * a2 + c));
+            mem[a4 + gid] = mem[a3 + (b * a1 + r) * a2 + c];
         }
     }
 
@@ -714,15 +609,15 @@ final class DeviceProgram extends Kernel {
             int b = t / a1;
             float acc = 0f;
             if (a7 >= 0) {
-                acc = ld(a7 + c);
+                acc = mem[a7 + c];
             }
             for (int k = 0; k < a3; k++) {
                 int src = index[a5 + s * a3 + k];
                 if (src >= 0) {
-                    acc += ld(a6 + c * a3 + k) * ld(a4 + (b * a1 + src) * a9 + c);
+                    acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a9 + c];
                 }
             }
-            st(a8 + gid, acc);
+            mem[a8 + gid] = acc;
         }
     }
 
@@ -745,7 +640,7 @@ final class DeviceProgram extends Kernel {
             int px = p - py * a9;
             int y = py * a6 + ky;
             int x = px * a7 + kx;
-            st(a11 + gid, ld(a10 + ((b * a1 + c) * a2 + y) * a3 + x));
+            mem[a11 + gid] = mem[a10 + ((b * a1 + c) * a2 + y) * a3 + x];
         }
     }
 
@@ -768,23 +663,23 @@ final class DeviceProgram extends Kernel {
             int r = 0;
             for (int t = 0; t < a1; t++) {
                 int src = (b * a1 + t) * a2 + h;
-                float x = ld(a4 + src);
+                float x = mem[a4 + src];
                 // logsigmoid(x) = min(x, 0) - log(1 + exp(-|x|))
                 float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
                 float sum = hi + y;
                 comp = (sum - hi) - y;
                 hi = sum;
-                float g = ld(a3 + src) - (hi - comp);
+                float g = mem[a3 + src] - (hi - comp);
                 if (g > best) {
                     best = g;
                     r = t;
                 }
                 int row = z * a1;
-                st(a5 + row + t, hi);
-                st(a6 + row + t, -comp);
-                st(a8 + row + t, r);
-                float ir = ld(a3 + (b * a1 + r) * a2 + h);
-                st(a7 + row + t, ir + ((hi - ld(a5 + row + r)) + (-comp - ld(a6 + row + r))));
+                mem[a5 + row + t] = hi;
+                mem[a6 + row + t] = -comp;
+                mem[a8 + row + t] = r;
+                float ir = mem[a3 + (b * a1 + r) * a2 + h];
+                mem[a7 + row + t] = ir + ((hi - mem[a5 + row + r]) + (-comp - mem[a6 + row + r]));
             }
         }
     }
@@ -799,9 +694,9 @@ final class DeviceProgram extends Kernel {
             int base = a2 + gid * a1;
             float sum = 0f;
             for (int s = 0; s <= t; s++) {
-                sum += ld(base + s);
+                sum += mem[base + s];
             }
-            st(a4 + gid, max(abs(sum), exp(-ld(a3 + gid))) + f0);
+            mem[a4 + gid] = max(abs(sum), exp(-mem[a3 + gid])) + f0;
         }
     }
 
@@ -830,7 +725,7 @@ final class DeviceProgram extends Kernel {
     private void reduceColumn(int col, int lane, int lanes) {
         float acc = 0f;
         for (int r = lane; r < a1; r += lanes) {
-            float v = ld(a2 + r * a0 + col);
+            float v = mem[a2 + r * a0 + col];
             if (a4 == 1) {
                 v = v * v;
             }
@@ -845,7 +740,7 @@ final class DeviceProgram extends Kernel {
             localBarrier();
         }
         if (lane == 0) {
-            st(a3 + mappedColumn(col, a0, a5), tileA[0]);
+            mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
         }
         // tileA is written again by the next column
         localBarrier();
@@ -869,25 +764,25 @@ final class DeviceProgram extends Kernel {
     private void gradElementwise() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             if (a1 == GW_SILU) {
-                st(a2 + i, ld(a4 + i) * siluDerivative(ld(a3 + i)));
+                mem[a2 + i] = mem[a4 + i] * siluDerivative(mem[a3 + i]);
             } else if (a1 == GW_SKIP_GATE) {
-                float z = ld(a6 + i);
-                float dy = ld(a7 + i);
-                float s = ld(a4 + i % a10);
+                float z = mem[a6 + i];
+                float dy = mem[a7 + i];
+                float s = mem[a4 + i % a10];
                 float dh = dy * (z / (1f + exp(-z)));
-                st(a2 + i, dh);
-                st(a8 + i, dh * s);
-                st(a9 + i, dy * (ld(a3 + i) + s * ld(a5 + i)) * siluDerivative(z));
+                mem[a2 + i] = dh;
+                mem[a8 + i] = dh * s;
+                mem[a9 + i] = dy * (mem[a3 + i] + s * mem[a5 + i]) * siluDerivative(z);
             } else if (a1 == GW_SCALE_SAMPLES) {
-                st(a2 + i, ld(a3 + i) * ld(a4 + i / a5));
+                mem[a2 + i] = mem[a3 + i] * mem[a4 + i / a5];
             } else if (a1 == GW_PLACE_COLUMNS) {
                 int r = i / a6;
                 int c = i - r * a6 - a5;
                 float v = 0f;
                 if (c >= 0 && c < a4) {
-                    v = ld(a3 + r * a4 + c);
+                    v = mem[a3 + r * a4 + c];
                 }
-                st(a2 + i, v);
+                mem[a2 + i] = v;
             }
         }
     }
@@ -911,28 +806,28 @@ final class DeviceProgram extends Kernel {
             int base = row * a2 + g * a1;
             float mean = 0f;
             for (int e = 0; e < a1; e++) {
-                mean += ld(a3 + base + e);
+                mean += mem[a3 + base + e];
             }
             mean = mean / a1;
             float var = 0f;
             for (int e = 0; e < a1; e++) {
-                float d = ld(a3 + base + e) - mean;
+                float d = mem[a3 + base + e] - mean;
                 var += d * d;
             }
             float inv = 1f / sqrt(var / a1 + f0);
             float meanG = 0f;
             float meanGX = 0f;
             for (int e = 0; e < a1; e++) {
-                float gg = ld(a4 + base + e) * layerNormScale(g * a1 + e);
+                float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
                 meanG += gg;
-                meanGX += gg * ((ld(a3 + base + e) - mean) * inv);
+                meanGX += gg * ((mem[a3 + base + e] - mean) * inv);
             }
             meanG = meanG / a1;
             meanGX = meanGX / a1;
             for (int e = 0; e < a1; e++) {
-                float gg = ld(a4 + base + e) * layerNormScale(g * a1 + e);
-                float xhat = (ld(a3 + base + e) - mean) * inv;
-                st(a5 + base + e, inv * (gg - meanG - xhat * meanGX));
+                float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
+                float xhat = (mem[a3 + base + e] - mean) * inv;
+                mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
             }
         }
     }
@@ -940,7 +835,7 @@ final class DeviceProgram extends Kernel {
     private float layerNormScale(int c) {
         float w = 1f;
         if (a6 >= 0) {
-            w = ld(a6 + c);
+            w = mem[a6 + c];
             if (a7 == 1) {
                 w = w + 1f;
             }
@@ -964,11 +859,11 @@ final class DeviceProgram extends Kernel {
                 for (int e = 0; e < a7; e++) {
                     int src = index[a5 + j * a7 + e];
                     if (src >= 0) {
-                        acc += ld(a4 + (b * a3 + src) * a2 + c);
+                        acc += mem[a4 + (b * a3 + src) * a2 + c];
                     }
                 }
             }
-            st(a8 + gid, acc);
+            mem[a8 + gid] = acc;
         }
     }
 
@@ -988,10 +883,10 @@ final class DeviceProgram extends Kernel {
                 if (flat >= 0) {
                     int s = flat / a3;
                     int k = flat - s * a3;
-                    acc += ld(a7 + c * a3 + k) * ld(a4 + (b * a1 + s) * a2 + c);
+                    acc += mem[a7 + c * a3 + k] * mem[a4 + (b * a1 + s) * a2 + c];
                 }
             }
-            st(a8 + gid, acc);
+            mem[a8 + gid] = acc;
         }
     }
 
@@ -1016,10 +911,10 @@ final class DeviceProgram extends Kernel {
                 int s = item - b * a8;
                 int src = index[a6 + s * a9 + k];
                 if (src >= 0) {
-                    acc += ld(a5 + item * channels + c) * ld(a4 + (b * a8 + src) * channels + c);
+                    acc += mem[a5 + item * channels + c] * mem[a4 + (b * a8 + src) * channels + c];
                 }
             }
-            st(a10 + chunk * a1 + mappedColumn(col, a1, a7), acc);
+            mem[a10 + chunk * a1 + mappedColumn(col, a1, a7)] = acc;
         }
     }
 
@@ -1052,10 +947,10 @@ final class DeviceProgram extends Kernel {
                 int ky = y - py * a6;
                 for (int px = pxLo; px <= pxHi; px++) {
                     int kx = x - px * a7;
-                    acc += ld(a10 + (b * a8 * a9 + py * a9 + px) * rowLength + (c * a4 + ky) * a5 + kx);
+                    acc += mem[a10 + (b * a8 * a9 + py * a9 + px) * rowLength + (c * a4 + ky) * a5 + kx];
                 }
             }
-            st(a11 + gid, acc);
+            mem[a11 + gid] = acc;
         }
     }
 
@@ -1074,29 +969,29 @@ final class DeviceProgram extends Kernel {
             int h = z - b * a2;
             int row = z * a1;
             int base = gid * a1;
-            int r = (int) ld(a9 + row + t);
-            float ir = ld(a10 + (b * a1 + r) * a2 + h);
-            float hr = ld(a6 + row + r);
-            float lr = ld(a7 + row + r);
+            int r = (int) mem[a9 + row + t];
+            float ir = mem[a10 + (b * a1 + r) * a2 + h];
+            float hr = mem[a6 + row + r];
+            float lr = mem[a7 + row + r];
             // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
             float n = 0f;
             float nc = 0f;
             for (int s = 0; s <= t; s++) {
-                float is = ld(a10 + (b * a1 + s) * a2 + h);
-                float d = exp((is - ir) - ((ld(a6 + row + s) - hr) + (ld(a7 + row + s) - lr)));
-                st(a5 + base + s, d);
-                float y = ld(a3 + base + s) * d - nc;
+                float is = mem[a10 + (b * a1 + s) * a2 + h];
+                float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+                mem[a5 + base + s] = d;
+                float y = mem[a3 + base + s] * d - nc;
                 float sum = n + y;
                 nc = (sum - n) - y;
                 n = sum;
             }
-            float lower = exp(-ld(a8 + row + t));
+            float lower = exp(-mem[a8 + row + t]);
             float absN = abs(n);
             float den = max(absN, lower) + f0;
             float g = 0f;
             float gc = 0f;
             for (int s = 0; s <= t; s++) {
-                float y = ld(a4 + base + s) * ld(a3 + base + s) * ld(a5 + base + s) - gc;
+                float y = mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s] - gc;
                 float sum = g + y;
                 gc = (sum - g) - y;
                 g = sum;
@@ -1124,19 +1019,19 @@ final class DeviceProgram extends Kernel {
                 float cn = 0f;
                 float dL = 0f;
                 if (s <= t) {
-                    float p = ld(a3 + base + s);
-                    float d = ld(a5 + base + s);
-                    float dC = ld(a4 + base + s) / den + dn;
+                    float p = mem[a3 + base + s];
+                    float d = mem[a5 + base + s];
+                    float dC = mem[a4 + base + s] / den + dn;
                     cn = p * d / den;
                     dP = dC * d * f1;
                     dL = dC * p * d;
                     dm -= dL;
                 }
-                st(a3 + base + s, dP);
-                st(a4 + base + s, cn);
-                st(a5 + base + s, dL);
+                mem[a3 + base + s] = dP;
+                mem[a4 + base + s] = cn;
+                mem[a5 + base + s] = dL;
             }
-            st(a5 + base + r, ld(a5 + base + r) + dm);
+            mem[a5 + base + r] += dm;
         }
     }
 
@@ -1147,8 +1042,8 @@ final class DeviceProgram extends Kernel {
             int base = a2 + gid * a1;
             float prefix = 0f;
             for (int s = 0; s <= t; s++) {
-                float v = ld(base + s);
-                st(base + s, prefix);
+                float v = mem[base + s];
+                mem[base + s] = prefix;
                 prefix += v;
             }
         }
@@ -1167,13 +1062,13 @@ final class DeviceProgram extends Kernel {
             int base = a3 + z * a1 * a1 + s;
             float acc = 0f;
             for (int t = s; t < a1; t++) {
-                acc += ld(base + t * a1);
+                acc += mem[base + t * a1];
             }
             int gate = (b * a1 + s) * a2 + h;
             if (a5 >= 0) {
-                acc = acc / (1f + exp(ld(a5 + gate)));
+                acc = acc / (1f + exp(mem[a5 + gate]));
             }
-            st(a4 + gate, acc);
+            mem[a4 + gate] = acc;
         }
     }
 
@@ -1206,40 +1101,40 @@ final class DeviceProgram extends Kernel {
         int pi = index[t] + j;
         int mi = index[t + 2] + j;
         int vi = index[t + 3] + j;
-        float g = ld(index[t + 1] + j) * f0;
-        float p = ld(pi) * ld(a4 + 2 * lo);
-        float m = f2 * ld(mi) + (1f - f2) * g;
-        float v = f3 * ld(vi) + (1f - f3) * g * g;
-        st(mi, m);
-        st(vi, v);
-        st(pi, p - ld(a4 + 2 * lo + 1) * m / (sqrt(v) / f5 + f6));
+        float g = mem[index[t + 1] + j] * f0;
+        float p = mem[pi] * mem[a4 + 2 * lo];
+        float m = f2 * mem[mi] + (1f - f2) * g;
+        float v = f3 * mem[vi] + (1f - f3) * g * g;
+        mem[mi] = m;
+        mem[vi] = v;
+        mem[pi] = p - mem[a4 + 2 * lo + 1] * m / (sqrt(v) / f5 + f6);
     }
 
     private void optimiser() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             if (a1 == OPT_ADAMW) {
-                float g = ld(a3 + i) * f0;
-                float p = ld(a2 + i) * f1;
-                float m = f2 * ld(a4 + i) + (1f - f2) * g;
-                float v = f3 * ld(a5 + i) + (1f - f3) * g * g;
-                st(a4 + i, m);
-                st(a5 + i, v);
-                st(a2 + i, p - f4 * m / (sqrt(v) / f5 + f6));
+                float g = mem[a3 + i] * f0;
+                float p = mem[a2 + i] * f1;
+                float m = f2 * mem[a4 + i] + (1f - f2) * g;
+                float v = f3 * mem[a5 + i] + (1f - f3) * g * g;
+                mem[a4 + i] = m;
+                mem[a5 + i] = v;
+                mem[a2 + i] = p - f4 * m / (sqrt(v) / f5 + f6);
             } else if (a1 == OPT_SGD) {
-                float p = ld(a2 + i);
-                float g = ld(a3 + i) * f0 + f1 * p;
+                float p = mem[a2 + i];
+                float g = mem[a3 + i] * f0 + f1 * p;
                 float vel = g;
                 if (a6 == 0) {
-                    vel = f2 * ld(a4 + i) + g;
+                    vel = f2 * mem[a4 + i] + g;
                 }
-                st(a4 + i, vel);
+                mem[a4 + i] = vel;
                 float upd = vel;
                 if (a7 == 1) {
                     upd = g + f2 * vel;
                 }
-                st(a2 + i, p - f3 * upd);
+                mem[a2 + i] = p - f3 * upd;
             } else if (a1 == OPT_MOVING_AVERAGE) {
-                st(a2 + i, f0 * ld(a2 + i) + (1f - f0) * ld(a3 + i));
+                mem[a2 + i] = f0 * mem[a2 + i] + (1f - f0) * mem[a3 + i];
             } else if (a1 == OPT_ADAMW_MULTI) {
                 adamwMulti(i);
             }

@@ -25,8 +25,8 @@ public final class OpenCLBackend implements Backend {
     }
 
     /**
-     * System property bounding the tensor arena below its 8 GiB (8 Aparapi buffers of 1 GiB), in MiB: to share a
-     * device with other work, or to exercise what happens when memory runs out.
+     * System property bounding the tensor arena below Aparapi's 2 GiB, in MiB: to share a device with other work, or
+     * to exercise what happens when memory runs out.
      */
     public static final String MAX_ARENA_PROPERTY = "vil4j.opencl.maxArenaMiB";
 

@@ -31,16 +31,8 @@ import static org.vil4j.opencl.DeviceProgram.*;
 final class OpenCLOps implements Ops {
     static final int DEFAULT_ARENA_FLOATS = 4 << 20; // 16 MiB: a humongous object, which G1 never moves
     static final int DEFAULT_INDEX_INTS = 4 << 20;
-    /** Aparapi keeps buffer sizes in an int of bytes: one array stops at 2 GiB, an index arena too. */
-    static final long MAX_BUFFER_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
-    /** Arena segments (DeviceProgram.mem0..mem7). */
-    static final int SEGMENTS = 8;
-    /** log2 of a segment's floats: 2^28 floats = 1 GiB a segment. */
-    static final int SEGMENT_BITS = 28;
-    /** The float arena: 8 segments of 1 GiB, addresses kept below 2^31 (int). */
-    static final long MAX_ARENA_FLOATS = ((long) SEGMENTS << SEGMENT_BITS) - 1024;
-    /** Tests: {@code -Dvil4j.opencl.segmentBits=22..28} makes segments small enough to cross on a CPU. */
-    static final String SEGMENT_BITS_PROPERTY = "vil4j.opencl.segmentBits";
+    /** Aparapi keeps buffer sizes in an int of bytes. */
+    static final long MAX_ARENA_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
 
     /**
      * Commands recorded before they run as the passes of one execute: each Aparapi execute costs 50-120 us of host
@@ -58,9 +50,7 @@ final class OpenCLOps implements Ops {
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     private final DeviceProgram program;
-    private final int segmentBits;
-    private final long segmentFloats;
-    private final WorkspaceStack workspace;
+    private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
     private int indexTop;
     /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
@@ -86,16 +76,11 @@ final class OpenCLOps implements Ops {
             throw new IllegalArgumentException("arena bound " + maxArenaFloats + " floats outside [" + arenaFloats
                     + ", " + MAX_ARENA_FLOATS + "]");
         }
-        this.segmentBits = segmentBits();
-        this.segmentFloats = 1L << segmentBits;
-        this.workspace = new WorkspaceStack(segmentFloats);
-        this.maxArenaFloats = Math.min(maxArenaFloats, ((long) SEGMENTS << segmentBits) - 1024);
+        this.maxArenaFloats = maxArenaFloats;
         this.found = found;
         this.device = found.device();
         this.range = Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP);
-        this.program = new DeviceProgram((int) Math.min(arenaFloats, segmentFloats), DEFAULT_INDEX_INTS,
-                COMMAND_CAPACITY);
-        program.segmentBits = segmentBits;
+        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, COMMAND_CAPACITY);
         program.setExplicit(true);
         KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
         try {
@@ -107,23 +92,6 @@ final class OpenCLOps implements Ops {
         }
         requireOpenCL("compile");
         workspace.setBase(0);
-    }
-
-    private static int segmentBits() {
-        String value = System.getProperty(SEGMENT_BITS_PROPERTY);
-        if (value == null) {
-            return SEGMENT_BITS;
-        }
-        try {
-            int bits = Integer.parseInt(value.trim());
-            if (bits >= 22 && bits <= SEGMENT_BITS) {
-                return bits;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("-D" + SEGMENT_BITS_PROPERTY + "=" + value + ": needs a whole number in [22, "
-                + SEGMENT_BITS + "]");
     }
 
     /**
@@ -161,12 +129,7 @@ final class OpenCLOps implements Ops {
 
     /** Bytes reserved for the float arena on the device. */
     long arenaBytes() {
-        long floats = 0;
-        for (int i = 0; i < SEGMENTS; i++) {
-            float[] a = program.segment(i);
-            floats += a.length > 1 ? a.length : 0;
-        }
-        return floats * 4;
+        return (long) program.mem.length * 4;
     }
 
     @Override
@@ -213,16 +176,16 @@ final class OpenCLOps implements Ops {
                     + "(the workspace is in use)");
         }
         int n = data.length;
-        int offset = (int) workspace.placement(persistentTop, n);
-        ensureCapacity((long) offset + n + 64);
-        persistentTop = (offset + n + 31) / 32 * 32;
+        ensureCapacity((long) persistentTop + n + 64);
+        int offset = persistentTop;
+        persistentTop = (persistentTop + n + 31) / 32 * 32;
         workspace.setBase(persistentTop);
         if (started) {
             stageIn(data, offset);
             parameterBytes += 4L * n;
         } else {
             // the arena is not on the device yet: it goes over whole at the first launch
-            hostCopyIn(data, offset);
+            System.arraycopy(data, 0, program.mem, offset, n);
         }
         return new DeviceTensor(shape, offset, -1, 0);
     }
@@ -235,7 +198,7 @@ final class OpenCLOps implements Ops {
             stageIn(data, t.offset());
             parameterBytes += 4L * data.length;
         } else {
-            hostCopyIn(data, t.offset());
+            System.arraycopy(data, 0, program.mem, t.offset(), data.length);
         }
     }
 
@@ -260,8 +223,7 @@ final class OpenCLOps implements Ops {
         DeviceTensor t = check("download", tensor);
         int n = t.size();
         if (!started) {
-            int o = (int) (t.offset() & (segmentFloats - 1));
-            return Arrays.copyOfRange(program.segment(t.offset() >> segmentBits), o, o + n);
+            return Arrays.copyOfRange(program.mem, t.offset(), t.offset() + n);
         }
         if (program.stageOut.length != n) {
             program.stageOut = new float[n];
@@ -290,13 +252,12 @@ final class OpenCLOps implements Ops {
     public Tensor keep(long mark, Tensor keep) {
         DeviceTensor t = check("keep", keep);
         int n = t.size();
-        long where = workspace.placement(mark, n);
-        if (t.offset() == where) {
+        if (t.offset() == mark) {
             // the first tensor made after the mark: it already sits where the kept one goes
             release(mark);
             return allocate(t.shape());
         }
-        if (t.offset() >= where + n || t.offset() + n <= where) {
+        if (t.offset() >= mark + n || t.offset() + n <= mark) {
             // no overlap with its new place: one copy (it runs before anything reuses the freed memory)
             release(mark);
             DeviceTensor kept = allocate(t.shape());
@@ -928,8 +889,6 @@ final class OpenCLOps implements Ops {
         // running short costs launches rather than failing the step
         long room = maxArenaFloats - workspace.topAfter(0) - 4L * batch * numHeads * (len + 64) - 8L * 64;
         int chunk = (int) Math.max(1, Math.min(batch, Math.min(mlstmScratchFloats, room) / perSample));
-        // each of the three S x S matrices is one tensor: it must fit one arena segment
-        chunk = (int) Math.max(1, Math.min(chunk, (segmentFloats - 64) / ((long) numHeads * len * len)));
         long mark = mark();
         int zMax = chunk * numHeads;
         DeviceTensor fHi = allocate(Shape.of(zMax, len)), fLo = allocate(Shape.of(zMax, len));
@@ -1313,7 +1272,7 @@ final class OpenCLOps implements Ops {
             started = true;
             // the first launch creates every device buffer from its host array
             parameterBytes += 4L * persistentTop + 4L * indexTop;
-            setupBytes += arenaBytes() - 4L * persistentTop + 4L * (program.index.length - indexTop)
+            setupBytes += 4L * (program.mem.length - persistentTop) + 4L * (program.index.length - indexTop)
                     + 4L * (program.stageOut.length + program.stageIndex.length);
             transfers += 2;
         }
@@ -1388,7 +1347,7 @@ final class OpenCLOps implements Ops {
         }
         if (!started) {
             // nothing is on the device yet: the first launch brings the arena over anyway
-            hostCopyIn(data, offset);
+            System.arraycopy(data, 0, program.mem, offset, n);
             return;
         }
         flush(); // a recorded copy may still read the staging array
@@ -1411,11 +1370,6 @@ final class OpenCLOps implements Ops {
 
     private DeviceTensor allocate(Shape shape) {
         int n = shape.size();
-        if (n > segmentFloats - 64) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: one tensor " + shape + " of " + 4L * n
-                    + " bytes is larger than an arena segment (" + segmentFloats * 4 + " bytes, an Aparapi buffer); "
-                    + "use a smaller batch (or, training, --recompute-activations)", 4L * n, segmentFloats * 4);
-        }
         long top = workspace.topAfter(n);
         ensureCapacity(top);
         peakFloats = Math.max(peakFloats, top);
@@ -1423,47 +1377,30 @@ final class OpenCLOps implements Ops {
         return new DeviceTensor(shape, workspace.offsetOf(slot), slot, workspace.serialOf(slot));
     }
 
-    /** Host copy into the arena before anything went to the device (the first launch takes the arrays over). */
-    private void hostCopyIn(float[] data, int address) {
-        int o = (int) (address & (segmentFloats - 1));
-        System.arraycopy(data, 0, program.segment(address >> segmentBits), o, data.length);
-    }
-
-    /**
-     * Makes the arena hold addresses below {@code floats}: the segment that address falls in grows (doubling, from
-     * a 16 MiB array, which G1 never moves, up to a whole segment); segments below it were grown as they filled.
-     */
     private void ensureCapacity(long floats) {
-        if (floats > maxArenaFloats) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
-                    + "the arena (at most " + maxArenaFloats * 4 + " bytes"
-                    + (maxArenaFloats == MAX_ARENA_FLOATS ? ", 8 Aparapi buffers of 1 GiB" : "") + "); use a "
-                    + "smaller batch (or, training, --recompute-activations)", floats * 4, maxArenaFloats * 4);
-        }
-        int last = (int) ((floats - 1) >> segmentBits);
-        long need = floats - ((long) last << segmentBits);
-        float[] current = program.segment(last);
-        if (need <= current.length) {
+        if (floats <= program.mem.length) {
             return;
         }
-        long size = Math.max(current.length, DEFAULT_ARENA_FLOATS);
-        while (size < need) {
+        long size = program.mem.length;
+        while (size < floats) {
             size *= 2;
         }
-        size = Math.min(size, segmentFloats);
+        size = Math.min(size, maxArenaFloats);
+        if (size < floats) {
+            throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
+                    + "the arena (at most " + maxArenaFloats * 4 + " bytes"
+                    + (maxArenaFloats == MAX_ARENA_FLOATS ? ", one Aparapi buffer" : "") + "); use a smaller batch "
+                    + "(or, training, --recompute-activations)", floats * 4, maxArenaFloats * 4);
+        }
         float[] grown = new float[(int) size];
-        if (started && current.length > 1) {
-            flush();
-            program.get(current); // device-only results must survive the move
-            setupBytes += 4L * current.length;
-            transfers++;
-        }
         if (started) {
-            setupBytes += 4 * size;
-            transfers++;
+            flush();
+            program.get(program.mem); // device-only results must survive the move
+            setupBytes += 4L * program.mem.length + 4 * size;
+            transfers += 2;
         }
-        System.arraycopy(current, 0, grown, 0, current.length > 1 ? current.length : 0);
-        program.setSegment(last, grown);
+        System.arraycopy(program.mem, 0, grown, 0, program.mem.length);
+        program.mem = grown;
     }
 
     private void growIndex(long ints) {
@@ -1471,11 +1408,11 @@ final class OpenCLOps implements Ops {
         while (size < ints) {
             size *= 2;
         }
-        size = Math.min(size, MAX_BUFFER_FLOATS);
+        size = Math.min(size, MAX_ARENA_FLOATS);
         if (size < ints) {
             throw new DeviceMemoryExhaustedException("OpenCL backend: " + ints * 4 + " bytes of index tables do not "
-                    + "fit one Aparapi buffer (at most " + MAX_BUFFER_FLOATS * 4 + " bytes)", ints * 4,
-                    MAX_BUFFER_FLOATS * 4);
+                    + "fit one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes)", ints * 4,
+                    MAX_ARENA_FLOATS * 4);
         }
         int[] grown = new int[(int) size];
         if (started) {

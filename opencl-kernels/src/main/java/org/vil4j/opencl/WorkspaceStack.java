@@ -2,14 +2,9 @@ package org.vil4j.opencl;
 
 import java.util.Arrays;
 
-/**
- * Stack-ordered workspace allocations above the persistent region of the float arena. The arena is made of segments
- * of {@code segmentFloats}: an allocation that would cross a segment's end starts at the next segment instead.
- */
+/** Stack-ordered workspace allocations above the persistent region of the float arena. */
 final class WorkspaceStack {
     private static final int ALIGN = 32; // 128-byte alignment keeps GEMM tile loads coalesced
-
-    private final long segmentFloats;
 
     private int[] offsets = new int[256];
     private long[] serials = new long[256];
@@ -17,16 +12,6 @@ final class WorkspaceStack {
     private long nextSerial = 1;
     private int base;
     private int top;
-
-    WorkspaceStack(long segmentFloats) {
-        this.segmentFloats = segmentFloats;
-    }
-
-    /** Where n floats go if allocated at {@code from}: there, or at the next segment if they would cross one. */
-    long placement(long from, long n) {
-        long inSegment = from % segmentFloats;
-        return inSegment + n > segmentFloats ? from - inSegment + segmentFloats : from;
-    }
 
     void setBase(int base) {
         if (depth != 0) {
@@ -50,16 +35,15 @@ final class WorkspaceStack {
             offsets = Arrays.copyOf(offsets, depth * 2);
             serials = Arrays.copyOf(serials, depth * 2);
         }
-        int at = (int) placement(top, n);
-        offsets[depth] = at;
+        offsets[depth] = top;
         serials[depth] = nextSerial++;
-        top = align(at + n);
+        top = align(top + n);
         return depth++;
     }
 
     /** Top after reserving n more floats (to check capacity before pushing). */
     long topAfter(int n) {
-        return placement(top, n) + n + ALIGN;
+        return (long) top + n + ALIGN;
     }
 
     int offsetOf(int slot) {

@@ -43,11 +43,11 @@ class ArenaBoundTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lots", "1", "15", "8192", "-3"})
+    @ValueSource(strings = {"lots", "1", "15", "2048", "-3"})
     void aBoundOutsideTheArenasRangeIsRefusedByName(String value) {
         System.setProperty(OpenCLBackend.MAX_ARENA_PROPERTY, value);
         assertThatThrownBy(() -> new OpenCLBackend().open("cpu")).isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("-Dvil4j.opencl.maxArenaMiB=" + value)
-                .hasMessageContaining("between 16 and 8191");
+                .hasMessageContaining("between 16 and 2047");
     }
 }
