@@ -231,8 +231,25 @@ final class DeviceProgram extends Kernel {
 
     /** a0 = n, a1 = source offset, a2 = destination offset (ranges must not overlap). */
     private void copy() {
-        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            mem[a2 + i] = mem[a1 + i];
+        int g = getGlobalSize(0);
+        for (int i0 = getGlobalId(0); i0 < a0; i0 += 4 * g) {
+            int i1 = min(i0 + g, a0 - 1);
+            int i2 = min(i0 + 2 * g, a0 - 1);
+            int i3 = min(i0 + 3 * g, a0 - 1);
+            float v0 = mem[a1 + i0];
+            float v1 = mem[a1 + i1];
+            float v2 = mem[a1 + i2];
+            float v3 = mem[a1 + i3];
+            mem[a2 + i0] = v0;
+            if (i0 + g < a0) {
+                mem[a2 + i1] = v1;
+            }
+            if (i0 + 2 * g < a0) {
+                mem[a2 + i2] = v2;
+            }
+            if (i0 + 3 * g < a0) {
+                mem[a2 + i3] = v3;
+            }
         }
     }
 
@@ -384,23 +401,44 @@ final class DeviceProgram extends Kernel {
 
     /** a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out, a7 = x row stride. */
     private void headwise() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
-            int width = a1 * a2;
-            int row = gid / width;
-            int col = gid - row * width;
-            int h = col / a2;
-            int o = col - h * a2;
-            int xb = a3 + row * a7 + h * a2;
-            int wb = a4 + (h * a2 + o) * a2;
-            float acc = 0f;
-            for (int d = 0; d < a2; d++) {
-                acc += mem[xb + d] * mem[wb + d];
+        int g = getGlobalSize(0);
+        for (int i0 = getGlobalId(0); i0 < a0; i0 += 4 * g) {
+            int i1 = min(i0 + g, a0 - 1);
+            int i2 = min(i0 + 2 * g, a0 - 1);
+            int i3 = min(i0 + 3 * g, a0 - 1);
+            float r0 = headwiseAt(i0);
+            float r1 = headwiseAt(i1);
+            float r2 = headwiseAt(i2);
+            float r3 = headwiseAt(i3);
+            mem[a6 + i0] = r0;
+            if (i0 + g < a0) {
+                mem[a6 + i1] = r1;
             }
-            if (a5 >= 0) {
-                acc += mem[a5 + col];
+            if (i0 + 2 * g < a0) {
+                mem[a6 + i2] = r2;
             }
-            mem[a6 + gid] = acc;
+            if (i0 + 3 * g < a0) {
+                mem[a6 + i3] = r3;
+            }
         }
+    }
+
+    private float headwiseAt(int gid) {
+        float acc = 0f;
+        int width = a1 * a2;
+        int row = gid / width;
+        int col = gid - row * width;
+        int h = col / a2;
+        int o = col - h * a2;
+        int xb = a3 + row * a7 + h * a2;
+        int wb = a4 + (h * a2 + o) * a2;
+        for (int d = 0; d < a2; d++) {
+            acc += mem[xb + d] * mem[wb + d];
+        }
+        if (a5 >= 0) {
+            acc += mem[a5 + col];
+        }
+        return acc;
     }
 
     // ---- normalisation ----------------------------------------------------------------------------------------
@@ -508,23 +546,46 @@ final class DeviceProgram extends Kernel {
      * add: x + y[i % a7]; mul: x * y; scale: x * f0; silu: x * sigmoid(x); skip gate: (x + w[i % a7] * y) * silu(z).
      */
     private void elementwise() {
-        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            float x = mem[a3 + i];
-            float r = 0f;
-            if (a1 == EW_ADD) {
-                r = x + mem[a4 + i % a7];
-            } else if (a1 == EW_MUL) {
-                r = x * mem[a4 + i];
-            } else if (a1 == EW_SCALE) {
-                r = x * f0;
-            } else if (a1 == EW_SILU) {
-                r = x / (1f + exp(-x));
-            } else if (a1 == EW_SKIP_GATE) {
-                float zz = mem[a5 + (i / a7) * a8 + i % a7];
-                r = (x + mem[a6 + i % a7] * mem[a4 + i]) * (zz / (1f + exp(-zz)));
+        // four elements a round, all loads before any store: with the occupancy a kernel of every op leaves, one
+        // load in flight per work-item does not fill the memory system
+        int g = getGlobalSize(0);
+        for (int i0 = getGlobalId(0); i0 < a0; i0 += 4 * g) {
+            int i1 = min(i0 + g, a0 - 1);
+            int i2 = min(i0 + 2 * g, a0 - 1);
+            int i3 = min(i0 + 3 * g, a0 - 1);
+            float r0 = elementwiseAt(i0);
+            float r1 = elementwiseAt(i1);
+            float r2 = elementwiseAt(i2);
+            float r3 = elementwiseAt(i3);
+            mem[a2 + i0] = r0;
+            if (i0 + g < a0) {
+                mem[a2 + i1] = r1;
             }
-            mem[a2 + i] = r;
+            if (i0 + 2 * g < a0) {
+                mem[a2 + i2] = r2;
+            }
+            if (i0 + 3 * g < a0) {
+                mem[a2 + i3] = r3;
+            }
         }
+    }
+
+    private float elementwiseAt(int i) {
+        float x = mem[a3 + i];
+        float r = 0f;
+        if (a1 == EW_ADD) {
+            r = x + mem[a4 + i % a7];
+        } else if (a1 == EW_MUL) {
+            r = x * mem[a4 + i];
+        } else if (a1 == EW_SCALE) {
+            r = x * f0;
+        } else if (a1 == EW_SILU) {
+            r = x / (1f + exp(-x));
+        } else if (a1 == EW_SKIP_GATE) {
+            float zz = mem[a5 + (i / a7) * a8 + i % a7];
+            r = (x + mem[a6 + i % a7] * mem[a4 + i]) * (zz / (1f + exp(-zz)));
+        }
+        return r;
     }
 
     // ---- token movement ---------------------------------------------------------------------------------------
@@ -569,19 +630,40 @@ final class DeviceProgram extends Kernel {
      * a8/a9 = c's, a10 = out.
      */
     private void concat() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
-            int r = gid / a1;
-            int col = gid - r * a1;
-            float v = 0f;
-            if (col < a2) {
-                v = mem[a4 + r * a5 + col];
-            } else if (col < a2 + a3) {
-                v = mem[a6 + r * a7 + col - a2];
-            } else {
-                v = mem[a8 + r * a9 + col - a2 - a3];
+        int g = getGlobalSize(0);
+        for (int i0 = getGlobalId(0); i0 < a0; i0 += 4 * g) {
+            int i1 = min(i0 + g, a0 - 1);
+            int i2 = min(i0 + 2 * g, a0 - 1);
+            int i3 = min(i0 + 3 * g, a0 - 1);
+            float v0 = concatAt(i0);
+            float v1 = concatAt(i1);
+            float v2 = concatAt(i2);
+            float v3 = concatAt(i3);
+            mem[a10 + i0] = v0;
+            if (i0 + g < a0) {
+                mem[a10 + i1] = v1;
             }
-            mem[a10 + gid] = v;
+            if (i0 + 2 * g < a0) {
+                mem[a10 + i2] = v2;
+            }
+            if (i0 + 3 * g < a0) {
+                mem[a10 + i3] = v3;
+            }
         }
+    }
+
+    private float concatAt(int gid) {
+        int r = gid / a1;
+        int col = gid - r * a1;
+        float v = 0f;
+        if (col < a2) {
+            v = mem[a4 + r * a5 + col];
+        } else if (col < a2 + a3) {
+            v = mem[a6 + r * a7 + col - a2];
+        } else {
+            v = mem[a8 + r * a9 + col - a2 - a3];
+        }
+        return v;
     }
 
     /** out[b,r... ] transposed: a0 = B*R*C, a1 = R, a2 = C, a3 = x, a4 = out; out[b, c, r] = x[b, r, c]. */
