@@ -180,6 +180,20 @@ public interface Ops extends AutoCloseable {
      */
     Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps);
 
+    /**
+     * {@link #mlstm} computed in the given form (the same function; {@code chunkSize} tokens a chunk for
+     * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
+     * it; none substitutes another form silently.
+     */
+    default Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                         MlstmForm form, int chunkSize) {
+        if (form == MlstmForm.PARALLEL) {
+            return mlstm(q, k, v, igate, fgate, numHeads, eps);
+        }
+        throw new BackendUnavailableException("the " + backendName() + " backend computes the mLSTM in the parallel "
+                + "form only, not " + form.id());
+    }
+
     // ---- gradients (the backward passes of the ops above) ----------------------------------------------------
 
     /** {@code out[m] = sum_r x[r, m]} over every row: bias gradients, and gradients of broadcast operands. */

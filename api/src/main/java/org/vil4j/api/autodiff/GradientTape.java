@@ -504,7 +504,19 @@ public final class GradientTape implements Ops {
 
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps) {
-        Tensor out = base.mlstm(q, k, v, igate, fgate, numHeads, eps);
+        return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps), q, k, v, igate, fgate, numHeads, eps);
+    }
+
+    /** Any form computes the same function: the backward is the parallel form's exact derivative. */
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                        org.vil4j.api.MlstmForm form, int chunkSize) {
+        return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps, form, chunkSize), q, k, v, igate, fgate,
+                numHeads, eps);
+    }
+
+    private Tensor recordMlstm(Tensor out, Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads,
+                               float eps) {
         return record(out, dy -> {
             MlstmGradients g = base.mlstmBackward(q, k, v, igate, fgate, dy, numHeads, eps);
             accumulate(q, g.dq());

@@ -14,6 +14,7 @@ import org.vil4j.api.IndexTable;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
@@ -441,7 +442,16 @@ final class JavaOps implements Ops {
 
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps) {
+        return mlstm(q, k, v, igate, fgate, numHeads, eps, MlstmForm.PARALLEL, 0);
+    }
+
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                        MlstmForm form, int chunkSize) {
         String op = "mlstm";
+        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
+            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
+        }
         JavaTensor qs = live(op, "q", q);
         JavaTensor ks = live(op, "k", k);
         JavaTensor vs = live(op, "v", v);
@@ -458,8 +468,15 @@ final class JavaOps implements Ops {
         requireSameShape(op, "igate", is.shape(), "[B, S, NH]", gates);
         requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
         JavaTensor out = allocate(shape);
-        MlstmKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), out.data(), shape.dim(0),
-                shape.dim(1), numHeads, shape.last() / numHeads, eps);
+        int batch = shape.dim(0), seq = shape.dim(1), headDim = shape.last() / numHeads;
+        switch (form) {
+            case PARALLEL -> MlstmKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), out.data(),
+                    batch, seq, numHeads, headDim, eps);
+            case RECURRENT -> MlstmRecurrentKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(),
+                    out.data(), batch, seq, numHeads, headDim, eps);
+            case CHUNKWISE -> MlstmChunkwiseKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(),
+                    out.data(), batch, seq, numHeads, headDim, eps, chunkSize);
+        }
         return out;
     }
 

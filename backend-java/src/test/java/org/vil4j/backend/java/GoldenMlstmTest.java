@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
@@ -53,6 +54,52 @@ class GoldenMlstmTest {
                     heads, Float.parseFloat(eps.group(1)));
             double[] expected = headsLast(golden.doubles("h"), batch, heads, seq, headDim);
             assertClose(ops.download(h), expected, 1e-5, 1e-7 * maxAbs(expected));
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> forms() {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> cases = new java.util.ArrayList<>();
+        for (String name : new String[]{"mlstm-cell-plain", "mlstm-cell-extreme-gates", "mlstm-cell-long-4096"}) {
+            cases.add(org.junit.jupiter.params.provider.Arguments.of(name, MlstmForm.RECURRENT, 0));
+            for (int chunk : new int[]{1, 7, 64}) {
+                cases.add(org.junit.jupiter.params.provider.Arguments.of(name, MlstmForm.CHUNKWISE, chunk));
+            }
+        }
+        cases.add(org.junit.jupiter.params.provider.Arguments.of("mlstm-cell-long-4096", MlstmForm.PARALLEL, 0));
+        return cases.stream();
+    }
+
+    /** Every form against the official parallel form, chunks that divide the sequence and chunks that do not. */
+    @ParameterizedTest(name = "{0} {1} chunk {2}")
+    @org.junit.jupiter.params.provider.MethodSource("forms")
+    void everyFormMatchesTheOfficialCell(String name, MlstmForm form, int chunk) throws IOException {
+        Path dir = Path.of(System.getProperty("vil4j.golden", "../../shared/conformance/golden"));
+        Path file = dir.resolve(name + ".safetensors");
+        assumeTrue(Files.isRegularFile(file), "golden file " + file + " is absent");
+        Matcher eps = EPS.matcher(Files.readString(dir.resolve(name + ".json")));
+        assertThat(eps.find()).isTrue();
+        SafeTensors golden = new SafeTensors(Files.readAllBytes(file));
+        int[] dims = golden.shape("q");
+        int batch = dims[0], heads = dims[1], seq = dims[2], headDim = dims[3];
+        Shape shape = Shape.of(batch, seq, heads * headDim);
+        Shape gates = Shape.of(batch, seq, heads);
+        try (Ops ops = new JavaBackend().open("cpu")) {
+            Tensor h = ops.mlstm(
+                    ops.upload(shape, headsLast(golden.floats("q"), batch, heads, seq, headDim)),
+                    ops.upload(shape, headsLast(golden.floats("k"), batch, heads, seq, headDim)),
+                    ops.upload(shape, headsLast(golden.floats("v"), batch, heads, seq, headDim)),
+                    ops.upload(gates, headsLast(golden.floats("igate_preact"), batch, heads, seq, 1)),
+                    ops.upload(gates, headsLast(golden.floats("fgate_preact"), batch, heads, seq, 1)),
+                    heads, Float.parseFloat(eps.group(1)), form, chunk);
+            double[] expected = headsLast(golden.doubles("h"), batch, heads, seq, headDim);
+            float[] actual = ops.download(h);
+            double worst = 0;
+            for (int i = 0; i < actual.length; i++) {
+                worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+            }
+            double relative = worst / maxAbs(expected);
+            System.out.printf("mlstm %s %s chunk %d: relative error %.3e%n", name, form.id(), chunk, relative);
+            assertThat(relative).as("max error relative to max |h|").isLessThanOrEqualTo(1e-4);
         }
     }
 
