@@ -8,12 +8,14 @@ import org.vil4j.formats.json.JsonSyntaxException;
 import org.vil4j.formats.json.StrictJsonParser;
 import org.vil4j.formats.safetensors.SafetensorsFile;
 import org.vil4j.vil.VilConfig;
+import org.vil4j.vil.VilVersion;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,21 @@ public final class GoldenCase {
 
     public boolean isModelCase() {
         return json.containsKey("ctor");
+    }
+
+    /** The reference model class of a model case ("VisionLSTM2"), or null for a cell case. */
+    public String modelClass() {
+        Object c = json.get("ctor");
+        return c == null ? null : c.toString();
+    }
+
+    /**
+     * Whether this build has a backbone for the case: every cell case, and model cases of a ViL class. The golden
+     * folder also holds cases of the ViT baseline ({@code VisionTransformer}), for a backbone not written yet.
+     */
+    public boolean isSupported() {
+        String c = modelClass();
+        return c == null || Arrays.stream(VilVersion.values()).anyMatch(v -> v.referenceClass().equals(c));
     }
 
     /** The reference function a cell case exercises ("parallel_stabilized_simple"), or null. */
