@@ -38,6 +38,10 @@ public final class OfficialCheckpointLayout {
     private static final Pattern OUR_V2_BLOCK = Pattern.compile("^blocks\\.(\\d+)\\.(rowwise_from_top_left|"
             + "rowwise_from_bot_right)\\.");
 
+    /** A v2 sub-block key of ours under any traversal's name (v1 keys go straight to layer./norm.). */
+    private static final Pattern OUR_V2_ANY_BLOCK = Pattern.compile("^blocks\\.\\d+\\.(?!layer\\.|norm\\.)"
+            + "[a-z][a-z0-9_]*\\.(layer|norm)\\.");
+
     private OfficialCheckpointLayout() {
     }
 
@@ -60,7 +64,8 @@ public final class OfficialCheckpointLayout {
         return switch (kind) {
             case OFFICIAL_V1 -> VilVersion.V1;
             case OFFICIAL_V2 -> VilVersion.V2;
-            case OURS -> keys.stream().anyMatch(k -> OUR_V2_BLOCK.matcher(k).find()) ? VilVersion.V2 : VilVersion.V1;
+            case OURS -> keys.stream().anyMatch(k -> OUR_V2_ANY_BLOCK.matcher(k).find()) ? VilVersion.V2
+                    : VilVersion.V1;
         };
     }
 

@@ -6,7 +6,10 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.vil.ActivationSink;
-import org.vil4j.vil.OfficialCheckpointLayout;
+import org.vil4j.training.data.ImageFolder;
+import org.vil4j.training.model.ModelInfo;
+import org.vil4j.training.model.Preprocessing;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VisionLstm;
 
@@ -20,22 +23,56 @@ final class Classifier {
     final double loadSeconds;
     private final Ops ops;
 
+    /** How images become inputs: the model file's, else the official ImageNet evaluation at the model's size. */
+    final Preprocessing preprocessing;
+    /** One per class: the model file's, else ImageNet's for 1000 classes, else "class i". */
+    private final List<String> classNames;
+    private final boolean imageNet;
+
     Classifier(Plugins plugins, Ops ops, Path weights, String preset, String input) {
         long start = System.nanoTime();
-        OfficialCheckpointLayout.Loaded loaded = WeightsFiles.load(weights, preset, WeightsFiles.parseSize(input));
+        WeightsFiles.Loaded loaded = WeightsFiles.load(weights, preset, WeightsFiles.parseSize(input));
+        if (loaded.note() != null) {
+            System.err.println("vil: " + loaded.note());
+        }
         this.config = loaded.config();
         if (!config.isClassifier()) {
             throw new Vil4jException("weights " + weights + " describe a feature model (no classifier head)");
         }
+        ModelInfo info = loaded.info();
+        this.preprocessing = info != null ? info.preprocessing()
+                : Preprocessing.imageNet(config.height(), config.width());
+        if (preprocessing.channels() != config.channels()) {
+            throw new Vil4jException("weights " + weights + ": the model takes " + config.channels() + " channel(s) "
+                    + "and records no preprocessing; only 3-channel models get the ImageNet one");
+        }
+        List<String> names = info != null ? info.classNames() : List.of();
+        this.imageNet = names.isEmpty() && config.numClasses() == ImageNetClasses.COUNT;
+        if (names.size() != config.numClasses()) {
+            names = java.util.stream.IntStream.range(0, config.numClasses())
+                    .mapToObj(i -> imageNet ? ImageNetClasses.name(i) : "class " + i).toList();
+        }
+        this.classNames = names;
         this.ops = ops;
         this.model = new VisionLstm(config, plugins, ops, loaded.weights(), weights.toString());
         this.loadSeconds = (System.nanoTime() - start) / 1e9;
     }
 
-    /** Shorter side to min(H, W) of the model's input (224 for the presets), then the H x W center crop. */
+    /**
+     * The model's preprocessing: the official eval (shorter side to min(H, W), the H x W center crop, ImageNet
+     * mean/std), or the whole image stretched to H x W (bilinear, grey for 1-channel models) and the training
+     * normalisation.
+     */
     float[] preprocess(Path image) {
-        return ImagePreprocessing.evalTransform(ImagePreprocessing.read(image),
-                Math.min(config.height(), config.width()), config.height(), config.width());
+        Preprocessing p = preprocessing;
+        if (p.resize().equals(Preprocessing.SHORTER_SIDE_BICUBIC_CENTER_CROP)) {
+            return ImagePreprocessing.evalTransform(ImagePreprocessing.read(image), Math.min(p.height(), p.width()),
+                    p.height(), p.width(), p.mean(), p.std());
+        }
+        float[] out = new float[p.channels() * p.height() * p.width()];
+        ImageFolder.planes(ImagePreprocessing.decode(image), p.channels(), p.height(), p.width(), out, 0);
+        p.normalisation().apply(out, 0, p.channels(), p.height() * p.width());
+        return out;
     }
 
     /** Softmax probabilities [batch][classes] of preprocessed images. */
@@ -77,11 +114,16 @@ final class Classifier {
                 .sorted((a, b) -> Double.compare(p[b], p[a])).limit(n).mapToInt(Integer::intValue).toArray();
     }
 
+    /** The ImageNet synset id of a class of an ImageNet model without class names of its own, else "". */
     String wnid(int index) {
-        return config.numClasses() == ImageNetClasses.COUNT ? ImageNetClasses.wnid(index) : "";
+        return imageNet ? ImageNetClasses.wnid(index) : "";
     }
 
     String className(int index) {
-        return config.numClasses() == ImageNetClasses.COUNT ? ImageNetClasses.name(index) : "class " + index;
+        return classNames.get(index);
+    }
+
+    List<String> classNames() {
+        return classNames;
     }
 }

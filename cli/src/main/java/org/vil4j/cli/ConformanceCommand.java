@@ -9,6 +9,7 @@ import org.vil4j.conformance.GoldenCase;
 import org.vil4j.conformance.GoldenFiles;
 import org.vil4j.conformance.GoldenRunner;
 import org.vil4j.conformance.TensorComparison;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.OfficialCheckpointLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,7 +63,11 @@ final class ConformanceCommand implements Callable<Integer> {
             System.err.println("vil: skipping golden case " + name + ": " + GoldenFiles.missing(name
                     + ".safetensors"));
         }
-        Map<String, HostTensor> override = weights == null ? null : WeightsFiles.read(weights);
+        WeightsFiles.Contents contents = weights == null ? null : WeightsFiles.read(weights);
+        if (contents != null && contents.note() != null) {
+            System.err.println("vil: " + contents.note());
+        }
+        Map<String, HostTensor> override = contents == null ? null : contents.weights();
         GoldenRunner runner = new GoldenRunner(plugins);
         int failed = 0, passed = 0, pending = 0, skippedCount = skipped.size();
         try (Ops ops = deviceOptions.open(plugins)) {

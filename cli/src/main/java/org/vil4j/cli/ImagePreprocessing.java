@@ -35,6 +35,11 @@ final class ImagePreprocessing {
     }
 
     static Rgb read(Path file) {
+        return rgb(decode(file));
+    }
+
+    /** The decoded image; a one-line error naming the file when it cannot be read. */
+    static BufferedImage decode(Path file) {
         BufferedImage image;
         try {
             if (!Files.isRegularFile(file)) {
@@ -51,7 +56,7 @@ final class ImagePreprocessing {
             throw new Vil4jException("cannot read image " + file + ": not a JPEG or PNG (no ImageIO reader "
                     + "recognises it)");
         }
-        return rgb(image);
+        return image;
     }
 
     /** PIL's convert("RGB"): alpha dropped, gray replicated (not colour-managed). */
@@ -82,6 +87,11 @@ final class ImagePreprocessing {
 
     /** Resize(shorter side to {@code resize}) + CenterCrop(cropH, cropW) + ToTensor + Normalize: [3, cropH, cropW]. */
     static float[] evalTransform(Rgb image, int resize, int cropH, int cropW) {
+        return evalTransform(image, resize, cropH, cropW, MEAN, STD);
+    }
+
+    /** {@link #evalTransform(Rgb, int, int, int)} with another mean and std. */
+    static float[] evalTransform(Rgb image, int resize, int cropH, int cropW, float[] mean, float[] std) {
         int w = image.width(), h = image.height();
         int newW, newH;
         if (w <= h) {
@@ -103,7 +113,7 @@ final class ImagePreprocessing {
             for (int y = 0; y < cropH; y++) {
                 for (int x = 0; x < cropW; x++) {
                     float v = resized.at(left + x, top + y, c) / 255f;
-                    out[(c * cropH + y) * cropW + x] = (v - MEAN[c]) / STD[c];
+                    out[(c * cropH + y) * cropW + x] = (v - mean[c]) / std[c];
                 }
             }
         }

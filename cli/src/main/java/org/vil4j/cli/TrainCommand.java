@@ -20,6 +20,9 @@ import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.FashionMnist;
 import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
+import org.vil4j.training.model.ModelFile;
+import org.vil4j.training.model.ModelInfo;
+import org.vil4j.training.model.Preprocessing;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilVersion;
@@ -59,6 +62,8 @@ import java.util.stream.Stream;
                         + "values."})
 final class TrainCommand implements Callable<Integer> {
     static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String MODEL = "model.safetensors";
+    static final String MODEL_EMA = "model-ema.safetensors";
     static final String METRICS = "metrics.jsonl";
     static final String CONFIG = "config.json";
     static final String CURVES = "curves.png";
@@ -251,6 +256,7 @@ final class TrainCommand implements Callable<Integer> {
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
             trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
             trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
+            trainer.setModelInfo(modelInfo(plan));
             if (resumed != null) {
                 trainer.resume(resumed, checkpointIn);
             }
@@ -306,6 +312,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
             }
             List<CurvesPlot.Point> history = RunMetrics.epochs(metricsFile);
+            if (trainer.epochsDone() > 0) {
+                writeModelFiles(plan, trainer, history);
+            }
             if (!history.isEmpty()) {
                 RunMetrics.drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
             }
@@ -321,6 +330,40 @@ final class TrainCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "wall time of this invocation: %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
         }
         return 0;
+    }
+
+    /**
+     * {@code model.safetensors} (and {@code model-ema.safetensors} with EMA): the weights as they are now, with the
+     * config, plugin names, preprocessing (the training normalisation), class names and provenance, so predict and
+     * eval need nothing else.
+     */
+    private void writeModelFiles(Plan plan, Trainer trainer, List<CurvesPlot.Point> history) {
+        ModelInfo base = modelInfo(plan);
+        Map<String, Object> provenance = new LinkedHashMap<>(base.provenance());
+        provenance.put("epoch", trainer.epochsDone());
+        provenance.put("test_accuracy", history.isEmpty() ? Double.NaN
+                : history.get(history.size() - 1).testAccuracy());
+        ModelFile.write(out.resolve(MODEL), plan.config(), trainer.weights(), new ModelInfo(base.preprocessing(),
+                base.classNames(), provenance));
+        Map<String, float[]> ema = trainer.emaWeights();
+        if (ema != null) {
+            provenance.remove("test_accuracy"); // the EMA's is in metrics.jsonl (ema_test_accuracy)
+            provenance.put("weights", "ema");
+            ModelFile.write(out.resolve(MODEL_EMA), plan.config(), ema, new ModelInfo(base.preprocessing(),
+                    base.classNames(), provenance));
+        }
+    }
+
+    /** Preprocessing (the training normalisation), class names and where the model comes from. */
+    private ModelInfo modelInfo(Plan plan) {
+        VilConfig c = plan.config();
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("created_by", "vil train");
+        provenance.put("model", plan.preset().name());
+        provenance.put("dataset", plan.data().name());
+        provenance.put("recipe", recipe(plan));
+        return new ModelInfo(Preprocessing.training(plan.data().normalisation(), c.height(), c.width()),
+                plan.data().train().classNames(), provenance);
     }
 
     /** Options -> model config, settings and data; bad values give one-line errors. */
@@ -486,6 +529,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** What decides the trajectory of a run (not the threads, logging or backend). */
     private String recipeJson(Plan plan) {
+        return json(recipe(plan));
+    }
+
+    private Map<String, Object> recipe(Plan plan) {
         TrainingSettings s = plan.settings();
         OptimizerSettings o = s.optimizer();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -511,7 +558,7 @@ final class TrainCommand implements Callable<Integer> {
         m.put("crop_padding", plan.cropPadding());
         m.put("flip", plan.flip());
         m.put("seed", s.seed());
-        return json(m);
+        return m;
     }
 
     private String configJson(Plan plan) {

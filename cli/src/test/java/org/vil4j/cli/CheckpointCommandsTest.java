@@ -24,7 +24,7 @@ import org.vil4j.api.Tensor;
 import org.vil4j.conformance.GoldenFiles;
 import org.vil4j.formats.safetensors.SafetensorsFile;
 import org.vil4j.vil.ActivationSink;
-import org.vil4j.vil.OfficialCheckpointLayout;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.VisionLstm;
 
 class CheckpointCommandsTest {
@@ -76,10 +76,14 @@ class CheckpointCommandsTest {
         CliRun r = CliRun.of("convert", MICRO_TH.toString(), out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         SafetensorsFile st = SafetensorsFile.open(out);
-        assertThat(st.metadata()).containsEntry("format", "vil4j").containsEntry("vil4j.source_layout", "official_v2")
-                .containsKey("vil4j.config").containsEntry("vil4j.plugins",
-                        "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],\"mixer\":[\"mlstm\"],"
-                                + "\"head\":[\"bilateral_flatten\"]}");
+        assertThat(st.metadata()).containsEntry("format", "vil4j-model-1").containsKey("config")
+                .containsEntry("plugins", "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],"
+                        + "\"mixer\":[\"mlstm\"],\"head\":[\"bilateral_flatten\"],\"traversal_schedule\":\"alternate\"}")
+                .containsEntry("provenance", "{\"converted_from\":\"vil2-micro-official-layout.th\","
+                        + "\"source_layout\":\"official_v2\"}")
+                .containsEntry("preprocessing", "{\"channels\":3,\"height\":16,\"width\":16,"
+                        + "\"resize\":\"shorter_side_bicubic_center_crop\",\"mean\":[0.485,0.456,0.406],"
+                        + "\"std\":[0.229,0.224,0.225]}");
         assertThat(st.names()).contains("blocks.1.rowwise_from_bot_right.layer.conv.weight", "legacy_norm.bias");
         CliRun again = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
                 "--weights", out.toString(), "--backend", "java");
@@ -158,9 +162,9 @@ class CheckpointCommandsTest {
         // load-time resize (the reference's load_state_dict) equals the forward-time bicubic resize of the
         // embedding made for 16x16, for a 24x20 input: both are torch bicubic of the same 4x4 grid
         Plugins plugins = Plugins.discover();
-        Map<String, HostTensor> raw = WeightsFiles.read(MICRO_TH);
-        OfficialCheckpointLayout.Loaded original = WeightsFiles.load(MICRO_TH, null, null);
-        OfficialCheckpointLayout.Loaded resized = WeightsFiles.load(MICRO_TH, null, new int[]{24, 20});
+        Map<String, HostTensor> raw = WeightsFiles.read(MICRO_TH).weights();
+        WeightsFiles.Loaded original = WeightsFiles.load(MICRO_TH, null, null);
+        WeightsFiles.Loaded resized = WeightsFiles.load(MICRO_TH, null, new int[]{24, 20});
         assertThat(resized.weights().get("pos_embed.embed").shape()).isEqualTo(Shape.of(1, 6, 5, 32));
         assertThat(raw).hasSize(93);
         float[] input = new float[3 * 24 * 20];
