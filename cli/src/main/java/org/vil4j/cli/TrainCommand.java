@@ -15,10 +15,7 @@ import org.vil4j.training.TrainingDivergedException;
 import org.vil4j.training.TrainingSettings;
 import org.vil4j.training.WeightDecayExclusion;
 import org.vil4j.training.data.Augmentation;
-import org.vil4j.training.data.Cifar;
 import org.vil4j.training.data.Dataset;
-import org.vil4j.training.data.FashionMnist;
-import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
@@ -422,47 +419,11 @@ final class TrainCommand implements Callable<Integer> {
         if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
             throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
         }
-        Data d = switch (dataset) {
-            case "fashion-mnist", "fmnist" -> {
-                Path dir = FashionMnist.locate(data);
-                yield new Data("fashion-mnist", FashionMnist.train(dir), FashionMnist.test(dir),
-                        Normalisation.FASHION_MNIST);
-            }
-            case "cifar10" -> new Data("cifar10", Cifar.cifar10(requireData(), true), Cifar.cifar10(requireData(),
-                    false), Normalisation.CIFAR10);
-            case "cifar100" -> new Data("cifar100", Cifar.cifar100(requireData(), true),
-                    Cifar.cifar100(requireData(), false), Normalisation.CIFAR100);
-            case "imagefolder" -> {
-                Path root = requireData();
-                Path val = Files.isDirectory(root.resolve("val")) ? root.resolve("val") : root.resolve("test");
-                int ch = model.channels();
-                Dataset trainSet = new ImageFolder(root.resolve("train"), ch, model.height(), model.width());
-                Dataset testSet = new ImageFolder(val, ch, model.height(), model.width());
-                if (!trainSet.classNames().equals(testSet.classNames())) {
-                    throw new Vil4jException(root + ": the class folders of train/ and " + val.getFileName()
-                            + "/ differ");
-                }
-                yield new Data("imagefolder " + root, trainSet, testSet, ch == 3 ? Normalisation.IMAGENET
-                        : new Normalisation(new float[] {0.5f}, new float[] {0.5f}));
-            }
-            default -> throw new Vil4jException("--dataset must be fashion-mnist, cifar10, cifar100 or imagefolder, "
-                    + "got " + dataset);
-        };
+        Data d = Datasets.open(dataset, data, model.channels(), model.height(), model.width());
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
         return new Data(d.name(), trainSet, testSet, d.normalisation());
-    }
-
-    private Path requireData() {
-        if (data == null || data.isBlank()) {
-            throw new Vil4jException("--dataset " + dataset + " needs --data DIR");
-        }
-        Path dir = Path.of(data);
-        if (!Files.isDirectory(dir)) {
-            throw new Vil4jException("--data " + dir + " is not a directory");
-        }
-        return dir;
     }
 
     /** Sets {@link #out}; returns the checkpoint to resume from, or null for a fresh run. */

@@ -98,6 +98,39 @@ class ModelFileCommandsTest {
     }
 
     @Test
+    void evalOnFashionMnistGivesTheAccuracyTrainingMeasured() {
+        CliRun r = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--dataset",
+                "fashion-mnist", "--data", dir.resolve("fmnist").toString(), "--backend", "java", "--batch", "16");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("64 images of fashion-mnist/test");
+        String provenance = SafetensorsFile.open(run.resolve("model.safetensors")).metadata().get("provenance");
+        Matcher accuracy = Pattern.compile("\"test_accuracy\":([0-9.Ee-]+)").matcher(provenance);
+        assertThat(accuracy.find()).isTrue();
+        // training evaluated the same 64 images with the same normalisation
+        long correct = Math.round(Double.parseDouble(accuracy.group(1)) * 64);
+        assertThat(r.out()).containsPattern("\\| top-1  \\| +[0-9.]+% \\| +" + correct + " \\|");
+    }
+
+    @Test
+    void evalOverAnImageFolderMapsFoldersNamedLikeTheModelsClasses() throws IOException {
+        Path root = dir.resolve("folder");
+        for (int label : new int[]{1, 2}) {
+            String name = label == 1 ? "Trouser" : "Pullover";
+            for (int i = 0; i < 2; i++) {
+                bandImage(root.resolve(name).resolve("img" + i + ".png"), label);
+            }
+        }
+        // sorted folders are Pullover, Trouser: by position they would be classes 0 and 1
+        assertThat(EvalCommand.samples(root, 10, List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")).stream().map(EvalCommand.Sample::label))
+                .containsExactly(2, 2, 1, 1);
+        CliRun r = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--data",
+                root.toString(), "--backend", "java");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("4 images of " + root);
+    }
+
+    @Test
     void convertKeepsTheMetadataAndIdenticalModelsGiveIdenticalFiles() throws IOException {
         Path a = dir.resolve("a/model.safetensors"), b = dir.resolve("b/model.safetensors");
         Files.createDirectories(a.getParent());
