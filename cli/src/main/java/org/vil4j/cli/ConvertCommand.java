@@ -1,5 +1,6 @@
 package org.vil4j.cli;
 
+import org.vil4j.training.model.ImageNetClasses;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.safetensors.SafetensorsWriter;
 import org.vil4j.training.model.ModelFile;

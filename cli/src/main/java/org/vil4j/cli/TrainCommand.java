@@ -1,5 +1,6 @@
 package org.vil4j.cli;
 
+import org.vil4j.training.LoaderBatchSource;
 import jakarta.inject.Inject;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;

@@ -230,6 +230,21 @@ public final class Trainer {
         return history;
     }
 
+    /**
+     * One training step on {@code batch} at {@code learningRate}, outside {@link #run}'s schedule (drop-path and
+     * the step count advance as in a run); returns the batch's loss before the update.
+     */
+    public double step(Batch batch, double learningRate) {
+        model.setResidualScaling(dropPath);
+        try {
+            StepResult r = trainStep(batch, learningRate, epochsDone, new Listener() { });
+            step++;
+            return r.loss;
+        } finally {
+            model.setResidualScaling(null);
+        }
+    }
+
     private record StepResult(double loss, int correct, double gradNorm) {
     }
 

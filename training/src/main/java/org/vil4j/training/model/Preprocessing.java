@@ -3,7 +3,10 @@ package org.vil4j.training.model;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonNumber;
 import org.vil4j.training.Json;
+import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
+
+import java.awt.image.BufferedImage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +60,24 @@ public record Preprocessing(int channels, int height, int width, String resize, 
     /** A training dataset's normalisation at this input size, images stretched to it. */
     public static Preprocessing training(Normalisation n, int height, int width) {
         return new Preprocessing(n.channels(), height, width, STRETCH_BILINEAR, means(n), stds(n));
+    }
+
+    /**
+     * The model input for {@code image}, {@code [channels, height, width]}: the official eval (Pillow bicubic,
+     * centre crop) or the whole image stretched (bilinear, grey as luma), then normalised.
+     */
+    public float[] apply(BufferedImage image) {
+        if (resize.equals(SHORTER_SIDE_BICUBIC_CENTER_CROP)) {
+            if (channels != 3) {
+                throw new Vil4jException("preprocessing: " + resize + " gives 3 channels, not " + channels);
+            }
+            return ImagePreprocessing.evalTransform(ImagePreprocessing.rgb(image), Math.min(height, width), height,
+                    width, mean, std);
+        }
+        float[] out = new float[channels * height * width];
+        ImageFolder.planes(image, channels, height, width, out, 0);
+        normalisation().apply(out, 0, channels, height * width);
+        return out;
     }
 
     public Normalisation normalisation() {

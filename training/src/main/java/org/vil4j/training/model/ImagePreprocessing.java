@@ -1,4 +1,4 @@
-package org.vil4j.cli;
+package org.vil4j.training.model;
 
 import org.vil4j.api.Vil4jException;
 
@@ -19,27 +19,27 @@ import java.nio.file.Path;
  * what the published numbers were measured with; torch's tensor bicubic (a = -0.75, no antialiasing) would differ.
  * Images are decoded by ImageIO (JPEG, PNG): JPEG decoders may differ from libjpeg by a level here and there.
  */
-final class ImagePreprocessing {
-    static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    static final float[] STD = {0.229f, 0.224f, 0.225f};
+public final class ImagePreprocessing {
+    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] STD = {0.229f, 0.224f, 0.225f};
     private static final int PRECISION_BITS = 32 - 8 - 2;
 
     private ImagePreprocessing() {
     }
 
     /** 8-bit RGB pixels, [h][w*3] interleaved. */
-    record Rgb(int width, int height, int[] pixels) {
-        int at(int x, int y, int c) {
+    public record Rgb(int width, int height, int[] pixels) {
+        public int at(int x, int y, int c) {
             return pixels[(y * width + x) * 3 + c];
         }
     }
 
-    static Rgb read(Path file) {
+    public static Rgb read(Path file) {
         return rgb(decode(file));
     }
 
     /** The decoded image; a one-line error naming the file when it cannot be read. */
-    static BufferedImage decode(Path file) {
+    public static BufferedImage decode(Path file) {
         BufferedImage image;
         try {
             if (!Files.isRegularFile(file)) {
@@ -60,7 +60,7 @@ final class ImagePreprocessing {
     }
 
     /** PIL's convert("RGB"): alpha dropped, gray replicated (not colour-managed). */
-    static Rgb rgb(BufferedImage image) {
+    public static Rgb rgb(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
         int[] p = new int[w * h * 3];
         Raster raster = image.getRaster();
@@ -86,12 +86,12 @@ final class ImagePreprocessing {
     }
 
     /** Resize(shorter side to {@code resize}) + CenterCrop(cropH, cropW) + ToTensor + Normalize: [3, cropH, cropW]. */
-    static float[] evalTransform(Rgb image, int resize, int cropH, int cropW) {
+    public static float[] evalTransform(Rgb image, int resize, int cropH, int cropW) {
         return evalTransform(image, resize, cropH, cropW, MEAN, STD);
     }
 
     /** {@link #evalTransform(Rgb, int, int, int)} with another mean and std. */
-    static float[] evalTransform(Rgb image, int resize, int cropH, int cropW, float[] mean, float[] std) {
+    public static float[] evalTransform(Rgb image, int resize, int cropH, int cropW, float[] mean, float[] std) {
         int w = image.width(), h = image.height();
         int newW, newH;
         if (w <= h) {
@@ -121,7 +121,7 @@ final class ImagePreprocessing {
     }
 
     /** Pillow's Image.resize((w, h), BICUBIC) on RGB: horizontal pass, then vertical, each only when needed. */
-    static Rgb resize(Rgb in, int outW, int outH) {
+    public static Rgb resize(Rgb in, int outW, int outH) {
         Rgb out = in;
         if (outW != in.width()) {
             out = pass(out, outW, true);

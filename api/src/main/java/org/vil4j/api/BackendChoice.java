@@ -1,21 +1,18 @@
-package org.vil4j.cli;
-
-import org.vil4j.api.Backend;
-import org.vil4j.api.BackendUnavailableException;
-import org.vil4j.api.Ops;
-import org.vil4j.api.Plugins;
+package org.vil4j.api;
 
 /**
- * Resolves --backend/--device. "auto" takes OpenCL when it has a GPU or another accelerator, else the Java backend:
+ * Which backend and device to open for a backend name ("auto", "java", "opencl") and a device (an id, a kind,
+ * or null), as the CLI's --backend/--device. "auto" takes OpenCL when it has a GPU or another accelerator, else the Java backend:
  * on a CPU the Java backend is faster than CPU OpenCL (PoCL) for these kernels (ViL-T forward 367 ms against 949 ms;
  * a fmnist-tiny training step 166 ms against ~1.6 s, {@code vil bench --train}), so CPU OpenCL is used only when
  * asked for (--backend opencl or --device).
  */
-final class BackendChoice {
+public final class BackendChoice {
     private BackendChoice() {
     }
 
-    static Ops open(Plugins plugins, String backend, String device) {
+    /** Opens {@code backend} ("auto" or null: see {@link #auto}) on {@code device} (null: its default). */
+    public static Ops open(Plugins plugins, String backend, String device) {
         if (backend == null || backend.equals("auto")) {
             Backend opencl = plugins.backends().get("opencl");
             if (device != null && !device.equals("auto") && opencl != null && !opencl.devices().isEmpty()) {
@@ -32,7 +29,7 @@ final class BackendChoice {
     }
 
     /** OpenCL when it has a device that is not a CPU, else the Java backend. */
-    static Backend auto(Plugins plugins) {
+    public static Backend auto(Plugins plugins) {
         Backend opencl = plugins.backends().get("opencl");
         boolean accelerator = opencl != null
                 && opencl.devices().stream().anyMatch(d -> !d.kind().equalsIgnoreCase("cpu"));

@@ -1,4 +1,4 @@
-package org.vil4j.cli;
+package org.vil4j.training.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.vil4j.cli;
+package org.vil4j.training.model;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /** The 1000 ImageNet-1k classes in model order: synset id (ImageFolder's folder name) and name. */
-final class ImageNetClasses {
-    static final int COUNT = 1000;
+public final class ImageNetClasses {
+    public static final int COUNT = 1000;
     private static final List<String> WNIDS = new ArrayList<>();
     private static final List<String> NAMES = new ArrayList<>();
     private static final Map<String, Integer> INDEX = new HashMap<>();
@@ -47,16 +47,16 @@ final class ImageNetClasses {
     private ImageNetClasses() {
     }
 
-    static String wnid(int index) {
+    public static String wnid(int index) {
         return WNIDS.get(index);
     }
 
-    static String name(int index) {
+    public static String name(int index) {
         return NAMES.get(index);
     }
 
     /** The class index of a synset folder name, or -1. */
-    static int indexOf(String wnid) {
+    public static int indexOf(String wnid) {
         return INDEX.getOrDefault(wnid, -1);
     }
 }

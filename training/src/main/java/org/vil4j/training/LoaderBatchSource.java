@@ -1,30 +1,28 @@
-package org.vil4j.cli;
+package org.vil4j.training;
 
-import org.vil4j.training.BatchSource;
 import org.vil4j.training.data.Augmentation;
 import org.vil4j.training.data.Batch;
 import org.vil4j.training.data.BatchLoader;
 import org.vil4j.training.data.Dataset;
 
-import java.util.Iterator;
 import java.util.List;
 
 /**
  * A {@link BatchSource} over a {@link Dataset}: each epoch is a {@link BatchLoader} (background threads, seeded
  * order and augmentation), so an epoch started at any batch sees exactly the data of an uninterrupted run.
  */
-record LoaderBatchSource(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast,
+public record LoaderBatchSource(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast,
                          Augmentation augmentation, long seed, int workerThreads) implements BatchSource {
 
     /** Training: shuffled, augmented, the last partial batch dropped. */
-    static LoaderBatchSource training(Dataset dataset, int batchSize, Augmentation augmentation, long seed,
-                                      int workerThreads) {
+    public static LoaderBatchSource training(Dataset dataset, int batchSize, Augmentation augmentation, long seed,
+                                             int workerThreads) {
         return new LoaderBatchSource(dataset, batchSize, true, true, augmentation, seed, workerThreads);
     }
 
     /** Evaluation: in order, normalised only, every sample. */
-    static LoaderBatchSource evaluation(Dataset dataset, int batchSize, Augmentation augmentation,
-                                        int workerThreads) {
+    public static LoaderBatchSource evaluation(Dataset dataset, int batchSize, Augmentation augmentation,
+                                               int workerThreads) {
         return new LoaderBatchSource(dataset, batchSize, false, false, augmentation, 0, workerThreads);
     }
 
@@ -39,13 +37,13 @@ record LoaderBatchSource(Dataset dataset, int batchSize, boolean shuffle, boolea
     }
 
     @Override
-    public Iterator<Batch> open(int epoch, int startBatch) {
+    public BatchLoader open(int epoch, int startBatch) { // a BatchLoader: close it when done
         return new BatchLoader(dataset, batchSize, shuffle, dropLast, augmentation, seed, epoch, startBatch,
                 workerThreads);
     }
 
     /** The first {@code limit} samples of {@code dataset} (all of them when it has fewer). */
-    static Dataset firstSamples(Dataset dataset, int limit) {
+    public static Dataset firstSamples(Dataset dataset, int limit) {
         if (limit >= dataset.size()) {
             return dataset;
         }
