@@ -14,6 +14,14 @@ import picocli.CommandLine.Command;
                 TrainCommand.class, DataOrderCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    static {
+        // Guice's generated accessors live outside our module, which cannot read them on the module path; reflection
+        // (org.vil4j.cli is open to Guice) works on both paths. Read once, when Guice first loads.
+        if (System.getProperty("guice_bytecode_gen_option") == null) {
+            System.setProperty("guice_bytecode_gen_option", "DISABLED");
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -1,4 +1,4 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.HostTensor;

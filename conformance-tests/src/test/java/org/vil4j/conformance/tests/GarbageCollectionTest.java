@@ -1,5 +1,7 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.TensorComparison;
+import org.vil4j.conformance.GoldenRunner;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.Ops;
 

@@ -1,5 +1,6 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.GoldenCase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

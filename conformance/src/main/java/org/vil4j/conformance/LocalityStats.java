@@ -1,4 +1,4 @@
-package org.vil4j.conformance.kit;
+package org.vil4j.conformance;
 
 /**
  * How local a traversal is on one grid: the Manhattan distances between consecutively visited cells.

@@ -1,5 +1,8 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.TensorComparison;
+import org.vil4j.conformance.GoldenRunner;
+import org.vil4j.conformance.GoldenCase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

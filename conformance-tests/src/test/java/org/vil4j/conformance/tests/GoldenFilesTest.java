@@ -1,5 +1,7 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.GoldenFiles;
+import org.vil4j.conformance.GoldenCase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

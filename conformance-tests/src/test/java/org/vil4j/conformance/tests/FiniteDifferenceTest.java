@@ -1,4 +1,4 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

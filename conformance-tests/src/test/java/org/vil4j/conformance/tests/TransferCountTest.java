@@ -1,5 +1,6 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.GoldenCase;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;

@@ -1,5 +1,7 @@
-package org.vil4j.conformance;
+package org.vil4j.conformance.tests;
 
+import org.vil4j.conformance.GoldenFiles;
+import org.vil4j.conformance.GoldenCase;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.conformance.kit.SharedBackends;
