@@ -148,6 +148,50 @@ public final class OfficialCheckpointLayout {
     }
 
     /**
+     * Our parameter names ({@link ParameterLayout} order) in the order the training code's {@code state_dict()} lists
+     * them: within a sub-block the norm, then the layer's own {@code learnable_skip}, then its sub-modules (a module's
+     * direct parameters come before its children's). Other names keep their order.
+     */
+    public static List<String> officialOrder(java.util.Collection<String> ours, Kind kind) {
+        List<String> names = new ArrayList<>(ours);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < names.size()) {
+            String block = subBlockPrefix(names.get(i));
+            if (block == null) {
+                out.add(names.get(i++));
+                continue;
+            }
+            List<String> group = new ArrayList<>();
+            while (i < names.size() && block.equals(subBlockPrefix(names.get(i)))) {
+                group.add(names.get(i++));
+            }
+            String skip = block + "layer.learnable_skip";
+            int lastNorm = -1;
+            for (int g = 0; g < group.size(); g++) {
+                if (group.get(g).startsWith(block + "norm.")) {
+                    lastNorm = g;
+                }
+            }
+            if (kind != Kind.OURS && group.remove(skip)) {
+                group.add(lastNorm + 1, skip);
+            }
+            out.addAll(group);
+        }
+        return out;
+    }
+
+    /** "blocks.3.rowwise_from_top_left." / "blocks.3." for a sub-block's key, else null. */
+    private static String subBlockPrefix(String name) {
+        Matcher v2 = OUR_V2_BLOCK.matcher(name);
+        if (v2.find()) {
+            return v2.group();
+        }
+        Matcher v1 = BLOCK.matcher(name);
+        return v1.find() ? v1.group() : null;
+    }
+
+    /**
      * Renames {@code raw} to our names, works out the configuration the shapes describe, and fits it to
      * {@code target} when one is given (same structure; the position embedding resized to the target's grid).
      *

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vil", mixinStandardHelpOptions = true, version = "vil4j 0.1.0",
         description = "Vision-LSTM on the JVM: OpenCL kernels on any GPU or CPU, a plain-Java oracle.",
         subcommands = {ConformanceCommand.class, DevicesCommand.class, PluginsCommand.class, BenchCommand.class,
-                ConvertCommand.class, PredictCommand.class, EvalCommand.class, TraversalCommand.class,
+                ConvertCommand.class, ExportCommand.class, PredictCommand.class, EvalCommand.class,
+                TraversalCommand.class,
                 TrainCommand.class, DataOrderCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
