@@ -291,8 +291,9 @@ final class TrainCommand implements Callable<Integer> {
             prepareMetrics(metricsFile, resumed == null ? 0 : trainer.epochsDone(), resumed != null);
             try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                TrainingProgress progress = new TrainingProgress(System.console() != null, System.err, log, metrics,
-                        plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(), logEvery);
+                TrainingProgress progress = new TrainingProgress(Terminal.stderrIsTerminal(), System.err, log,
+                        metrics, plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(),
+                        logEvery);
                 try {
                     int lastEpoch = stopAfter == null ? plan.settings().epochs()
                             : Math.min(plan.settings().epochs(), trainer.epochsDone() + stopAfter);
