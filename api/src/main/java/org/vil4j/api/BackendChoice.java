@@ -2,10 +2,10 @@ package org.vil4j.api;
 
 /**
  * Which backend and device to open for a backend name ("auto", "java", "opencl") and a device (an id, a kind,
- * or null), as the CLI's --backend/--device. "auto" takes OpenCL when it has a GPU or another accelerator, else the Java backend:
- * on a CPU the Java backend is faster than CPU OpenCL (PoCL) for these kernels (ViL-T forward 367 ms against 949 ms;
- * a fmnist-tiny training step 166 ms against ~1.6 s, {@code vil bench --train}), so CPU OpenCL is used only when
- * asked for (--backend opencl or --device).
+ * or null), as the CLI's --backend/--device. "auto" takes OpenCL when it has a GPU or another accelerator, else the
+ * Java backend: on a CPU the Java backend is faster than CPU OpenCL (PoCL) for these kernels (ViL-T forward 367 ms
+ * against 949 ms; a fmnist-tiny training step 166 ms against ~1.6 s, {@code vil bench --train}), so CPU OpenCL is
+ * used only when asked for (--backend opencl or --device).
  */
 public final class BackendChoice {
     private BackendChoice() {

@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 /** Runs golden cases (official PyTorch outputs) on a backend and reports every tensor's relative error. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Compare a backend against golden cases (CASE.safetensors + CASE.json). Exit 0 only when every "
-                + "tensor is within tolerance. Without CASE: every case in the golden folder (the repository's golden/, or "
-                + "$VIL4J_GOLDEN), and the ViL-T case (kept outside the repository) where found.")
+                + "tensor is within tolerance. Without CASE: every case in the golden folder (the repository's "
+                + "golden/, or $VIL4J_GOLDEN), and the ViL-T case (kept outside the repository) where found.")
 final class ConformanceCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "CASE", description = "case files (.safetensors with a .json beside)")
     List<Path> cases = new ArrayList<>();

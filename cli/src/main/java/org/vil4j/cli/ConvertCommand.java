@@ -23,8 +23,8 @@ import java.util.stream.IntStream;
 /** Converts a checkpoint (official .th layout or ours) into our safetensors, with the model's configuration. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a PyTorch checkpoint (.th/.pt/.pth, official ViL v1/v2 key layout or ours) or a "
-                + "safetensors file (a model file, a training checkpoint) into a vil4j model file: our parameter names, "
-                + "float32, and in the metadata the model config, plugin names, preprocessing, class names and "
+                + "safetensors file (a model file, a training checkpoint) into a vil4j model file: our parameter "
+                + "names, float32, and in the metadata the model config, plugin names, preprocessing, class names and "
                 + "provenance. The output appears complete or not at all.")
 final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "checkpoint to read")

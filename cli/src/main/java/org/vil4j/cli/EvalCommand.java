@@ -24,10 +24,10 @@ import java.util.stream.Stream;
 /** Top-1/top-5 accuracy over an ImageFolder tree. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Top-1/top-5 accuracy of a model on a dataset's test split, with the model's own "
-                + "preprocessing: --dataset fashion-mnist, cifar10, cifar100, or imagefolder (default): DIR/CLASS/IMAGE "
-                + "(or DIR/val, DIR/test as train reads it). Folders named by the model's class names map to them, "
-                + "ImageNet synset ids (n01440764, ...) to the 1000 ImageNet classes; otherwise the sorted folder "
-                + "names are classes 0, 1, ... (torchvision's ImageFolder).")
+                + "preprocessing: --dataset fashion-mnist, cifar10, cifar100, or imagefolder (default): "
+                + "DIR/CLASS/IMAGE (or DIR/val, DIR/test as train reads it). Folders named by the model's class "
+                + "names map to them, ImageNet synset ids (n01440764, ...) to the 1000 ImageNet classes; otherwise "
+                + "the sorted folder names are classes 0, 1, ... (torchvision's ImageFolder).")
 final class EvalCommand implements Callable<Integer> {
     private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png");
 

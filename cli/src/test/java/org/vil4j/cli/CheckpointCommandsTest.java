@@ -78,7 +78,8 @@ class CheckpointCommandsTest {
         SafetensorsFile st = SafetensorsFile.open(out);
         assertThat(st.metadata()).containsEntry("format", "vil4j-model-1").containsKey("config")
                 .containsEntry("plugins", "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],"
-                        + "\"mixer\":[\"mlstm\"],\"head\":[\"bilateral_flatten\"],\"traversal_schedule\":\"alternate\"}")
+                        + "\"mixer\":[\"mlstm\"],\"head\":[\"bilateral_flatten\"],"
+                        + "\"traversal_schedule\":\"alternate\"}")
                 .containsEntry("provenance", "{\"converted_from\":\"vil2-micro-official-layout.th\","
                         + "\"source_layout\":\"official_v2\"}")
                 .containsEntry("preprocessing", "{\"channels\":3,\"height\":16,\"width\":16,"

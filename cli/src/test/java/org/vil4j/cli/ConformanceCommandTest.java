@@ -36,8 +36,16 @@ class ConformanceCommandTest {
             assertThat(run.err()).contains("skipping golden case vil2-tiny-224: vil2-tiny-224.safetensors is not in "
                     + "the repository").contains(dir.resolve("nothing-here").toString());
         } finally {
-            System.setProperty("vil4j.golden", before);
-            System.setProperty("vil4j.golden.external", external);
+            restore("vil4j.golden", before);
+            restore("vil4j.golden.external", external);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 }

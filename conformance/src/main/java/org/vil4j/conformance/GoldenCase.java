@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A golden case: {@code NAME.safetensors} with {@code NAME.json} beside it (the format of shared/conformance). Model
- * cases name a reference constructor ({@code ctor}, {@code kwargs}); cell cases name a function.
+ * A golden case: {@code NAME.safetensors} with {@code NAME.json} beside it (the format golden/README.md describes).
+ * Model cases name a reference constructor ({@code ctor}, {@code kwargs}); cell cases name a function.
  */
 public final class GoldenCase {
     private final String name;

@@ -19,7 +19,8 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 
 /**
- * The mLSTM cell against h computed by the official parallel_stabilized_simple (the repository's golden/). The files hold [B, NH, S, DH] tensors; the op takes [B, S, NH*DH].
+ * The mLSTM cell against h computed by the official parallel_stabilized_simple (the repository's golden/). The files
+ * hold [B, NH, S, DH] tensors; the op takes [B, S, NH*DH].
  */
 class GoldenMlstmTest {
     private static final Pattern EPS = Pattern.compile("\"eps\"\\s*:\\s*([0-9.eE+-]+)");

@@ -155,7 +155,8 @@ public final class ImageFolder implements Dataset {
     public static void planes(BufferedImage image, int channels, int height, int width, float[] target, int offset) {
         int sourceWidth = image.getWidth();
         int sourceHeight = image.getHeight();
-        // getRGB converts every colour model (grey, palette, 16-bit, alpha) to 8-bit sRGB; alpha is dropped like PIL's convert("RGB")
+        // getRGB converts every colour model (grey, palette, 16-bit, alpha) to 8-bit sRGB; alpha is dropped like PIL's
+        // convert("RGB")
         int[] argb = image.getRGB(0, 0, sourceWidth, sourceHeight, null, 0, sourceWidth);
         float[] planes = new float[channels * sourceHeight * sourceWidth];
         int plane = sourceHeight * sourceWidth;
