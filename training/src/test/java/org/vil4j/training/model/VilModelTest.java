@@ -2,6 +2,7 @@ package org.vil4j.training.model;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vil4j.api.PluginNotFoundException;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
@@ -51,5 +52,15 @@ class VilModelTest {
             assertThatThrownBy(() -> model.logits(new float[5], 1)).isInstanceOf(Vil4jException.class)
                     .hasMessage("model input: 5 floats for a batch of 1 images of 1x28x28");
         }
+    }
+
+    @Test
+    void aModelFileNamingAMissingPluginFailsNamingIt() {
+        VilConfig config = ModelFileTest.hilbertGrey().withTraversals(List.of("no_such_order"));
+        Path file = dir.resolve("missing.safetensors");
+        ModelFile.write(file, config, ModelFile.arrays(VilInitializer.initialize(config, 4)),
+                ModelFileTest.fashionInfo());
+        assertThatThrownBy(() -> VilModel.load(file, "java")).isInstanceOf(PluginNotFoundException.class)
+                .hasMessageContaining("no_such_order").hasMessageContaining("hilbert");
     }
 }
