@@ -1,15 +1,16 @@
 /**
- * Conformance: runs golden cases (safetensors produced by the official PyTorch code) on any backend and compares
- * every tensor they hold; and the contract suites plugin authors extend (package {@code org.vil4j.conformance.kit}).
+ * The contract suites plugin authors extend (package {@code org.vil4j.conformance.kit}), with JUnit and AssertJ;
+ * this module's tests hold both backends to the golden cases through the runner of {@code org.vil4j.conformance}.
  */
-module org.vil4j.conformance {
+module org.vil4j.conformance.kit {
     requires transitive org.vil4j.api;
-    requires org.vil4j.formats;
     requires transitive org.vil4j.vil;
+
+    // the runner's module: locality statistics for the suites, the golden runner for this module's tests
+    requires transitive org.vil4j.conformance;
 
     requires org.junit.jupiter.api;
     requires org.assertj.core;
 
-    exports org.vil4j.conformance;
     exports org.vil4j.conformance.kit;
 }

@@ -10,4 +10,5 @@ module org.vil4j.training {
 
     exports org.vil4j.training;
     exports org.vil4j.training.data;
+    exports org.vil4j.training.model;
 }

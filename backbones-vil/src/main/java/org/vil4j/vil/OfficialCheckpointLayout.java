@@ -38,6 +38,10 @@ public final class OfficialCheckpointLayout {
     private static final Pattern OUR_V2_BLOCK = Pattern.compile("^blocks\\.(\\d+)\\.(rowwise_from_top_left|"
             + "rowwise_from_bot_right)\\.");
 
+    /** A v2 sub-block key of ours under any traversal's name (v1 keys go straight to layer./norm.). */
+    private static final Pattern OUR_V2_ANY_BLOCK = Pattern.compile("^blocks\\.\\d+\\.(?!layer\\.|norm\\.)"
+            + "[a-z][a-z0-9_]*\\.(layer|norm)\\.");
+
     private OfficialCheckpointLayout() {
     }
 
@@ -60,7 +64,8 @@ public final class OfficialCheckpointLayout {
         return switch (kind) {
             case OFFICIAL_V1 -> VilVersion.V1;
             case OFFICIAL_V2 -> VilVersion.V2;
-            case OURS -> keys.stream().anyMatch(k -> OUR_V2_BLOCK.matcher(k).find()) ? VilVersion.V2 : VilVersion.V1;
+            case OURS -> keys.stream().anyMatch(k -> OUR_V2_ANY_BLOCK.matcher(k).find()) ? VilVersion.V2
+                    : VilVersion.V1;
         };
     }
 
@@ -140,6 +145,50 @@ public final class OfficialCheckpointLayout {
             return "blocks." + i + "." + rest;
         }
         return ours;
+    }
+
+    /**
+     * Our parameter names ({@link ParameterLayout} order) in the order the training code's {@code state_dict()} lists
+     * them: within a sub-block the norm, then the layer's own {@code learnable_skip}, then its sub-modules (a module's
+     * direct parameters come before its children's). Other names keep their order.
+     */
+    public static List<String> officialOrder(java.util.Collection<String> ours, Kind kind) {
+        List<String> names = new ArrayList<>(ours);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < names.size()) {
+            String block = subBlockPrefix(names.get(i));
+            if (block == null) {
+                out.add(names.get(i++));
+                continue;
+            }
+            List<String> group = new ArrayList<>();
+            while (i < names.size() && block.equals(subBlockPrefix(names.get(i)))) {
+                group.add(names.get(i++));
+            }
+            String skip = block + "layer.learnable_skip";
+            int lastNorm = -1;
+            for (int g = 0; g < group.size(); g++) {
+                if (group.get(g).startsWith(block + "norm.")) {
+                    lastNorm = g;
+                }
+            }
+            if (kind != Kind.OURS && group.remove(skip)) {
+                group.add(lastNorm + 1, skip);
+            }
+            out.addAll(group);
+        }
+        return out;
+    }
+
+    /** "blocks.3.rowwise_from_top_left." / "blocks.3." for a sub-block's key, else null. */
+    private static String subBlockPrefix(String name) {
+        Matcher v2 = OUR_V2_BLOCK.matcher(name);
+        if (v2.find()) {
+            return v2.group();
+        }
+        Matcher v1 = BLOCK.matcher(name);
+        return v1.find() ? v1.group() : null;
     }
 
     /**

@@ -59,6 +59,11 @@ public record VilConfig(VilVersion version, int dim, int depth, int patchSize, i
         require((2 * dim) % QKV_BLOCK == 0, "2*dim must be a multiple of " + QKV_BLOCK);
     }
 
+    /** A builder starting from the reference VisionLSTM2 defaults (ViL-T), instead of the 17 arguments. */
+    public static VilConfigBuilder builder() {
+        return new VilConfigBuilder();
+    }
+
     static int subBlocks(VilVersion version, int depth) {
         return version == VilVersion.V2 ? 2 * depth : depth;
     }

@@ -2,73 +2,44 @@ package org.vil4j.cli;
 
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
-import org.vil4j.api.Shape;
-import org.vil4j.api.Tensor;
-import org.vil4j.api.Vil4jException;
-import org.vil4j.vil.ActivationSink;
-import org.vil4j.vil.OfficialCheckpointLayout;
+import org.vil4j.training.model.ImageNetClasses;
+import org.vil4j.training.model.ImagePreprocessing;
+import org.vil4j.training.model.Preprocessing;
+import org.vil4j.training.model.VilModel;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.VilConfig;
-import org.vil4j.vil.VisionLstm;
 
 import java.nio.file.Path;
 import java.util.List;
 
-/** A classifier built from a weights file, with the evaluation preprocessing sized to its input. */
+/** predict's and eval's model: a {@link VilModel} on the command's backend, with --model and --input applied. */
 final class Classifier {
     final VilConfig config;
-    final VisionLstm model;
+    final VilModel model;
     final double loadSeconds;
-    private final Ops ops;
+    /** How images become inputs: the model file's, else the official ImageNet evaluation at the model's size. */
+    final Preprocessing preprocessing;
 
     Classifier(Plugins plugins, Ops ops, Path weights, String preset, String input) {
         long start = System.nanoTime();
-        OfficialCheckpointLayout.Loaded loaded = WeightsFiles.load(weights, preset, WeightsFiles.parseSize(input));
-        this.config = loaded.config();
-        if (!config.isClassifier()) {
-            throw new Vil4jException("weights " + weights + " describe a feature model (no classifier head)");
+        WeightsFiles.Loaded loaded = WeightsFiles.load(weights, preset, WeightsFiles.parseSize(input));
+        if (loaded.note() != null) {
+            System.err.println("vil: " + loaded.note());
         }
-        this.ops = ops;
-        this.model = new VisionLstm(config, plugins, ops, loaded.weights(), weights.toString());
+        this.model = VilModel.on(plugins, ops, loaded, weights.toString());
+        this.config = model.config();
+        this.preprocessing = model.preprocessing();
         this.loadSeconds = (System.nanoTime() - start) / 1e9;
     }
 
-    /** Shorter side to min(H, W) of the model's input (224 for the presets), then the H x W center crop. */
+    /** The model's preprocessing of an image file (one-line error naming the file when it cannot be read). */
     float[] preprocess(Path image) {
-        return ImagePreprocessing.evalTransform(ImagePreprocessing.read(image),
-                Math.min(config.height(), config.width()), config.height(), config.width());
+        return model.input(ImagePreprocessing.decode(image));
     }
 
     /** Softmax probabilities [batch][classes] of preprocessed images. */
     double[][] probabilities(List<float[]> images) {
-        int b = images.size(), c = config.channels(), h = config.height(), w = config.width();
-        float[] batch = new float[b * c * h * w];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(images.get(i), 0, batch, i * c * h * w, c * h * w);
-        }
-        long mark = ops.mark();
-        float[] logits;
-        try {
-            Tensor x = ops.upload(Shape.of(b, c, h, w), batch);
-            logits = ops.download(model.forward(x, ActivationSink.NONE));
-        } finally {
-            ops.release(mark);
-        }
-        int k = config.numClasses();
-        double[][] out = new double[b][k];
-        for (int i = 0; i < b; i++) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int j = 0; j < k; j++) {
-                max = Math.max(max, logits[i * k + j]);
-            }
-            for (int j = 0; j < k; j++) {
-                out[i][j] = Math.exp(logits[i * k + j] - max);
-                sum += out[i][j];
-            }
-            for (int j = 0; j < k; j++) {
-                out[i][j] /= sum;
-            }
-        }
-        return out;
+        return model.probabilities(images);
     }
 
     /** Indices of the {@code n} largest values, largest first. */
@@ -77,11 +48,16 @@ final class Classifier {
                 .sorted((a, b) -> Double.compare(p[b], p[a])).limit(n).mapToInt(Integer::intValue).toArray();
     }
 
+    /** The ImageNet synset id of a class of an ImageNet model without class names of its own, else "". */
     String wnid(int index) {
-        return config.numClasses() == ImageNetClasses.COUNT ? ImageNetClasses.wnid(index) : "";
+        return model.hasImageNetClasses() ? ImageNetClasses.wnid(index) : "";
     }
 
     String className(int index) {
-        return config.numClasses() == ImageNetClasses.COUNT ? ImageNetClasses.name(index) : "class " + index;
+        return model.classNames().get(index);
+    }
+
+    List<String> classNames() {
+        return model.classNames();
     }
 }

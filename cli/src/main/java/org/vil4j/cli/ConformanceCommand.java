@@ -6,8 +6,10 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.conformance.GoldenCase;
+import org.vil4j.conformance.GoldenFiles;
 import org.vil4j.conformance.GoldenRunner;
 import org.vil4j.conformance.TensorComparison;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.OfficialCheckpointLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +26,8 @@ import java.util.concurrent.Callable;
 /** Runs golden cases (official PyTorch outputs) on a backend and reports every tensor's relative error. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Compare a backend against golden cases (CASE.safetensors + CASE.json). Exit 0 only when every "
-                + "tensor is within tolerance. Without CASE: every case in the shared golden directory.")
+                + "tensor is within tolerance. Without CASE: every case in the golden folder (the repository's "
+                + "golden/, or $VIL4J_GOLDEN), and the ViL-T case (kept outside the repository) where found.")
 final class ConformanceCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "CASE", description = "case files (.safetensors with a .json beside)")
     List<Path> cases = new ArrayList<>();
@@ -51,13 +54,22 @@ final class ConformanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Path> files = cases.isEmpty() ? GoldenCase.list(Defaults.goldenDirectory()) : cases;
+        List<String> skipped = new ArrayList<>();
+        List<Path> files = cases.isEmpty() ? GoldenFiles.cases(skipped) : cases;
         if (files.isEmpty()) {
-            throw new Vil4jException("no golden cases found in " + Defaults.goldenDirectory());
+            throw new Vil4jException("no golden cases found in " + GoldenFiles.directory());
         }
-        Map<String, HostTensor> override = weights == null ? null : WeightsFiles.read(weights);
+        for (String name : skipped) {
+            System.err.println("vil: skipping golden case " + name + ": " + GoldenFiles.missing(name
+                    + ".safetensors"));
+        }
+        WeightsFiles.Contents contents = weights == null ? null : WeightsFiles.read(weights);
+        if (contents != null && contents.note() != null) {
+            System.err.println("vil: " + contents.note());
+        }
+        Map<String, HostTensor> override = contents == null ? null : contents.weights();
         GoldenRunner runner = new GoldenRunner(plugins);
-        int failed = 0, passed = 0, pending = 0;
+        int failed = 0, passed = 0, pending = 0, skippedCount = skipped.size();
         try (Ops ops = deviceOptions.open(plugins)) {
             System.out.println("backend " + ops.backendName() + " on " + ops.deviceName());
             for (Path file : files) {
@@ -65,6 +77,12 @@ final class ConformanceCommand implements Callable<Integer> {
                     throw new Vil4jException("no such case file: " + file);
                 }
                 GoldenCase golden = GoldenCase.load(file);
+                if (!golden.isSupported()) {
+                    System.out.println(golden.name() + " skipped: no backbone for the reference class "
+                            + golden.modelClass() + " in this build");
+                    skippedCount++;
+                    continue;
+                }
                 long start = System.nanoTime();
                 Map<String, HostTensor> caseWeights = override == null || !golden.isModelCase() ? override
                         : OfficialCheckpointLayout.load(override, golden.config(), weights.toString()).weights();
@@ -96,8 +114,9 @@ final class ConformanceCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.printf("%d passed, %d failed%s%n", passed, failed,
-                pending == 0 ? "" : " (" + pending + " gradient tensors not compared)");
+        System.out.printf("%d passed, %d failed%s%s%n", passed, failed,
+                pending == 0 ? "" : " (" + pending + " gradient tensors not compared)",
+                skippedCount == 0 ? "" : "; " + skippedCount + " case(s) skipped");
         return failed == 0 ? 0 : 1;
     }
 }

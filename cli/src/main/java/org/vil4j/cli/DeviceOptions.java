@@ -1,5 +1,6 @@
 package org.vil4j.cli;
 
+import org.vil4j.api.BackendChoice;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import picocli.CommandLine.Option;

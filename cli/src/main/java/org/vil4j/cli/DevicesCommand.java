@@ -1,5 +1,6 @@
 package org.vil4j.cli;
 
+import org.vil4j.api.BackendChoice;
 import jakarta.inject.Inject;
 import org.vil4j.api.Backend;
 import org.vil4j.api.DeviceInfo;

@@ -1,9 +1,13 @@
 package org.vil4j.cli;
 
+import org.vil4j.training.model.ImageNetClasses;
 import jakarta.inject.Inject;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
+import org.vil4j.training.data.Dataset;
+import org.vil4j.training.data.Normalisation;
+import org.vil4j.training.model.Preprocessing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,9 +23,11 @@ import java.util.stream.Stream;
 
 /** Top-1/top-5 accuracy over an ImageFolder tree. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Top-1/top-5 accuracy over an ImageFolder tree (one folder per class). Folders named by "
-                + "ImageNet synset ids (n01440764, ...) map to the 1000 ImageNet classes; otherwise the sorted folder "
-                + "names are classes 0, 1, ... (torchvision's ImageFolder).")
+        description = "Top-1/top-5 accuracy of a model on a dataset's test split, with the model's own "
+                + "preprocessing: --dataset fashion-mnist, cifar10, cifar100, or imagefolder (default): "
+                + "DIR/CLASS/IMAGE (or DIR/val, DIR/test as train reads it). Folders named by the model's class "
+                + "names map to them, ImageNet synset ids (n01440764, ...) to the 1000 ImageNet classes; otherwise "
+                + "the sorted folder names are classes 0, 1, ... (torchvision's ImageFolder).")
 final class EvalCommand implements Callable<Integer> {
     private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png");
 
@@ -31,8 +37,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", description = "preset, e.g. vil2-tiny (default: what the weights describe)")
     String model;
 
-    @Option(names = "--data", required = true, description = "ImageFolder root: DIR/CLASS/IMAGE")
-    Path data;
+    @Option(names = "--dataset", defaultValue = "imagefolder", description = "fashion-mnist, cifar10, cifar100 or "
+            + "imagefolder (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "the dataset's folder (imagefolder: DIR/CLASS/IMAGE; "
+            + "fashion-mnist: default $VIL_DATA, then /usr/share/datasets/fashion-mnist)")
+    String data;
 
     @Option(names = "--input", description = "input size SIZE or HxW (default: the model's, 224)")
     String input;
@@ -66,38 +77,34 @@ final class EvalCommand implements Callable<Integer> {
         }
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
-            List<Sample> samples = samples(data, classifier.config.numClasses());
-            if (limit != null && limit < samples.size()) {
-                samples = samples.subList(0, Math.max(0, limit));
+            Source source = source(classifier);
+            int n = limit == null ? source.size() : Math.max(0, Math.min(limit, source.size()));
+            if (n == 0) {
+                throw new Vil4jException("no images to evaluate in " + source.name());
             }
-            if (samples.isEmpty()) {
-                throw new Vil4jException("no .jpg/.jpeg/.png images under " + data + "/CLASS/");
-            }
-            System.out.printf(Locale.ROOT, "loaded %s in %.2f s (%s on %s); %d images%n", weights,
-                    classifier.loadSeconds, ops.backendName(), ops.deviceName(), samples.size());
-            ProgressBar bar = new ProgressBar(System.err, samples.size());
+            System.out.printf(Locale.ROOT, "loaded %s in %.2f s (%s on %s); %d images of %s%n", weights,
+                    classifier.loadSeconds, ops.backendName(), ops.deviceName(), n, source.name());
+            ProgressBar bar = new ProgressBar(System.err, n);
             long start = System.nanoTime();
-            int top1 = 0, top5 = 0, done = 0;
-            for (int from = 0; from < samples.size(); from += batch) {
-                List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + batch));
+            int top1 = 0, top5 = 0;
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
                 List<float[]> inputs = new ArrayList<>();
-                for (Sample s : chunk) {
-                    inputs.add(classifier.preprocess(s.image()));
+                for (int i = from; i < to; i++) {
+                    inputs.add(source.input(i));
                 }
                 double[][] p = classifier.probabilities(inputs);
-                for (int i = 0; i < chunk.size(); i++) {
-                    int[] best = Classifier.top(p[i], 5);
-                    int label = chunk.get(i).label();
+                for (int i = from; i < to; i++) {
+                    int[] best = Classifier.top(p[i - from], 5);
+                    int label = source.label(i);
                     top1 += best[0] == label ? 1 : 0;
                     for (int b : best) {
                         top5 += b == label ? 1 : 0;
                     }
                 }
-                done += chunk.size();
-                bar.update(done);
+                bar.update(to);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            int n = samples.size();
             System.out.println("+--------+---------+--------+");
             System.out.println("| metric |  value  | images |");
             System.out.println("+--------+---------+--------+");
@@ -110,8 +117,88 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What is evaluated: preprocessed inputs with their labels. */
+    interface Source {
+        String name();
+
+        int size();
+
+        float[] input(int index);
+
+        int label(int index);
+    }
+
+    private Source source(Classifier classifier) {
+        if (dataset.equals("imagefolder")) {
+            if (data == null || data.isBlank()) {
+                throw new Vil4jException("--dataset imagefolder needs --data DIR");
+            }
+            Path root = Path.of(data);
+            Path folder = Files.isDirectory(root.resolve("train")) && Files.isDirectory(Datasets.testFolder(root))
+                    ? Datasets.testFolder(root) : root;
+            List<Sample> samples = samples(folder, classifier.config.numClasses(), classifier.classNames());
+            return new Source() {
+                public String name() {
+                    return folder.toString();
+                }
+
+                public int size() {
+                    return samples.size();
+                }
+
+                public float[] input(int index) {
+                    return classifier.preprocess(samples.get(index).image());
+                }
+
+                public int label(int index) {
+                    return samples.get(index).label();
+                }
+            };
+        }
+        Preprocessing p = classifier.preprocessing;
+        Dataset test = Datasets.open(dataset, data, p.channels(), p.height(), p.width()).test();
+        if (test.channels() != p.channels() || test.height() != p.height() || test.width() != p.width()) {
+            throw new Vil4jException("--dataset " + dataset + " has " + test.channels() + "x" + test.height() + "x"
+                    + test.width() + " images; the model " + weights + " takes " + p.channels() + "x" + p.height()
+                    + "x" + p.width());
+        }
+        if (test.classes() > classifier.config.numClasses()) {
+            throw new Vil4jException("--dataset " + dataset + " has " + test.classes() + " classes; the model "
+                    + weights + " has " + classifier.config.numClasses());
+        }
+        Normalisation normalisation = p.normalisation();
+        return new Source() {
+            public String name() {
+                return test.name();
+            }
+
+            public int size() {
+                return test.size();
+            }
+
+            public float[] input(int index) {
+                float[] image = new float[p.channels() * p.height() * p.width()];
+                test.image(index, image, 0);
+                normalisation.apply(image, 0, p.channels(), p.height() * p.width()); // the model's own
+                return image;
+            }
+
+            public int label(int index) {
+                return test.label(index);
+            }
+        };
+    }
+
     /** ImageFolder order: class folders sorted, files sorted within each. */
     static List<Sample> samples(Path root, int numClasses) {
+        return samples(root, numClasses, List.of());
+    }
+
+    /**
+     * ImageFolder order: class folders sorted, files sorted within each; labels by the model's class names when every
+     * folder is one of them, else by ImageNet synset ids, else by position.
+     */
+    static List<Sample> samples(Path root, int numClasses, List<String> classNames) {
         if (!Files.isDirectory(root)) {
             throw new Vil4jException("--data " + root + " is not a directory");
         }
@@ -124,12 +211,15 @@ final class EvalCommand implements Callable<Integer> {
         if (classes.isEmpty()) {
             throw new Vil4jException("--data " + root + " holds no class folders");
         }
-        boolean imagenet = numClasses == ImageNetClasses.COUNT && classes.stream()
+        boolean named = !classNames.isEmpty() && classes.stream()
+                .allMatch(c -> classNames.contains(c.getFileName().toString()));
+        boolean imagenet = !named && numClasses == ImageNetClasses.COUNT && classes.stream()
                 .allMatch(c -> ImageNetClasses.indexOf(c.getFileName().toString()) >= 0);
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < classes.size(); i++) {
             Path dir = classes.get(i);
-            int label = imagenet ? ImageNetClasses.indexOf(dir.getFileName().toString()) : i;
+            String folder = dir.getFileName().toString();
+            int label = named ? classNames.indexOf(folder) : imagenet ? ImageNetClasses.indexOf(folder) : i;
             if (label >= numClasses) {
                 throw new Vil4jException("--data " + root + " has " + classes.size() + " class folders but the model "
                         + "has " + numClasses + " classes (folder " + dir.getFileName() + ")");

@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import org.vil4j.api.HostTensor;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.OfficialCheckpointLayout;
 import org.vil4j.vil.VilConfig;
 
@@ -19,14 +20,11 @@ final class FineTuneWeights {
     }
 
     static Map<String, HostTensor> start(Path file, VilConfig config, Map<String, HostTensor> fresh, PrintStream log) {
-        Map<String, HostTensor> raw = new LinkedHashMap<>();
-        WeightsFiles.read(file).forEach((name, t) -> {
-            // a training checkpoint also holds the optimiser state and the EMA weights
-            if (!name.startsWith("optim.") && !name.startsWith("ema.")) {
-                raw.put(name, t);
-            }
-        });
-        int classes = OfficialCheckpointLayout.describe(raw, file.toString()).numClasses();
+        // a training checkpoint's optimiser state and EMA weights are left out by the reader
+        WeightsFiles.Contents contents = WeightsFiles.read(file);
+        Map<String, HostTensor> raw = contents.weights();
+        int classes = contents.config() != null ? contents.config().numClasses()
+                : OfficialCheckpointLayout.describe(raw, file.toString()).numClasses();
         VilConfig asSaved = new VilConfig(config.version(), config.dim(), config.depth(), config.patchSize(),
                 config.stride(), config.channels(), config.height(), config.width(), classes, config.pooling(),
                 config.legacyNorm(), config.convKind(), config.convKernelSize(), config.projBias(), config.normBias(),

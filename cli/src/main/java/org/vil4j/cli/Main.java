@@ -10,10 +10,19 @@ import picocli.CommandLine.Command;
 @Command(name = "vil", mixinStandardHelpOptions = true, version = "vil4j 0.1.0",
         description = "Vision-LSTM on the JVM: OpenCL kernels on any GPU or CPU, a plain-Java oracle.",
         subcommands = {ConformanceCommand.class, DevicesCommand.class, PluginsCommand.class, BenchCommand.class,
-                ConvertCommand.class, PredictCommand.class, EvalCommand.class, TraversalCommand.class,
+                ConvertCommand.class, ExportCommand.class, PredictCommand.class, EvalCommand.class,
+                TraversalCommand.class,
                 TrainCommand.class, DataOrderCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    static {
+        // Guice's generated accessors live outside our module, which cannot read them on the module path; reflection
+        // (org.vil4j.cli is open to Guice) works on both paths. Read once, when Guice first loads.
+        if (System.getProperty("guice_bytecode_gen_option") == null) {
+            System.setProperty("guice_bytecode_gen_option", "DISABLED");
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -4,6 +4,7 @@ import jakarta.inject.Inject;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.formats.json.JsonText;
+import org.vil4j.training.ConfigJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,8 +18,9 @@ import java.util.concurrent.Callable;
 
 /** Top-k classes of images with the official evaluation preprocessing. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify images (JPEG, PNG): shorter side resized to the model input (224) with Pillow's "
-                + "bicubic, center crop, ImageNet mean/std; prints the top classes with probabilities.")
+        description = "Classify images (JPEG, PNG) with the model's own preprocessing and class names (a model "
+                + "file's; else the official eval: shorter side to the input (224) with Pillow's bicubic, center "
+                + "crop, ImageNet mean/std, ImageNet classes); prints the top classes with probabilities.")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "images to classify")
     List<Path> images = new ArrayList<>();
@@ -37,6 +39,10 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "one JSON document on stdout")
     boolean json;
+
+    @Option(names = "--logits", description = "with --json: also the model config and, per image, the preprocessed "
+            + "input and the logits (for checks against other frameworks: tools/gpu/check_export.py)")
+    boolean logits;
 
 
 
@@ -58,14 +64,16 @@ final class PredictCommand implements Callable<Integer> {
             int k = Math.max(1, Math.min(top, classifier.config.numClasses()));
             StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())
                     + ",\"backend\":" + JsonText.quote(ops.backendName()) + ",\"load_seconds\":"
-                    + String.format(Locale.ROOT, "%.3f", classifier.loadSeconds) + ",\"predictions\":[");
+                    + String.format(Locale.ROOT, "%.3f", classifier.loadSeconds)
+                    + (logits ? ",\"config\":" + ConfigJson.write(classifier.config) : "") + ",\"predictions\":[");
             if (!json) {
                 System.out.printf(Locale.ROOT, "loaded %s in %.2f s (%s on %s)%n", weights, classifier.loadSeconds,
                         ops.backendName(), ops.deviceName());
             }
             for (int i = 0; i < images.size(); i++) {
                 Path image = images.get(i);
-                double[] p = classifier.probabilities(List.of(classifier.preprocess(image)))[0];
+                float[] pixels = classifier.preprocess(image);
+                double[] p = classifier.probabilities(List.of(pixels))[0];
                 int[] best = Classifier.top(p, k);
                 if (json) {
                     doc.append(i == 0 ? "" : ",").append("{\"image\":").append(JsonText.quote(image.toString()))
@@ -77,7 +85,12 @@ final class PredictCommand implements Callable<Integer> {
                                 .append(",\"probability\":").append(String.format(Locale.ROOT, "%.6f", p[best[j]]))
                                 .append('}');
                     }
-                    doc.append("]}");
+                    doc.append("]");
+                    if (logits) {
+                        doc.append(",\"input\":").append(floats(pixels)).append(",\"logits\":")
+                                .append(floats(classifier.model.logits(pixels, 1)));
+                    }
+                    doc.append("}");
                 } else {
                     System.out.println(image);
                     for (int c : best) {
@@ -91,5 +104,14 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Floats as a JSON array, each as its shortest text (reads back to the same float). */
+    private static String floats(float[] values) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            b.append(i == 0 ? "" : ",").append(Float.isFinite(values[i]) ? Float.toString(values[i]) : "null");
+        }
+        return b.append(']').toString();
     }
 }

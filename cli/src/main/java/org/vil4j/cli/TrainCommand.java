@@ -1,5 +1,6 @@
 package org.vil4j.cli;
 
+import org.vil4j.training.LoaderBatchSource;
 import jakarta.inject.Inject;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
@@ -15,11 +16,11 @@ import org.vil4j.training.TrainingDivergedException;
 import org.vil4j.training.TrainingSettings;
 import org.vil4j.training.WeightDecayExclusion;
 import org.vil4j.training.data.Augmentation;
-import org.vil4j.training.data.Cifar;
 import org.vil4j.training.data.Dataset;
-import org.vil4j.training.data.FashionMnist;
-import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
+import org.vil4j.training.model.ModelFile;
+import org.vil4j.training.model.ModelInfo;
+import org.vil4j.training.model.Preprocessing;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilVersion;
@@ -59,6 +60,8 @@ import java.util.stream.Stream;
                         + "values."})
 final class TrainCommand implements Callable<Integer> {
     static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String MODEL = "model.safetensors";
+    static final String MODEL_EMA = "model-ema.safetensors";
     static final String METRICS = "metrics.jsonl";
     static final String CONFIG = "config.json";
     static final String CURVES = "curves.png";
@@ -251,6 +254,7 @@ final class TrainCommand implements Callable<Integer> {
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
             trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
             trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
+            trainer.setModelInfo(modelInfo(plan));
             if (resumed != null) {
                 trainer.resume(resumed, checkpointIn);
             }
@@ -287,8 +291,9 @@ final class TrainCommand implements Callable<Integer> {
             prepareMetrics(metricsFile, resumed == null ? 0 : trainer.epochsDone(), resumed != null);
             try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                TrainingProgress progress = new TrainingProgress(System.console() != null, System.err, log, metrics,
-                        plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(), logEvery);
+                TrainingProgress progress = new TrainingProgress(Terminal.stderrIsTerminal(), System.err, log,
+                        metrics, plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize(),
+                        logEvery);
                 try {
                     int lastEpoch = stopAfter == null ? plan.settings().epochs()
                             : Math.min(plan.settings().epochs(), trainer.epochsDone() + stopAfter);
@@ -306,6 +311,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
             }
             List<CurvesPlot.Point> history = RunMetrics.epochs(metricsFile);
+            if (trainer.epochsDone() > 0) {
+                writeModelFiles(plan, trainer, history);
+            }
             if (!history.isEmpty()) {
                 RunMetrics.drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
             }
@@ -321,6 +329,40 @@ final class TrainCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "wall time of this invocation: %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
         }
         return 0;
+    }
+
+    /**
+     * {@code model.safetensors} (and {@code model-ema.safetensors} with EMA): the weights as they are now, with the
+     * config, plugin names, preprocessing (the training normalisation), class names and provenance, so predict and
+     * eval need nothing else.
+     */
+    private void writeModelFiles(Plan plan, Trainer trainer, List<CurvesPlot.Point> history) {
+        ModelInfo base = modelInfo(plan);
+        Map<String, Object> provenance = new LinkedHashMap<>(base.provenance());
+        provenance.put("epoch", trainer.epochsDone());
+        provenance.put("test_accuracy", history.isEmpty() ? Double.NaN
+                : history.get(history.size() - 1).testAccuracy());
+        ModelFile.write(out.resolve(MODEL), plan.config(), trainer.weights(), new ModelInfo(base.preprocessing(),
+                base.classNames(), provenance));
+        Map<String, float[]> ema = trainer.emaWeights();
+        if (ema != null) {
+            provenance.remove("test_accuracy"); // the EMA's is in metrics.jsonl (ema_test_accuracy)
+            provenance.put("weights", "ema");
+            ModelFile.write(out.resolve(MODEL_EMA), plan.config(), ema, new ModelInfo(base.preprocessing(),
+                    base.classNames(), provenance));
+        }
+    }
+
+    /** Preprocessing (the training normalisation), class names and where the model comes from. */
+    private ModelInfo modelInfo(Plan plan) {
+        VilConfig c = plan.config();
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("created_by", "vil train");
+        provenance.put("model", plan.preset().name());
+        provenance.put("dataset", plan.data().name());
+        provenance.put("recipe", recipe(plan));
+        return new ModelInfo(Preprocessing.training(plan.data().normalisation(), c.height(), c.width()),
+                plan.data().train().classNames(), provenance);
     }
 
     /** Options -> model config, settings and data; bad values give one-line errors. */
@@ -379,47 +421,11 @@ final class TrainCommand implements Callable<Integer> {
         if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
             throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
         }
-        Data d = switch (dataset) {
-            case "fashion-mnist", "fmnist" -> {
-                Path dir = FashionMnist.locate(data);
-                yield new Data("fashion-mnist", FashionMnist.train(dir), FashionMnist.test(dir),
-                        Normalisation.FASHION_MNIST);
-            }
-            case "cifar10" -> new Data("cifar10", Cifar.cifar10(requireData(), true), Cifar.cifar10(requireData(),
-                    false), Normalisation.CIFAR10);
-            case "cifar100" -> new Data("cifar100", Cifar.cifar100(requireData(), true),
-                    Cifar.cifar100(requireData(), false), Normalisation.CIFAR100);
-            case "imagefolder" -> {
-                Path root = requireData();
-                Path val = Files.isDirectory(root.resolve("val")) ? root.resolve("val") : root.resolve("test");
-                int ch = model.channels();
-                Dataset trainSet = new ImageFolder(root.resolve("train"), ch, model.height(), model.width());
-                Dataset testSet = new ImageFolder(val, ch, model.height(), model.width());
-                if (!trainSet.classNames().equals(testSet.classNames())) {
-                    throw new Vil4jException(root + ": the class folders of train/ and " + val.getFileName()
-                            + "/ differ");
-                }
-                yield new Data("imagefolder " + root, trainSet, testSet, ch == 3 ? Normalisation.IMAGENET
-                        : new Normalisation(new float[] {0.5f}, new float[] {0.5f}));
-            }
-            default -> throw new Vil4jException("--dataset must be fashion-mnist, cifar10, cifar100 or imagefolder, "
-                    + "got " + dataset);
-        };
+        Data d = Datasets.open(dataset, data, model.channels(), model.height(), model.width());
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
         return new Data(d.name(), trainSet, testSet, d.normalisation());
-    }
-
-    private Path requireData() {
-        if (data == null || data.isBlank()) {
-            throw new Vil4jException("--dataset " + dataset + " needs --data DIR");
-        }
-        Path dir = Path.of(data);
-        if (!Files.isDirectory(dir)) {
-            throw new Vil4jException("--data " + dir + " is not a directory");
-        }
-        return dir;
     }
 
     /** Sets {@link #out}; returns the checkpoint to resume from, or null for a fresh run. */
@@ -486,6 +492,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** What decides the trajectory of a run (not the threads, logging or backend). */
     private String recipeJson(Plan plan) {
+        return json(recipe(plan));
+    }
+
+    private Map<String, Object> recipe(Plan plan) {
         TrainingSettings s = plan.settings();
         OptimizerSettings o = s.optimizer();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -511,7 +521,7 @@ final class TrainCommand implements Callable<Integer> {
         m.put("crop_padding", plan.cropPadding());
         m.put("flip", plan.flip());
         m.put("seed", s.seed());
-        return json(m);
+        return m;
     }
 
     private String configJson(Plan plan) {

@@ -13,6 +13,7 @@ import java.util.Locale;
 /** Progress on the terminal (a one-line bar) or as plain log lines, and the metrics.jsonl lines. */
 final class TrainingProgress implements Trainer.Listener {
     private final boolean terminal;
+    private final int columns;
     private final PrintStream bar;
     private final PrintStream log;
     private final BufferedWriter metrics;
@@ -28,7 +29,15 @@ final class TrainingProgress implements Trainer.Listener {
 
     TrainingProgress(boolean terminal, PrintStream bar, PrintStream log, BufferedWriter metrics, int epochs,
                   int batches, int batchSize, int logEvery) {
+        this(terminal, terminal ? Terminal.columns() : Terminal.DEFAULT_COLUMNS, bar, log, metrics, epochs, batches,
+                batchSize, logEvery);
+    }
+
+    /** @param terminal whether {@code bar} is a terminal (the bar is drawn only there), {@code columns} wide */
+    TrainingProgress(boolean terminal, int columns, PrintStream bar, PrintStream log, BufferedWriter metrics,
+                     int epochs, int batches, int batchSize, int logEvery) {
         this.terminal = terminal;
+        this.columns = columns;
         this.bar = bar;
         this.log = log;
         this.metrics = metrics;
@@ -61,7 +70,7 @@ final class TrainingProgress implements Trainer.Listener {
             long now = System.nanoTime();
             if (now - lastDraw > 100_000_000L || m.batch() == batches) {
                 lastDraw = now;
-                bar.print("\r" + text + "\u001b[K");
+                bar.print("\r" + Terminal.fit(text, columns) + "\u001b[K");
                 bar.flush();
                 lineOpen = true;
             }

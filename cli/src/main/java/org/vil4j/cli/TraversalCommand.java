@@ -4,7 +4,7 @@ import jakarta.inject.Inject;
 import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.TraversalStrategy;
-import org.vil4j.conformance.kit.LocalityStats;
+import org.vil4j.conformance.LocalityStats;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilPresets;
 import picocli.CommandLine;

@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,14 +21,21 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
+import org.vil4j.conformance.GoldenFiles;
 import org.vil4j.formats.safetensors.SafetensorsFile;
 import org.vil4j.vil.ActivationSink;
-import org.vil4j.vil.OfficialCheckpointLayout;
+import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.VisionLstm;
 
 class CheckpointCommandsTest {
     private static final Path MICRO_TH = CliRun.GOLDEN.resolve("vil2-micro-official-layout.th");
-    private static final Path TINY_TH = CliRun.GOLDEN.resolve("vil2-tiny-224-official-layout.th");
+
+    /** A ViL-T golden file (kept outside the repository): found where GoldenFiles looks, else the test is skipped. */
+    private static Path tiny(String fileName) {
+        Optional<Path> file = GoldenFiles.find(fileName);
+        assumeTrue(file.isPresent(), () -> GoldenFiles.missing(fileName));
+        return file.get();
+    }
 
     @TempDir
     Path dir;
@@ -49,8 +58,14 @@ class CheckpointCommandsTest {
                 "--weights", MICRO_TH.toString(), "--backend", "java");
         assertThat(micro.exitCode()).as(micro.out() + micro.err()).isZero();
         assertThat(micro.out()).contains("1 passed, 0 failed");
-        CliRun tiny = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-tiny-224.safetensors").toString(),
-                "--weights", TINY_TH.toString(), "--backend", "java");
+    }
+
+    @Test
+    void theOfficialViLTCheckpointReproducesItsGoldenOutput() {
+        Path tinyTh = tiny("vil2-tiny-224-official-layout.th");
+        tiny("vil2-tiny-224.json");
+        CliRun tiny = CliRun.of("conformance", tiny("vil2-tiny-224.safetensors").toString(),
+                "--weights", tinyTh.toString(), "--backend", "java");
         assertThat(tiny.exitCode()).as(tiny.out() + tiny.err()).isZero();
         assertThat(tiny.out()).contains("1 passed, 0 failed");
     }
@@ -61,10 +76,15 @@ class CheckpointCommandsTest {
         CliRun r = CliRun.of("convert", MICRO_TH.toString(), out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         SafetensorsFile st = SafetensorsFile.open(out);
-        assertThat(st.metadata()).containsEntry("format", "vil4j").containsEntry("vil4j.source_layout", "official_v2")
-                .containsKey("vil4j.config").containsEntry("vil4j.plugins",
-                        "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],\"mixer\":[\"mlstm\"],"
-                                + "\"head\":[\"bilateral_flatten\"]}");
+        assertThat(st.metadata()).containsEntry("format", "vil4j-model-1").containsKey("config")
+                .containsEntry("plugins", "{\"traversal\":[\"rowwise_from_top_left\",\"rowwise_from_bot_right\"],"
+                        + "\"mixer\":[\"mlstm\"],\"head\":[\"bilateral_flatten\"],"
+                        + "\"traversal_schedule\":\"alternate\"}")
+                .containsEntry("provenance", "{\"converted_from\":\"vil2-micro-official-layout.th\","
+                        + "\"source_layout\":\"official_v2\"}")
+                .containsEntry("preprocessing", "{\"channels\":3,\"height\":16,\"width\":16,"
+                        + "\"resize\":\"shorter_side_bicubic_center_crop\",\"mean\":[0.485,0.456,0.406],"
+                        + "\"std\":[0.229,0.224,0.225]}");
         assertThat(st.names()).contains("blocks.1.rowwise_from_bot_right.layer.conv.weight", "legacy_norm.bias");
         CliRun again = CliRun.of("conformance", CliRun.GOLDEN.resolve("vil2-micro-th.safetensors").toString(),
                 "--weights", out.toString(), "--backend", "java");
@@ -78,13 +98,14 @@ class CheckpointCommandsTest {
 
     @Test
     void predictPrintsImageNetClassesAndJson() throws IOException {
+        Path tinyTh = tiny("vil2-tiny-224-official-layout.th");
         Path image = dir.resolve("synthetic.png");
         writeImage(image, 300, 240, 1);
-        CliRun text = CliRun.of("predict", "--model", "vil2-tiny", "--weights", TINY_TH.toString(), "--backend",
+        CliRun text = CliRun.of("predict", "--model", "vil2-tiny", "--weights", tinyTh.toString(), "--backend",
                 "java", image.toString());
         assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out().lines().filter(l -> l.matches("\\s+\\d+\\.\\d\\d%\\s+\\d+ n\\d{8} .+"))).hasSize(5);
-        CliRun json = CliRun.of("predict", "--weights", TINY_TH.toString(), "--backend", "java", "--json",
+        CliRun json = CliRun.of("predict", "--weights", tinyTh.toString(), "--backend", "java", "--json",
                 image.toString());
         assertThat(json.exitCode()).as(json.err()).isZero();
         Matcher m = Pattern.compile("\"probability\":([0-9.]+)").matcher(json.out());
@@ -100,7 +121,10 @@ class CheckpointCommandsTest {
         assertThat(count).isEqualTo(5);
         assertThat(sum).isLessThanOrEqualTo(1.0);
         assertThat(json.out()).contains("\"wnid\":\"n");
+    }
 
+    @Test
+    void predictNamesAnImageItCannotRead() throws IOException {
         Path broken = dir.resolve("broken.jpg");
         Files.writeString(broken, "not really a jpeg");
         CliRun bad = CliRun.of("predict", "--weights", MICRO_TH.toString(), "--backend", "java", broken.toString());
@@ -139,9 +163,9 @@ class CheckpointCommandsTest {
         // load-time resize (the reference's load_state_dict) equals the forward-time bicubic resize of the
         // embedding made for 16x16, for a 24x20 input: both are torch bicubic of the same 4x4 grid
         Plugins plugins = Plugins.discover();
-        Map<String, HostTensor> raw = WeightsFiles.read(MICRO_TH);
-        OfficialCheckpointLayout.Loaded original = WeightsFiles.load(MICRO_TH, null, null);
-        OfficialCheckpointLayout.Loaded resized = WeightsFiles.load(MICRO_TH, null, new int[]{24, 20});
+        Map<String, HostTensor> raw = WeightsFiles.read(MICRO_TH).weights();
+        WeightsFiles.Loaded original = WeightsFiles.load(MICRO_TH, null, null);
+        WeightsFiles.Loaded resized = WeightsFiles.load(MICRO_TH, null, new int[]{24, 20});
         assertThat(resized.weights().get("pos_embed.embed").shape()).isEqualTo(Shape.of(1, 6, 5, 32));
         assertThat(raw).hasSize(93);
         float[] input = new float[3 * 24 * 20];

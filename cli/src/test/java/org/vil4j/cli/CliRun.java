@@ -4,11 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.vil4j.conformance.GoldenFiles;
 
 /** Runs {@code vil} in-process with stdout and stderr captured. */
 record CliRun(int exitCode, String out, String err) {
-    /** The shared golden directory (set by the parent pom). */
-    static final Path GOLDEN = Path.of(System.getProperty("vil4j.golden", "../../shared/conformance/golden"));
+    /** The golden folder: the repository's golden/ (the parent pom sets vil4j.golden). */
+    static final Path GOLDEN = GoldenFiles.directory();
 
     static synchronized CliRun of(String... args) {
         PrintStream out = System.out, err = System.err;

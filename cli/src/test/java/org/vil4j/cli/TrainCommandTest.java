@@ -104,7 +104,7 @@ class TrainCommandTest {
         assertThat(curves.getWidth()).isGreaterThan(100);
         try (var files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("metrics.jsonl",
-                    "checkpoint.safetensors", "config.json", "curves.png");
+                    "checkpoint.safetensors", "model.safetensors", "config.json", "curves.png");
         }
     }
 

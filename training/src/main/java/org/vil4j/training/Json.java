@@ -1,16 +1,17 @@
 package org.vil4j.training;
 
+import org.vil4j.formats.json.JsonNumber;
 import org.vil4j.formats.json.JsonText;
 
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON writer for metrics lines and checkpoint metadata (maps, lists, strings, numbers, booleans). */
-final class Json {
+/** A small JSON writer for metrics lines and file metadata (maps, lists, strings, numbers, booleans). */
+public final class Json {
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(value, out);
         return out.toString();
@@ -27,6 +28,8 @@ final class Json {
             out.append(Double.isFinite(d) ? d.toString() : "null");
         } else if (value instanceof Float f) {
             write(f.doubleValue(), out);
+        } else if (value instanceof JsonNumber n) {
+            out.append(n.literal()); // a number written as given (e.g. a float's shortest text)
         } else if (value instanceof Number n) {
             out.append(n);
         } else if (value instanceof Map<?, ?> map) {

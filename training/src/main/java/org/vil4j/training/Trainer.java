@@ -9,6 +9,8 @@ import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.api.autodiff.CrossEntropy;
 import org.vil4j.api.autodiff.GradientTape;
+import org.vil4j.training.model.ModelFile;
+import org.vil4j.training.model.ModelInfo;
 import org.vil4j.training.data.Batch;
 import org.vil4j.vil.ActivationSink;
 import org.vil4j.vil.VilConfig;
@@ -57,6 +59,8 @@ public final class Trainer {
     private boolean updating;
     /** Persistent gradient buffers, one per parameter, when activations are recomputed; else null. */
     private Map<Tensor, Tensor> gradientBuffers;
+    /** Metadata entries every checkpoint carries beside the training state ({@link #setModelInfo}). */
+    private Map<String, String> checkpointMetadata = Map.of();
 
     /**
      * Builds the model (and its EMA twin) with {@code initialWeights} on {@code ops}, and the optimiser state.
@@ -224,6 +228,21 @@ public final class Trainer {
         }
         model.setResidualScaling(null);
         return history;
+    }
+
+    /**
+     * One training step on {@code batch} at {@code learningRate}, outside {@link #run}'s schedule (drop-path and
+     * the step count advance as in a run); returns the batch's loss before the update.
+     */
+    public double step(Batch batch, double learningRate) {
+        model.setResidualScaling(dropPath);
+        try {
+            StepResult r = trainStep(batch, learningRate, epochsDone, new Listener() { });
+            step++;
+            return r.loss;
+        } finally {
+            model.setResidualScaling(null);
+        }
     }
 
     private record StepResult(double loss, int correct, double gradNorm) {
@@ -417,6 +436,14 @@ public final class Trainer {
         }
     }
 
+    /**
+     * What checkpoints record about the model besides its config (preprocessing, class names, provenance), so a
+     * checkpoint can be used for prediction on its own.
+     */
+    public void setModelInfo(ModelInfo info) {
+        this.checkpointMetadata = ModelFile.metadata(info);
+    }
+
     /** Weights, optimiser state, EMA and position, written atomically. */
     public void writeCheckpoint(Path file) {
         Map<String, float[]> values = new LinkedHashMap<>();
@@ -435,13 +462,23 @@ public final class Trainer {
         }
         TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
                 Json.write(Map.of("epochs", settings.epochs(), "batch_size", settings.batchSize(),
-                        "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())));
+                        "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())), checkpointMetadata);
     }
 
     /** The current weights, by state_dict name. */
     public Map<String, float[]> weights() {
         Map<String, float[]> values = new LinkedHashMap<>();
         model.parameters().forEach((name, t) -> values.put(name, ops.download(t)));
+        return values;
+    }
+
+    /** The EMA weights by state_dict name, or null when the run keeps no EMA. */
+    public Map<String, float[]> emaWeights() {
+        if (ema == null) {
+            return null;
+        }
+        Map<String, float[]> values = new LinkedHashMap<>();
+        ema.parameters().forEach((name, t) -> values.put(name, ops.download(t)));
         return values;
     }
 

@@ -23,7 +23,14 @@ public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors,
 
     public static void write(Path file, VilConfig config, Map<String, Tensor> params, Map<String, float[]> values,
                              int epochsDone, long steps, long seed, String settingsJson) {
+        write(file, config, params, values, epochsDone, steps, seed, settingsJson, Map.of());
+    }
+
+    /** With {@code extra} metadata entries (the model file's preprocessing, class names and provenance). */
+    public static void write(Path file, VilConfig config, Map<String, Tensor> params, Map<String, float[]> values,
+                             int epochsDone, long steps, long seed, String settingsJson, Map<String, String> extra) {
         SafetensorsWriter w = new SafetensorsWriter();
+        extra.forEach(w::metadata);
         w.metadata("format", FORMAT);
         w.metadata("config", ConfigJson.write(config));
         w.metadata("plugins", Json.write(config.pluginNames()));

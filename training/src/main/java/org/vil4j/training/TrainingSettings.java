@@ -33,4 +33,9 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
             throw new IllegalArgumentException("label smoothing and EMA decay must be in [0, 1)");
         }
     }
+
+    /** A builder with the defaults {@link TrainingSettingsBuilder} lists, instead of the 14 arguments. */
+    public static TrainingSettingsBuilder builder() {
+        return new TrainingSettingsBuilder();
+    }
 }

@@ -1,5 +1,6 @@
 package org.vil4j.conformance.kit;
 
+import org.vil4j.conformance.LocalityStats;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.HostTensor;

@@ -2,7 +2,7 @@ package org.vil4j.conformance.traversal;
 
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.TraversalStrategy;
-import org.vil4j.conformance.kit.LocalityStats;
+import org.vil4j.conformance.LocalityStats;
 import org.vil4j.conformance.kit.TraversalStrategyTestCase;
 import org.vil4j.traversal.Hilbert;
 

@@ -59,8 +59,8 @@ class TorchCheckpointFuzzTest {
             pickle.run(Archives.zip(mutate(validPickle, random), storages()), "pickle-mutation-" + i);
         }
         Outcome golden = new Outcome();
-        Path goldenFile = Path.of(System.getProperty("vil4j.golden", "../../shared/conformance/golden"))
-                .resolve("vil2-micro-official-layout.th");
+        Path goldenFile = Path.of(System.getProperty("vil4j.golden", "../golden"))
+                .resolve("vil2-micro-official-layout.th"); // the repository's golden/ carries it
         byte[] goldenPickle;
         Map<String, byte[]> goldenStorages = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(goldenFile.toFile())) {

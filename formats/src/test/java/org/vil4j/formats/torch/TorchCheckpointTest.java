@@ -17,8 +17,11 @@ import org.vil4j.api.Shape;
 import org.vil4j.formats.safetensors.SafetensorsFile;
 
 class TorchCheckpointTest {
+    /** A golden file: the repository's golden/ (the parent pom's vil4j.golden) carries it. */
     private static Path golden(String name) {
-        return Path.of(System.getProperty("vil4j.golden", "../../shared/conformance/golden")).resolve(name);
+        Path file = Path.of(System.getProperty("vil4j.golden", "../golden")).resolve(name);
+        assertThat(file).as("golden file (the repository's golden/ holds it)").isRegularFile();
+        return file;
     }
 
     private static byte[] oneTensor(String storageClass, byte[] storage, long numel, long offset, long[] size,

@@ -145,9 +145,18 @@ public final class ImageFolder implements Dataset {
         if (image == null) {
             throw new DatasetException("cannot decode image " + file + ": no ImageIO reader recognises its content");
         }
+        planes(image, channels, height, width, target, offset);
+    }
+
+    /**
+     * An image as {@code channels} planes in [0, 1], stretched to height x width (bilinear): how this dataset reads
+     * its files, and how a model trained on such images sees any image.
+     */
+    public static void planes(BufferedImage image, int channels, int height, int width, float[] target, int offset) {
         int sourceWidth = image.getWidth();
         int sourceHeight = image.getHeight();
-        // getRGB converts every colour model (grey, palette, 16-bit, alpha) to 8-bit sRGB; alpha is dropped like PIL's convert("RGB")
+        // getRGB converts every colour model (grey, palette, 16-bit, alpha) to 8-bit sRGB; alpha is dropped like PIL's
+        // convert("RGB")
         int[] argb = image.getRGB(0, 0, sourceWidth, sourceHeight, null, 0, sourceWidth);
         float[] planes = new float[channels * sourceHeight * sourceWidth];
         int plane = sourceHeight * sourceWidth;
@@ -167,5 +176,4 @@ public final class ImageFolder implements Dataset {
             BilinearResize.plane(planes, c * plane, sourceHeight, sourceWidth, target,
                     offset + c * height * width, height, width);
         }
-    }
-}
+    }}

@@ -46,7 +46,7 @@ public final class Normalisation {
     }
 
     /** Normalises one CHW image in place. */
-    void apply(float[] image, int offset, int channels, int plane) {
+    public void apply(float[] image, int offset, int channels, int plane) {
         if (channels != mean.length) {
             throw new IllegalArgumentException("normalisation for " + mean.length + " channel(s) applied to an image"
                     + " with " + channels);
