@@ -87,11 +87,6 @@ public final class GoldenCase {
         return tensors;
     }
 
-    /** The reference constructor a model case names ({@code VisionLSTM2}, ...), or null for a cell case. */
-    public String constructor() {
-        return json.get("ctor") instanceof String c ? c : null;
-    }
-
     public boolean isModelCase() {
         return json.containsKey("ctor");
     }

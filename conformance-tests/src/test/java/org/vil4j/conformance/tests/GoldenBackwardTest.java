@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** Every golden gradient case: loss within 1e-4, every gradient within 1e-3 of the official code, both backends. */
 class GoldenBackwardTest {
@@ -31,8 +30,6 @@ class GoldenBackwardTest {
     void gradientsMatchTheOfficialCode(String backend, String caseName) {
         Ops ops = Backends.ops(backend);
         GoldenCase golden = Backends.golden(caseName);
-        assumeFalse("VisionTransformer".equals(golden.constructor()), caseName + ": the DeiT-III (ViT) backbone "
-                + "these cases check is not built yet (issue 12)");
         List<TensorComparison> results = new GoldenRunner(Backends.PLUGINS).backward(golden, ops);
         assertThat(results.stream().map(TensorComparison::name)).contains("loss", "grad.input",
                 "grad.pos_embed.embed");

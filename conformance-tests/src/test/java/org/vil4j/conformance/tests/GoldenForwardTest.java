@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** Every golden case's output and activations within 1e-4 of the official code, on both backends. */
 class GoldenForwardTest {
@@ -27,8 +26,6 @@ class GoldenForwardTest {
     void forwardMatchesTheOfficialCode(String backend, String caseName) {
         Ops ops = Backends.ops(backend);
         GoldenCase golden = Backends.golden(caseName);
-        assumeFalse("VisionTransformer".equals(golden.constructor()), caseName + ": the DeiT-III (ViT) backbone "
-                + "these cases check is not built yet (issue 12)");
         List<TensorComparison> results = new GoldenRunner(Backends.PLUGINS).forward(golden, ops, null);
         assertThat(results).as("compared tensors").isNotEmpty();
         assertThat(results.stream().map(TensorComparison::name)).contains(golden.isModelCase() ? "output" : "h");
