@@ -34,22 +34,14 @@ final class OpenCLOps implements Ops {
     /** Aparapi keeps buffer sizes in an int of bytes. */
     static final long MAX_ARENA_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
 
-    /**
-     * Commands recorded before they run as the passes of one execute: each Aparapi execute costs 50-120 us of host
-     * work (H200, measured with vil bench --profile), a pass only an enqueue and a wait in native code.
-     */
-    static final int COMMAND_CAPACITY = 1024;
     /** Linear layers with at most this many outputs (the mLSTM gates) use a row-wise kernel instead of a GEMM. */
     static final int SKINNY_OUTPUTS = 16;
 
     private final long maxArenaFloats;
-    /** The one range every command runs over (see DeviceProgram.WORK_GROUP). */
-    private final Range range;
-    /** Commands recorded and not yet run. */
-    private int pending;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     private final DeviceProgram program;
+    private final CommandQueue queue;
     private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
     private int indexTop;
@@ -59,12 +51,9 @@ final class OpenCLOps implements Ops {
     private boolean started;
     private boolean closed;
 
-    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers, launches, executes;
+    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
     private long peakFloats;
-    /** Null unless profiling; the next launch's counted work (set by the op, cleared by the launch). */
-    private LaunchProfiler profiler;
-    private long pendingFlops, pendingBytes;
 
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats) {
         this(found, arenaFloats, MAX_ARENA_FLOATS);
@@ -79,8 +68,9 @@ final class OpenCLOps implements Ops {
         this.maxArenaFloats = maxArenaFloats;
         this.found = found;
         this.device = found.device();
-        this.range = Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP);
-        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, COMMAND_CAPACITY);
+        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY);
+        this.queue = new CommandQueue(program, device, found.info().name(),
+                Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP));
         program.setExplicit(true);
         KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
         try {
@@ -90,7 +80,7 @@ final class OpenCLOps implements Ops {
             throw new BackendUnavailableException("OpenCL backend: the device program does not build on "
                     + found.info().name() + ": " + e.getMessage(), e);
         }
-        requireOpenCL("compile");
+        queue.requireOpenCL("compile");
         workspace.setBase(0);
     }
 
@@ -139,17 +129,17 @@ final class OpenCLOps implements Ops {
 
     @Override
     public long kernelLaunches() {
-        return launches;
+        return queue.launches();
     }
 
     @Override
     public void setProfiling(boolean on) {
-        profiler = on ? new LaunchProfiler() : null;
+        queue.setProfiling(on);
     }
 
     @Override
     public List<org.vil4j.api.OpProfile> profile() {
-        return profiler == null ? List.of() : profiler.snapshot();
+        return queue.profile();
     }
 
     @Override
@@ -303,8 +293,8 @@ final class OpenCLOps implements Ops {
         DeviceTensor out = allocate(x.shape().withLast(m));
         if (m <= SKINNY_OUTPUTS) {
             args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset());
-            pendingFlops = 2L * rows * m * k;
-            pendingBytes = 4L * ((long) rows * k + (long) m * k + (long) rows * m);
+            queue.flops(2L * rows * m * k);
+            queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
             launch1D(OP_LINEAR_ROWS, rows);
             return out;
         }
@@ -343,8 +333,8 @@ final class OpenCLOps implements Ops {
         DeviceTensor out = allocate(x.shape());
         int n = out.size();
         args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), x.stride());
-        pendingFlops = 2L * n * ws.dim(1);
-        pendingBytes = 8L * n;
+        queue.flops(2L * n * ws.dim(1));
+        queue.bytes(8L * n);
         launch1D(OP_HEADWISE, n);
         return out;
     }
@@ -382,7 +372,7 @@ final class OpenCLOps implements Ops {
         args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
                 b == null ? -1 : b.offset());
         program.f0 = eps;
-        pendingBytes = 8L * x.size();
+        queue.bytes(8L * x.size());
         launch1D(OP_LAYER_NORM, n);
         return out;
     }
@@ -433,7 +423,7 @@ final class OpenCLOps implements Ops {
         args(n, mode, out.offset(), x.offset(), y == null ? 0 : y.offset(), z == null ? 0 : z.offset(),
                 w == null ? 0 : w.offset(), Math.max(period, 1), z == null ? 0 : z.stride());
         program.f0 = scalar;
-        pendingBytes = 4L * n * (2 + (y == null ? 0 : 1) + (z == null ? 0 : 1));
+        queue.bytes(4L * n * (2 + (y == null ? 0 : 1) + (z == null ? 0 : 1)));
         launch1D(OP_ELEMENTWISE, n);
         return out;
     }
@@ -476,7 +466,7 @@ final class OpenCLOps implements Ops {
         }
         int n = out.size();
         args(n, idx.rows(), s.dim(2), s.dim(1), x.offset(), idx.offset(), out.offset(), residualOffset);
-        pendingBytes = 4L * n * (residualOffset >= 0 ? 3 : 2);
+        queue.bytes(4L * n * (residualOffset >= 0 ? 3 : 2));
         launch1D(OP_GATHER_TOKENS, n);
     }
 
@@ -525,7 +515,7 @@ final class OpenCLOps implements Ops {
         int n = out.size();
         args(n, ca + cb + cc, ca, cb, a.offset(), a.stride(), b.offset(), b.stride(), c == null ? 0 : c.offset(),
                 c == null ? 0 : c.stride(), out.offset());
-        pendingBytes = 8L * n;
+        queue.bytes(8L * n);
         launch1D(OP_CONCAT, n);
         return out;
     }
@@ -533,7 +523,7 @@ final class OpenCLOps implements Ops {
     private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
         int n = x.shape().rows() * count;
         args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
-        pendingBytes = 8L * n;
+        queue.bytes(8L * n);
         launch1D(OP_COPY_COLUMNS, n);
     }
 
@@ -556,8 +546,8 @@ final class OpenCLOps implements Ops {
         int n = out.size();
         args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
                 x.stride());
-        pendingFlops = 2L * n * k;
-        pendingBytes = 8L * n;
+        queue.flops(2L * n * k);
+        queue.bytes(8L * n);
         launch1D(OP_DEPTHWISE_CONV, n);
         return out;
     }
@@ -1250,8 +1240,8 @@ final class OpenCLOps implements Ops {
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                 epilogue, e0, e1, e2, causalA ? 1 : 0);
         program.f0 = alpha;
-        pendingFlops = 2L * m * n * k * batches;
-        pendingBytes = 4L * batches * ((long) m * k + (long) k * n + (long) m * n);
+        queue.flops(2L * m * n * k * batches);
+        queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
         enqueue(OP_GEMM);
     }
@@ -1263,7 +1253,7 @@ final class OpenCLOps implements Ops {
         enqueue(op);
     }
 
-    /** Records the op with the arguments now in the program's fields; it runs at the next flush. */
+    /** Records the op with the arguments now in the program's fields (see CommandQueue). */
     private void enqueue(int op) {
         if (closed) {
             throw new IllegalStateException("this OpenCL backend instance is closed");
@@ -1276,59 +1266,11 @@ final class OpenCLOps implements Ops {
                     + 4L * (program.stageOut.length + program.stageIndex.length);
             transfers += 2;
         }
-        DeviceProgram p = program;
-        p.op = op;
-        int c = pending * CMD_INTS;
-        int[] cmd = p.commands;
-        cmd[c] = op;
-        cmd[c + 1] = p.a0; cmd[c + 2] = p.a1; cmd[c + 3] = p.a2; cmd[c + 4] = p.a3; cmd[c + 5] = p.a4;
-        cmd[c + 6] = p.a5; cmd[c + 7] = p.a6; cmd[c + 8] = p.a7; cmd[c + 9] = p.a8; cmd[c + 10] = p.a9;
-        cmd[c + 11] = p.a10; cmd[c + 12] = p.a11; cmd[c + 13] = p.a12; cmd[c + 14] = p.a13; cmd[c + 15] = p.a14;
-        cmd[c + 16] = p.a15; cmd[c + 17] = p.a16; cmd[c + 18] = p.a17; cmd[c + 19] = p.a18; cmd[c + 20] = p.a19;
-        cmd[c + 21] = p.a20; cmd[c + 22] = p.a21; cmd[c + 23] = p.a22; cmd[c + 24] = p.a23; cmd[c + 25] = p.a24;
-        cmd[c + 26] = p.a25;
-        int cf = pending * CMD_FLOATS;
-        float[] fl = p.commandFloats;
-        fl[cf] = p.f0; fl[cf + 1] = p.f1; fl[cf + 2] = p.f2; fl[cf + 3] = p.f3; fl[cf + 4] = p.f4; fl[cf + 5] = p.f5;
-        fl[cf + 6] = p.f6;
-        pending++;
-        launches++;
-        if (profiler != null) {
-            // one op per execute, so that each is timed alone
-            String name = OpNames.of(p);
-            long t0 = System.nanoTime();
-            flush();
-            profiler.record(name, System.nanoTime() - t0, p, pendingFlops, pendingBytes);
-        } else if (pending == COMMAND_CAPACITY || LaunchProfiler.DEVICE_EVENTS) {
-            // with Aparapi's event profiling on, an execute of several passes crashes the JVM in
-            // clGetEventProfilingInfo (NVIDIA OpenCL, H200): one op per execute then
-            flush();
-        }
-        pendingFlops = 0;
-        pendingBytes = 0;
+        queue.enqueue(op);
     }
 
-    /** Runs every recorded command, in order, as the passes of one execute (which waits for the device). */
     private void flush() {
-        if (pending == 0) {
-            return;
-        }
-        int passes = pending;
-        pending = 0;
-        program.put(program.commands);
-        program.put(program.commandFloats);
-        program.execute(range, passes);
-        executes++;
-        requireOpenCL("a launch of " + passes + " commands");
-    }
-
-    /** Aparapi falls back to Java threads silently on any failure; never let that pass as OpenCL. */
-    private void requireOpenCL(String what) {
-        if (!program.isRunningCL() || !device.equals(program.getTargetDevice())) {
-            throw new BackendUnavailableException("OpenCL backend: " + what + " did not run on "
-                    + found.info().name() + " (Aparapi fell back to " + program.getTargetDevice()
-                    + "); see the log above for the OpenCL error");
-        }
+        queue.flush();
     }
 
     private void args(int... values) {
@@ -1364,7 +1306,7 @@ final class OpenCLOps implements Ops {
 
     private void copy(int from, int to, int n) {
         args(n, from, to);
-        pendingBytes = 8L * n;
+        queue.bytes(8L * n);
         launch1D(OP_COPY, n);
     }
 
