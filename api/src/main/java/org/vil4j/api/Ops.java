@@ -185,6 +185,11 @@ public interface Ops extends AutoCloseable {
      * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
      * it; none substitutes another form silently.
      */
+    /** Whether {@link #mlstm(Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)} has this form. */
+    default boolean hasMlstmForm(MlstmForm form) {
+        return form == MlstmForm.PARALLEL;
+    }
+
     default Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                          MlstmForm form, int chunkSize) {
         if (form == MlstmForm.PARALLEL) {

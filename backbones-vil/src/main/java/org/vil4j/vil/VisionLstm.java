@@ -31,7 +31,7 @@ public final class VisionLstm {
     private final Ops ops;
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final List<TraversalStrategy> traversals = new ArrayList<>();
-    private final SequenceMixer mixer;
+    private SequenceMixer mixer;
     private final Head head;
     private final Map<Long, GridTables> grids = new HashMap<>();
     private ResidualScaling residualScaling;
@@ -76,6 +76,17 @@ public final class VisionLstm {
      */
     public void setResidualScaling(ResidualScaling scaling) {
         this.residualScaling = scaling;
+    }
+
+    /**
+     * Computes the mLSTM in {@code form} (null: the mixer picks by sequence length) with chunks of {@code chunkSize}
+     * tokens: the same function in every form, at another cost. Only for the mLSTM mixer.
+     */
+    public void setMlstmForm(org.vil4j.api.MlstmForm form, int chunkSize) {
+        if (!(mixer instanceof MlstmMixer m)) {
+            throw new Vil4jException("an mLSTM form was chosen, but this model's mixer is '" + mixer.name() + "'");
+        }
+        mixer = m.withForm(form, chunkSize);
     }
 
     /** The parameters on the backend, by state_dict name (for optimisers and checkpoints). */

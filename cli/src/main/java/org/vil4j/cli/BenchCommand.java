@@ -2,6 +2,7 @@ package org.vil4j.cli;
 
 import jakarta.inject.Inject;
 import org.vil4j.api.DeviceMemoryExhaustedException;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.training.data.Batch;
 import org.vil4j.training.TrainingSettings;
@@ -15,6 +16,7 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.TransferStats;
 import org.vil4j.vil.ActivationSink;
+import org.vil4j.vil.MlstmMixer;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VisionLstm;
@@ -66,6 +68,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--output", description = "JSON file to write (default: stdout only)")
     Path output;
 
+    @Option(names = "--input", paramLabel = "HxW", description = "input size (default: the model's); the position "
+            + "embedding is resized to it")
+    String input;
+
+    @Option(names = "--mlstm-form", paramLabel = "FORM", defaultValue = "auto", description = "auto (by sequence "
+            + "length), parallel, chunkwise or recurrent (default: ${DEFAULT-VALUE})")
+    String mlstmForm;
+
+    @Option(names = "--chunk", defaultValue = "64", description = "tokens a chunk for the chunkwise form "
+            + "(default: ${DEFAULT-VALUE})")
+    int chunk;
+
     @Option(names = "--input-on-device", description = "upload the image batch once, outside the timed forwards "
             + "(as a framework whose input is already on the GPU); the output is still downloaded")
     boolean inputOnDevice;
@@ -116,8 +130,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         try (Ops ops = deviceOptions.open(plugins)) {
             VisionLstm vil = new VisionLstm(config, plugins, ops, VilInitializer.initialize(config, 0), "init");
+            int[] size = inputSize(config);
+            vil.prepare(size[0], size[1]);
+            MlstmForm form = mlstmForm();
+            if (form != null || chunk != MlstmMixer.DEFAULT_CHUNK) {
+                vil.setMlstmForm(form, chunk);
+            }
             for (int batch : batches) {
-                Shape shape = Shape.of(batch, config.channels(), config.height(), config.width());
+                Shape shape = Shape.of(batch, config.channels(), size[0], size[1]);
                 float[] images = new float[shape.size()];
                 SplittableRandom r = new SplittableRandom(batch);
                 for (int i = 0; i < images.length; i++) {
@@ -148,11 +168,13 @@ final class BenchCommand implements Callable<Integer> {
                 Arrays.sort(ms);
                 double median = ms[ms.length / 2];
                 String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"device\": \"%s\", "
-                                + "\"batch\": %d, \"input_on_device\": %b, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
+                                + "\"batch\": %d, \"input\": \"%dx%d\", \"mlstm_form\": \"%s\", "
+                                + "\"input_on_device\": %b, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
                                 + "\"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_forward\": %d, "
                                 + "\"bytes_out_per_forward\": %d, \"other_bytes_per_forward\": %d, "
                                 + "\"launches_per_forward\": %d, \"peak_device_bytes\": %d%s}",
-                        model, ops.backendName(), ops.deviceName().replace("\"", "'"), batch, inputOnDevice, iterations,
+                        model, ops.backendName(), ops.deviceName().replace("\"", "'"), batch, size[0], size[1],
+                        mlstmForm, inputOnDevice, iterations,
                         median,
                         ms[0], ms[ms.length - 1], batch * 1000.0 / median, moved.bytesIn() / iterations,
                         moved.bytesOut() / iterations, (moved.parameterBytes() + moved.setupBytes()) / iterations,
@@ -163,6 +185,40 @@ final class BenchCommand implements Callable<Integer> {
         }
         write(rows);
         return 0;
+    }
+
+    /** --input as {height, width} ("448" or "448x640"), or the model's own size. */
+    private int[] inputSize(VilConfig config) {
+        if (input == null) {
+            return new int[]{config.height(), config.width()};
+        }
+        String[] parts = input.trim().split("x", -1);
+        try {
+            int h = Integer.parseInt(parts[0]);
+            int w = parts.length == 2 ? Integer.parseInt(parts[1]) : h;
+            if (parts.length <= 2 && h > 0 && w > 0) {
+                return new int[]{h, w};
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new Vil4jException("bench: --input " + input + " is not a size (224 or 224x320)");
+    }
+
+    /** --mlstm-form, or null for auto. */
+    private MlstmForm mlstmForm() {
+        if (chunk < 1) {
+            throw new Vil4jException("bench: --chunk must be at least 1, got " + chunk);
+        }
+        if ("auto".equals(mlstmForm)) {
+            return null;
+        }
+        try {
+            return MlstmForm.parse(mlstmForm);
+        } catch (IllegalArgumentException e) {
+            throw new Vil4jException("bench: --mlstm-form " + mlstmForm + " is not one of auto, parallel, chunkwise, "
+                    + "recurrent");
+        }
     }
 
     private void write(List<String> rows) throws IOException {

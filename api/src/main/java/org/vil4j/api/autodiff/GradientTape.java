@@ -507,6 +507,11 @@ public final class GradientTape implements Ops {
         return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps), q, k, v, igate, fgate, numHeads, eps);
     }
 
+    @Override
+    public boolean hasMlstmForm(org.vil4j.api.MlstmForm form) {
+        return base.hasMlstmForm(form);
+    }
+
     /** Any form computes the same function: the backward is the parallel form's exact derivative. */
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,

@@ -446,6 +446,11 @@ final class JavaOps implements Ops {
     }
 
     @Override
+    public boolean hasMlstmForm(MlstmForm form) {
+        return true;
+    }
+
+    @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                         MlstmForm form, int chunkSize) {
         String op = "mlstm";
