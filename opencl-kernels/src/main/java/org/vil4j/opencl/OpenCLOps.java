@@ -1123,7 +1123,11 @@ final class OpenCLOps implements Ops {
     public void close() {
         if (!closed) {
             closed = true;
-            program.dispose();
+            // a program that never launched has no native kernel state: Aparapi's disposeJNI then frees garbage and
+            // the JVM dies (SIGSEGV / "free(): invalid size", PoCL 3.1, about half the runs)
+            if (started) {
+                program.dispose();
+            }
         }
     }
 
