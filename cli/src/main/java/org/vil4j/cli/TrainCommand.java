@@ -222,8 +222,20 @@ final class TrainCommand implements Callable<Integer> {
                 boolean flip, Data data) {
     }
 
+    private RunLock lock;
+
     @Override
     public Integer call() {
+        try {
+            return train();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Integer train() {
         System.setProperty("java.awt.headless", "true");
         long wallStart = System.nanoTime();
         RecomputeActivations recompute = RecomputeActivations.parse(recomputeActivations);
@@ -259,6 +271,10 @@ final class TrainCommand implements Callable<Integer> {
                 Files.createDirectories(out);
             } catch (IOException e) {
                 throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
+            }
+            lock = RunLock.acquire(out);
+            if (resumed == null && Files.exists(checkpoint)) {
+                throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + ")");
             }
             if (resumed == null) {
                 writeAtomically(out.resolve(CONFIG), configJson(plan));
