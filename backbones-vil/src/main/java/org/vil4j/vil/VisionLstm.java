@@ -280,5 +280,26 @@ public final class VisionLstm {
         if (!problems.isEmpty()) {
             throw new WeightsMismatchException(source, problems);
         }
+        for (String name : layout.keySet()) {
+            requireFinite(weights.get(name).data(), name, source);
+        }
+    }
+
+    /**
+     * Rejects a weight tensor holding NaN or an infinity: a model built from it computes nothing meaningful.
+     *
+     * @throws Vil4jException naming the source, the tensor and the first bad element
+     */
+    public static void requireFinite(float[] values, String tensor, String source) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                int count = 0;
+                for (float v : values) {
+                    count += Float.isFinite(v) ? 0 : 1;
+                }
+                throw new Vil4jException("weights from " + source + ": tensor " + tensor + " holds " + values[i]
+                        + " at element " + i + " (" + count + " of " + values.length + " values are not finite)");
+            }
+        }
     }
 }

@@ -54,6 +54,12 @@ final class Classifier {
             ops.release(mark);
         }
         int k = config.numClasses();
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new Vil4jException("the model's output is not finite (logit " + i % k + " of image "
+                        + (i / k + 1) + " of the batch is " + logits[i] + "): the weights overflow on this input");
+            }
+        }
         double[][] out = new double[b][k];
         for (int i = 0; i < b; i++) {
             double max = Double.NEGATIVE_INFINITY, sum = 0;

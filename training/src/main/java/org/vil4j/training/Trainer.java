@@ -155,6 +155,7 @@ public final class Trainer {
         if (!problems.isEmpty()) {
             throw new Vil4jException(source + ": checkpoint does not fit the model: " + String.join(", ", problems));
         }
+        target.parameters().forEach((name, t) -> VisionLstm.requireFinite(values.get(name), name, source.toString()));
         target.parameters().forEach((name, t) -> ops.assign(t, values.get(name)));
     }
 
@@ -213,6 +214,9 @@ public final class Trainer {
             double emaAccuracy = ema == null ? Double.NaN : evaluate(ema, test)[1];
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             epochsDone = epoch + 1;
+            if (!Double.isFinite(testResult[0])) {
+                throw notWritten("the test loss became " + testResult[0], "the weights overflow");
+            }
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, lossSum / Math.max(1, seen),
                     (double) correct / Math.max(1, seen), testResult[0], testResult[1], emaAccuracy, lr, seconds,
                     seen / seconds, evalSeconds);
@@ -425,6 +429,7 @@ public final class Trainer {
         if (ema != null) {
             ema.parameters().forEach((name, t) -> values.put("ema." + name, ops.download(t)));
         }
+        requireFinite(values);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -436,6 +441,30 @@ public final class Trainer {
         TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
                 Json.write(Map.of("epochs", settings.epochs(), "batch_size", settings.batchSize(),
                         "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())));
+    }
+
+    /**
+     * Non-finite weights or optimiser state never reach a checkpoint: the loss check before each update cannot see
+     * what the last update of an epoch did.
+     */
+    private void requireFinite(Map<String, float[]> values) {
+        for (var e : values.entrySet()) {
+            float[] v = e.getValue();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw notWritten(e.getKey() + " holds " + v[i] + " at element " + i, null);
+                }
+            }
+        }
+    }
+
+    private TrainingDivergedException notWritten(String what, String why) {
+        int done = epochsDone - 1;
+        return new TrainingDivergedException("training diverged: after step " + step + " (epoch " + epochsDone
+                + ", learning rate " + settings.learningRate() + " peak, " + settings.minLearningRate() + " final) "
+                + what + (why == null ? "" : " (" + why + ")") + "; the checkpoint of epoch " + epochsDone
+                + " was not written, " + (done <= 0 ? "no checkpoint exists" : "the checkpoint of epoch " + done
+                + " is kept") + " (lower --lr or --min-lr)");
     }
 
     /** The current weights, by state_dict name. */
