@@ -18,6 +18,8 @@ final class Classifier {
     final VilConfig config;
     final VisionLstm model;
     final double loadSeconds;
+    /** Images larger than this (from their headers) are not decoded. */
+    long maxImagePixels = org.vil4j.training.data.ImageDecoding.DEFAULT_MAX_PIXELS;
     private final Ops ops;
 
     Classifier(Plugins plugins, Ops ops, Path weights, String preset, String input) {
@@ -34,7 +36,7 @@ final class Classifier {
 
     /** Shorter side to min(H, W) of the model's input (224 for the presets), then the H x W center crop. */
     float[] preprocess(Path image) {
-        return ImagePreprocessing.evalTransform(ImagePreprocessing.read(image),
+        return ImagePreprocessing.evalTransform(ImagePreprocessing.read(image, maxImagePixels),
                 Math.min(config.height(), config.width()), config.height(), config.width());
     }
 

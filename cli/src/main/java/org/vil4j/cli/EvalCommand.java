@@ -49,6 +49,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
+    @Mixin
+    ImageLimits limits = new ImageLimits();
+
     private final Plugins plugins;
 
     @Inject
@@ -64,8 +67,10 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new Vil4jException("--batch must be at least 1");
         }
+        limits.check(input);
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
+            limits.apply(classifier, input);
             List<Sample> samples = samples(data, classifier.config.numClasses());
             if (limit != null && limit < samples.size()) {
                 samples = samples.subList(0, Math.max(0, limit));

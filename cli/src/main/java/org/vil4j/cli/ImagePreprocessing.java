@@ -1,12 +1,10 @@
 package org.vil4j.cli;
 
 import org.vil4j.api.Vil4jException;
+import org.vil4j.training.data.ImageDecoding;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -35,23 +33,12 @@ final class ImagePreprocessing {
     }
 
     static Rgb read(Path file) {
-        BufferedImage image;
-        try {
-            if (!Files.isRegularFile(file)) {
-                throw new Vil4jException("cannot read image " + file + ": no such file");
-            }
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof Vil4jException v) {
-                throw v;
-            }
-            throw new Vil4jException("cannot read image " + file + ": " + e.getMessage(), e);
-        }
-        if (image == null) {
-            throw new Vil4jException("cannot read image " + file + ": not a JPEG or PNG (no ImageIO reader "
-                    + "recognises it)");
-        }
-        return rgb(image);
+        return read(file, ImageDecoding.DEFAULT_MAX_PIXELS);
+    }
+
+    /** Decoded after its header's size was checked against {@code maxPixels}; damaged files are errors. */
+    static Rgb read(Path file, long maxPixels) {
+        return rgb(ImageDecoding.read(file, maxPixels));
     }
 
     /** PIL's convert("RGB"): alpha dropped, gray replicated (not colour-managed). */

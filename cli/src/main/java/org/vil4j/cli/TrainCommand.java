@@ -18,6 +18,7 @@ import org.vil4j.training.data.Augmentation;
 import org.vil4j.training.data.Cifar;
 import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.FashionMnist;
+import org.vil4j.training.data.ImageDecoding;
 import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.vil.VilConfig;
@@ -182,6 +183,10 @@ final class TrainCommand implements Callable<Integer> {
             + "in the backward: about a twelfth of the memory for a third more compute, same result. always (the "
             + "option alone), never, or auto: only once a step's activations do not fit the device (default: auto)")
     String recomputeActivations;
+
+    @Option(names = "--max-image-pixels", paramLabel = "N", description = "imagefolder: largest image (width x "
+            + "height) to decode; larger ones are an error (default: 100000000)")
+    long maxImagePixels = ImageDecoding.DEFAULT_MAX_PIXELS;
 
     @Option(names = "--max-test-samples", paramLabel = "N", description = "validate on the first N test samples "
             + "only (smoke tests)")
@@ -409,8 +414,9 @@ final class TrainCommand implements Callable<Integer> {
                 Path root = requireData();
                 Path val = Files.isDirectory(root.resolve("val")) ? root.resolve("val") : root.resolve("test");
                 int ch = model.channels();
-                Dataset trainSet = new ImageFolder(root.resolve("train"), ch, model.height(), model.width());
-                Dataset testSet = new ImageFolder(val, ch, model.height(), model.width());
+                Dataset trainSet = new ImageFolder(root.resolve("train"), ch, model.height(), model.width(),
+                        maxImagePixels);
+                Dataset testSet = new ImageFolder(val, ch, model.height(), model.width(), maxImagePixels);
                 if (!trainSet.classNames().equals(testSet.classNames())) {
                     throw new Vil4jException(root + ": the class folders of train/ and " + val.getFileName()
                             + "/ differ");
