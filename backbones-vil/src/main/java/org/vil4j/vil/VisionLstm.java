@@ -50,6 +50,10 @@ public final class VisionLstm {
         }
         this.mixer = plugins.mixer(config.mixer());
         this.head = plugins.head(config.pooling());
+        if (config.isClassifier() && !head.pools()) {
+            throw new Vil4jException("invalid ViL configuration: a classifier (" + config.numClasses() + " classes) "
+                    + "needs a pooling head (bilateral_flatten, bilateral_avg), got pooling " + config.pooling());
+        }
         if (!config.isClassifier() && head.pools() && config.version() == VilVersion.V2) {
             throw new Vil4jException("invalid ViL configuration: feature mode takes pooling to_image or none, got "
                     + config.pooling());

@@ -67,6 +67,9 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new Vil4jException("--batch must be at least 1");
         }
+        if (limit != null && limit < 1) {
+            throw new Vil4jException("--limit must be at least 1, got " + limit);
+        }
         limits.check(input);
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);

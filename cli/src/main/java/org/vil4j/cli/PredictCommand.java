@@ -57,6 +57,9 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         limits.check(input);
+        if (top < 1) {
+            throw new org.vil4j.api.Vil4jException("--top must be at least 1, got " + top);
+        }
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
             limits.apply(classifier, input);

@@ -379,6 +379,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--log-every must be >= 0 and --stop-after >= 1");
             }
             int padding = or(cropPadding, r.cropPadding());
+            if (padding < 0) {
+                throw new IllegalArgumentException("--crop-padding must be >= 0, got " + padding);
+            }
             TrainingSettings settings = new TrainingSettings(or(epochs, r.epochs()), batch, or(lr, r.learningRate()),
                     or(minLr, r.minLearningRate()), or(warmup, r.warmup()), or(labelSmoothing, r.labelSmoothing()),
                     optimiser, or(dropPath, r.dropPath()), dropPathDecay, or(ema, r.emaDecay()), seed, loaderThreads,
@@ -430,6 +433,9 @@ final class TrainCommand implements Callable<Integer> {
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
+        if (testSet.size() == 0) {
+            throw new Vil4jException("the test split of " + d.name() + " is empty: nothing to validate on");
+        }
         return new Data(d.name(), trainSet, testSet, d.normalisation());
     }
 
