@@ -228,15 +228,43 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private RunLock lock;
+    private boolean createdOut;
 
     @Override
     public Integer call() {
+        boolean finished = false;
         try {
-            return train();
+            Integer code = train();
+            finished = true;
+            return code;
         } finally {
             if (lock != null) {
                 lock.close();
             }
+            if (!finished && createdOut) {
+                removeIfNothingWritten(out);
+            }
+        }
+    }
+
+    /** A run that failed before writing anything but its setup leaves no folder behind (only one it created). */
+    private static void removeIfNothingWritten(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<Path> files = entries.toList();
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                boolean setup = name.equals(CONFIG) || name.equals(RunLock.FILE)
+                        || name.equals(METRICS) && Files.size(f) == 0;
+                if (!setup || !Files.isRegularFile(f)) {
+                    return;
+                }
+            }
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // the run's own error is the one to report
         }
     }
 
@@ -273,6 +301,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             // the model is built (its plugins exist): only now does the run get its folder
             try {
+                createdOut = !Files.exists(out);
                 Files.createDirectories(out);
             } catch (IOException e) {
                 throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
