@@ -282,6 +282,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             resumed = TrainingCheckpoint.read(checkpointIn);
             checkRunMatches(plan);
+            checkRecipeRecorded(plan, resumed, checkpointIn);
         } else if (Files.exists(checkpoint)) {
             throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + "): pass --resume to continue it "
                     + "or another --out for a new run");
@@ -294,6 +295,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
+            trainer.setRecipeJson(recipeJson(plan));
             trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
             trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
             if (resumed != null) {
@@ -534,6 +536,51 @@ final class TrainCommand implements Callable<Integer> {
             String was = saved.lines().filter(l -> l.trim().startsWith("\"recipe\"")).findFirst().orElse("?").trim();
             throw new Vil4jException("--resume: this run's options differ from those " + out + " was started with "
                     + "(" + file + "); was " + stripComma(was) + ", now " + recipe);
+        }
+    }
+
+    /**
+     * The checkpoint's own record of the recipe (newer checkpoints hold all of it, older ones epochs, batch size, lr
+     * and optimiser) must match this run's: without config.json it is the only check.
+     */
+    private void checkRecipeRecorded(Plan plan, TrainingCheckpoint checkpoint, Path file) {
+        String recorded = checkpoint.settingsJson();
+        if (recorded == null) {
+            return;
+        }
+        String recipe = recipeJson(plan);
+        if (recorded.contains("\"recipe\":")) {
+            if (!recorded.contains("\"recipe\":" + recipe)) {
+                String was = recorded.substring(recorded.indexOf("\"recipe\":") + 9, recorded.length() - 1);
+                throw new Vil4jException("--resume: this run's options differ from those " + file + " records; was "
+                        + was + ", now " + recipe);
+            }
+            return;
+        }
+        Map<?, ?> old = RunMetrics.parse(recorded);
+        if (old == null) {
+            return;
+        }
+        TrainingSettings s = plan.settings();
+        List<String> differ = new ArrayList<>();
+        compare(differ, old, "epochs", "--epochs", s.epochs());
+        compare(differ, old, "batch_size", "--batch-size", s.batchSize());
+        compare(differ, old, "lr", "--lr", s.learningRate());
+        if (old.get("optimizer") != null && !old.get("optimizer").toString().equals(s.optimizer().kind())) {
+            differ.add("--optimizer " + s.optimizer().kind() + " (checkpoint: " + old.get("optimizer") + ")");
+        }
+        if (!differ.isEmpty()) {
+            throw new Vil4jException("--resume: this run's options differ from those " + file + " records: "
+                    + String.join(", ", differ));
+        }
+    }
+
+    private static void compare(List<String> differ, Map<?, ?> recorded, String key, String option, double now) {
+        double was = RunMetrics.number(recorded, key);
+        if (!Double.isNaN(was) && was != now) {
+            differ.add(option + " " + (now == Math.rint(now) ? Long.toString((long) now) : Double.toString(now))
+                    + " (checkpoint: " + (was == Math.rint(was) ? Long.toString((long) was) : Double.toString(was))
+                    + ")");
         }
     }
 

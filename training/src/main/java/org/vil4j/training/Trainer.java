@@ -438,9 +438,27 @@ public final class Trainer {
         } catch (java.io.IOException e) {
             throw new Vil4jException("cannot create the checkpoint directory for " + file + ": " + e.getMessage());
         }
-        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
-                Json.write(Map.of("epochs", settings.epochs(), "batch_size", settings.batchSize(),
-                        "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())));
+        // keys in a fixed order: identical runs give byte-identical checkpoints
+        Map<String, Object> recorded = new LinkedHashMap<>();
+        recorded.put("epochs", settings.epochs());
+        recorded.put("batch_size", settings.batchSize());
+        recorded.put("lr", settings.learningRate());
+        recorded.put("optimizer", settings.optimizer().kind());
+        String json = Json.write(recorded);
+        if (recipeJson != null) {
+            json = json.substring(0, json.length() - 1) + ",\"recipe\":" + recipeJson + "}";
+        }
+        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(), json);
+    }
+
+    private String recipeJson;
+
+    /**
+     * A JSON object recorded in every checkpoint's settings under {@code "recipe"}: what decides the trajectory, so
+     * that a resumed run can be checked against it.
+     */
+    public void setRecipeJson(String json) {
+        this.recipeJson = json;
     }
 
     /**
