@@ -111,7 +111,9 @@ public final class SafetensorsWriter {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 created = true;
                 // a JVM ended by a signal (Ctrl-C, kill) still runs this; a killed one leaves it to the next write
-                temporary.toFile().deleteOnExit();
+                if (temporary.getFileSystem() == java.nio.file.FileSystems.getDefault()) {
+                    temporary.toFile().deleteOnExit();
+                }
                 ByteBuffer remaining = ByteBuffer.wrap(bytes);
                 while (remaining.hasRemaining()) {
                     channel.write(remaining);
