@@ -46,7 +46,10 @@ public final class IdxFiles {
             if (expect != null) {
                 expect.check(file, count, rows, columns);
             }
-            long length = (long) count * rows * columns;
+            // three ints multiply past a long: count * rows first (fits), then check before the last factor
+            long perImage = (long) rows * columns;
+            long length = perImage == 0 ? 0 : count > (Integer.MAX_VALUE - 16) / perImage ? Long.MAX_VALUE
+                    : count * perImage;
             if (length > Integer.MAX_VALUE - 16) {
                 throw new DatasetException(file + ": " + count + " images of " + rows + "x" + columns
                         + " are too many to hold in memory");
