@@ -71,13 +71,18 @@ class KillAndResumeTest {
             }
             Path log = dir.resolve("child-" + attempt + ".log");
             Process process = child(args, log);
-            // the JVM start and the data loading take a while: kill at a random moment of the training itself
+            // kill at a seeded random point of the training itself, found from the progress lines (not from the
+            // clock, which depends on the machine's load): after batch b of epoch e, plus up to 300 ms, which lands
+            // in steps, evaluations, checkpoint and metrics writes alike
+            int done = Files.exists(checkpoint) ? TrainingCheckpoint.read(checkpoint).epochsDone() : 0;
+            int epoch = Math.min(EPOCHS, done + 1 + random.nextInt(Math.max(1, Math.min(2, EPOCHS - done))));
+            String target = "epoch " + epoch + "/" + EPOCHS + " batch " + (1 + random.nextInt(5)) + "/";
+            long delay = random.nextInt(300);
             long started = System.nanoTime();
-            while (process.isAlive() && !Files.readString(log).contains("device: ")
-                    && System.nanoTime() - started < 120_000_000_000L) {
-                Thread.sleep(20);
+            while (process.isAlive() && !Files.readString(log).contains(target)
+                    && System.nanoTime() - started < 300_000_000_000L) {
+                Thread.sleep(5);
             }
-            long delay = 2000 + random.nextInt(4000); // a fresh JVM takes ~3 s for its first epoch here
             finished = process.waitFor(delay, TimeUnit.MILLISECONDS);
             if (!finished) {
                 process.destroyForcibly();
@@ -85,7 +90,7 @@ class KillAndResumeTest {
             } else {
                 assertThat(process.exitValue()).as(Files.readString(log)).isZero();
             }
-            story.add((finished ? "finished" : "killed " + delay + " ms into training") + ", checkpoint "
+            story.add((finished ? "finished" : "killed " + delay + " ms after '" + target + "'") + ", checkpoint "
                     + (Files.exists(checkpoint) ? "of epoch " + TrainingCheckpoint.read(checkpoint).epochsDone()
                     : "none"));
         }
