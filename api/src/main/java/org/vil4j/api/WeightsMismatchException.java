@@ -6,9 +6,14 @@ import java.util.List;
 public class WeightsMismatchException extends Vil4jException {
     private final List<String> problems;
 
+    /** The most problems the message lists; {@link #problems()} has them all. */
+    public static final int LISTED = 20;
+
     public WeightsMismatchException(String source, List<String> problems) {
         super("weights from " + source + " do not fit the model (" + problems.size() + " problem"
-                + (problems.size() == 1 ? "" : "s") + "):\n  " + String.join("\n  ", problems));
+                + (problems.size() == 1 ? "" : "s") + "):\n  " + String.join("\n  ",
+                problems.subList(0, Math.min(LISTED, problems.size())))
+                + (problems.size() > LISTED ? "\n  and " + (problems.size() - LISTED) + " more" : ""));
         this.problems = List.copyOf(problems);
     }
 

@@ -50,6 +50,10 @@ public final class VisionLstm {
         }
         this.mixer = plugins.mixer(config.mixer());
         this.head = plugins.head(config.pooling());
+        if (config.isClassifier() && !head.pools()) {
+            throw new Vil4jException("invalid ViL configuration: a classifier (" + config.numClasses() + " classes) "
+                    + "needs a pooling head (bilateral_flatten, bilateral_avg), got pooling " + config.pooling());
+        }
         if (!config.isClassifier() && head.pools() && config.version() == VilVersion.V2) {
             throw new Vil4jException("invalid ViL configuration: feature mode takes pooling to_image or none, got "
                     + config.pooling());
@@ -290,6 +294,27 @@ public final class VisionLstm {
         }
         if (!problems.isEmpty()) {
             throw new WeightsMismatchException(source, problems);
+        }
+        for (String name : layout.keySet()) {
+            requireFinite(weights.get(name).data(), name, source);
+        }
+    }
+
+    /**
+     * Rejects a weight tensor holding NaN or an infinity: a model built from it computes nothing meaningful.
+     *
+     * @throws Vil4jException naming the source, the tensor and the first bad element
+     */
+    public static void requireFinite(float[] values, String tensor, String source) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                int count = 0;
+                for (float v : values) {
+                    count += Float.isFinite(v) ? 0 : 1;
+                }
+                throw new Vil4jException("weights from " + source + ": tensor " + tensor + " holds " + values[i]
+                        + " at element " + i + " (" + count + " of " + values.length + " values are not finite)");
+            }
         }
     }
 }

@@ -102,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        BenchChecks.check(this);
         VilConfig config = TrainingPresets.get(model).model();
         List<String> rows = new ArrayList<>();
         if (warmup < 0 || iterations < 1) {

@@ -19,6 +19,8 @@ final class Classifier {
     final double loadSeconds;
     /** How images become inputs: the model file's, else the official ImageNet evaluation at the model's size. */
     final Preprocessing preprocessing;
+    /** Images larger than this (from their headers) are not decoded. */
+    long maxImagePixels = org.vil4j.training.data.ImageDecoding.DEFAULT_MAX_PIXELS;
 
     Classifier(Plugins plugins, Ops ops, Path weights, String preset, String input) {
         long start = System.nanoTime();
@@ -34,7 +36,7 @@ final class Classifier {
 
     /** The model's preprocessing of an image file (one-line error naming the file when it cannot be read). */
     float[] preprocess(Path image) {
-        return model.input(ImagePreprocessing.decode(image));
+        return model.input(ImagePreprocessing.decode(image, maxImagePixels));
     }
 
     /** Softmax probabilities [batch][classes] of preprocessed images. */

@@ -70,26 +70,67 @@ final class ConformanceCommand implements Callable<Integer> {
         Map<String, HostTensor> override = contents == null ? null : contents.weights();
         GoldenRunner runner = new GoldenRunner(plugins);
         int failed = 0, passed = 0, pending = 0, skippedCount = skipped.size();
+        List<String> unrunnable = new ArrayList<>();
         try (Ops ops = deviceOptions.open(plugins)) {
             System.out.println("backend " + ops.backendName() + " on " + ops.deviceName());
             for (Path file : files) {
-                if (!Files.isRegularFile(file)) {
-                    throw new Vil4jException("no such case file: " + file);
+                // a case that cannot run is reported and the others still run; the exit code says so at the end
+                try {
+                    int[] counts = runCase(file, ops, runner, override);
+                    passed += counts[0];
+                    failed += counts[1];
+                    pending += counts[2];
+                    skippedCount += counts[3];
+                } catch (Vil4jException | IllegalArgumentException | IllegalStateException e) {
+                    unrunnable.add(file.toString());
+                    System.out.println(file + ": cannot run: " + e.getMessage());
+                    System.err.println("vil: case " + file + " cannot run: " + e.getMessage());
                 }
-                GoldenCase golden = GoldenCase.load(file);
-                if (!golden.isSupported()) {
-                    System.out.println(golden.name() + " skipped: no backbone for the reference class "
-                            + golden.modelClass() + " in this build");
-                    skippedCount++;
-                    continue;
-                }
-                long start = System.nanoTime();
-                Map<String, HostTensor> caseWeights = override == null || !golden.isModelCase() ? override
-                        : OfficialCheckpointLayout.load(override, golden.config(), weights.toString()).weights();
-                List<TensorComparison> results = runner.forward(golden, ops, caseWeights);
-                double ms = (System.nanoTime() - start) / 1e6;
-                System.out.printf("%s (%.0f ms)%n", golden.name(), ms);
-                for (TensorComparison c : results) {
+            }
+        }
+        System.out.printf("%d passed, %d failed%s%s%s%n", passed, failed,
+                pending == 0 ? "" : " (" + pending + " gradient tensors not compared)",
+                skippedCount == 0 ? "" : "; " + skippedCount + " case(s) skipped",
+                unrunnable.isEmpty() ? "" : "; " + unrunnable.size() + " case" + (unrunnable.size() == 1 ? "" : "s")
+                        + " could not run: " + String.join(", ", unrunnable));
+        return failed == 0 && unrunnable.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Runs one case; returns {passed, failed, gradient tensors not compared, 1 when skipped}: a case of a reference
+     * class this build has no backbone for is skipped, not failed.
+     */
+    private int[] runCase(Path file, Ops ops, GoldenRunner runner, Map<String, HostTensor> override) {
+        int passed = 0, failed = 0, pending = 0;
+        if (!Files.isRegularFile(file)) {
+            throw new Vil4jException("no such case file: " + file);
+        }
+        GoldenCase golden = GoldenCase.load(file);
+        if (!golden.isSupported()) {
+            System.out.println(golden.name() + " skipped: no backbone for the reference class "
+                    + golden.modelClass() + " in this build");
+            return new int[] {0, 0, 0, 1};
+        }
+        long start = System.nanoTime();
+        Map<String, HostTensor> caseWeights = override == null || !golden.isModelCase() ? override
+                : OfficialCheckpointLayout.load(override, golden.config(), weights.toString()).weights();
+        List<TensorComparison> results = runner.forward(golden, ops, caseWeights);
+        double ms = (System.nanoTime() - start) / 1e6;
+        System.out.printf("%s (%.0f ms)%n", golden.name(), ms);
+        for (TensorComparison c : results) {
+            System.out.println("  " + c);
+            if (c.passed()) {
+                passed++;
+            } else {
+                failed++;
+            }
+        }
+        if (!forwardOnly && !golden.expectedBackward().isEmpty()) {
+            if (override != null) {
+                System.out.println("  --   gradients not compared: they belong to the case's own weights");
+                pending += golden.expectedBackward().size();
+            } else {
+                for (TensorComparison c : runner.backward(golden, ops)) {
                     System.out.println("  " + c);
                     if (c.passed()) {
                         passed++;
@@ -97,26 +138,8 @@ final class ConformanceCommand implements Callable<Integer> {
                         failed++;
                     }
                 }
-                if (!forwardOnly && !golden.expectedBackward().isEmpty()) {
-                    if (override != null) {
-                        System.out.println("  --   gradients not compared: they belong to the case's own weights");
-                        pending += golden.expectedBackward().size();
-                    } else {
-                        for (TensorComparison c : runner.backward(golden, ops)) {
-                            System.out.println("  " + c);
-                            if (c.passed()) {
-                                passed++;
-                            } else {
-                                failed++;
-                            }
-                        }
-                    }
-                }
             }
         }
-        System.out.printf("%d passed, %d failed%s%s%n", passed, failed,
-                pending == 0 ? "" : " (" + pending + " gradient tensors not compared)",
-                skippedCount == 0 ? "" : "; " + skippedCount + " case(s) skipped");
-        return failed == 0 ? 0 : 1;
+        return new int[] {passed, failed, pending, 0};
     }
 }

@@ -64,14 +64,24 @@ final class DataOrderCommand implements Callable<Integer> {
                 }
             }
         } catch (IOException e) {
+            deleteQuietly(temp);
             throw new Vil4jException("data-order: cannot write " + out + ": " + e.getMessage());
         }
         try {
             Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            deleteQuietly(temp);
             throw new Vil4jException("data-order: cannot move the finished file to " + out + ": " + e.getMessage());
         }
         System.out.printf("%s: %d epochs of %d samples, seed %d%n", out, epochs, samples, seed);
         return 0;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // the write failed already; that error is the one to report
+        }
     }
 }

@@ -4,6 +4,7 @@ import org.vil4j.api.Vil4jException;
 import org.vil4j.training.data.Cifar;
 import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.FashionMnist;
+import org.vil4j.training.data.ImageDecoding;
 import org.vil4j.training.data.ImageFolder;
 import org.vil4j.training.data.Normalisation;
 
@@ -22,6 +23,11 @@ final class Datasets {
      * size and channels; the others have their own.
      */
     static TrainCommand.Data open(String dataset, String data, int channels, int height, int width) {
+        return open(dataset, data, channels, height, width, ImageDecoding.DEFAULT_MAX_PIXELS);
+    }
+
+    /** As above; image-folder files larger than {@code maxPixels} (from their headers) are an error. */
+    static TrainCommand.Data open(String dataset, String data, int channels, int height, int width, long maxPixels) {
         return switch (dataset) {
             case "fashion-mnist", "fmnist" -> {
                 Path dir = FashionMnist.locate(data);
@@ -34,8 +40,8 @@ final class Datasets {
                     Cifar.cifar100(requireData(dataset, data), false), Normalisation.CIFAR100);
             case "imagefolder" -> {
                 Path root = requireData(dataset, data);
-                Dataset trainSet = new ImageFolder(root.resolve("train"), channels, height, width);
-                Dataset testSet = new ImageFolder(testFolder(root), channels, height, width);
+                Dataset trainSet = new ImageFolder(root.resolve("train"), channels, height, width, maxPixels);
+                Dataset testSet = new ImageFolder(testFolder(root), channels, height, width, maxPixels);
                 if (!trainSet.classNames().equals(testSet.classNames())) {
                     throw new Vil4jException(root + ": the class folders of train/ and "
                             + testFolder(root).getFileName() + "/ differ");

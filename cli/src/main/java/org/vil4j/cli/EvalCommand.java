@@ -60,6 +60,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
+    @Mixin
+    ImageLimits limits = new ImageLimits();
+
     private final Plugins plugins;
 
     @Inject
@@ -75,8 +78,13 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new Vil4jException("--batch must be at least 1");
         }
+        if (limit != null && limit < 1) {
+            throw new Vil4jException("--limit must be at least 1, got " + limit);
+        }
+        limits.check(input);
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
+            limits.apply(classifier, input);
             Source source = source(classifier);
             int n = limit == null ? source.size() : Math.max(0, Math.min(limit, source.size()));
             if (n == 0) {

@@ -24,6 +24,9 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (kind != null && !java.util.List.of("traversal", "mixer", "head", "backend").contains(kind)) {
+            throw new org.vil4j.api.Vil4jException("--kind must be traversal, mixer, head or backend, got " + kind);
+        }
         print("traversal", plugins.traversals(), t -> t.description());
         print("mixer", plugins.mixers(), m -> m.description());
         print("head", plugins.heads(), h -> h.description());

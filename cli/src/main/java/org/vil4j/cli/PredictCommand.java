@@ -50,6 +50,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
+    @Mixin
+    ImageLimits limits = new ImageLimits();
+
     private final Plugins plugins;
 
     @Inject
@@ -59,8 +62,13 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        limits.check(input);
+        if (top < 1) {
+            throw new org.vil4j.api.Vil4jException("--top must be at least 1, got " + top);
+        }
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
+            limits.apply(classifier, input);
             int k = Math.max(1, Math.min(top, classifier.config.numClasses()));
             StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())
                     + ",\"backend\":" + JsonText.quote(ops.backendName()) + ",\"load_seconds\":"

@@ -17,6 +17,7 @@ import org.vil4j.training.TrainingSettings;
 import org.vil4j.training.WeightDecayExclusion;
 import org.vil4j.training.data.Augmentation;
 import org.vil4j.training.data.Dataset;
+import org.vil4j.training.data.ImageDecoding;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
@@ -186,6 +187,10 @@ final class TrainCommand implements Callable<Integer> {
             + "option alone), never, or auto: only once a step's activations do not fit the device (default: auto)")
     String recomputeActivations;
 
+    @Option(names = "--max-image-pixels", paramLabel = "N", description = "imagefolder: largest image (width x "
+            + "height) to decode; larger ones are an error (default: 100000000)")
+    long maxImagePixels = ImageDecoding.DEFAULT_MAX_PIXELS;
+
     @Option(names = "--max-test-samples", paramLabel = "N", description = "validate on the first N test samples "
             + "only (smoke tests)")
     Integer maxTestSamples;
@@ -225,8 +230,48 @@ final class TrainCommand implements Callable<Integer> {
                 boolean flip, Data data) {
     }
 
+    private RunLock lock;
+    private boolean createdOut;
+
     @Override
     public Integer call() {
+        boolean finished = false;
+        try {
+            Integer code = train();
+            finished = true;
+            return code;
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+            if (!finished && createdOut) {
+                removeIfNothingWritten(out);
+            }
+        }
+    }
+
+    /** A run that failed before writing anything but its setup leaves no folder behind (only one it created). */
+    private static void removeIfNothingWritten(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<Path> files = entries.toList();
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                boolean setup = name.equals(CONFIG) || name.equals(RunLock.FILE)
+                        || name.equals(METRICS) && Files.size(f) == 0;
+                if (!setup || !Files.isRegularFile(f)) {
+                    return;
+                }
+            }
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // the run's own error is the one to report
+        }
+    }
+
+    private Integer train() {
         System.setProperty("java.awt.headless", "true");
         long wallStart = System.nanoTime();
         RecomputeActivations recompute = RecomputeActivations.parse(recomputeActivations);
@@ -240,6 +285,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             resumed = TrainingCheckpoint.read(checkpointIn);
             checkRunMatches(plan);
+            checkRecipeRecorded(plan, resumed, checkpointIn);
         } else if (Files.exists(checkpoint)) {
             throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + "): pass --resume to continue it "
                     + "or another --out for a new run");
@@ -252,6 +298,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
+            trainer.setRecipeJson(recipeJson(plan));
             trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
             trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
             trainer.setModelInfo(modelInfo(plan));
@@ -260,9 +307,14 @@ final class TrainCommand implements Callable<Integer> {
             }
             // the model is built (its plugins exist): only now does the run get its folder
             try {
+                createdOut = !Files.exists(out);
                 Files.createDirectories(out);
             } catch (IOException e) {
                 throw new Vil4jException("cannot create " + out + ": " + e.getMessage(), e);
+            }
+            lock = RunLock.acquire(out);
+            if (resumed == null && Files.exists(checkpoint)) {
+                throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + ")");
             }
             if (resumed == null) {
                 writeAtomically(out.resolve(CONFIG), configJson(plan));
@@ -400,6 +452,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--log-every must be >= 0 and --stop-after >= 1");
             }
             int padding = or(cropPadding, r.cropPadding());
+            if (padding < 0) {
+                throw new IllegalArgumentException("--crop-padding must be >= 0, got " + padding);
+            }
             TrainingSettings settings = new TrainingSettings(or(epochs, r.epochs()), batch, or(lr, r.learningRate()),
                     or(minLr, r.minLearningRate()), or(warmup, r.warmup()), or(labelSmoothing, r.labelSmoothing()),
                     optimiser, or(dropPath, r.dropPath()), dropPathDecay, or(ema, r.emaDecay()), seed, loaderThreads,
@@ -421,10 +476,13 @@ final class TrainCommand implements Callable<Integer> {
         if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
             throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
         }
-        Data d = Datasets.open(dataset, data, model.channels(), model.height(), model.width());
+        Data d = Datasets.open(dataset, data, model.channels(), model.height(), model.width(), maxImagePixels);
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
+        if (testSet.size() == 0) {
+            throw new Vil4jException("the test split of " + d.name() + " is empty: nothing to validate on");
+        }
         return new Data(d.name(), trainSet, testSet, d.normalisation());
     }
 
@@ -483,6 +541,51 @@ final class TrainCommand implements Callable<Integer> {
             String was = saved.lines().filter(l -> l.trim().startsWith("\"recipe\"")).findFirst().orElse("?").trim();
             throw new Vil4jException("--resume: this run's options differ from those " + out + " was started with "
                     + "(" + file + "); was " + stripComma(was) + ", now " + recipe);
+        }
+    }
+
+    /**
+     * The checkpoint's own record of the recipe (newer checkpoints hold all of it, older ones epochs, batch size, lr
+     * and optimiser) must match this run's: without config.json it is the only check.
+     */
+    private void checkRecipeRecorded(Plan plan, TrainingCheckpoint checkpoint, Path file) {
+        String recorded = checkpoint.settingsJson();
+        if (recorded == null) {
+            return;
+        }
+        String recipe = recipeJson(plan);
+        if (recorded.contains("\"recipe\":")) {
+            if (!recorded.contains("\"recipe\":" + recipe)) {
+                String was = recorded.substring(recorded.indexOf("\"recipe\":") + 9, recorded.length() - 1);
+                throw new Vil4jException("--resume: this run's options differ from those " + file + " records; was "
+                        + was + ", now " + recipe);
+            }
+            return;
+        }
+        Map<?, ?> old = RunMetrics.parse(recorded);
+        if (old == null) {
+            return;
+        }
+        TrainingSettings s = plan.settings();
+        List<String> differ = new ArrayList<>();
+        compare(differ, old, "epochs", "--epochs", s.epochs());
+        compare(differ, old, "batch_size", "--batch-size", s.batchSize());
+        compare(differ, old, "lr", "--lr", s.learningRate());
+        if (old.get("optimizer") != null && !old.get("optimizer").toString().equals(s.optimizer().kind())) {
+            differ.add("--optimizer " + s.optimizer().kind() + " (checkpoint: " + old.get("optimizer") + ")");
+        }
+        if (!differ.isEmpty()) {
+            throw new Vil4jException("--resume: this run's options differ from those " + file + " records: "
+                    + String.join(", ", differ));
+        }
+    }
+
+    private static void compare(List<String> differ, Map<?, ?> recorded, String key, String option, double now) {
+        double was = RunMetrics.number(recorded, key);
+        if (!Double.isNaN(was) && was != now) {
+            differ.add(option + " " + (now == Math.rint(now) ? Long.toString((long) now) : Double.toString(now))
+                    + " (checkpoint: " + (was == Math.rint(was) ? Long.toString((long) was) : Double.toString(was))
+                    + ")");
         }
     }
 

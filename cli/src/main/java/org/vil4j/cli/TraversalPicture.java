@@ -27,12 +27,16 @@ final class TraversalPicture {
 
     static void write(int[] order, int h, int w, String title, Path file) throws IOException {
         BufferedImage image = render(order, h, w, title);
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException("no PNG writer available");
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            if (!ImageIO.write(image, "png", file.toFile())) {
+                throw new IOException("no PNG writer available");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new org.vil4j.api.Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -22,8 +22,20 @@ public record OptimizerSettings(String kind, double weightDecay, WeightDecayExcl
         if (!kind.equals("adamw") && !kind.equals("sgd")) {
             throw new IllegalArgumentException("optimiser must be adamw or sgd, got " + kind);
         }
-        if (weightDecay < 0 || clipGradNorm < 0 || layerwiseLrDecay <= 0 || layerwiseLrDecay > 1) {
-            throw new IllegalArgumentException("weight decay and clipping must be >= 0 and layer-wise decay in (0, 1]");
+        // written so that NaN fails every check
+        if (!(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("weight decay (--weight-decay) must be >= 0, got " + weightDecay);
+        }
+        if (!(clipGradNorm >= 0 && clipGradNorm < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("gradient clipping (--clip-grad-norm) must be >= 0, got "
+                    + clipGradNorm);
+        }
+        if (!(layerwiseLrDecay > 0 && layerwiseLrDecay <= 1)) {
+            throw new IllegalArgumentException("layer-wise decay (--layer-decay) must be in (0, 1], got "
+                    + layerwiseLrDecay);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum (--momentum) must be in [0, 1), got " + momentum);
         }
     }
 

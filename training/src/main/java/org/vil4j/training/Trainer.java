@@ -159,6 +159,7 @@ public final class Trainer {
         if (!problems.isEmpty()) {
             throw new Vil4jException(source + ": checkpoint does not fit the model: " + String.join(", ", problems));
         }
+        target.parameters().forEach((name, t) -> VisionLstm.requireFinite(values.get(name), name, source.toString()));
         target.parameters().forEach((name, t) -> ops.assign(t, values.get(name)));
     }
 
@@ -217,6 +218,9 @@ public final class Trainer {
             double emaAccuracy = ema == null ? Double.NaN : evaluate(ema, test)[1];
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             epochsDone = epoch + 1;
+            if (!Double.isFinite(testResult[0])) {
+                throw notWritten("the test loss became " + testResult[0], "the weights overflow");
+            }
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, lossSum / Math.max(1, seen),
                     (double) correct / Math.max(1, seen), testResult[0], testResult[1], emaAccuracy, lr, seconds,
                     seen / seconds, evalSeconds);
@@ -452,6 +456,7 @@ public final class Trainer {
         if (ema != null) {
             ema.parameters().forEach((name, t) -> values.put("ema." + name, ops.download(t)));
         }
+        requireFinite(values);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -460,9 +465,52 @@ public final class Trainer {
         } catch (java.io.IOException e) {
             throw new Vil4jException("cannot create the checkpoint directory for " + file + ": " + e.getMessage());
         }
-        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
-                Json.write(Map.of("epochs", settings.epochs(), "batch_size", settings.batchSize(),
-                        "lr", settings.learningRate(), "optimizer", settings.optimizer().kind())), checkpointMetadata);
+        // keys in a fixed order: identical runs give byte-identical checkpoints
+        Map<String, Object> recorded = new LinkedHashMap<>();
+        recorded.put("epochs", settings.epochs());
+        recorded.put("batch_size", settings.batchSize());
+        recorded.put("lr", settings.learningRate());
+        recorded.put("optimizer", settings.optimizer().kind());
+        String json = Json.write(recorded);
+        if (recipeJson != null) {
+            json = json.substring(0, json.length() - 1) + ",\"recipe\":" + recipeJson + "}";
+        }
+        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(), json,
+                checkpointMetadata);
+    }
+
+    private String recipeJson;
+
+    /**
+     * A JSON object recorded in every checkpoint's settings under {@code "recipe"}: what decides the trajectory, so
+     * that a resumed run can be checked against it.
+     */
+    public void setRecipeJson(String json) {
+        this.recipeJson = json;
+    }
+
+    /**
+     * Non-finite weights or optimiser state never reach a checkpoint: the loss check before each update cannot see
+     * what the last update of an epoch did.
+     */
+    private void requireFinite(Map<String, float[]> values) {
+        for (var e : values.entrySet()) {
+            float[] v = e.getValue();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw notWritten(e.getKey() + " holds " + v[i] + " at element " + i, null);
+                }
+            }
+        }
+    }
+
+    private TrainingDivergedException notWritten(String what, String why) {
+        int done = epochsDone - 1;
+        return new TrainingDivergedException("training diverged: after step " + step + " (epoch " + epochsDone
+                + ", learning rate " + settings.learningRate() + " peak, " + settings.minLearningRate() + " final) "
+                + what + (why == null ? "" : " (" + why + ")") + "; the checkpoint of epoch " + epochsDone
+                + " was not written, " + (done <= 0 ? "no checkpoint exists" : "the checkpoint of epoch " + done
+                + " is kept") + " (lower --lr or --min-lr)");
     }
 
     /** The current weights, by state_dict name. */

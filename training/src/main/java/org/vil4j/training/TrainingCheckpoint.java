@@ -36,7 +36,10 @@ public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors,
         w.metadata("plugins", Json.write(config.pluginNames()));
         w.metadata("epochs_done", Integer.toString(epochsDone));
         w.metadata("steps", Long.toString(steps));
-        w.metadata("rng", Json.write(Map.of("seed", seed, "step", steps)));
+        Map<String, Object> rng = new java.util.LinkedHashMap<>();
+        rng.put("seed", seed);
+        rng.put("step", steps);
+        w.metadata("rng", Json.write(rng));
         w.metadata("settings", settingsJson);
         for (var e : values.entrySet()) {
             Shape shape = shapeFor(e.getKey(), params, e.getValue().length);

@@ -26,11 +26,27 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
         if (epochs < 1 || batchSize < 1 || evalBatchSize < 1) {
             throw new IllegalArgumentException("epochs and batch sizes must be positive");
         }
-        if (!(learningRate > 0) || minLearningRate < 0 || warmupFraction < 0 || warmupFraction > 1) {
-            throw new IllegalArgumentException("learning rate must be > 0 and warm-up a fraction in [0, 1]");
+        // written so that NaN fails every check
+        if (!(learningRate > 0 && learningRate < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("learning rate (--lr) must be > 0, got " + learningRate);
         }
-        if (labelSmoothing < 0 || labelSmoothing >= 1 || emaDecay < 0 || emaDecay >= 1) {
-            throw new IllegalArgumentException("label smoothing and EMA decay must be in [0, 1)");
+        if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {
+            throw new IllegalArgumentException("the final learning rate (--min-lr) must be in [0, --lr " + learningRate
+                    + "], got " + minLearningRate);
+        }
+        if (!(warmupFraction >= 0 && warmupFraction <= 1)) {
+            throw new IllegalArgumentException("the warm-up (--warmup) must be a fraction in [0, 1], got "
+                    + warmupFraction);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("label smoothing (--label-smoothing) must be in [0, 1), got "
+                    + labelSmoothing);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new IllegalArgumentException("the EMA decay (--ema) must be in [0, 1), got " + emaDecay);
+        }
+        if (!(dropPath >= 0 && dropPath < 1)) {
+            throw new IllegalArgumentException("the drop-path rate (--drop-path) must be in [0, 1), got " + dropPath);
         }
     }
 

@@ -104,11 +104,16 @@ public final class SafetensorsWriter {
         Path target = path.toAbsolutePath();
         Path temporary = target.resolveSibling(
                 "." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        removeStaleTemporaries(target);
         boolean created = false;
         try {
             // CREATE_NEW rather than Files.createTempFile: the latter makes owner-only files, and the rename would keep that.
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 created = true;
+                // a JVM ended by a signal (Ctrl-C, kill) still runs this; a killed one leaves it to the next write
+                if (temporary.getFileSystem() == java.nio.file.FileSystems.getDefault()) {
+                    temporary.toFile().deleteOnExit();
+                }
                 ByteBuffer remaining = ByteBuffer.wrap(bytes);
                 while (remaining.hasRemaining()) {
                     channel.write(remaining);
@@ -187,6 +192,29 @@ public final class SafetensorsWriter {
     private static void requireEncodable(String text) {
         if (JsonText.hasLoneSurrogate(text)) {
             throw new IllegalArgumentException("'" + text + "' contains an unpaired UTF-16 surrogate, which UTF-8 cannot encode");
+        }
+    }
+
+    /**
+     * Removes the temporary files a killed writer of {@code target} left beside it ({@code .NAME.HEX.tmp}). Writers of
+     * one target are expected to take turns (a training run holds a lock on its folder).
+     */
+    static void removeStaleTemporaries(Path target) {
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        String prefix = "." + target.getFileName() + ".";
+        try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(dir, entry -> {
+            String name = entry.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(".tmp")
+                    && name.substring(prefix.length(), name.length() - 4).matches("[0-9a-f]{1,16}");
+        })) {
+            for (Path file : stale) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            // best effort: a leftover costs disk space, not correctness
         }
     }
 

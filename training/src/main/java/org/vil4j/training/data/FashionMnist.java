@@ -87,12 +87,11 @@ public final class FashionMnist {
     private static Dataset read(Path directory, String split, String imagesName, String labelsName) {
         Path imagesFile = require(directory, imagesName);
         Path labelsFile = require(directory, labelsName);
-        IdxFiles.Images images = IdxFiles.readImages(imagesFile);
-        if (images.rows() != SIDE || images.columns() != SIDE) {
-            throw new DatasetException(imagesFile + " holds " + images.rows() + "x" + images.columns()
-                    + " images; Fashion-MNIST's are " + SIDE + "x" + SIDE);
-        }
+        // labels first (one byte per image): the images' header is then checked against their count before any
+        // pixel is inflated
         byte[] labels = IdxFiles.readLabels(labelsFile);
+        IdxFiles.Images images = IdxFiles.readImages(imagesFile, new IdxFiles.Expected(labels.length, labelsFile, SIDE,
+                SIDE, "Fashion-MNIST"));
         if (labels.length != images.count()) {
             throw new DatasetException("count mismatch: " + imagesFile + " holds " + images.count() + " images but "
                     + labelsFile + " holds " + labels.length + " labels");

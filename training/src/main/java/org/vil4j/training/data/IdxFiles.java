@@ -29,11 +29,27 @@ public final class IdxFiles {
     }
 
     public static Images readImages(Path file) {
+        return readImages(file, null);
+    }
+
+    /**
+     * Images whose header is checked before any pixel is read (inflated): a gzip bomb announcing millions of images
+     * is refused by its header, not after inflating gigabytes.
+     *
+     * @param expect the header an accompanying file implies (count and image size; -1: any), or null
+     */
+    public static Images readImages(Path file, Expected expect) {
         return read(file, IMAGES_MAGIC, (input, compressed) -> {
             int count = dimension(file, input, "image count");
             int rows = dimension(file, input, "row count");
             int columns = dimension(file, input, "column count");
-            long length = (long) count * rows * columns;
+            if (expect != null) {
+                expect.check(file, count, rows, columns);
+            }
+            // three ints multiply past a long: count * rows first (fits), then check before the last factor
+            long perImage = (long) rows * columns;
+            long length = perImage == 0 ? 0 : count > (Integer.MAX_VALUE - 16) / perImage ? Long.MAX_VALUE
+                    : count * perImage;
             if (length > Integer.MAX_VALUE - 16) {
                 throw new DatasetException(file + ": " + count + " images of " + rows + "x" + columns
                         + " are too many to hold in memory");
@@ -54,6 +70,28 @@ public final class IdxFiles {
             }
             return body(file, input, count);
         });
+    }
+
+    /**
+     * What an image file's header must announce, known from elsewhere (the labels file, the dataset's image size).
+     *
+     * @param count   images (-1: any)
+     * @param labels  the labels file that gave the count, for the message
+     * @param rows    rows of each image (-1: any)
+     * @param columns columns of each image (-1: any)
+     * @param dataset the dataset whose image size that is, for the message
+     */
+    public record Expected(int count, Path labels, int rows, int columns, String dataset) {
+        void check(Path file, int actualCount, int actualRows, int actualColumns) {
+            if (rows >= 0 && actualRows != rows || columns >= 0 && actualColumns != columns) {
+                throw new DatasetException(file + " holds " + actualRows + "x" + actualColumns + " images; "
+                        + dataset + "'s are " + rows + "x" + columns);
+            }
+            if (count >= 0 && actualCount != count) {
+                throw new DatasetException("count mismatch: " + file + " holds " + actualCount + " images but "
+                        + labels + " holds " + count + " labels (checked before reading the images)");
+            }
+        }
     }
 
     private interface BodyReader<T> {

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * A folder tree in torchvision's ImageFolder layout: {@code root/<class>/**}{@code /<image>}, classes sorted by
@@ -28,8 +27,16 @@ public final class ImageFolder implements Dataset {
     private final List<Path> files;
     private final int[] labels;
 
+    private final long maxPixels;
+
     /** @param channels 3 for RGB, 1 for grayscale (ITU-R 601 luma, as PIL's convert("L")) */
     public ImageFolder(Path root, int channels, int height, int width) {
+        this(root, channels, height, width, ImageDecoding.DEFAULT_MAX_PIXELS);
+    }
+
+    /** @param maxPixels the largest image (width x height, from its header) decoded; larger ones are an error */
+    public ImageFolder(Path root, int channels, int height, int width, long maxPixels) {
+        this.maxPixels = ImageDecoding.checkLimit(maxPixels);
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("an image folder yields 1 (grayscale) or 3 (RGB) channels, not "
                     + channels);
@@ -136,15 +143,7 @@ public final class ImageFolder implements Dataset {
     public void image(int index, float[] target, int offset) {
         Objects.checkFromIndexSize(offset, channels * height * width, target.length);
         Path file = files.get(index);
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new DatasetException("cannot decode image " + file + ": " + e, e);
-        }
-        if (image == null) {
-            throw new DatasetException("cannot decode image " + file + ": no ImageIO reader recognises its content");
-        }
+        BufferedImage image = ImageDecoding.read(file, maxPixels);
         planes(image, channels, height, width, target, offset);
     }
 

@@ -1,12 +1,10 @@
 package org.vil4j.training.model;
 
 import org.vil4j.api.Vil4jException;
+import org.vil4j.training.data.ImageDecoding;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -38,25 +36,19 @@ public final class ImagePreprocessing {
         return rgb(decode(file));
     }
 
-    /** The decoded image; a one-line error naming the file when it cannot be read. */
+    /** Decoded after its header's size was checked against {@code maxPixels}; damaged files are errors. */
+    public static Rgb read(Path file, long maxPixels) {
+        return rgb(decode(file, maxPixels));
+    }
+
+    /** The decoded image (default pixel limit); a one-line error naming the file when it cannot be read. */
     public static BufferedImage decode(Path file) {
-        BufferedImage image;
-        try {
-            if (!Files.isRegularFile(file)) {
-                throw new Vil4jException("cannot read image " + file + ": no such file");
-            }
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof Vil4jException v) {
-                throw v;
-            }
-            throw new Vil4jException("cannot read image " + file + ": " + e.getMessage(), e);
-        }
-        if (image == null) {
-            throw new Vil4jException("cannot read image " + file + ": not a JPEG or PNG (no ImageIO reader "
-                    + "recognises it)");
-        }
-        return image;
+        return decode(file, ImageDecoding.DEFAULT_MAX_PIXELS);
+    }
+
+    /** The decoded image, its size checked from the header against {@code maxPixels} before decoding. */
+    public static BufferedImage decode(Path file, long maxPixels) {
+        return ImageDecoding.read(file, maxPixels);
     }
 
     /** PIL's convert("RGB"): alpha dropped, gray replicated (not colour-managed). */

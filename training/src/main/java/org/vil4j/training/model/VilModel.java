@@ -144,6 +144,12 @@ public final class VilModel implements AutoCloseable {
         }
         float[] logits = logits(batch, inputs.size());
         int k = loaded.config().numClasses();
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new Vil4jException("the model's output is not finite (logit " + i % k + " of image "
+                        + (i / k + 1) + " of the batch is " + logits[i] + "): the weights overflow on this input");
+            }
+        }
         double[][] out = new double[inputs.size()][k];
         for (int i = 0; i < out.length; i++) {
             double max = Double.NEGATIVE_INFINITY, sum = 0;

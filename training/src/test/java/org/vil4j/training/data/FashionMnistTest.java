@@ -118,4 +118,20 @@ class FashionMnistTest {
         }
         assertThat(image).contains(0f);
     }
+
+    @Test
+    void anImagesHeaderThatDisagreesWithTheLabelsIsRefusedBeforeInflatingThePixels() throws IOException {
+        IdxTestFiles.writeFashionMnist(directory, 4, 2, true);
+        // a bomb: the header announces a million images; only the header and a little of the body are there, so any
+        // attempt to inflate the pixels ends in a truncation error instead of the count check
+        byte[] header = IdxTestFiles.imagesBytes(1_000_000, 28, 28, new byte[200_000]);
+        Path images = directory.resolve("train-images-idx3-ubyte.gz");
+        IdxTestFiles.write(images, header, true);
+        byte[] compressed = Files.readAllBytes(images);
+        Files.write(images, java.util.Arrays.copyOf(compressed, compressed.length / 2));
+
+        assertThatThrownBy(() -> FashionMnist.train(directory)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("count mismatch").hasMessageContaining("1000000 images")
+                .hasMessageContaining("4 labels").hasMessageContaining("train-labels-idx1-ubyte");
+    }
 }

@@ -93,4 +93,17 @@ class IdxFilesTest {
                 .isInstanceOf(DatasetException.class).hasMessageContaining(file.toString())
                 .hasMessageContaining("does not exist");
     }
+
+    @Test
+    void dimensionsWhoseProductOverflowsALongAreRefused(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        // found by Jazzer: 2^31-1 cubed wrapped around to a negative length
+        for (int[] dims : new int[][] {{Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE},
+                {Integer.MAX_VALUE, 65536, 65536}, {3, Integer.MAX_VALUE, 2}}) {
+            Path file = IdxTestFiles.write(dir.resolve("images-" + dims[1]), IdxTestFiles.imagesBytes(dims[0], dims[1],
+                    dims[2], new byte[0]), true);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdxFiles.readImages(file))
+                    .isInstanceOf(DatasetException.class).hasMessageContaining("too many");
+        }
+    }
 }

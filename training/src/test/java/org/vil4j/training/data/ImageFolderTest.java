@@ -99,4 +99,39 @@ class ImageFolderTest {
         assertThatThrownBy(() -> new ImageFolder(root, 3, 2, 2)).isInstanceOf(DatasetException.class)
                 .hasMessageContaining(empty.toString());
     }
+
+    @Test
+    void anImageLargerThanTheLimitIsRefusedFromItsHeaderAndATruncatedOneIsNamed() throws IOException {
+        Path huge = root.resolve("c/huge.png");
+        writeSolid(huge, 4, 4, 0);
+        byte[] b = Files.readAllBytes(huge);
+        java.nio.ByteBuffer.wrap(b).putInt(16, 30000).putInt(20, 30000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17);
+        java.nio.ByteBuffer.wrap(b).putInt(29, (int) crc.getValue());
+        Files.write(huge, b);
+        BufferedImage noise = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(3);
+        for (int y = 0; y < 30; y++) {
+            for (int x = 0; x < 40; x++) {
+                noise.setRGB(x, y, random.nextInt());
+            }
+        }
+        Path full = root.resolve("c/noise.jpg");
+        ImageIO.write(noise, "jpeg", full.toFile());
+        byte[] jpeg = Files.readAllBytes(full);
+        Files.write(root.resolve("c/truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+
+        ImageFolder dataset = new ImageFolder(root, 3, 4, 4);
+
+        assertThat(dataset.file(0)).isEqualTo(huge);
+        assertThatThrownBy(() -> dataset.image(0, new float[48], 0)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining(huge.toString()).hasMessageContaining("900,000,000 pixels")
+                .hasMessageContaining("--max-image-pixels");
+        dataset.image(1, new float[48], 0);
+        assertThatThrownBy(() -> dataset.image(2, new float[48], 0)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining(root.resolve("c/truncated.jpg").toString()).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> new ImageFolder(root, 3, 4, 4, 0)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("--max-image-pixels");
+    }
 }
