@@ -13,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The BOM lists every library module of the build, at the build's version. */
 class BomTest {
-    /** Modules that are applications or examples, not libraries to depend on. */
-    private static final List<String> NOT_LIBRARIES = List.of("bom", "cli", "examples", "example-traversal-plugin");
+    /** Modules that are applications, examples or test suites, not libraries to depend on. */
+    private static final List<String> NOT_LIBRARIES = List.of("bom", "cli", "examples", "example-traversal-plugin",
+            "fuzz-tests");
 
     @Test
     void everyLibraryModuleIsInTheBom() throws IOException {

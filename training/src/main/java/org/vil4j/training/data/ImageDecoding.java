@@ -26,6 +26,10 @@ public final class ImageDecoding {
     public static final long MAX_MAX_PIXELS = (Integer.MAX_VALUE - 8) / 3;
     /** The option that raises the limit, named in messages. */
     public static final String OPTION = "--max-image-pixels";
+    /** Read warnings that mean pixels were made up: truncated or corrupt data. */
+    private static final java.util.regex.Pattern DAMAGE = java.util.regex.Pattern.compile(
+            "premature end|corrupt|truncat|missing eoi|unexpected end|bogus|huffman|not enough|insufficient",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private ImageDecoding() {
     }
@@ -71,7 +75,11 @@ public final class ImageDecoding {
                 reader.addIIOReadWarningListener(new IIOReadWarningListener() {
                     @Override
                     public void warningOccurred(ImageReader source, String warning) {
-                        warnings.add(warning);
+                        // only warnings of missing or corrupt data: TwelveMonkeys also notes harmless quirks (an
+                        // Adobe marker it ignores in a valid YCCK JPEG, say)
+                        if (DAMAGE.matcher(warning).find()) {
+                            warnings.add(warning);
+                        }
                     }
                 });
                 BufferedImage image = reader.read(0);
