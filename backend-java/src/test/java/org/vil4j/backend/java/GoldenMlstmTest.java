@@ -26,33 +26,42 @@ import org.vil4j.api.Tensor;
 class GoldenMlstmTest {
     private static final Pattern EPS = Pattern.compile("\"eps\"\\s*:\\s*([0-9.eE+-]+)");
 
+    /** A golden cell case: its inputs in our layout, the official h, and the eps it was made with. */
+    private record Cell(float[] q, float[] k, float[] v, float[] igate, float[] fgate, double[] h, Shape shape,
+                        Shape gates, int heads, float eps) {
+        static Cell load(String name) throws IOException {
+            Path dir = Path.of(System.getProperty("vil4j.golden", "../golden"));
+            Path file = dir.resolve(name + ".safetensors");
+            assertThat(file).as("golden file (the repository's golden/ holds it)").isRegularFile();
+            Matcher eps = EPS.matcher(Files.readString(dir.resolve(name + ".json")));
+            assertThat(eps.find()).isTrue();
+            SafeTensors golden = new SafeTensors(Files.readAllBytes(file));
+            int[] dims = golden.shape("q");
+            int batch = dims[0], heads = dims[1], seq = dims[2], headDim = dims[3];
+            return new Cell(headsLast(golden.floats("q"), batch, heads, seq, headDim),
+                    headsLast(golden.floats("k"), batch, heads, seq, headDim),
+                    headsLast(golden.floats("v"), batch, heads, seq, headDim),
+                    headsLast(golden.floats("igate_preact"), batch, heads, seq, 1),
+                    headsLast(golden.floats("fgate_preact"), batch, heads, seq, 1),
+                    headsLast(golden.doubles("h"), batch, heads, seq, headDim), Shape.of(batch, seq, heads * headDim),
+                    Shape.of(batch, seq, heads), heads, Float.parseFloat(eps.group(1)));
+        }
+
+        /** h computed by {@code ops} in {@code form} (null: the plain parallel op). */
+        float[] run(Ops ops, MlstmForm form, int chunk) {
+            Tensor q = ops.upload(shape, this.q), k = ops.upload(shape, this.k), v = ops.upload(shape, this.v);
+            Tensor i = ops.upload(gates, igate), f = ops.upload(gates, fgate);
+            return ops.download(form == null ? ops.mlstm(q, k, v, i, f, heads, eps)
+                    : ops.mlstm(q, k, v, i, f, heads, eps, form, chunk));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"mlstm-cell-plain", "mlstm-cell-extreme-gates"})
     void matchesTheOfficialCell(String name) throws IOException {
-        Path dir = Path.of(System.getProperty("vil4j.golden", "../golden"));
-        Path file = dir.resolve(name + ".safetensors");
-        assertThat(file).as("golden file (the repository's golden/ holds it)").isRegularFile();
-        Matcher eps = EPS.matcher(Files.readString(dir.resolve(name + ".json")));
-        assertThat(eps.find()).isTrue();
-        SafeTensors golden = new SafeTensors(Files.readAllBytes(file));
-
-        int[] dims = golden.shape("q");
-        int batch = dims[0];
-        int heads = dims[1];
-        int seq = dims[2];
-        int headDim = dims[3];
-        Shape shape = Shape.of(batch, seq, heads * headDim);
-        Shape gates = Shape.of(batch, seq, heads);
+        Cell cell = Cell.load(name);
         try (Ops ops = new JavaBackend().open("cpu")) {
-            Tensor h = ops.mlstm(
-                    ops.upload(shape, headsLast(golden.floats("q"), batch, heads, seq, headDim)),
-                    ops.upload(shape, headsLast(golden.floats("k"), batch, heads, seq, headDim)),
-                    ops.upload(shape, headsLast(golden.floats("v"), batch, heads, seq, headDim)),
-                    ops.upload(gates, headsLast(golden.floats("igate_preact"), batch, heads, seq, 1)),
-                    ops.upload(gates, headsLast(golden.floats("fgate_preact"), batch, heads, seq, 1)),
-                    heads, Float.parseFloat(eps.group(1)));
-            double[] expected = headsLast(golden.doubles("h"), batch, heads, seq, headDim);
-            assertClose(ops.download(h), expected, 1e-5, 1e-7 * maxAbs(expected));
+            assertClose(cell.run(ops, null, 0), cell.h(), 1e-5, 1e-7 * maxAbs(cell.h()));
         }
     }
 
@@ -72,31 +81,14 @@ class GoldenMlstmTest {
     @ParameterizedTest(name = "{0} {1} chunk {2}")
     @org.junit.jupiter.params.provider.MethodSource("forms")
     void everyFormMatchesTheOfficialCell(String name, MlstmForm form, int chunk) throws IOException {
-        Path dir = Path.of(System.getProperty("vil4j.golden", "../golden"));
-        Path file = dir.resolve(name + ".safetensors");
-        assertThat(file).as("golden file (the repository's golden/ holds it)").isRegularFile();
-        Matcher eps = EPS.matcher(Files.readString(dir.resolve(name + ".json")));
-        assertThat(eps.find()).isTrue();
-        SafeTensors golden = new SafeTensors(Files.readAllBytes(file));
-        int[] dims = golden.shape("q");
-        int batch = dims[0], heads = dims[1], seq = dims[2], headDim = dims[3];
-        Shape shape = Shape.of(batch, seq, heads * headDim);
-        Shape gates = Shape.of(batch, seq, heads);
+        Cell cell = Cell.load(name);
         try (Ops ops = new JavaBackend().open("cpu")) {
-            Tensor h = ops.mlstm(
-                    ops.upload(shape, headsLast(golden.floats("q"), batch, heads, seq, headDim)),
-                    ops.upload(shape, headsLast(golden.floats("k"), batch, heads, seq, headDim)),
-                    ops.upload(shape, headsLast(golden.floats("v"), batch, heads, seq, headDim)),
-                    ops.upload(gates, headsLast(golden.floats("igate_preact"), batch, heads, seq, 1)),
-                    ops.upload(gates, headsLast(golden.floats("fgate_preact"), batch, heads, seq, 1)),
-                    heads, Float.parseFloat(eps.group(1)), form, chunk);
-            double[] expected = headsLast(golden.doubles("h"), batch, heads, seq, headDim);
-            float[] actual = ops.download(h);
+            float[] actual = cell.run(ops, form, chunk);
             double worst = 0;
             for (int i = 0; i < actual.length; i++) {
-                worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+                worst = Math.max(worst, Math.abs(actual[i] - cell.h()[i]));
             }
-            double relative = worst / maxAbs(expected);
+            double relative = worst / maxAbs(cell.h());
             System.out.printf("mlstm %s %s chunk %d: relative error %.3e%n", name, form.id(), chunk, relative);
             assertThat(relative).as("max error relative to max |h|").isLessThanOrEqualTo(1e-4);
         }
