@@ -22,6 +22,7 @@ final class MlstmChunkwiseKernel {
             MlstmState state = new MlstmState(headDim);
             float[] result = new float[seq * headDim];
             double[] g = new double[chunk];
+            double[] input = new double[chunk];
             double[] logWeight = new double[chunk];
             double[] numerator = new double[headDim];
             for (int bh = from; bh < to; bh++) {
@@ -33,32 +34,22 @@ final class MlstmChunkwiseKernel {
                     int length = Math.min(chunk, seq - c0);
                     double sum = 0;
                     for (int j = 0; j < length; j++) {
-                        sum += MlstmKernel.logSigmoid(fgate[(b * seq + c0 + j) * heads + h]);
+                        int gate = (b * seq + c0 + j) * heads + h;
+                        sum += MlstmKernel.logSigmoid(fgate[gate]);
                         g[j] = sum;
+                        input[j] = igate[gate];
                     }
                     for (int j = 0; j < length; j++) {
                         int t = c0 + j;
                         double fromState = g[j] + state.m;
                         double m = fromState;
                         for (int i = 0; i <= j; i++) {
-                            logWeight[i] = g[j] - g[i] + igate[(b * seq + c0 + i) * heads + h];
+                            logWeight[i] = g[j] - g[i] + input[i];
                             m = Math.max(m, logWeight[i]);
                         }
                         // the carried state's part, then the chunk's own tokens
-                        double stateScale = Math.exp(fromState - m);
                         int qt = t * headDim;
-                        double rowSum = 0;
-                        for (int a = 0; a < headDim; a++) {
-                            rowSum += head.q[qt + a] * state.n[a];
-                        }
-                        rowSum *= stateScale;
-                        for (int x = 0; x < headDim; x++) {
-                            double acc = 0;
-                            for (int a = 0; a < headDim; a++) {
-                                acc += head.q[qt + a] * state.c[a * headDim + x];
-                            }
-                            numerator[x] = acc * stateScale;
-                        }
+                        double rowSum = state.project(head.q, t, Math.exp(fromState - m), numerator);
                         for (int i = 0; i <= j; i++) {
                             int s = c0 + i;
                             double cts = MlstmHead.dot(head.q, qt, head.k, s * headDim, headDim) * keyScale
@@ -78,11 +69,11 @@ final class MlstmChunkwiseKernel {
                     int e = length - 1;
                     double mEnd = g[e] + state.m;
                     for (int i = 0; i < length; i++) {
-                        mEnd = Math.max(mEnd, g[e] - g[i] + igate[(b * seq + c0 + i) * heads + h]);
+                        mEnd = Math.max(mEnd, g[e] - g[i] + input[i]);
                     }
                     state.decay(Math.exp(g[e] + state.m - mEnd));
                     for (int i = 0; i < length; i++) {
-                        double w = Math.exp(g[e] - g[i] + igate[(b * seq + c0 + i) * heads + h] - mEnd);
+                        double w = Math.exp(g[e] - g[i] + input[i] - mEnd);
                         state.add(head.k, head.v, c0 + i, w * keyScale);
                     }
                     state.m = mEnd;

@@ -17,6 +17,7 @@ final class MlstmRecurrentKernel {
             MlstmHead head = new MlstmHead(seq, headDim);
             MlstmState state = new MlstmState(headDim);
             float[] result = new float[seq * headDim];
+            double[] numerator = new double[headDim];
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads;
                 int h = bh % heads;
@@ -30,7 +31,7 @@ final class MlstmRecurrentKernel {
                     state.decay(Math.exp(logForget + state.m - m));
                     state.add(head.k, head.v, t, Math.exp(input - m) * keyScale);
                     state.m = m;
-                    state.readOut(head.q, t, m, eps, result);
+                    state.readOut(head.q, t, m, eps, result, numerator);
                 }
                 MlstmHead.scatter(result, out, b, h, seq, heads, headDim);
             }

@@ -54,19 +54,32 @@ final class MlstmState {
      * {@code h_t = q_t C / (max(|q_t . n|, exp(-m)) + eps)} into row t of {@code result}: the state must hold every
      * token up to t, stabilised by {@code m}.
      */
-    void readOut(float[] q, int t, double m, float eps, float[] result) {
+    void readOut(float[] q, int t, double m, float eps, float[] result, double[] numerator) {
+        int qt = t * headDim;
+        double rowSum = project(q, t, 1, numerator);
+        double normaliser = Math.max(Math.abs(rowSum), Math.exp(-m)) + eps;
+        for (int b = 0; b < headDim; b++) {
+            result[qt + b] = (float) (numerator[b] / normaliser);
+        }
+    }
+
+    /**
+     * Row t of q through the state, times {@code scale}: {@code numerator = scale * q_t C}; returns
+     * {@code scale * q_t . n}.
+     */
+    double project(float[] q, int t, double scale, double[] numerator) {
         int qt = t * headDim;
         double rowSum = 0;
         for (int a = 0; a < headDim; a++) {
             rowSum += q[qt + a] * n[a];
         }
-        double normaliser = Math.max(Math.abs(rowSum), Math.exp(-m)) + eps;
         for (int b = 0; b < headDim; b++) {
-            double numerator = 0;
+            double acc = 0;
             for (int a = 0; a < headDim; a++) {
-                numerator += q[qt + a] * c[a * headDim + b];
+                acc += q[qt + a] * c[a * headDim + b];
             }
-            result[qt + b] = (float) (numerator / normaliser);
+            numerator[b] = acc * scale;
         }
+        return rowSum * scale;
     }
 }
