@@ -40,6 +40,7 @@ final class OpNames {
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";
+        OPS[OP_GEMM_WIDE] = "gemm128";
     }
 
     private OpNames() {
@@ -49,7 +50,7 @@ final class OpNames {
     static String of(DeviceProgram p) {
         int op = p.op;
         String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
-        if (op == OP_GEMM) {
+        if (op == OP_GEMM || op == OP_GEMM_WIDE) {
             return base + "/" + pick(EPILOGUES, p.a18);
         }
         if (op == OP_ELEMENTWISE) {
