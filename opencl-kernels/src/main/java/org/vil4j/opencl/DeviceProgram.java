@@ -43,7 +43,6 @@ final class DeviceProgram extends Kernel {
     static final int OP_OPTIMISER = 26;
     static final int OP_LINEAR_ROWS = 27;
     static final int OP_CONCAT = 28;
-    static final int OP_GEMM_WIDE = 29;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -77,9 +76,6 @@ final class DeviceProgram extends Kernel {
     static final int TILE = 64;
     static final int GROUP = 16;
     static final int KSTEP = 16;
-    /** Wide GEMM tile: 16x16 work-items, each computing 8x8 outputs of a 128x128 block; K advances by 8. */
-    static final int WIDE_TILE = 128;
-    static final int WIDE_KSTEP = 8;
     /**
      * Every launch runs over one fixed range: work-groups of WORK_GROUP work-items (the GEMM's 16 x 16), as many
      * groups as fill the device; each op loops over its elements (grid-stride), GEMM tiles and reduced columns by
@@ -149,8 +145,6 @@ final class DeviceProgram extends Kernel {
     private void dispatch() {
         if (op == OP_GEMM) {
             gemm();
-        } else if (op == OP_GEMM_WIDE) {
-            gemmWide();
         } else if (op == OP_ELEMENTWISE) {
             elementwise();
         } else if (op == OP_LAYER_NORM) {
@@ -401,142 +395,6 @@ final class DeviceProgram extends Kernel {
             }
             mem[cBase + i * a10 + j] = v;
         }
-    }
-
-    // ---- wide GEMM tiles: 128x128 outputs per work-group, 8x8 per work-item ----------------------------------
-
-    /**
-     * The GEMM of {@link #gemm()} (same arguments) over 128x128 tiles: each work-item keeps 8x8 accumulators, so a
-     * step of K reads 16 floats from local memory for 64 multiply-adds (the 64x64 tile reads 8 for 16, which bounds
-     * it by local-memory bandwidth). Taken for GEMMs with enough tiles to fill the device.
-     */
-    private void gemmWide() {
-        int lid = getLocalId(0);
-        int ty = lid / GROUP;
-        int tx = lid - ty * GROUP;
-        int tilesN = (a1 + WIDE_TILE - 1) / WIDE_TILE;
-        int perBatch = tilesN * ((a0 + WIDE_TILE - 1) / WIDE_TILE);
-        for (int t = getGroupId(0); t < perBatch * a25; t += getNumGroups(0)) {
-            gemmWideTile(t, perBatch, tilesN, tx, ty, lid);
-        }
-    }
-
-    private void gemmWideTile(int t, int perBatch, int tilesN, int tx, int ty, int lid) {
-        int z = t / perBatch;
-        int r = t - z * perBatch;
-        int tm = r / tilesN;
-        int j0 = (r - tm * tilesN) * WIDE_TILE;
-        int i0 = tm * WIDE_TILE;
-        int outer = z / a11;
-        int inner = z - outer * a11;
-        int aBase = a3 + outer * a12 + inner * a13;
-        int bBase = a6 + outer * a14 + inner * a15;
-        int cBase = a9 + outer * a16 + inner * a17;
-        int kEnd = a2;
-        if (a22 == 1) {
-            kEnd = min(a2, i0 + WIDE_TILE);
-        }
-        if ((a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL) && j0 > i0 + WIDE_TILE - 1) {
-            kEnd = 0;
-        }
-        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
-        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
-        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c24 = 0f, c25 = 0f, c26 = 0f, c27 = 0f;
-        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f, c34 = 0f, c35 = 0f, c36 = 0f, c37 = 0f;
-        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f, c44 = 0f, c45 = 0f, c46 = 0f, c47 = 0f;
-        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f, c54 = 0f, c55 = 0f, c56 = 0f, c57 = 0f;
-        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
-        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
-        for (int k0 = 0; k0 < kEnd; k0 += WIDE_KSTEP) {
-            for (int e = 0; e < 4; e++) {
-                int l = lid + e * WORK_GROUP;
-                // consecutive work-items read consecutive addresses of whichever stride is 1
-                int kk = l / WIDE_TILE;
-                int rr = l - kk * WIDE_TILE;
-                if (a5 == 1) {
-                    rr = l / WIDE_KSTEP;
-                    kk = l - rr * WIDE_KSTEP;
-                }
-                float va = 0f;
-                if (i0 + rr < a0 && k0 + kk < a2) {
-                    va = mem[aBase + (i0 + rr) * a4 + (k0 + kk) * a5];
-                }
-                tileA[kk * WIDE_TILE + rr] = va;
-                int kb = l / WIDE_TILE;
-                int cc = l - kb * WIDE_TILE;
-                if (a7 == 1) {
-                    cc = l / WIDE_KSTEP;
-                    kb = l - cc * WIDE_KSTEP;
-                }
-                float vb = 0f;
-                if (j0 + cc < a1 && k0 + kb < a2) {
-                    vb = mem[bBase + (k0 + kb) * a7 + (j0 + cc) * a8];
-                }
-                tileB[kb * WIDE_TILE + cc] = vb;
-            }
-            localBarrier();
-            for (int kk = 0; kk < WIDE_KSTEP; kk++) {
-                int ra = kk * WIDE_TILE + ty;
-                int rb = kk * WIDE_TILE + tx;
-                float x0 = tileA[ra + 0];
-                float x1 = tileA[ra + 16];
-                float x2 = tileA[ra + 32];
-                float x3 = tileA[ra + 48];
-                float x4 = tileA[ra + 64];
-                float x5 = tileA[ra + 80];
-                float x6 = tileA[ra + 96];
-                float x7 = tileA[ra + 112];
-                float y0 = tileB[rb + 0];
-                float y1 = tileB[rb + 16];
-                float y2 = tileB[rb + 32];
-                float y3 = tileB[rb + 48];
-                float y4 = tileB[rb + 64];
-                float y5 = tileB[rb + 80];
-                float y6 = tileB[rb + 96];
-                float y7 = tileB[rb + 112];
-                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-                c04 += x0 * y4; c05 += x0 * y5; c06 += x0 * y6; c07 += x0 * y7;
-                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-                c14 += x1 * y4; c15 += x1 * y5; c16 += x1 * y6; c17 += x1 * y7;
-                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-                c24 += x2 * y4; c25 += x2 * y5; c26 += x2 * y6; c27 += x2 * y7;
-                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
-                c34 += x3 * y4; c35 += x3 * y5; c36 += x3 * y6; c37 += x3 * y7;
-                c40 += x4 * y0; c41 += x4 * y1; c42 += x4 * y2; c43 += x4 * y3;
-                c44 += x4 * y4; c45 += x4 * y5; c46 += x4 * y6; c47 += x4 * y7;
-                c50 += x5 * y0; c51 += x5 * y1; c52 += x5 * y2; c53 += x5 * y3;
-                c54 += x5 * y4; c55 += x5 * y5; c56 += x5 * y6; c57 += x5 * y7;
-                c60 += x6 * y0; c61 += x6 * y1; c62 += x6 * y2; c63 += x6 * y3;
-                c64 += x6 * y4; c65 += x6 * y5; c66 += x6 * y6; c67 += x6 * y7;
-                c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3;
-                c74 += x7 * y4; c75 += x7 * y5; c76 += x7 * y6; c77 += x7 * y7;
-            }
-            localBarrier();
-        }
-        int ia = i0 + ty;
-        int jb = j0 + tx;
-        storeRow(cBase, z, ia + 0, jb, c00, c01, c02, c03, c04, c05, c06, c07);
-        storeRow(cBase, z, ia + 16, jb, c10, c11, c12, c13, c14, c15, c16, c17);
-        storeRow(cBase, z, ia + 32, jb, c20, c21, c22, c23, c24, c25, c26, c27);
-        storeRow(cBase, z, ia + 48, jb, c30, c31, c32, c33, c34, c35, c36, c37);
-        storeRow(cBase, z, ia + 64, jb, c40, c41, c42, c43, c44, c45, c46, c47);
-        storeRow(cBase, z, ia + 80, jb, c50, c51, c52, c53, c54, c55, c56, c57);
-        storeRow(cBase, z, ia + 96, jb, c60, c61, c62, c63, c64, c65, c66, c67);
-        storeRow(cBase, z, ia + 112, jb, c70, c71, c72, c73, c74, c75, c76, c77);
-    }
-
-
-    /** Eight outputs of row i, 16 columns apart from j (a work-item's row of a wide tile). */
-    private void storeRow(int cBase, int z, int i, int j, float v0, float v1, float v2, float v3, float v4, float v5,
-                          float v6, float v7) {
-        store(cBase, z, i, j, v0);
-        store(cBase, z, i, j + 16, v1);
-        store(cBase, z, i, j + 32, v2);
-        store(cBase, z, i, j + 48, v3);
-        store(cBase, z, i, j + 64, v4);
-        store(cBase, z, i, j + 80, v5);
-        store(cBase, z, i, j + 96, v6);
-        store(cBase, z, i, j + 112, v7);
     }
 
     // ---- block-diagonal projection ---------------------------------------------------------------------------

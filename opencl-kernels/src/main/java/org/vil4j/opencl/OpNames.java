@@ -40,7 +40,6 @@ final class OpNames {
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";
-        OPS[OP_GEMM_WIDE] = "gemm128";
     }
 
     private OpNames() {
@@ -50,7 +49,7 @@ final class OpNames {
     static String of(DeviceProgram p) {
         int op = p.op;
         String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
-        if (op == OP_GEMM || op == OP_GEMM_WIDE) {
+        if (op == OP_GEMM) {
             return base + "/" + pick(EPILOGUES, p.a18);
         }
         if (op == OP_ELEMENTWISE) {

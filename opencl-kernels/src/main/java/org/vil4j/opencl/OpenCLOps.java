@@ -50,10 +50,6 @@ final class OpenCLOps implements Ops {
     private int scratchIndexCapacity;
     private boolean started;
     private boolean closed;
-    /** Work-groups in the fixed range every command runs over. */
-    private final int groups;
-    /** GEMM tile size forced (64 or 128), or 0 for each GEMM's own choice. */
-    private int gemmTiles = gemmTilesProperty();
 
     private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
@@ -73,9 +69,8 @@ final class OpenCLOps implements Ops {
         this.found = found;
         this.device = found.device();
         this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY);
-        this.groups = workGroups(device);
         this.queue = new CommandQueue(program, device, found.info().name(),
-                Range.create(device, groups * WORK_GROUP, WORK_GROUP));
+                Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP));
         program.setExplicit(true);
         KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
         try {
@@ -1253,40 +1248,7 @@ final class OpenCLOps implements Ops {
         queue.flops(2L * m * n * k * batches);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
-        enqueue(wideTiles(m, n, batches) ? OP_GEMM_WIDE : OP_GEMM);
-    }
-
-    /**
-     * Whether a GEMM runs as 128x128 tiles (8x8 outputs a work-item: a quarter of the local-memory reads per
-     * multiply-add) rather than 64x64: where the wide tiles still give every work-group of the range one or more
-     * tiles to take, or as {@code -Dvil4j.opencl.gemmTiles=64|128} (or {@link #setGemmTiles}) forces.
-     */
-    private boolean wideTiles(int m, int n, int batches) {
-        if (gemmTiles != 0) {
-            return gemmTiles == WIDE_TILE;
-        }
-        long wide = (long) batches * ((m + WIDE_TILE - 1) / WIDE_TILE) * ((n + WIDE_TILE - 1) / WIDE_TILE);
-        return wide >= groups;
-    }
-
-    /** Forces the GEMM tile size (64 or 128), or lets each GEMM choose (0); for tests and measurements. */
-    void setGemmTiles(int tiles) {
-        if (tiles != 0 && tiles != TILE && tiles != WIDE_TILE) {
-            throw new IllegalArgumentException("GEMM tiles " + tiles + ": 0 (auto), " + TILE + " or " + WIDE_TILE);
-        }
-        gemmTiles = tiles;
-    }
-
-    private static int gemmTilesProperty() {
-        String value = System.getProperty("vil4j.opencl.gemmTiles", "auto").trim();
-        if (value.equals("auto")) {
-            return 0;
-        }
-        if (value.equals(String.valueOf(TILE)) || value.equals(String.valueOf(WIDE_TILE))) {
-            return Integer.parseInt(value);
-        }
-        throw new IllegalArgumentException("-Dvil4j.opencl.gemmTiles=" + value + ": needs auto, " + TILE + " or "
-                + WIDE_TILE);
+        enqueue(OP_GEMM);
     }
 
     private void launch1D(int op, int n) {
