@@ -43,6 +43,13 @@ final class DeviceProgram extends Kernel {
     static final int OP_OPTIMISER = 26;
     static final int OP_LINEAR_ROWS = 27;
     static final int OP_CONCAT = 28;
+    // The chunkwise mLSTM (op codes 30-35).
+    static final int OP_MLSTM_CHUNK_PREP = 30;
+    static final int OP_MLSTM_CHUNK_SCAN = 31;
+    static final int OP_MLSTM_CHUNK_ANCHORS = 32;
+    static final int OP_MLSTM_CHUNK_KEYS = 33;
+    static final int OP_MLSTM_CHUNK_STATES = 34;
+    static final int OP_MLSTM_CHUNK_NORM = 35;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -71,6 +78,11 @@ final class DeviceProgram extends Kernel {
     static final int EPI_MLSTM_VALUES = 3;
     /** Store C[i][j] for j <= i and 0 above the diagonal (tiles entirely above it are skipped). */
     static final int EPI_CAUSAL = 4;
+    /** Chunk scores: C[t][s] * exp(lambda(t, s)) for s <= t; a19 = R at the launch's first row, a23/a24 = rows
+     *  between batches (outer) and chunks (inner). */
+    static final int EPI_MLSTM_CHUNK_SCORES = 5;
+    /** Chunk outputs: (C + sigma_t * readout[t][j]) / norm_t; a19 = R, a20 = read-out, a21 = norm, as above. */
+    static final int EPI_MLSTM_CHUNK_VALUES = 6;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -177,6 +189,8 @@ final class DeviceProgram extends Kernel {
             linearRows();
         } else if (op == OP_CONCAT) {
             concat();
+        } else if (op >= OP_MLSTM_CHUNK_PREP && op <= OP_MLSTM_CHUNK_NORM) {
+            mlstmChunks();
         } else if (op >= OP_REDUCE_COLUMNS) {
             gradients();
         }
@@ -296,7 +310,8 @@ final class DeviceProgram extends Kernel {
             // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
             kEnd = min(a2, i0 + TILE);
         }
-        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL) && j0 > i0 + TILE - 1;
+        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL || a18 == EPI_MLSTM_CHUNK_SCORES)
+                && j0 > i0 + TILE - 1;
         if (skip) {
             kEnd = 0;
         }
@@ -388,6 +403,22 @@ final class DeviceProgram extends Kernel {
             } else if (a18 == EPI_MLSTM_VALUES) {
                 // a19 = normaliser per (z, row)
                 v = v / mem[a19 + z * a0 + i];
+            } else if (a18 == EPI_MLSTM_CHUNK_SCORES) {
+                if (j <= i) {
+                    int outer = z / a11;
+                    int first = outer * a23 + (z - outer * a11) * a24;
+                    v = v * exp(chunkLogWeight(a19 + (first + i) * 8, a19 + (first + j) * 8));
+                } else {
+                    v = 0f;
+                }
+            } else if (a18 == EPI_MLSTM_CHUNK_VALUES) {
+                int outer = z / a11;
+                int row = outer * a23 + (z - outer * a11) * a24 + i;
+                float sigma = mem[a19 + row * 8 + 6];
+                if (sigma != 0f) {
+                    v = v + sigma * mem[a20 + row * (a1 + 1) + j];
+                }
+                v = v / mem[a21 + row];
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {
                     v = 0f;
@@ -779,6 +810,198 @@ final class DeviceProgram extends Kernel {
                 sum += mem[base + s];
             }
             mem[a4 + gid] = max(abs(sum), exp(-mem[a3 + gid])) + f0;
+        }
+    }
+
+    // ---- the mLSTM in chunks (linear in the sequence) ----------------------------------------------------------
+    // Per (batch, head) z and chunk k of L tokens. Row table R [Z, S, 8] per token t: 0 = i_t, 1/2 = g_t as hi + lo
+    // (the forget gates' log-sigmoid summed from the chunk's start, Kahan), 3..5 = the row's anchor (i, g hi, g lo)
+    // (before the anchors pass: the argmax r_t of i_s - g_s over the chunk up to t), 6 = sigma_t (the weight of the
+    // carried state in row t), 7 = m_t - (its stabiliser, relative to the chunk's start). Row t's stabiliser is
+    // g_t + M_t with M_t = max(mPrev_k, i_r - g_r); token s of the chunk enters row t with log weight
+    // lambda(t, s) = (i_s - g_s) - M_t, written as (i_s - anchor_i) - ((g_s - anchor_g)) so that large cumulative
+    // gates cancel before rounding.
+
+    /**
+     * a0 = Z*K (z, chunk) items, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = igate [B,S,NH], a6 = fgate, a7 = R.
+     */
+    private void mlstmChunkPrep() {
+        for (int zk = getGlobalId(0); zk < a0; zk += getGlobalSize(0)) {
+            int z = zk / a4;
+            int k = zk - z * a4;
+            int b = z / a2;
+            int h = z - b * a2;
+            int c0 = k * a3;
+            int end = min(c0 + a3, a1);
+            float hi = 0f;
+            float comp = 0f;
+            float best = -3.0e38f;
+            int r = c0;
+            for (int t = c0; t < end; t++) {
+                int src = (b * a1 + t) * a2 + h;
+                float x = mem[a6 + src];
+                float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
+                float sum = hi + y;
+                comp = (sum - hi) - y;
+                hi = sum;
+                float ig = mem[a5 + src];
+                float u = ig - (hi - comp);
+                if (u > best) {
+                    best = u;
+                    r = t;
+                }
+                int row = a7 + (z * a1 + t) * 8;
+                mem[row] = ig;
+                mem[row + 1] = hi;
+                mem[row + 2] = -comp;
+                mem[row + 3] = r;
+            }
+        }
+    }
+
+    /**
+     * The stabiliser carried between chunks, one work-item per z: a0 = Z, a1 = S, a3 = L, a4 = K, a7 = R,
+     * a8 = mPrev [Z, K] (m before chunk k, -3e38 before the first). m after chunk k is its last row's stabiliser.
+     */
+    private void mlstmChunkScan() {
+        for (int z = getGlobalId(0); z < a0; z += getGlobalSize(0)) {
+            float m = -3.0e38f;
+            for (int k = 0; k < a4; k++) {
+                mem[a8 + z * a4 + k] = m;
+                int e = a7 + (z * a1 + min((k + 1) * a3, a1) - 1) * 8;
+                int r = a7 + (z * a1 + (int) mem[e + 3]) * 8;
+                float u = (mem[r] - mem[r + 1]) - mem[r + 2];
+                if (u >= m) {
+                    m = mem[r] + ((mem[e + 1] - mem[r + 1]) + (mem[e + 2] - mem[r + 2]));
+                } else {
+                    m = m + (mem[e + 1] + mem[e + 2]);
+                }
+            }
+        }
+    }
+
+    /** a0 = Z*S rows, a1 = S, a3 = L, a4 = K, a7 = R, a8 = mPrev: each row's anchor, sigma and m. */
+    private void mlstmChunkAnchors() {
+        for (int zt = getGlobalId(0); zt < a0; zt += getGlobalSize(0)) {
+            int z = zt / a1;
+            int t = zt - z * a1;
+            int k = t / a3;
+            float mp = mem[a8 + z * a4 + k];
+            int row = a7 + zt * 8;
+            int r = a7 + (z * a1 + (int) mem[row + 3]) * 8;
+            float ir = mem[r];
+            float hr = mem[r + 1];
+            float lr = mem[r + 2];
+            float u = (ir - hr) - lr;
+            float sigma = 1f;
+            float m = mp + (mem[row + 1] + mem[row + 2]);
+            if (u >= mp) {
+                sigma = exp(mp - u);
+                m = ir + ((mem[row + 1] - hr) + (mem[row + 2] - lr));
+            } else {
+                ir = mp;
+                hr = 0f;
+                lr = 0f;
+            }
+            if (k == 0) {
+                sigma = 0f;
+            }
+            mem[row + 3] = ir;
+            mem[row + 4] = hr;
+            mem[row + 5] = lr;
+            mem[row + 6] = sigma;
+            mem[row + 7] = m;
+        }
+    }
+
+    /** lambda(t, s): the log weight of token s in row t (both rows of R at the given offsets). */
+    private float chunkLogWeight(int rowT, int rowS) {
+        return (mem[rowS] - mem[rowT + 3]) - ((mem[rowS + 1] - mem[rowT + 4]) + (mem[rowS + 2] - mem[rowT + 5]));
+    }
+
+    /**
+     * Keys weighted into their chunk's end state, and the state's normaliser increment: items (z, k, a < DH).
+     * a0 = Z*K*DH, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = DH, a6 = k [B,S,NH*DH], a7 = R, a8 = K' [Z, S, DH],
+     * a9 = states [Z, K, DH, DH+1] (column DH gets n), f0 = 1/sqrt(DH).
+     */
+    private void mlstmChunkKeys() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int zk = gid / a5;
+            int a = gid - zk * a5;
+            int z = zk / a4;
+            int k = zk - z * a4;
+            int b = z / a2;
+            int h = z - b * a2;
+            int c0 = k * a3;
+            int end = min(c0 + a3, a1);
+            int rowE = a7 + (z * a1 + end - 1) * 8;
+            float sum = 0f;
+            for (int s = c0; s < end; s++) {
+                float w = exp(chunkLogWeight(rowE, a7 + (z * a1 + s) * 8)) * f0;
+                float kv = w * mem[a6 + (b * a1 + s) * a2 * a5 + h * a5 + a];
+                mem[a8 + (z * a1 + s) * a5 + a] = kv;
+                sum += kv;
+            }
+            mem[a9 + (zk * a5 + a) * (a5 + 1) + a5] = sum;
+        }
+    }
+
+    /**
+     * The states carried to each chunk's end, in place: items (z, e < DH*(DH+1)), sequential over chunks:
+     * state_k = sigma(end of k) * state_{k-1} + increment_k. a0 = Z*E, a1 = S, a3 = L, a4 = K, a5 = E, a7 = R,
+     * a9 = states.
+     */
+    private void mlstmChunkStates() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int z = gid / a5;
+            int e = gid - z * a5;
+            float acc = 0f;
+            for (int k = 0; k < a4; k++) {
+                float sigma = mem[a7 + (z * a1 + min((k + 1) * a3, a1) - 1) * 8 + 6];
+                int at = a9 + (z * a4 + k) * a5 + e;
+                acc = sigma * acc + mem[at];
+                mem[at] = acc;
+            }
+        }
+    }
+
+    /**
+     * Each row's normaliser: a0 = Z*S, a1 = S, a3 = L, a4 = K, a5 = DH, a7 = R, a8 = masked chunk scores
+     * [Z, K, L, L], a9 = state read-out [Z, S, DH+1] (column DH: q . n), a10 = out, f0 = eps.
+     */
+    private void mlstmChunkNorm() {
+        for (int zt = getGlobalId(0); zt < a0; zt += getGlobalSize(0)) {
+            int z = zt / a1;
+            int t = zt - z * a1;
+            int k = t / a3;
+            int tt = t - k * a3;
+            int base = a8 + ((z * a4 + k) * a3 + tt) * a3;
+            float sum = 0f;
+            for (int s = 0; s <= tt; s++) {
+                sum += mem[base + s];
+            }
+            int row = a7 + zt * 8;
+            float sigma = mem[row + 6];
+            if (sigma != 0f) {
+                sum += sigma * mem[a9 + zt * (a5 + 1) + a5];
+            }
+            mem[a10 + zt] = max(abs(sum), exp(-mem[row + 7])) + f0;
+        }
+    }
+
+    private void mlstmChunks() {
+        if (op == OP_MLSTM_CHUNK_PREP) {
+            mlstmChunkPrep();
+        } else if (op == OP_MLSTM_CHUNK_SCAN) {
+            mlstmChunkScan();
+        } else if (op == OP_MLSTM_CHUNK_ANCHORS) {
+            mlstmChunkAnchors();
+        } else if (op == OP_MLSTM_CHUNK_KEYS) {
+            mlstmChunkKeys();
+        } else if (op == OP_MLSTM_CHUNK_STATES) {
+            mlstmChunkStates();
+        } else {
+            mlstmChunkNorm();
         }
     }
 

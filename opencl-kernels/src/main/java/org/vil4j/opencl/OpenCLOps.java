@@ -7,6 +7,7 @@ import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
 import org.vil4j.api.BackendUnavailableException;
 import org.vil4j.api.DeviceMemoryExhaustedException;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
@@ -40,7 +41,7 @@ final class OpenCLOps implements Ops {
     private final long maxArenaFloats;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
-    private final DeviceProgram program;
+    final DeviceProgram program;
     private final CommandQueue queue;
     private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
@@ -576,17 +577,9 @@ final class OpenCLOps implements Ops {
     public Tensor mlstm(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads, float eps) {
         DeviceTensor q = check("mlstm", qt), k = check("mlstm", kt), v = check("mlstm", vt);
         DeviceTensor ig = check("mlstm", it), fg = check("mlstm", ft);
-        requireRank("mlstm", q, 3);
-        sameShape("mlstm", q, k);
-        sameShape("mlstm", q, v);
+        int dh = mlstmHeadDim(q, k, v, ig, fg, numHeads);
         Shape s = q.shape();
         int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
-                || !fg.shape().equals(ig.shape())) {
-            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
-                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
-        }
-        int dh = width / numHeads;
         int z = b * numHeads;
         // the output first, so that releasing the scratch above it leaves it in place (no copy)
         DeviceTensor h = allocate(s);
@@ -615,6 +608,41 @@ final class OpenCLOps implements Ops {
                 EPI_MLSTM_VALUES, norm.offset(), 0, 0, 1f, true, z);
         release(mark);
         return h;
+    }
+
+    /** Checks the mLSTM's operands (q, k, v [B, S, NH*DH], gates [B, S, NH]) and returns DH. */
+    int mlstmHeadDim(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg, int numHeads) {
+        requireRank("mlstm", q, 3);
+        sameShape("mlstm", q, k);
+        sameShape("mlstm", q, v);
+        Shape s = q.shape();
+        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
+        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
+                || !fg.shape().equals(ig.shape())) {
+            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
+                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
+        }
+        return width / numHeads;
+    }
+
+    @Override
+    public boolean hasMlstmForm(MlstmForm form) {
+        return form == MlstmForm.PARALLEL || form == MlstmForm.CHUNKWISE;
+    }
+
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                        MlstmForm form, int chunkSize) {
+        if (form == MlstmForm.PARALLEL) {
+            return mlstm(q, k, v, igate, fgate, numHeads, eps);
+        }
+        if (form == MlstmForm.CHUNKWISE) {
+            String op = "mlstm";
+            return MlstmChunkwise.forward(this, check(op, q), check(op, k), check(op, v), check(op, igate),
+                    check(op, fgate), numHeads, eps, chunkSize);
+        }
+        throw new BackendUnavailableException("the opencl backend computes the mLSTM in the parallel and chunkwise "
+                + "forms, not " + form.id());
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
@@ -1236,9 +1264,9 @@ final class OpenCLOps implements Ops {
                 epilogue, e0, e1, e2, alpha, causalA, 1);
     }
 
-    private void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-                      int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-                      int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
+    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
+              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
+              int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
@@ -1251,7 +1279,7 @@ final class OpenCLOps implements Ops {
         enqueue(OP_GEMM);
     }
 
-    private void launch1D(int op, int n) {
+    void launch1D(int op, int n) {
         if (n == 0) {
             return;
         }
@@ -1278,7 +1306,7 @@ final class OpenCLOps implements Ops {
         queue.flush();
     }
 
-    private void args(int... values) {
+    void args(int... values) {
         DeviceProgram p = program;
         int[] v = Arrays.copyOf(values, 23);
         p.a0 = v[0]; p.a1 = v[1]; p.a2 = v[2]; p.a3 = v[3]; p.a4 = v[4]; p.a5 = v[5]; p.a6 = v[6]; p.a7 = v[7];
@@ -1315,7 +1343,7 @@ final class OpenCLOps implements Ops {
         launch1D(OP_COPY, n);
     }
 
-    private DeviceTensor allocate(Shape shape) {
+    DeviceTensor allocate(Shape shape) {
         int n = shape.size();
         long top = workspace.topAfter(n);
         ensureCapacity(top);
