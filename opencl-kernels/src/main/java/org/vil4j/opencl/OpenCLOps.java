@@ -627,7 +627,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public boolean hasMlstmForm(MlstmForm form) {
-        return form == MlstmForm.PARALLEL || form == MlstmForm.CHUNKWISE;
+        return true;
     }
 
     @Override
@@ -636,13 +636,12 @@ final class OpenCLOps implements Ops {
         if (form == MlstmForm.PARALLEL) {
             return mlstm(q, k, v, igate, fgate, numHeads, eps);
         }
-        if (form == MlstmForm.CHUNKWISE) {
-            String op = "mlstm";
-            return MlstmChunkwise.forward(this, check(op, q), check(op, k), check(op, v), check(op, igate),
-                    check(op, fgate), numHeads, eps, chunkSize);
-        }
-        throw new BackendUnavailableException("the opencl backend computes the mLSTM in the parallel and chunkwise "
-                + "forms, not " + form.id());
+        // The recurrent form is the chunkwise one with one-token chunks: the state (C, n, m) carried from token to
+        // token, each output read from the state before it plus the token itself. Its increments are computed for
+        // every token at once, so it takes S x DH x (DH+1) floats of scratch: an oracle, not a streaming kernel.
+        String op = "mlstm";
+        return MlstmChunkwise.forward(this, check(op, q), check(op, k), check(op, v), check(op, igate),
+                check(op, fgate), numHeads, eps, form == MlstmForm.RECURRENT ? 1 : chunkSize);
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
