@@ -289,6 +289,44 @@ public interface Ops extends AutoCloseable {
     /** {@code target = decay * target + (1 - decay) * source} in place: an exponential moving average. */
     void movingAverage(Tensor target, Tensor source, float decay);
 
+    // ---- fused forms of op sequences (defaults compose the ops above; a backend may do each in one pass) --------
+
+    /**
+     * {@code concatColumns(headwiseLinear(xs[0], ws[0], bs[0]), ...)}: several block-diagonal projections side by
+     * side (a sub-block's q, k and v). Biases may be null.
+     */
+    default Tensor headwiseLinearConcat(java.util.List<Tensor> xs, java.util.List<Tensor> ws,
+                                        java.util.List<Tensor> bs) {
+        Fused.sameCount("headwiseLinearConcat", xs.size(), ws.size(), bs.size());
+        Tensor out = null;
+        for (int i = 0; i < xs.size(); i++) {
+            Tensor part = headwiseLinear(xs.get(i), ws.get(i), bs.get(i));
+            out = out == null ? part : concatColumns(out, part);
+        }
+        return out;
+    }
+
+    /** {@code concatColumns(linear(x, ws[0], bs[0]), ...)}: several linears of one input (the mLSTM's gates). */
+    default Tensor linearConcat(Tensor x, java.util.List<Tensor> ws, java.util.List<Tensor> bs) {
+        Fused.sameCount("linearConcat", ws.size(), ws.size(), bs.size());
+        Tensor out = null;
+        for (int i = 0; i < ws.size(); i++) {
+            Tensor part = linear(x, ws.get(i), bs.get(i));
+            out = out == null ? part : concatColumns(out, part);
+        }
+        return out;
+    }
+
+    /** {@code silu(depthwiseConv(x, neighbours, w, bias))}. */
+    default Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        return silu(depthwiseConv(x, neighbours, w, bias));
+    }
+
+    /** {@code add(residual, linear(x, w, bias))}: a projection added to the residual stream (same shape). */
+    default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual) {
+        return add(residual, linear(x, w, bias));
+    }
+
     @Override
     void close();
 }

@@ -50,6 +50,7 @@ final class DeviceProgram extends Kernel {
     static final int OP_MLSTM_CHUNK_KEYS = 33;
     static final int OP_MLSTM_CHUNK_STATES = 34;
     static final int OP_MLSTM_CHUNK_NORM = 35;
+    static final int OP_HEADWISE_CONCAT = 36;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -83,6 +84,8 @@ final class DeviceProgram extends Kernel {
     static final int EPI_MLSTM_CHUNK_SCORES = 5;
     /** Chunk outputs: (C + sigma_t * readout[t][j]) / norm_t; a19 = R, a20 = read-out, a21 = norm, as above. */
     static final int EPI_MLSTM_CHUNK_VALUES = 6;
+    /** x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. */
+    static final int EPI_LINEAR_RESIDUAL = 7;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -191,6 +194,8 @@ final class DeviceProgram extends Kernel {
             concat();
         } else if (op >= OP_MLSTM_CHUNK_PREP && op <= OP_MLSTM_CHUNK_NORM) {
             mlstmChunks();
+        } else if (op == OP_HEADWISE_CONCAT) {
+            headwiseConcat();
         } else if (op >= OP_REDUCE_COLUMNS) {
             gradients();
         }
@@ -389,12 +394,10 @@ final class DeviceProgram extends Kernel {
                 // log D[t,s] - m_t = (i_s - i_r) - (F_s - F_r), r = argmax of i - F up to t; F kept as hi + lo
                 // floats so the difference stays exact where the cumulative sums are large (S = a0 = a1)
                 if (j <= i) {
-                    int b = z / a24;
-                    int h = z - b * a24;
                     int row = z * a0;
                     int r = (int) mem[a21 + row + i];
-                    float is = mem[a23 + (b * a1 + j) * a24 + h];
-                    float ir = mem[a23 + (b * a0 + r) * a24 + h];
+                    float is = mem[a23 + row + j];
+                    float ir = mem[a23 + row + r];
                     float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
                     v = v * exp((is - ir) - df);
                 } else {
@@ -419,6 +422,11 @@ final class DeviceProgram extends Kernel {
                     v = v + sigma * mem[a20 + row * (a1 + 1) + j];
                 }
                 v = v / mem[a21 + row];
+            } else if (a18 == EPI_LINEAR_RESIDUAL) {
+                if (a19 >= 0) {
+                    v = v + mem[a19 + j];
+                }
+                v = v + mem[a20 + i * a1 + j];
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {
                     v = 0f;
@@ -451,6 +459,49 @@ final class DeviceProgram extends Kernel {
             if (i0 + 3 * g < a0) {
                 mem[a6 + i3] = r3;
             }
+        }
+    }
+
+    /**
+     * Several block-diagonal projections written side by side (q, k and v of a sub-block in one pass): a0 = rows *
+     * parts * W, a1 = NH, a2 = D (W = NH*D), a3 = parts (1..3), a4 = out; part p reads x at a5 + 4p (row stride at
+     * a6 + 4p), w [NH, D, D] at a7 + 4p, bias at a8 + 4p (or -1).
+     */
+    private void headwiseConcat() {
+        int width = a1 * a2;
+        int outWidth = a3 * width;
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int row = gid / outWidth;
+            int col = gid - row * outWidth;
+            int part = col / width;
+            int cc = col - part * width;
+            int x = a5;
+            int stride = a6;
+            int w = a7;
+            int bias = a8;
+            if (part == 1) {
+                x = a9;
+                stride = a10;
+                w = a11;
+                bias = a12;
+            } else if (part == 2) {
+                x = a13;
+                stride = a14;
+                w = a15;
+                bias = a16;
+            }
+            int h = cc / a2;
+            int o = cc - h * a2;
+            int xb = x + row * stride + h * a2;
+            int wb = w + (h * a2 + o) * a2;
+            float acc = 0f;
+            for (int d = 0; d < a2; d++) {
+                acc += mem[xb + d] * mem[wb + d];
+            }
+            if (bias >= 0) {
+                acc += mem[bias + cc];
+            }
+            mem[a4 + gid] = acc;
         }
     }
 
@@ -526,7 +577,8 @@ final class DeviceProgram extends Kernel {
     /**
      * out[r, j] = sum_k x[r, k] * w[j, k] (+ b[j]) for few outputs per row (j < a1), a segment of ROW_LANES
      * work-items per row reading it coalesced: a0 = rows, a1 = outputs, a2 = K, a3 = x, a4 = w [outputs, K],
-     * a5 = bias or -1, a6 = out. A 64x64 GEMM tile would compute 16x too much for the mLSTM's 4 gates.
+     * a5 = bias or -1, a6 = out; outputs from a7 on come from a second weight a8 [a1 - a7, K] and bias a9 (or -1),
+     * so two gates' linears are one op. A 64x64 GEMM tile would compute 16x too much for the mLSTM's 4 gates.
      */
     private void linearRows() {
         int lid = getLocalId(0);
@@ -538,14 +590,19 @@ final class DeviceProgram extends Kernel {
             int xBase = a3 + row * a2;
             for (int j = 0; j < a1; j++) {
                 int wBase = a4 + j * a2;
+                int bias = a5 + j;
+                if (j >= a7) {
+                    wBase = a8 + (j - a7) * a2;
+                    bias = a9 + (j - a7);
+                }
                 float acc = 0f;
                 for (int k = lane; k < a2; k += ROW_LANES) {
                     acc += mem[xBase + k] * mem[wBase + k];
                 }
                 float total = segmentSum(lid, lane, acc);
                 if (lane == 0 && first + segment < a0) {
-                    if (a5 >= 0) {
-                        total = total + mem[a5 + j];
+                    if ((j < a7 && a5 >= 0) || (j >= a7 && a9 >= 0)) {
+                        total = total + mem[bias];
                     }
                     mem[a6 + row * a1 + j] = total;
                 }
@@ -712,7 +769,7 @@ final class DeviceProgram extends Kernel {
 
     /**
      * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = x, a5 = neighbour table [S,K], a6 = w [C,K], a7 = bias or -1,
-     * a8 = out, a9 = x row stride.
+     * a8 = out, a9 = x row stride, a10 = 1 to apply SiLU (the convolution's activation in the same pass).
      */
     private void depthwiseConv() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -729,6 +786,9 @@ final class DeviceProgram extends Kernel {
                 if (src >= 0) {
                     acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a9 + c];
                 }
+            }
+            if (a10 == 1) {
+                acc = acc / (1f + exp(-acc));
             }
             mem[a8 + gid] = acc;
         }
@@ -761,7 +821,8 @@ final class DeviceProgram extends Kernel {
 
     /**
      * One work-item per (batch, head), sequential over the sequence: a0 = B*NH, a1 = S, a2 = NH, a3 = igate
-     * [B,S,NH], a4 = fgate [B,S,NH], a5 = F hi, a6 = F lo, a7 = m, a8 = argmax index r (each [B*NH, S]).
+     * [B,S,NH], a4 = fgate [B,S,NH], a5 = F hi, a6 = F lo, a7 = m, a8 = argmax index r (each [B*NH, S]), a9 = the input gates
+     * again as [B*NH, S] (or -1), a10 = the gates' row stride (NH, or more for column views).
      * F_t = sum_{u<=t} logsigmoid(f_u) is summed with Kahan compensation and kept as hi + lo: with nearly closed
      * forget gates it reaches hundreds, where one float's rounding would already cost 1e-4 of every gate.
      * r_t = argmax_{s<=t} (i_s - F_s); m_t = i_r + (F_t - F_r), the row max of log D.
@@ -775,7 +836,7 @@ final class DeviceProgram extends Kernel {
             float best = -3.0e38f;
             int r = 0;
             for (int t = 0; t < a1; t++) {
-                int src = (b * a1 + t) * a2 + h;
+                int src = (b * a1 + t) * a10 + h;
                 float x = mem[a4 + src];
                 // logsigmoid(x) = min(x, 0) - log(1 + exp(-|x|))
                 float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
@@ -791,7 +852,10 @@ final class DeviceProgram extends Kernel {
                 mem[a5 + row + t] = hi;
                 mem[a6 + row + t] = -comp;
                 mem[a8 + row + t] = r;
-                float ir = mem[a3 + (b * a1 + r) * a2 + h];
+                float ir = mem[a3 + (b * a1 + r) * a10 + h];
+                if (a9 >= 0) {
+                    mem[a9 + row + t] = mem[a3 + src];
+                }
                 mem[a7 + row + t] = ir + ((hi - mem[a5 + row + r]) + (-comp - mem[a6 + row + r]));
             }
         }
@@ -823,7 +887,8 @@ final class DeviceProgram extends Kernel {
     // gates cancel before rounding.
 
     /**
-     * a0 = Z*K (z, chunk) items, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = igate [B,S,NH], a6 = fgate, a7 = R.
+     * a0 = Z*K (z, chunk) items, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = igate [B,S,NH], a6 = fgate, a7 = R,
+     * a8 = the gates' row stride.
      */
     private void mlstmChunkPrep() {
         for (int zk = getGlobalId(0); zk < a0; zk += getGlobalSize(0)) {
@@ -838,7 +903,7 @@ final class DeviceProgram extends Kernel {
             float best = -3.0e38f;
             int r = c0;
             for (int t = c0; t < end; t++) {
-                int src = (b * a1 + t) * a2 + h;
+                int src = (b * a1 + t) * a8 + h;
                 float x = mem[a6 + src];
                 float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
                 float sum = hi + y;
@@ -922,7 +987,7 @@ final class DeviceProgram extends Kernel {
     /**
      * Keys weighted into their chunk's end state, and the state's normaliser increment: items (z, k, a < DH).
      * a0 = Z*K*DH, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = DH, a6 = k [B,S,NH*DH], a7 = R, a8 = K' [Z, S, DH],
-     * a9 = states [Z, K, DH, DH+1] (column DH gets n), f0 = 1/sqrt(DH).
+     * a9 = states [Z, K, DH, DH+1] (column DH gets n), a10 = k's row stride, f0 = 1/sqrt(DH).
      */
     private void mlstmChunkKeys() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -938,7 +1003,7 @@ final class DeviceProgram extends Kernel {
             float sum = 0f;
             for (int s = c0; s < end; s++) {
                 float w = exp(chunkLogWeight(rowE, a7 + (z * a1 + s) * 8)) * f0;
-                float kv = w * mem[a6 + (b * a1 + s) * a2 * a5 + h * a5 + a];
+                float kv = w * mem[a6 + (b * a1 + s) * a10 + h * a5 + a];
                 mem[a8 + (z * a1 + s) * a5 + a] = kv;
                 sum += kv;
             }

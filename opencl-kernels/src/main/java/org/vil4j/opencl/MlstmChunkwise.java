@@ -28,6 +28,8 @@ final class MlstmChunkwise {
         int dh = ops.mlstmHeadDim(q, k, v, ig, fg, numHeads);
         Shape s = q.shape();
         int batch = s.dim(0), len = s.dim(1), width = s.dim(2);
+        // q, k, v rows lie `in` floats apart (column views of one tensor, or dense); h is dense
+        int in = q.stride();
         // the output first, so that releasing the scratch above it leaves it in place
         DeviceTensor h = ops.allocate(s);
         if (batch == 0 || len == 0 || dh == 0) {
@@ -50,14 +52,14 @@ final class MlstmChunkwise {
         float keyScale = (float) (1.0 / Math.sqrt(dh));
         DeviceProgram p = ops.program;
 
-        ops.args(zs * chunks, len, numHeads, l, chunks, ig.offset(), fg.offset(), rows.offset());
+        ops.args(zs * chunks, len, numHeads, l, chunks, ig.offset(), fg.offset(), rows.offset(), ig.stride());
         ops.launch1D(OP_MLSTM_CHUNK_PREP, zs * chunks);
         ops.args(zs, len, 0, l, chunks, 0, 0, rows.offset(), mPrev.offset());
         ops.launch1D(OP_MLSTM_CHUNK_SCAN, zs);
         ops.args(zs * len, len, 0, l, chunks, 0, 0, rows.offset(), mPrev.offset());
         ops.launch1D(OP_MLSTM_CHUNK_ANCHORS, zs * len);
         ops.args(zs * chunks * dh, len, numHeads, l, chunks, dh, k.offset(), rows.offset(), keys.offset(),
-                states.offset());
+                states.offset(), in);
         p.f0 = keyScale;
         ops.launch1D(OP_MLSTM_CHUNK_KEYS, zs * chunks * dh);
 
@@ -68,9 +70,9 @@ final class MlstmChunkwise {
                 int kBase = part[0], count = part[1], rowsLen = part[2];
                 ops.gemm(dh, dh, rowsLen,
                         keys.offset() + (head * len + kBase * l) * dh, 1, dh,
-                        v.offset() + head * dh + kBase * l * width, width, 1,
+                        v.offset() + head * dh + kBase * l * in, in, 1,
                         states.offset() + (head * chunks + kBase) * stateSize, dh + 1,
-                        count, headRows * dh, l * dh, len * width, l * width, numHeads * chunks * stateSize,
+                        count, headRows * dh, l * dh, len * in, l * in, numHeads * chunks * stateSize,
                         stateSize, EPI_STORE, 0, 0, 0, 1f, false, batch * count);
             }
         }
@@ -82,10 +84,10 @@ final class MlstmChunkwise {
             for (int[] part : parts(1, full - 1, l, full >= 1 ? tail : 0)) {
                 int kBase = part[0], count = part[1], rowsLen = part[2];
                 ops.gemm(rowsLen, dh + 1, dh,
-                        q.offset() + head * dh + kBase * l * width, width, 1,
+                        q.offset() + head * dh + kBase * l * in, in, 1,
                         states.offset() + (head * chunks + kBase - 1) * stateSize, dh + 1, 1,
                         readout.offset() + (head * len + kBase * l) * (dh + 1), dh + 1,
-                        count, len * width, l * width, numHeads * chunks * stateSize, stateSize,
+                        count, len * in, l * in, numHeads * chunks * stateSize, stateSize,
                         headRows * (dh + 1), l * (dh + 1), EPI_STORE, 0, 0, 0, 1f, false, batch * count);
             }
             // each chunk's masked, gate-weighted scores
@@ -94,10 +96,10 @@ final class MlstmChunkwise {
                 p.a23 = headRows;
                 p.a24 = l;
                 ops.gemm(rowsLen, rowsLen, dh,
-                        q.offset() + head * dh + kBase * l * width, width, 1,
-                        k.offset() + head * dh + kBase * l * width, 1, width,
+                        q.offset() + head * dh + kBase * l * in, in, 1,
+                        k.offset() + head * dh + kBase * l * in, 1, in,
                         scores.offset() + (head * chunks + kBase) * l * l, l,
-                        count, len * width, l * width, len * width, l * width, numHeads * chunks * l * l, l * l,
+                        count, len * in, l * in, len * in, l * in, numHeads * chunks * l * l, l * l,
                         EPI_MLSTM_CHUNK_SCORES, rows.offset() + (head * len + kBase * l) * 8, 0, 0, keyScale, false,
                         batch * count);
             }
@@ -115,9 +117,9 @@ final class MlstmChunkwise {
                 p.a24 = l;
                 ops.gemm(rowsLen, dh, rowsLen,
                         scores.offset() + (head * chunks + kBase) * l * l, l, 1,
-                        v.offset() + head * dh + kBase * l * width, width, 1,
+                        v.offset() + head * dh + kBase * l * in, in, 1,
                         h.offset() + head * dh + kBase * l * width, width,
-                        count, numHeads * chunks * l * l, l * l, len * width, l * width, len * width, l * width,
+                        count, numHeads * chunks * l * l, l * l, len * in, l * in, len * width, l * width,
                         EPI_MLSTM_CHUNK_VALUES, rows.offset() + firstRow * 8, readout.offset() + firstRow * (dh + 1),
                         norm.offset() + firstRow, 1f, true, batch * count);
             }
