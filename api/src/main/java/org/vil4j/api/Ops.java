@@ -324,7 +324,25 @@ public interface Ops extends AutoCloseable {
 
     /** {@code add(residual, linear(x, w, bias))}: a projection added to the residual stream (same shape). */
     default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual) {
-        return add(residual, linear(x, w, bias));
+        return linearAdd(x, w, bias, residual, null, null, false);
+    }
+
+    /**
+     * {@code residual + linear(x, w, bias)} where row t of each batch of the product adds to row {@code order[t]}
+     * of the residual ({@code order} null: row t; {@code inverse} is order's inverse, as {@link #addGatheredTokens}
+     * takes it): a sub-block's down-projection and its residual add. With {@code intoResidual} a backend may write
+     * the result into residual's memory: the caller gives residual up (neither it nor views of it are read again).
+     */
+    default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
+                             boolean intoResidual) {
+        Tensor y = linear(x, w, bias);
+        return order == null ? add(residual, y) : addGatheredTokens(residual, y, inverse);
+    }
+
+    /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */
+    default Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
+                                   Tensor bias, float eps) {
+        return gatherTokens(layerNorm(x, groupSize, weight, residualWeight, bias, eps), index);
     }
 
     @Override

@@ -84,7 +84,11 @@ final class DeviceProgram extends Kernel {
     static final int EPI_MLSTM_CHUNK_SCORES = 5;
     /** Chunk outputs: (C + sigma_t * readout[t][j]) / norm_t; a19 = R, a20 = read-out, a21 = norm, as above. */
     static final int EPI_MLSTM_CHUNK_VALUES = 6;
-    /** x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. */
+    /**
+     * x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. With a
+     * row index table at a21 (else -1), row (b, t) of the product goes to row (b, index[t]) of the residual and of C
+     * (a23 = product rows a batch, a24 = residual rows a batch; -1 entries are dropped): C may be the residual itself.
+     */
     static final int EPI_LINEAR_RESIDUAL = 7;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
@@ -388,6 +392,7 @@ final class DeviceProgram extends Kernel {
     private void store(int cBase, int z, int i, int j, float acc) {
         if (i < a0 && j < a1) {
             float v = f0 * acc;
+            int dest = i;
             if (a18 == EPI_BIAS) {
                 v = v + mem[a19 + j];
             } else if (a18 == EPI_MLSTM_SCORES) {
@@ -426,13 +431,26 @@ final class DeviceProgram extends Kernel {
                 if (a19 >= 0) {
                     v = v + mem[a19 + j];
                 }
-                v = v + mem[a20 + i * a1 + j];
+                if (a21 >= 0) {
+                    // row i (batch b, token t) belongs to residual row (b, index[t]), which C shares
+                    int b = i / a23;
+                    int picked = index[a21 + i - b * a23];
+                    dest = -1;
+                    if (picked >= 0) {
+                        dest = b * a24 + picked;
+                        v = v + mem[a20 + dest * a1 + j];
+                    }
+                } else {
+                    v = v + mem[a20 + i * a1 + j];
+                }
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {
                     v = 0f;
                 }
             }
-            mem[cBase + i * a10 + j] = v;
+            if (dest >= 0) {
+                mem[cBase + dest * a10 + j] = v;
+            }
         }
     }
 
@@ -528,7 +546,9 @@ final class DeviceProgram extends Kernel {
     /**
      * A segment of ROW_LANES work-items per (row, group), reading the row coalesced: a0 = rows*groups, a1 = group
      * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
-     * a7 = bias or -1, f0 = eps. Mean, then the variance of the deviations (two passes, as the reference).
+     * a7 = bias or -1, f0 = eps; a8 = a row index table or -1 (then output row (b, t) is input row (b, index[t]):
+     * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch). Mean, then the variance of the
+     * deviations (two passes, as the reference).
      */
     private void layerNorm() {
         int lid = getLocalId(0);
@@ -541,7 +561,22 @@ final class DeviceProgram extends Kernel {
             boolean active = first + segment < a0;
             int row = item / groups;
             int g = item - row * groups;
-            int base = a3 + row * a2 + g * a1;
+            int source = row;
+            if (a8 >= 0) {
+                // gathered: output row (b, t) normalises input row (b, index[t]); -1 gives a row of zeros
+                int b = row / a9;
+                int picked = index[a8 + row - b * a9];
+                source = b * a10 + max(picked, 0);
+                if (picked < 0) {
+                    active = false;
+                    if (first + segment < a0) {
+                        for (int e = lane; e < a1; e += ROW_LANES) {
+                            mem[a4 + row * a2 + g * a1 + e] = 0f;
+                        }
+                    }
+                }
+            }
+            int base = a3 + source * a2 + g * a1;
             float sum = 0f;
             for (int e = lane; e < a1; e += ROW_LANES) {
                 sum += mem[base + e];

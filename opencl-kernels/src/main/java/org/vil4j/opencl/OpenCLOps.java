@@ -382,26 +382,60 @@ final class OpenCLOps implements Ops {
         return out;
     }
 
-    /** The GEMM's epilogue adds the bias and the residual: one pass instead of two. */
+    /**
+     * The GEMM's epilogue adds the bias and the residual, in the residual's memory when allowed (then a gathered
+     * order scatters the product's rows back into place): one pass instead of two, and no copy at the block's end.
+     */
     @Override
-    public Tensor linearAdd(Tensor xt, Tensor wt, Tensor bt, Tensor residual) {
+    public Tensor linearAdd(Tensor xt, Tensor wt, Tensor bt, Tensor residual, IndexTable order, IndexTable inverse,
+                            boolean intoResidual) {
         String op = "linearAdd";
         DeviceTensor w = check(op, wt);
-        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS) {
-            return Ops.super.linearAdd(xt, wt, bt, residual);
+        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || (order != null && !intoResidual)) {
+            return Ops.super.linearAdd(xt, wt, bt, residual, order, inverse, intoResidual);
         }
         DeviceTensor x = checkView(op, xt), r = check(op, residual);
         DeviceTensor b = bt == null ? null : check(op, bt);
         int k = x.shape().last(), m = w.shape().dim(0);
-        if (w.shape().dim(1) != k || (b != null && b.size() != m) || !r.shape().equals(x.shape().withLast(m))) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
-                    + (b == null ? "" : ", bias " + b.shape()) + " and residual " + r.shape() + " do not fit");
+        Shape product = x.shape().withLast(m);
+        DeviceIndexTable idx = order == null ? null : checkTable(op, order, 1);
+        boolean fits = w.shape().dim(1) == k && (b == null || b.size() == m);
+        if (idx == null) {
+            fits = fits && r.shape().equals(product);
+        } else {
+            fits = fits && product.rank() == 3 && r.shape().rank() == 3 && r.shape().dim(0) == product.dim(0)
+                    && r.shape().dim(2) == m && idx.rows() == product.dim(1)
+                    && (idx.rows() == 0 || (idx.min() >= -1 && idx.max() < r.shape().dim(1)));
         }
-        int rows = x.shape().rows();
-        DeviceTensor out = allocate(r.shape());
-        gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
-                EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), 0, 1f, false);
+        if (!fits) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
+                    + (b == null ? "" : ", bias " + b.shape()) + ", residual " + r.shape()
+                    + (idx == null ? "" : " and an order of " + idx.rows() + " rows") + " do not fit");
+        }
+        // writing into the residual is safe: each element is read, then written, by the same work-item
+        DeviceTensor out = intoResidual && r.slot() >= 0 ? r : allocate(r.shape());
+        if (idx != null) {
+            program.a23 = idx.rows();
+            program.a24 = r.shape().dim(1);
+        }
+        gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
+                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
+                1f, false);
         return out;
+    }
+
+    @Override
+    public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
+                                  Tensor bt, float eps) {
+        String op = "layerNormGather";
+        DeviceTensor x = check(op, xt);
+        DeviceIndexTable idx = checkTable(op, index, 1);
+        requireRank(op, x, 3);
+        Shape s = x.shape();
+        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
+            throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");
+        }
+        return layerNorm(x, Shape.of(s.dim(0), idx.rows(), s.dim(2)), idx, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
@@ -460,6 +494,12 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor layerNorm(Tensor xt, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps) {
         DeviceTensor x = check("layerNorm", xt);
+        return layerNorm(x, x.shape(), null, groupSize, wt, residualWeight, bt, eps);
+    }
+
+    /** Layer norm of x's rows, or of the rows an index picks per batch (then out is [B, index rows, C]). */
+    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
+                             boolean residualWeight, Tensor bt, float eps) {
         DeviceTensor w = wt == null ? null : check("layerNorm", wt);
         DeviceTensor b = bt == null ? null : check("layerNorm", bt);
         int c = x.shape().last();
@@ -468,10 +508,11 @@ final class OpenCLOps implements Ops {
                     + (w == null ? "" : ", weight " + w.shape()) + (b == null ? "" : ", bias " + b.shape())
                     + " do not fit");
         }
-        DeviceTensor out = allocate(x.shape());
-        int n = x.shape().rows() * (c / groupSize);
+        DeviceTensor out = allocate(outShape);
+        int n = outShape.rows() * (c / groupSize);
         args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
-                b == null ? -1 : b.offset());
+                b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
+                idx == null ? 0 : x.shape().dim(1));
         program.f0 = eps;
         queue.bytes(8L * x.size());
         launch1D(OP_LAYER_NORM, n);

@@ -158,6 +158,25 @@ class OpenCLMatchesJavaTest {
                 in(ops, 4, 2, rows, 33)));
         same(1e-5, ops -> ops.linearAdd(ops.columns(in(ops, 1, rows, 90), 45, 45), in(ops, 2, 70, 45), null,
                 in(ops, 4, rows, 70)));
+        same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                in(ops, 4, 2, rows, 33), null, null, true));
+    }
+
+    /** A traversal's order fused into the block's first norm and last projection (dropped tokens included). */
+    @Test
+    void gatheredNormsAndScatteredResidualsMatchTheirCompositions() {
+        int[][] orders = {{4, 2, 0, 1, 3, 5}, {4, -1, 0, 1, 3}};
+        int[][] inverses = {{2, 3, 1, 4, 0, 5}, {2, 3, -1, 4, 0, -1}};
+        for (int o = 0; o < orders.length; o++) {
+            int[] order = orders[o], inverse = inverses[o];
+            int t = order.length;
+            same(1e-5, ops -> ops.layerNormGather(in(ops, 1, 2, 6, 48), ops.indexTable(t, 1, order), 16,
+                    in(ops, 2, 48), true, in(ops, 3, 48), 1e-5f));
+            for (boolean into : new boolean[]{true, false}) {
+                same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, t, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                        in(ops, 4, 2, 6, 33), ops.indexTable(t, 1, order), ops.indexTable(6, 1, inverse), into));
+            }
+        }
     }
 
     /**
