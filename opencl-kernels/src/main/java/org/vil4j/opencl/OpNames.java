@@ -9,6 +9,7 @@ final class OpNames {
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
+    private static final String[] TRANSFORMER_ELEMENTWISE = {"gelu", "gelu_backward", "scale_channels"};
     private static final String[] OPTIMISER = {"adamw", "sgd", "moving_average", "adamw_all"};
 
     static {
@@ -40,6 +41,10 @@ final class OpNames {
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";
+        OPS[OP_ATTENTION_ROWS] = "attention_rows";
+        OPS[OP_ATTENTION_STATS] = "attention_stats";
+        OPS[OP_ATTENTION_DQ] = "attention_dq";
+        OPS[OP_ATTENTION_DKV] = "attention_dkv";
     }
 
     private OpNames() {
@@ -57,6 +62,9 @@ final class OpNames {
         }
         if (op == OP_GRAD_ELEMENTWISE) {
             return pick(GRAD_ELEMENTWISE, p.a1);
+        }
+        if (op == OP_TRANSFORMER_ELEMENTWISE) {
+            return pick(TRANSFORMER_ELEMENTWISE, p.a1);
         }
         if (op == OP_OPTIMISER) {
             return pick(OPTIMISER, p.a1);
