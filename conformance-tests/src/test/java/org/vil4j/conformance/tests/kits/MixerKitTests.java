@@ -27,8 +27,7 @@ class MixerKitTests {
 
         @Override
         protected MixerSpec spec() {
-
-            // biases off is the v1 part the kit can run
+            // v1's projections and norms have no biases (its causal 1-D conv needs another table than the kit's)
             return new MixerSpec(8, Map.of("proj_bias", false, "norm_bias", false));
         }
     }
