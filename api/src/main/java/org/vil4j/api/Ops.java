@@ -347,4 +347,28 @@ public interface Ops extends AutoCloseable {
 
     @Override
     void close();
+
+    // ---- transformer ops (DeiT-III and other attention backbones) -------------------------------------------
+
+    /** Exact GELU (torch.nn.GELU()): {@code x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
+    Tensor gelu(Tensor x);
+
+    /** {@code dy * gelu'(x)}, {@code gelu'(x) = Phi(x) + x * phi(x)}. */
+    Tensor geluBackward(Tensor x, Tensor dy);
+
+    /**
+     * {@code out[r, c] = x[r, c] * w[c]}: a per-channel multiply (layer scale); x {@code [..., C]}, w {@code [C]}.
+     * Its gradients are {@code scaleChannels(dy, w)} and {@code columnSums(dy * x)}.
+     */
+    Tensor scaleChannels(Tensor x, Tensor w);
+
+    /**
+     * Multi-head softmax attention, fused (torch's {@code scaled_dot_product_attention} without mask): q, k, v
+     * {@code [B, S, NH*DH]} (head-major features, as a fused qkv projection lays them out); for each batch, head
+     * and row t: {@code out_t = sum_s softmax_s(scale * q_t . k_s) v_s}. A backend need not hold the S x S matrix.
+     */
+    Tensor attention(Tensor q, Tensor k, Tensor v, int numHeads, float scale);
+
+    /** The gradients of {@link #attention} for q, k and v, given the output gradient dout. */
+    AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads, float scale);
 }

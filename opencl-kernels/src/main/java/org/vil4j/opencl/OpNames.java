@@ -10,6 +10,7 @@ final class OpNames {
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
+    private static final String[] TRANSFORMER_ELEMENTWISE = {"gelu", "gelu_backward", "scale_channels"};
     private static final String[] OPTIMISER = {"adamw", "sgd", "moving_average", "adamw_all"};
 
     static {
@@ -48,6 +49,10 @@ final class OpNames {
         OPS[OP_MLSTM_CHUNK_STATES] = "mlstm_chunk_states";
         OPS[OP_MLSTM_CHUNK_NORM] = "mlstm_chunk_norm";
         OPS[OP_HEADWISE_CONCAT] = "headwise_concat";
+        OPS[OP_ATTENTION_ROWS] = "attention_rows";
+        OPS[OP_ATTENTION_STATS] = "attention_stats";
+        OPS[OP_ATTENTION_DQ] = "attention_dq";
+        OPS[OP_ATTENTION_DKV] = "attention_dkv";
     }
 
     private OpNames() {
@@ -65,6 +70,9 @@ final class OpNames {
         }
         if (op == OP_GRAD_ELEMENTWISE) {
             return pick(GRAD_ELEMENTWISE, p.a1);
+        }
+        if (op == OP_TRANSFORMER_ELEMENTWISE) {
+            return pick(TRANSFORMER_ELEMENTWISE, p.a1);
         }
         if (op == OP_OPTIMISER) {
             return pick(OPTIMISER, p.a1);

@@ -5,6 +5,7 @@ import com.aparapi.device.OpenCLDevice;
 import com.aparapi.exception.CompileFailedException;
 import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.BackendUnavailableException;
 import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.MlstmForm;
@@ -1639,5 +1640,85 @@ final class OpenCLOps implements Ops {
             }
         }
         return true;
+    }
+
+    // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
+
+    @Override
+    public Tensor gelu(Tensor xt) {
+        DeviceTensor x = check("gelu", xt);
+        return transformerElementwise(TW_GELU, x, null, 1);
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor xt, Tensor dyt) {
+        DeviceTensor x = check("geluBackward", xt), dy = check("geluBackward", dyt);
+        needSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
+        return transformerElementwise(TW_GELU_BACKWARD, x, dy, 1);
+    }
+
+    @Override
+    public Tensor scaleChannels(Tensor xt, Tensor wt) {
+        DeviceTensor x = check("scaleChannels", xt), w = check("scaleChannels", wt);
+        needMinRank("scaleChannels", "x", x.shape(), 1);
+        int cols = x.shape().last();
+        needVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
+        return transformerElementwise(TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
+    }
+
+    private DeviceTensor transformerElementwise(int mode, DeviceTensor x, DeviceTensor y, int channels) {
+        DeviceTensor out = allocate(x.shape());
+        int n = out.size();
+        args(n, mode, out.offset(), x.offset(), y == null ? -1 : y.offset(), channels);
+        queue.bytes(4L * (y == null ? 2 : 3) * n);
+        launch1D(OP_TRANSFORMER_ELEMENTWISE, n);
+        return out;
+    }
+
+    @Override
+    public Tensor attention(Tensor qt, Tensor kt, Tensor vt, int numHeads, float scale) {
+        String op = "attention";
+        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
+        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
+        DeviceTensor out = allocate(q.shape());
+        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
+        args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), out.offset());
+        program.f0 = scale;
+        queue.flops(6L * rows * seq * dh);
+        launch1D(OP_ATTENTION_ROWS, rows);
+        return out;
+    }
+
+    @Override
+    public AttentionGradients attentionBackward(Tensor qt, Tensor kt, Tensor vt, Tensor doutt, int numHeads,
+                                                float scale) {
+        String op = "attentionBackward";
+        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt), dout = check(op, doutt);
+        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
+        needSameShape(op, "q", q.shape(), "dout", dout.shape());
+        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
+        DeviceTensor dq = allocate(q.shape()), dk = allocate(q.shape()), dv = allocate(q.shape());
+        // per-row statistics only (log-sum-exp and sum P dP): 2 floats a row instead of an S x S matrix
+        DeviceTensor lse = allocate(Shape.of(rows)), delta = allocate(Shape.of(rows));
+        for (int kernel : new int[]{OP_ATTENTION_STATS, OP_ATTENTION_DQ, OP_ATTENTION_DKV}) {
+            args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), dout.offset(), lse.offset(),
+                    delta.offset(), kernel == OP_ATTENTION_DQ ? dq.offset() : dk.offset(), dv.offset());
+            program.f0 = scale;
+            queue.flops(6L * rows * seq * dh);
+            launch1D(kernel, rows);
+        }
+        return new AttentionGradients(dq, dk, dv);
+    }
+
+    /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
+    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
+        needRank(op, "q", q, 3);
+        needSameShape(op, "q", q, "k", k);
+        needSameShape(op, "q", q, "v", v);
+        if (numHeads < 1 || q.last() % numHeads != 0) {
+            throw new ShapeMismatchException(op + ": the " + q.last() + " features of q " + q
+                    + " do not split into " + numHeads + " heads");
+        }
+        return q.last() / numHeads;
     }
 }

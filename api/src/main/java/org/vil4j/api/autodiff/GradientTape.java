@@ -1,6 +1,7 @@
 package org.vil4j.api.autodiff;
 
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
 import org.vil4j.api.MlstmGradients;
@@ -638,5 +639,49 @@ public final class GradientTape implements Ops {
     @Override
     public void close() {
         base.close();
+    }
+
+    // ---- transformer ops -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        Tensor out = base.gelu(x);
+        return record(out, dy -> accumulate(x, base.geluBackward(x, dy)), x);
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor x, Tensor dy) {
+        return base.geluBackward(x, dy);
+    }
+
+    @Override
+    public Tensor scaleChannels(Tensor x, Tensor w) {
+        Tensor out = base.scaleChannels(x, w);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                accumulate(x, base.scaleChannels(dy, w));
+            }
+            if (needsGrad(w)) {
+                Tensor rows = base.reshape(base.mul(dy, x), Shape.of(dy.shape().rows(), dy.shape().last()));
+                accumulate(w, base.reshape(base.columnSums(rows), w.shape()));
+            }
+        }, x, w);
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, int numHeads, float scale) {
+        Tensor out = base.attention(q, k, v, numHeads, scale);
+        return record(out, dy -> {
+            AttentionGradients g = base.attentionBackward(q, k, v, dy, numHeads, scale);
+            accumulate(q, g.dq());
+            accumulate(k, g.dk());
+            accumulate(v, g.dv());
+        }, q, k, v);
+    }
+
+    @Override
+    public AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads,
+                                                float scale) {
+        return base.attentionBackward(q, k, v, dout, numHeads, scale);
     }
 }
