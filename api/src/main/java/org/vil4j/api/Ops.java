@@ -298,6 +298,10 @@ public interface Ops extends AutoCloseable {
     default Tensor headwiseLinearConcat(java.util.List<Tensor> xs, java.util.List<Tensor> ws,
                                         java.util.List<Tensor> bs) {
         Fused.sameCount("headwiseLinearConcat", xs.size(), ws.size(), bs.size());
+        if (xs.size() == 3) {
+            return concatColumns(headwiseLinear(xs.get(0), ws.get(0), bs.get(0)),
+                    headwiseLinear(xs.get(1), ws.get(1), bs.get(1)), headwiseLinear(xs.get(2), ws.get(2), bs.get(2)));
+        }
         Tensor out = null;
         for (int i = 0; i < xs.size(); i++) {
             Tensor part = headwiseLinear(xs.get(i), ws.get(i), bs.get(i));
