@@ -292,6 +292,16 @@ public interface Ops extends AutoCloseable {
     // ---- fused forms of op sequences (defaults compose the ops above; a backend may do each in one pass) --------
 
     /**
+     * Whether these ops are being recorded for a backward (a {@link org.vil4j.api.autodiff.GradientTape} while it
+     * records). Fused forms that hand out column views (q, k, v of one tensor) save launches in a forward but cost
+     * a recorded backward more (every view's gradient is placed into the whole tensor), so models take the unfused
+     * composition then.
+     */
+    default boolean recordsGradients() {
+        return false;
+    }
+
+    /**
      * {@code concatColumns(headwiseLinear(xs[0], ws[0], bs[0]), ...)}: several block-diagonal projections side by
      * side (a sub-block's q, k and v). Biases may be null.
      */

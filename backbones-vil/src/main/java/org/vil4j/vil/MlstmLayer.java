@@ -131,9 +131,8 @@ final class MlstmLayer implements MixerLayer {
     }
 
     /**
-     * Everything before the down-projection. Written with the fused ops (each the composition it names where a
-     * backend does not fuse it): q, k and v side by side in one tensor and both gates in another, read by the cell
-     * as column views.
+     * Everything before the down-projection, with the fused ops (each the composition it names where a backend does
+     * not fuse it).
      */
     private Tensor gated(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
         Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
@@ -144,6 +143,15 @@ final class MlstmLayer implements MixerLayer {
         }
         Tensor convW = ops.reshape(p.get(conv + "weight"), Shape.of(inner, context.convolutionNeighbours().cols()));
         Tensor a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
+        int heads = VilConfig.QKV_BLOCK;
+        Tensor h = ops.recordsGradients() ? unfusedCell(ops, p, a, xm) : fusedCell(ops, p, a, xm);
+        Tensor hn = ops.layerNorm(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
+                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
+        return ops.skipGate(hn, p.get("learnable_skip"), a, z);
+    }
+
+    /** q|k|v in one projection and both gates in one, read by the cell as column views: fewest passes. */
+    private Tensor fusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
         Tensor qkv = ops.headwiseLinearConcat(List.of(a, a, xm),
                 List.of(p.get("q_proj.weight"), p.get("k_proj.weight"), p.get("v_proj.weight")),
                 Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")));
@@ -151,11 +159,19 @@ final class MlstmLayer implements MixerLayer {
                 List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
                 List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
         int heads = VilConfig.QKV_BLOCK;
-        Tensor h = cell.mix(ops, ops.columns(qkv, 0, inner), ops.columns(qkv, inner, inner),
+        return cell.mix(ops, ops.columns(qkv, 0, inner), ops.columns(qkv, inner, inner),
                 ops.columns(qkv, 2 * inner, inner), ops.columns(gates, 0, heads), ops.columns(gates, heads, heads),
                 heads);
-        Tensor hn = ops.layerNorm(h, inner / VilConfig.QKV_BLOCK, p.get("mlstm_cell.outnorm.weight"), true,
-                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
-        return ops.skipGate(hn, p.get("learnable_skip"), a, z);
+    }
+
+    /** q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply. */
+    private Tensor unfusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
+        Tensor q = ops.headwiseLinear(a, p.get("q_proj.weight"), p.optional("q_proj.bias"));
+        Tensor k = ops.headwiseLinear(a, p.get("k_proj.weight"), p.optional("k_proj.bias"));
+        Tensor v = ops.headwiseLinear(xm, p.get("v_proj.weight"), p.optional("v_proj.bias"));
+        Tensor qkv = ops.concatColumns(q, k, v);
+        Tensor ig = ops.linear(qkv, p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.igate.bias"));
+        Tensor fg = ops.linear(qkv, p.get("mlstm_cell.fgate.weight"), p.get("mlstm_cell.fgate.bias"));
+        return cell.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
     }
 }
