@@ -120,7 +120,7 @@ class OpenCLMatchesJavaTest {
      * rounding alone (in PyTorch too) reaches ~1e-4 of the output, so that regime is not a kernel test.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 37, 64, 97, 197})
+    @ValueSource(ints = {1, 37, 64, 97, 197, 256, 300})
     void mlstmCellPlainAndExtremeGates(int length) {
         mlstm(length, 1f, 3f);
         mlstm(length, 25f, -8f);
