@@ -344,7 +344,7 @@ final class DeviceProgram extends Kernel {
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
 
         for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
-            for (int e = 0; e < 4; e++) {
+            for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
                 int l = lid + e * GROUP * GROUP;
                 // map consecutive work-items to consecutive addresses of whichever stride is 1
                 int kk = l / TILE;
