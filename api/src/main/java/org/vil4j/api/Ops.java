@@ -291,4 +291,26 @@ public interface Ops extends AutoCloseable {
 
     @Override
     void close();
+
+    // ---- mLSTM backward in a chosen form (issue 13) ---------------------------------------------------------
+
+    /**
+     * Whether {@link #mlstmBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)}
+     * computes in this form itself (for chunkwise and recurrent: memory linear in the sequence length). {@link
+     * #hasMlstmForm} says the same of the forward; a backend may have a forward form before its backward.
+     */
+    default boolean hasMlstmBackwardForm(MlstmForm form) {
+        return form == MlstmForm.PARALLEL;
+    }
+
+    /**
+     * The gradients of {@link #mlstm} computed in {@code form} ({@code chunkSize} tokens a chunk for {@link
+     * MlstmForm#CHUNKWISE}): the same values in every form. Where the backend lacks the form ({@link
+     * #hasMlstmBackwardForm} false) this is the parallel backward (same values, memory and time quadratic in the
+     * sequence), so a model trained in any forward form can always be differentiated.
+     */
+    default MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                         int numHeads, float eps, MlstmForm form, int chunkSize) {
+        return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
+    }
 }
