@@ -181,15 +181,20 @@ public interface Ops extends AutoCloseable {
     Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps);
 
     /**
-     * {@link #mlstm} computed in the given form (the same function; {@code chunkSize} tokens a chunk for
-     * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
-     * it; none substitutes another form silently.
+     * Whether {@link #mlstm(Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)} computes the forward
+     * in this form (the mixer's "auto" and the CLI ask this). The backward's form is {@link #hasMlstmBackwardForm}'s
+     * question; where the forward has a form and the backward not, the tape differentiates through the parallel
+     * backward (same values, quadratic cost).
      */
-    /** Whether {@link #mlstm(Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)} has this form. */
     default boolean hasMlstmForm(MlstmForm form) {
         return form == MlstmForm.PARALLEL;
     }
 
+    /**
+     * {@link #mlstm} computed in the given form (the same function; {@code chunkSize} tokens a chunk for
+     * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
+     * it; none substitutes another form silently.
+     */
     default Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                          MlstmForm form, int chunkSize) {
         if (form == MlstmForm.PARALLEL) {
