@@ -3,6 +3,7 @@ package org.vil4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,31 @@ class MlstmFormOptionsTest {
         }
         ImageInputLimitsTest.assertOneLine(ImageInputLimitsTest.predict("--input", "280", "--mlstm-form", "chunkwise",
                 "--max-tokens", "4000", image.toString()), "limit of 4,000 in the chunkwise form");
+    }
+
+    /** Training in the chunkwise form (chunks of 3 of 16 tokens) follows the parallel form's run: same losses. */
+    @Test
+    void trainingInTheChunkwiseFormFollowsTheParallelForm() throws IOException {
+        TrainCommandTest.writeIdx(dir.resolve("data"), "train", 64, 1);
+        TrainCommandTest.writeIdx(dir.resolve("data"), "t10k", 32, 2);
+        double[][] losses = new double[2][];
+        String[][] forms = {{"--mlstm-form", "parallel"}, {"--mlstm-form", "chunkwise", "--chunk", "3"}};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("run" + i);
+            CliRun run = CliRun.of(with(new String[] {"train", "--data", dir.resolve("data").toString(),
+                    "--max-train-samples", "64", "--max-test-samples", "32", "--epochs", "1", "--batch-size", "16",
+                    "--dim", "16", "--depth", "1", "--backend", "java", "--loader-threads", "1", "--log-every", "1",
+                    "--out", out.toString()}, forms[i]));
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            losses[i] = java.util.regex.Pattern.compile("\"kind\":\"step\".*?\"loss\":([0-9.eE+-]+)")
+                    .matcher(Files.readString(out.resolve("metrics.jsonl"))).results()
+                    .mapToDouble(m -> Double.parseDouble(m.group(1))).toArray();
+        }
+        assertThat(losses[0]).hasSize(4).hasSameSizeAs(losses[1]);
+        assertThat(losses[0][3]).isNotEqualTo(losses[0][0]); // it learns: the steps see updated weights
+        for (int s = 0; s < losses[0].length; s++) {
+            assertThat(losses[1][s]).isCloseTo(losses[0][s], org.assertj.core.data.Offset.offset(1e-4));
+        }
     }
 
     private static double[] probabilities(String json) {
