@@ -90,7 +90,7 @@ final class SweepCommand implements Callable<Integer> {
 
     /** One measured (or skipped) point. */
     record Point(MlstmForm form, int tokens, int height, int width, double msMedian, double msMin,
-                 long peakBytes, String skipped) {
+                 double cpuMsMedian, long peakBytes, String skipped) {
         boolean measured() {
             return skipped == null;
         }
@@ -118,7 +118,7 @@ final class SweepCommand implements Callable<Integer> {
                     if (expected > maxSeconds) {
                         String why = String.format(Locale.ROOT, "expected %.0f s for %d runs, over --max-seconds "
                                 + "%.0f", expected, warmup + iterations, maxSeconds);
-                        points.add(new Point(form, t, height, width, 0, 0, 0, why));
+                        points.add(new Point(form, t, height, width, 0, 0, 0, 0, why));
                         System.out.printf(Locale.ROOT, "%-9s %6d tokens (%dx%d): skipped, %s%n", form.id(), t,
                                 height, width, why);
                         continue;
@@ -134,9 +134,9 @@ final class SweepCommand implements Callable<Integer> {
                     previous = measure(ops, config, form, t, height, width);
                 }
                 points.add(previous);
-                System.out.printf(Locale.ROOT, "%-9s %6d tokens (%dx%d): %10.1f ms (min %.1f), peak %.1f MiB%n",
-                        form.id(), t, height, width, previous.msMedian(), previous.msMin(),
-                        previous.peakBytes() / 1048576.0);
+                System.out.printf(Locale.ROOT, "%-9s %6d tokens (%dx%d): %10.1f ms (min %.1f; %.1f CPU ms), peak "
+                        + "%.1f MiB%n", form.id(), t, height, width, previous.msMedian(), previous.msMin(),
+                        previous.cpuMsMedian(), previous.peakBytes() / 1048576.0);
             }
         }
         Files.writeString(output, json(points, backend, device));
@@ -163,8 +163,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         int[] labels = new int[batch];
         double[] ms = new double[iterations];
+        double[] cpuMs = new double[iterations];
         for (int i = 0; i < warmup + iterations; i++) {
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
             if (train) {
                 tape.begin();
                 try {
@@ -184,10 +186,21 @@ final class SweepCommand implements Callable<Integer> {
             }
             if (i >= warmup) {
                 ms[i - warmup] = (System.nanoTime() - start) / 1e6;
+                cpuMs[i - warmup] = (cpuNanos() - cpuStart) / 1e6;
             }
         }
         Arrays.sort(ms);
-        return new Point(form, t, height, width, ms[ms.length / 2], ms[0], ops.peakDeviceBytes(), null);
+        Arrays.sort(cpuMs);
+        return new Point(form, t, height, width, ms[ms.length / 2], ms[0], cpuMs[cpuMs.length / 2],
+                ops.peakDeviceBytes(), null);
+    }
+
+    /**
+     * CPU time of this process so far (every thread: the Java backend's workers, GC, JIT), or -1 where the platform
+     * does not say: on a shared machine less disturbed by other processes than the wall time.
+     */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     /** The most nearly square h x w with h * w = tokens (h <= w). */
@@ -255,7 +268,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "\"tokens\": %d, \"input\": \"%dx%d\"", p.form().id(), p.tokens(), p.height(), p.width()));
             if (p.measured()) {
                 b.append(String.format(Locale.ROOT, ", \"ms_median\": %.3f, \"ms_min\": %.3f, "
-                        + "\"peak_device_bytes\": %d}", p.msMedian(), p.msMin(), p.peakBytes()));
+                        + "\"process_cpu_ms_median\": %.1f, \"peak_device_bytes\": %d}", p.msMedian(), p.msMin(),
+                        p.cpuMsMedian(), p.peakBytes()));
             } else {
                 b.append(", \"skipped\": ").append(JsonText.quote(p.skipped())).append('}');
             }

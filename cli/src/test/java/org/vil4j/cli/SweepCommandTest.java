@@ -25,6 +25,7 @@ class SweepCommandTest {
         // patch 7 (stride 7): 60 tokens = a 6 x 10 grid = 42 x 70 pixels
         assertThat(text).contains("\"mode\": \"forward\"").contains("\"backend\": \"java\"")
                 .contains("{\"mlstm_form\": \"chunkwise\", \"tokens\": 60, \"input\": \"42x70\", \"ms_median\": ")
+                .contains("\"process_cpu_ms_median\": ")
                 .contains("\"mlstm_form\": \"parallel\", \"tokens\": 16, \"input\": \"28x28\"")
                 .contains("\"mlstm_form\": \"recurrent\", \"tokens\": 36, \"input\": \"42x42\"");
         assertThat(text.split("\"peak_device_bytes\": ", -1)).hasSize(10);

@@ -30,12 +30,12 @@ final class MlstmChunkwiseBackwardKernel {
 
     /** Doubles of working memory one task holds for a sequence of {@code seq} tokens (for the memory meter). */
     static long scratchDoubles(int seq, int headDim, int chunk) {
-        return 7L * seq + (long) seq * headDim + 2L * headDim * headDim + 2L * chunk + 6L * headDim;
+        return 7L * seq + 2L * headDim * headDim + 2L * chunk + 6L * headDim;
     }
 
-    /** Floats (and ints) one task holds: the gathered q, k, v, dh, the three gradient slices, the argmax per row. */
+    /** Floats (and ints) one task holds: q, k, v, dh, w, the three gradient slices, the argmax per row. */
     static long scratchFloats(int seq, int headDim) {
-        return 7L * seq * headDim + seq;
+        return 8L * seq * headDim + seq + 2L * headDim;
     }
 
     static void backward(float[] q, float[] k, float[] v, float[] igate, float[] fgate, float[] dh, float[] dq,
@@ -73,7 +73,9 @@ final class MlstmChunkwiseBackwardKernel {
         final double[] dmFloor;
         final double[] rowL;
         final double[] colL;
-        final double[] w;
+        final float[] w;
+        final float[] rowF;
+        final float[] rowG;
         final double[] dkAcc;
         final double[] dvAcc;
         final double[] dqAcc;
@@ -104,7 +106,9 @@ final class MlstmChunkwiseBackwardKernel {
             this.dmFloor = new double[seq];
             this.rowL = new double[seq];
             this.colL = new double[seq];
-            this.w = new double[seq * headDim];
+            this.w = new float[seq * headDim];
+            this.rowF = new float[headDim];
+            this.rowG = new float[headDim];
             this.dkAcc = new double[headDim];
             this.dvAcc = new double[headDim];
             this.dqAcc = new double[headDim];
@@ -165,14 +169,17 @@ final class MlstmChunkwiseBackwardKernel {
                     }
                     double stateWeight = Math.exp(fromState - m);
                     double rowSum = state.project(head.q, t, stateWeight, numerator);
+                    // the chunk's own tokens: float rows through the vector kernels, like the parallel form
+                    Arrays.fill(rowF, 0f);
                     for (int i = 0; i <= j; i++) {
                         int s = (c0 + i) * headDim;
                         double c = MlstmHead.dot(head.q, row, head.k, s, headDim) * keyScale
                                 * Math.exp(logWeight[i] - m);
                         rowSum += c;
-                        for (int x = 0; x < headDim; x++) {
-                            numerator[x] += c * head.v[s + x];
-                        }
+                        MlstmHead.axpy((float) c, head.v, s, rowF, 0, headDim);
+                    }
+                    for (int x = 0; x < headDim; x++) {
+                        numerator[x] += rowF[x];
                     }
                     double gSum = 0;
                     for (int x = 0; x < headDim; x++) {
@@ -199,20 +206,19 @@ final class MlstmChunkwiseBackwardKernel {
                     dmFloor[t] = -floor * dFloor;
                     rowL[t] = gSum / den + dnT * rowSum;
                     for (int x = 0; x < headDim; x++) {
-                        w[row + x] = dhHead[row + x] / den;
+                        w[row + x] = (float) (dhHead[row + x] / den);
                     }
                     // dq_t: the carried state applied to (w_t, dn_t), then the chunk's tokens
                     state.apply(w, row, dnT, stateWeight, dqAcc);
+                    Arrays.fill(rowF, 0f);
                     for (int i = 0; i <= j; i++) {
                         int s = (c0 + i) * headDim;
-                        double dC = dot(w, row, head.v, s) + dnT;
+                        double dC = MlstmHead.dot(w, row, head.v, s, headDim) + dnT;
                         double dP = dC * Math.exp(logWeight[i] - m) * keyScale;
-                        for (int x = 0; x < headDim; x++) {
-                            dqAcc[x] += dP * head.k[s + x];
-                        }
+                        MlstmHead.axpy((float) dP, head.k, s, rowF, 0, headDim);
                     }
                     for (int x = 0; x < headDim; x++) {
-                        dqHead[row + x] = (float) dqAcc[x];
+                        dqHead[row + x] = (float) (dqAcc[x] + rowF[x]);
                     }
                 }
                 carry(c0, length);
@@ -274,22 +280,23 @@ final class MlstmChunkwiseBackwardKernel {
                         }
                     }
                     // the chunk's own rows t >= s
+                    Arrays.fill(rowF, 0f);
+                    Arrays.fill(rowG, 0f);
                     for (int j = i; j < length; j++) {
                         int t = (c0 + j) * headDim;
                         double d = Math.exp(g[j] - g[i] + input[c0 + i] - rowMax[c0 + j]);
-                        double dP = (dot(w, t, head.v, s) + dn[c0 + j]) * d * keyScale;
+                        double dP = (MlstmHead.dot(w, t, head.v, s, headDim) + dn[c0 + j]) * d * keyScale;
                         double c = MlstmHead.dot(head.q, t, head.k, s, headDim) * keyScale * d;
-                        for (int x = 0; x < headDim; x++) {
-                            dkAcc[x] += dP * head.q[t + x];
-                            dvAcc[x] += c * w[t + x];
-                        }
+                        MlstmHead.axpy((float) dP, head.q, t, rowF, 0, headDim);
+                        MlstmHead.axpy((float) c, w, t, rowG, 0, headDim);
                     }
                     // colL_s = k_s . dk_s: the column sum of dL
                     double column = 0;
                     for (int x = 0; x < headDim; x++) {
-                        dkHead[s + x] = (float) dkAcc[x];
-                        dvHead[s + x] = (float) dvAcc[x];
-                        column += head.k[s + x] * dkAcc[x];
+                        double dkX = dkAcc[x] + rowF[x];
+                        dkHead[s + x] = (float) dkX;
+                        dvHead[s + x] = (float) (dvAcc[x] + rowG[x]);
+                        column += head.k[s + x] * dkX;
                     }
                     colL[c0 + i] = column;
                 }
@@ -337,14 +344,6 @@ final class MlstmChunkwiseBackwardKernel {
                 // d logsigmoid(f) / df = sigmoid(-f); F_t - F_s never holds f_0
                 df[gate] = u == 0 ? 0f : (float) (suffix / (1.0 + Math.exp(fgate[gate])));
             }
-        }
-
-        private double dot(double[] a, int aStart, float[] b, int bStart) {
-            double sum = 0;
-            for (int x = 0; x < headDim; x++) {
-                sum += a[aStart + x] * b[bStart + x];
-            }
-            return sum;
         }
     }
 }
