@@ -181,15 +181,20 @@ public interface Ops extends AutoCloseable {
     Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps);
 
     /**
-     * {@link #mlstm} computed in the given form (the same function; {@code chunkSize} tokens a chunk for
-     * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
-     * it; none substitutes another form silently.
+     * Whether {@link #mlstm(Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)} computes the forward
+     * in this form (the mixer's "auto" and the CLI ask this). The backward's form is {@link #hasMlstmBackwardForm}'s
+     * question; where the forward has a form and the backward not, the tape differentiates through the parallel
+     * backward (same values, quadratic cost).
      */
-    /** Whether {@link #mlstm(Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)} has this form. */
     default boolean hasMlstmForm(MlstmForm form) {
         return form == MlstmForm.PARALLEL;
     }
 
+    /**
+     * {@link #mlstm} computed in the given form (the same function; {@code chunkSize} tokens a chunk for
+     * {@link MlstmForm#CHUNKWISE}). A backend without that form fails with {@link BackendUnavailableException} naming
+     * it; none substitutes another form silently.
+     */
     default Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                          MlstmForm form, int chunkSize) {
         if (form == MlstmForm.PARALLEL) {
@@ -385,4 +390,26 @@ public interface Ops extends AutoCloseable {
 
     /** The gradients of {@link #attention} for q, k and v, given the output gradient dout. */
     AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads, float scale);
+
+    // ---- mLSTM backward in a chosen form (issue 13) ---------------------------------------------------------
+
+    /**
+     * Whether {@link #mlstmBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, int, float, MlstmForm, int)}
+     * computes in this form itself (for chunkwise and recurrent: memory linear in the sequence length). {@link
+     * #hasMlstmForm} says the same of the forward; a backend may have a forward form before its backward.
+     */
+    default boolean hasMlstmBackwardForm(MlstmForm form) {
+        return form == MlstmForm.PARALLEL;
+    }
+
+    /**
+     * The gradients of {@link #mlstm} computed in {@code form} ({@code chunkSize} tokens a chunk for {@link
+     * MlstmForm#CHUNKWISE}): the same values in every form. Where the backend lacks the form ({@link
+     * #hasMlstmBackwardForm} false) this is the parallel backward (same values, memory and time quadratic in the
+     * sequence), so a model trained in any forward form can always be differentiated.
+     */
+    default MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                         int numHeads, float eps, MlstmForm form, int chunkSize) {
+        return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
+    }
 }

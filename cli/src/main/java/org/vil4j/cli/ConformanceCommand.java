@@ -45,6 +45,9 @@ final class ConformanceCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
+    @Mixin
+    MlstmFormOptions forms = new MlstmFormOptions();
+
     private final Plugins plugins;
 
     @Inject
@@ -68,11 +71,14 @@ final class ConformanceCommand implements Callable<Integer> {
             System.err.println("vil: " + contents.note());
         }
         Map<String, HostTensor> override = contents == null ? null : contents.weights();
-        GoldenRunner runner = new GoldenRunner(plugins);
+        GoldenRunner runner = forms.chosen() ? new GoldenRunner(plugins).withMlstmForm(forms.form(), forms.chunk)
+                : new GoldenRunner(plugins);
         int failed = 0, passed = 0, pending = 0, skippedCount = skipped.size();
         List<String> unrunnable = new ArrayList<>();
         try (Ops ops = deviceOptions.open(plugins)) {
-            System.out.println("backend " + ops.backendName() + " on " + ops.deviceName());
+            forms.formFor(ops, 0); // the backend must have a chosen form
+            System.out.println("backend " + ops.backendName() + " on " + ops.deviceName()
+                    + (forms.chosen() ? ", mLSTM form " + forms.form + " (chunk " + forms.chunk + ")" : ""));
             for (Path file : files) {
                 // a case that cannot run is reported and the others still run; the exit code says so at the end
                 try {

@@ -63,6 +63,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ImageLimits limits = new ImageLimits();
 
+    @Mixin
+    MlstmFormOptions forms = new MlstmFormOptions();
+
     private final Plugins plugins;
 
     @Inject
@@ -82,9 +85,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new Vil4jException("--limit must be at least 1, got " + limit);
         }
         limits.check(input);
+        forms.form(); // a bad --mlstm-form or --chunk fails before the weights are read
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
-            limits.apply(classifier, input);
+            limits.apply(classifier, input, forms, ops);
             Source source = source(classifier);
             int n = limit == null ? source.size() : Math.max(0, Math.min(limit, source.size()));
             if (n == 0) {

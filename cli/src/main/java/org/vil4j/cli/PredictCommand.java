@@ -52,6 +52,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     ImageLimits limits = new ImageLimits();
 
+    @Mixin
+    MlstmFormOptions forms = new MlstmFormOptions();
+
     private final Plugins plugins;
 
     @Inject
@@ -62,12 +65,13 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         limits.check(input);
+        forms.form(); // a bad --mlstm-form or --chunk fails before the weights are read
         if (top < 1) {
             throw new org.vil4j.api.Vil4jException("--top must be at least 1, got " + top);
         }
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
-            limits.apply(classifier, input);
+            limits.apply(classifier, input, forms, ops);
             int k = Math.max(1, Math.min(top, classifier.numClasses()));
             StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())
                     + ",\"backend\":" + JsonText.quote(ops.backendName()) + ",\"load_seconds\":"

@@ -214,6 +214,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
+    @Mixin
+    MlstmFormOptions forms = new MlstmFormOptions();
+
     private final Plugins plugins;
 
     @Inject
@@ -275,6 +278,7 @@ final class TrainCommand implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         long wallStart = System.nanoTime();
         RecomputeActivations recompute = RecomputeActivations.parse(recomputeActivations);
+        forms.form(); // a bad --mlstm-form or --chunk fails before anything is read or written
         Plan plan = plan();
         Path checkpointIn = resolveOut();
         Path checkpoint = out.resolve(CHECKPOINT);
@@ -302,6 +306,10 @@ final class TrainCommand implements Callable<Integer> {
             trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
             trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
             trainer.setModelInfo(modelInfo(plan));
+            if (forms.chosen()) {
+                forms.formFor(ops, 0); // the backend must have a chosen form
+                trainer.setMlstmForm(forms.form(), forms.chunk);
+            }
             if (resumed != null) {
                 trainer.resume(resumed, checkpointIn);
             }

@@ -3,6 +3,7 @@ package org.vil4j.conformance;
 import org.vil4j.api.Backbone;
 import org.vil4j.api.BackboneModel;
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
@@ -10,6 +11,7 @@ import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.api.autodiff.CrossEntropy;
 import org.vil4j.api.autodiff.GradientTape;
+import org.vil4j.vil.MlstmMixer;
 import org.vil4j.vil.VisionLstm;
 
 import java.util.ArrayList;
@@ -24,9 +26,29 @@ public final class GoldenRunner {
     public static final double GRADIENT_TOLERANCE = 1e-3;
 
     private final Plugins plugins;
+    /** The mLSTM form forced on every case, or null for the mixer's own choice (auto). */
+    private final MlstmForm form;
+    private final int chunkSize;
 
     public GoldenRunner(Plugins plugins) {
+        this(plugins, null, MlstmMixer.DEFAULT_CHUNK);
+    }
+
+    private GoldenRunner(Plugins plugins, MlstmForm form, int chunkSize) {
         this.plugins = plugins;
+        this.form = form;
+        this.chunkSize = chunkSize;
+    }
+
+    /**
+     * This runner with the mLSTM computed in {@code form} (null: auto) and chunks of {@code chunkSize} tokens, in
+     * every model case (forward and backward) and every mLSTM cell case.
+     */
+    public GoldenRunner withMlstmForm(MlstmForm form, int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunk size " + chunkSize + " must be at least 1");
+        }
+        return new GoldenRunner(plugins, form, chunkSize);
     }
 
     /**
@@ -130,6 +152,9 @@ public final class GoldenRunner {
     private Model build(GoldenCase golden, Ops ops, Map<String, HostTensor> weights, String source) {
         if (golden.isVil()) {
             VisionLstm vil = new VisionLstm(golden.config(), plugins, ops, weights, source);
+            if (form != null) {
+                vil.setMlstmForm(form, chunkSize);
+            }
             return new Model() {
                 @Override
                 public Tensor forward(Tensor images, java.util.function.BiConsumer<String, Tensor> activations) {
@@ -170,7 +195,10 @@ public final class GoldenRunner {
             Tensor v = ops.upload(Shape.of(b, s, nh * dh), headsLast(golden.host("v").data(), b, nh, s, dh));
             Tensor ig = ops.upload(Shape.of(b, s, nh), headsLast(golden.host("igate_preact").data(), b, nh, s, 1));
             Tensor fg = ops.upload(Shape.of(b, s, nh), headsLast(golden.host("fgate_preact").data(), b, nh, s, 1));
-            float[] h = headsFirst(ops.download(ops.mlstm(q, k, v, ig, fg, nh, (float) golden.eps())), b, nh, s, dh);
+            float eps = (float) golden.eps();
+            Tensor out = form == null ? ops.mlstm(q, k, v, ig, fg, nh, eps)
+                    : ops.mlstm(q, k, v, ig, fg, nh, eps, form, chunkSize);
+            float[] h = headsFirst(ops.download(out), b, nh, s, dh);
             return TensorComparison.of("h", golden.shape("h"), h, golden.expected("h"), FORWARD_TOLERANCE);
         } finally {
             ops.release(mark);

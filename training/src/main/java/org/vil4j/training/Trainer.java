@@ -109,6 +109,17 @@ public final class Trainer {
         this.recomputeWhenMemoryRunsOut = on;
     }
 
+    /**
+     * Computes the mLSTM of the model (and of its EMA) in {@code form} (null: by sequence length) with chunks of
+     * {@code chunkSize} tokens; the backward runs in the same form. A runtime choice: checkpoints do not record it.
+     */
+    public void setMlstmForm(org.vil4j.api.MlstmForm form, int chunkSize) {
+        model.setMlstmForm(form, chunkSize);
+        if (ema != null) {
+            ema.setMlstmForm(form, chunkSize);
+        }
+    }
+
     public boolean recomputesActivations() {
         return gradientBuffers != null;
     }

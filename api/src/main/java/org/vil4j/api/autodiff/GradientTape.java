@@ -505,7 +505,8 @@ public final class GradientTape implements Ops {
 
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps) {
-        return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps), q, k, v, igate, fgate, numHeads, eps);
+        return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps), q, k, v, igate, fgate, numHeads, eps,
+                org.vil4j.api.MlstmForm.PARALLEL, 0);
     }
 
     // ---- fused forms: the backend's one-pass op while not recording, else the composition (recorded op by op) ----
@@ -551,18 +552,23 @@ public final class GradientTape implements Ops {
         return base.hasMlstmForm(form);
     }
 
-    /** Any form computes the same function: the backward is the parallel form's exact derivative. */
+    /**
+     * The backward runs in the forward's form (linear memory for chunkwise and recurrent where the backend has that
+     * backward; else {@link org.vil4j.api.Ops#mlstmBackward} falls back to the parallel one, same values).
+     */
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                         org.vil4j.api.MlstmForm form, int chunkSize) {
         return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps, form, chunkSize), q, k, v, igate, fgate,
-                numHeads, eps);
+                numHeads, eps, form, chunkSize);
     }
 
     private Tensor recordMlstm(Tensor out, Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads,
-                               float eps) {
+                               float eps, org.vil4j.api.MlstmForm form, int chunkSize) {
         return record(out, dy -> {
-            MlstmGradients g = base.mlstmBackward(q, k, v, igate, fgate, dy, numHeads, eps);
+            MlstmGradients g = form == org.vil4j.api.MlstmForm.PARALLEL
+                    ? base.mlstmBackward(q, k, v, igate, fgate, dy, numHeads, eps)
+                    : base.mlstmBackward(q, k, v, igate, fgate, dy, numHeads, eps, form, chunkSize);
             accumulate(q, g.dq());
             accumulate(k, g.dk());
             accumulate(v, g.dv());
@@ -721,5 +727,16 @@ public final class GradientTape implements Ops {
     public AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads,
                                                 float scale) {
         return base.attentionBackward(q, k, v, dout, numHeads, scale);
+    }
+
+    @Override
+    public boolean hasMlstmBackwardForm(org.vil4j.api.MlstmForm form) {
+        return base.hasMlstmBackwardForm(form);
+    }
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                        int numHeads, float eps, org.vil4j.api.MlstmForm form, int chunkSize) {
+        return base.mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps, form, chunkSize);
     }
 }

@@ -30,6 +30,7 @@ final class JavaOps implements Ops {
     private final String deviceName;
     private final Workspace workspace = new Workspace();
     private final TransferCounter transfers = new TransferCounter();
+    private final MemoryMeter memory = new MemoryMeter();
     private boolean closed;
 
     JavaOps(String deviceName) {
@@ -68,6 +69,7 @@ final class JavaOps implements Ops {
         requireOpen("parameter");
         requireData("parameter", shape, data);
         transfers.parameter(data.length);
+        memory.persistent(4L * data.length);
         return new JavaTensor(shape, new Storage(data.clone(), true), this);
     }
 
@@ -101,6 +103,7 @@ final class JavaOps implements Ops {
             max = Math.max(max, data[i]);
         }
         transfers.parameter(data.length);
+        memory.persistent(4L * data.length);
         return new JavaIndexTable(rows, cols, data.clone(), max, this);
     }
 
@@ -475,6 +478,15 @@ final class JavaOps implements Ops {
         requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
         JavaTensor out = allocate(shape);
         int batch = shape.dim(0), seq = shape.dim(1), headDim = shape.last() / numHeads;
+        // working arrays per (batch, head) task: q, k, v and the result as [S, DH]; the parallel form adds a gate
+        // row and the cumulative gates of every head, the others a DH x DH state
+        long perTask = 16L * seq * headDim + switch (form) {
+            case PARALLEL -> 8L * seq;
+            case RECURRENT -> 8L * headDim * (headDim + 2);
+            case CHUNKWISE -> 8L * headDim * (headDim + 2) + 24L * chunkSize;
+        };
+        scratch(MemoryMeter.scratch(batch * numHeads, perTask,
+                form == MlstmForm.PARALLEL ? 8L * batch * numHeads * (seq + 1) : 0));
         switch (form) {
             case PARALLEL -> MlstmKernel.forward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), out.data(),
                     batch, seq, numHeads, headDim, eps);
@@ -692,7 +704,21 @@ final class JavaOps implements Ops {
     @Override
     public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
                                         int numHeads, float eps) {
+        return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps, MlstmForm.PARALLEL, 0);
+    }
+
+    @Override
+    public boolean hasMlstmBackwardForm(MlstmForm form) {
+        return true;
+    }
+
+    @Override
+    public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
+                                        int numHeads, float eps, MlstmForm form, int chunkSize) {
         String op = "mlstmBackward";
+        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
+            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
+        }
         JavaTensor qs = live(op, "q", q);
         JavaTensor ks = live(op, "k", k);
         JavaTensor vs = live(op, "v", v);
@@ -715,9 +741,23 @@ final class JavaOps implements Ops {
         JavaTensor dv = allocate(shape);
         JavaTensor di = allocate(gates);
         JavaTensor df = allocate(gates);
-        MlstmBackwardKernel.backward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), dhs.data(), dq.data(),
-                dk.data(), dv.data(), di.data(), df.data(), shape.dim(0), shape.dim(1), numHeads,
-                shape.last() / numHeads, eps);
+        int batch = shape.dim(0), seq = shape.dim(1), headDim = shape.last() / numHeads;
+        int chunk = form == MlstmForm.RECURRENT ? 1 : chunkSize;
+        scratch(form == MlstmForm.PARALLEL
+                // q, k, v, dh, dq, dk, dv as [S, DH]; four double rows; the cumulative gates of every head
+                ? MemoryMeter.scratch(batch * numHeads, 28L * seq * headDim + 32L * seq,
+                        8L * batch * numHeads * (seq + 1))
+                : MemoryMeter.scratch(batch * numHeads, 4 * MlstmChunkwiseBackwardKernel.scratchFloats(seq, headDim)
+                        + 8 * MlstmChunkwiseBackwardKernel.scratchDoubles(seq, headDim, chunk), 0));
+        if (form == MlstmForm.PARALLEL) {
+            MlstmBackwardKernel.backward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), dhs.data(), dq.data(),
+                    dk.data(), dv.data(), di.data(), df.data(), batch, seq, numHeads, headDim, eps);
+        } else {
+            // the recurrent form's backward is the chunkwise one with the state carried after every token
+            MlstmChunkwiseBackwardKernel.backward(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), dhs.data(),
+                    dq.data(), dk.data(), dv.data(), di.data(), df.data(), batch, seq, numHeads, headDim, eps,
+                    chunk);
+        }
         return new MlstmGradients(dq, dk, dv, di, df);
     }
 
@@ -872,7 +912,19 @@ final class JavaOps implements Ops {
     // ---- handles ---------------------------------------------------------------------------------------------
 
     private JavaTensor allocate(Shape shape) {
-        return new JavaTensor(shape, workspace.allocate(shape.size()), this);
+        JavaTensor tensor = new JavaTensor(shape, workspace.allocate(shape.size()), this);
+        memory.note(4 * workspace.liveFloats(), 0);
+        return tensor;
+    }
+
+    /** A kernel is about to hold {@code scratchBytes} of working arrays beside the live tensors. */
+    private void scratch(long scratchBytes) {
+        memory.note(4 * workspace.liveFloats(), scratchBytes);
+    }
+
+    @Override
+    public long peakDeviceBytes() {
+        return memory.peak();
     }
 
     private void requireOpen(String op) {

@@ -82,4 +82,19 @@ final class MlstmState {
         }
         return rowSum * scale;
     }
+
+    /**
+     * The transpose read-out, for the backward: {@code out = scale * (C w + dn * n)} with w row {@code row} of a
+     * {@code [S, DH]} array (the gradient of q_t through the state, given w_t = dh_t / den_t and dn_t).
+     */
+    void apply(float[] w, int row, double dn, double scale, double[] out) {
+        for (int a = 0; a < headDim; a++) {
+            double acc = 0;
+            int ca = a * headDim;
+            for (int b = 0; b < headDim; b++) {
+                acc += c[ca + b] * w[row + b];
+            }
+            out[a] = (acc + dn * n[a]) * scale;
+        }
+    }
 }

@@ -40,6 +40,11 @@ final class Workspace {
         return storage;
     }
 
+    /** Floats of the live (not released) allocations. */
+    long liveFloats() {
+        return liveFloats;
+    }
+
     long mark() {
         return live.size();
     }

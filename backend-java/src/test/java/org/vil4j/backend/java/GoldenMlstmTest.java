@@ -94,6 +94,47 @@ class GoldenMlstmTest {
         }
     }
 
+    /**
+     * The linear-memory backward of every form on the official cells' inputs (a seeded output gradient) against the
+     * parallel backward, whose gradients the golden ViL cases hold to torch's autograd: within 1e-3 of each
+     * gradient's max (measured ~1e-6).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mlstm-cell-plain", "mlstm-cell-extreme-gates", "mlstm-cell-long-4096"})
+    void everyBackwardFormMatchesTheParallelBackward(String name) throws IOException {
+        Cell cell = Cell.load(name);
+        try (Ops ops = new JavaBackend().open("cpu")) {
+            Tensor q = ops.upload(cell.shape(), cell.q()), k = ops.upload(cell.shape(), cell.k());
+            Tensor v = ops.upload(cell.shape(), cell.v());
+            Tensor i = ops.upload(cell.gates(), cell.igate()), f = ops.upload(cell.gates(), cell.fgate());
+            Tensor dh = ops.upload(cell.shape(), TestData.random(17, cell.shape().size(), 1));
+            org.vil4j.api.MlstmGradients parallel = ops.mlstmBackward(q, k, v, i, f, dh, cell.heads(), cell.eps());
+            Tensor[] expected = {parallel.dq(), parallel.dk(), parallel.dv(), parallel.digate(), parallel.dfgate()};
+            String[] names = {"dq", "dk", "dv", "digate", "dfgate"};
+            int[][] forms = {{MlstmForm.RECURRENT.ordinal(), 0}, {MlstmForm.CHUNKWISE.ordinal(), 7},
+                    {MlstmForm.CHUNKWISE.ordinal(), 64}};
+            for (int[] choice : forms) {
+                MlstmForm form = MlstmForm.values()[choice[0]];
+                org.vil4j.api.MlstmGradients g = ops.mlstmBackward(q, k, v, i, f, dh, cell.heads(), cell.eps(), form,
+                        choice[1]);
+                Tensor[] actual = {g.dq(), g.dk(), g.dv(), g.digate(), g.dfgate()};
+                for (int t = 0; t < 5; t++) {
+                    float[] a = ops.download(actual[t]);
+                    float[] e = ops.download(expected[t]);
+                    double worst = 0, max = 0;
+                    for (int x = 0; x < a.length; x++) {
+                        worst = Math.max(worst, Math.abs(a[x] - e[x]));
+                        max = Math.max(max, Math.abs(e[x]));
+                    }
+                    System.out.printf("mlstm backward %s %s chunk %d %s: %.3e of max%n", name, form.id(), choice[1],
+                            names[t], worst / max);
+                    assertThat(max).as("%s is not all zero", names[t]).isGreaterThan(0);
+                    assertThat(worst / max).as("%s %s %s", name, form.id(), names[t]).isLessThanOrEqualTo(1e-3);
+                }
+            }
+        }
+    }
+
     /** [B, NH, S, D] to [B, S, NH*D]. */
     private static float[] headsLast(float[] x, int batch, int heads, int seq, int d) {
         float[] out = new float[x.length];

@@ -69,4 +69,10 @@ final class Backends {
                 + golden.modelClass() + " in this build");
         return golden;
     }
+
+    /** Fails unless {@code ops} has {@code form}: every backend has every mLSTM form. */
+    static void requireMlstmForm(Ops ops, org.vil4j.api.MlstmForm form) {
+        assertThat(ops.hasMlstmForm(form)).as("%s backend has the %s mLSTM form", ops.backendName(), form.id())
+                .isTrue();
+    }
 }

@@ -93,7 +93,19 @@ class FiniteDifferenceTest {
                 c("scaleChannels", List.of(Shape.of(2, 3, 5), Shape.of(5)),
                         (o, t) -> o.scaleChannels(t.get(0), t.get(1))),
                 c("attention", List.of(Shape.of(2, 5, 6), Shape.of(2, 5, 6), Shape.of(2, 5, 6)),
-                        (o, t) -> o.attention(t.get(0), t.get(1), t.get(2), 2, 1.3f)));
+                        (o, t) -> o.attention(t.get(0), t.get(1), t.get(2), 2, 1.3f)),
+                c("mlstm chunkwise 2", List.of(Shape.of(2, 5, 8), Shape.of(2, 5, 8), Shape.of(2, 5, 8),
+                                Shape.of(2, 5, 2), Shape.of(2, 5, 2)),
+                        (o, t) -> mlstmIn(o, t, org.vil4j.api.MlstmForm.CHUNKWISE, 2)),
+                c("mlstm recurrent", List.of(Shape.of(2, 5, 8), Shape.of(2, 5, 8), Shape.of(2, 5, 8),
+                                Shape.of(2, 5, 2), Shape.of(2, 5, 2)),
+                        (o, t) -> mlstmIn(o, t, org.vil4j.api.MlstmForm.RECURRENT, 0)));
+    }
+
+    /** The mLSTM in a form (forward and, through the tape, backward), where the backend must or does have it. */
+    private static Tensor mlstmIn(Ops ops, List<Tensor> t, org.vil4j.api.MlstmForm form, int chunk) {
+        Backends.requireMlstmForm(ops, form);
+        return ops.mlstm(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4), 2, 1e-6f, form, chunk);
     }
 
     static Stream<Arguments> arguments() {

@@ -85,6 +85,11 @@ public final class VilModel implements AutoCloseable {
         return new VilModel(loaded, plugins, ops, false, source);
     }
 
+    /** Computes the mLSTM in {@code form} (null: by sequence length) with chunks of {@code chunkSize} tokens. */
+    public void setMlstmForm(org.vil4j.api.MlstmForm form, int chunkSize) {
+        network.setMlstmForm(form, chunkSize);
+    }
+
     public VilConfig config() {
         return loaded.config();
     }
