@@ -2,7 +2,7 @@
 # Our `vil bench` against the official PyTorch ViL on the same shapes, in ONE run on the GPU machine, and a table of
 # ratios. Two halves:
 #   here:  tools/gpu/side_by_side.sh pack      builds, packs a Java runtime + our jars into .gpu/ (git-ignored)
-#   there: tools/gpu/side_by_side.sh run [quick|full|SPEC...]  (with .gpu and .ref carried to the GPU machine)
+#   there: tools/gpu/side_by_side.sh run [quick|full|highres|SPEC...]  (with .gpu and .ref carried to the GPU machine)
 # The official code must sit in .ref/vision_lstm (git-ignored, never committed): a copy of the `vision_lstm` package
 # of github.com/NX-AI/vision-lstm. The PyTorch timer is the project's shared torch_side.py, copied into .gpu/.
 set -uo pipefail
@@ -63,6 +63,16 @@ case "$mode" in
     torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32 infer:tiny:256:224:bf16 \
       train:tiny:32 train:tiny:128 train:tiny:128:224:tf32 train:anchor:128 train:tiny:128:224:compile \
       train:anchor:128:224:compile
+    ;;
+  highres)
+    # issue 13: the linear forms at high resolution against the official (parallel, quadratic) code, and the sweep
+    bench hr-1792 --model vil2-tiny --batch 1 --input 1792x1792 --mlstm-form chunkwise --iterations 5 --input-on-device
+    bench hr-896c --model vil2-tiny --batch 1 --input 896x896 --mlstm-form chunkwise --iterations 5 --input-on-device
+    bench hr-896p --model vil2-tiny --batch 1 --input 896x896 --mlstm-form parallel --iterations 5 --input-on-device
+    bench hr-train --model vil2-tiny --batch 8 --input 896x896 --train --iterations 3
+    torch infer:tiny:1:1792 infer:tiny:1:896 train:tiny:8:896
+    java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main sweep --backend opencl --device gpu \
+      --output "$out/sweep-gpu.json" --plot "$out/sweep-gpu.png" 2>&1 | grep -v -e 'untested OpenCL' -e incubator | tail -30
     ;;
   *)
     torch "$@"

@@ -9,16 +9,21 @@ torch = [json.loads(l) for l in open(os.path.join(out, "torch.jsonl")) if l.stri
 gpu = next((t["gpu"] for t in torch if "gpu" in t), "?")
 torch = [t for t in torch if "mode" in t]
 
-def key(model, mode, batch):
-    return (model, mode, batch)
+def key(model, mode, batch, res):
+    return (model, mode, batch, res)
+
+def our_res(r):
+    # our bench names its input "HxW" (square here); the anchor's torch rows carry the default 224
+    size = r.get("input")
+    return int(size.split("x")[0]) if size and r["model"] != "fmnist-anchor" else 224
 
 def our_key(r):
     model = {"vil2-tiny": "tiny", "fmnist-anchor": "anchor"}.get(r["model"], r["model"])
-    return key(model, "train" if r.get("mode", "").startswith("train") else "infer", r["batch"])
+    return key(model, "train" if r.get("mode", "").startswith("train") else "infer", r["batch"], our_res(r))
 
 theirs = {}
 for t in torch:
-    theirs.setdefault(key(t["model"], t["mode"], t["batch"]), {})[t["opts"]] = t
+    theirs.setdefault(key(t["model"], t["mode"], t["batch"], t.get("res", 224)), {})[t["opts"]] = t
 
 print(f"\n## ours (vil bench, OpenCL) vs official PyTorch, same call, {gpu}")
 print("| workload | ours img/s | launches | peak GiB | " + " | ".join(
@@ -45,6 +50,8 @@ for r in ours:
         return f"{r['images_per_s'] / v:.2f}x" if v else "-"
     launches = r.get("launches_per_forward", r.get("launches_per_step"))
     mode = r.get("mode", "infer") + (" (input on device)" if r.get("input_on_device") else "")
+    if our_res(r) != 224:
+        mode += f" {our_res(r)}^2" + (f" {r['mlstm_form']}" if r.get("mlstm_form") else "")
     print(f"| {r['model']} {mode} b{r['batch']} | {r['images_per_s']:.0f} ({r['ms_median']:.1f} ms) | {launches} | "
           f"{r.get('peak_device_bytes', 0) / 2**30:.2f} | {cell('fp32')} | {cell('tf32')} | {cell('bf16')} | "
           f"{cell('compile')} | {ratio('fp32')} | {ratio('tf32')} | {ratio('compile')} |")
