@@ -14,4 +14,13 @@ public interface MixerLayer extends ParameterOwner {
      * @param context the token grid and the traversal's tables
      */
     Tensor forward(Ops ops, ParameterSet params, Tensor x, MixerContext context);
+
+    /**
+     * {@code residual} plus the layer's forward, rows back in grid order. A layer that ends in a projection may fold
+     * the add into it ({@link Residual#addLinear}: one op instead of two, and in place where the backbone allows);
+     * the default adds after {@link #forward}.
+     */
+    default Tensor forwardAdd(Ops ops, ParameterSet params, Tensor x, MixerContext context, Residual residual) {
+        return residual.add(ops, forward(ops, params, x, context));
+    }
 }

@@ -5,11 +5,14 @@ import org.vil4j.api.MixerLayer;
 import org.vil4j.api.MixerSpec;
 import org.vil4j.api.Ops;
 import org.vil4j.api.ParameterSet;
+import org.vil4j.api.Residual;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -117,6 +120,21 @@ final class MlstmLayer implements MixerLayer {
 
     @Override
     public Tensor forward(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
+        return ops.linear(gated(ops, p, xn, context), p.get("proj_down.weight"), p.optional("proj_down.bias"));
+    }
+
+    /** The down-projection and the residual add as one op (in place where the backbone allows it). */
+    @Override
+    public Tensor forwardAdd(Ops ops, ParameterSet p, Tensor xn, MixerContext context, Residual residual) {
+        return residual.addLinear(ops, gated(ops, p, xn, context), p.get("proj_down.weight"),
+                p.optional("proj_down.bias"));
+    }
+
+    /**
+     * Everything before the down-projection, with the fused ops (each the composition it names where a backend does
+     * not fuse it).
+     */
+    private Tensor gated(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
         Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
         Tensor xm = ops.columns(up, 0, inner);
         Tensor z = ops.columns(up, inner, inner);
@@ -124,17 +142,36 @@ final class MlstmLayer implements MixerLayer {
             throw new Vil4jException("mlstm: the backbone gave no convolution neighbour table");
         }
         Tensor convW = ops.reshape(p.get(conv + "weight"), Shape.of(inner, context.convolutionNeighbours().cols()));
-        Tensor a = ops.silu(ops.depthwiseConv(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias")));
+        Tensor a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
+        int heads = VilConfig.QKV_BLOCK;
+        Tensor h = ops.recordsGradients() ? unfusedCell(ops, p, a, xm) : fusedCell(ops, p, a, xm);
+        Tensor hn = ops.layerNorm(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
+                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
+        return ops.skipGate(hn, p.get("learnable_skip"), a, z);
+    }
+
+    /** q|k|v in one projection and both gates in one, read by the cell as column views: fewest passes. */
+    private Tensor fusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
+        Tensor qkv = ops.headwiseLinearConcat(List.of(a, a, xm),
+                List.of(p.get("q_proj.weight"), p.get("k_proj.weight"), p.get("v_proj.weight")),
+                Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")));
+        Tensor gates = ops.linearConcat(qkv,
+                List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
+                List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
+        int heads = VilConfig.QKV_BLOCK;
+        return cell.mix(ops, ops.columns(qkv, 0, inner), ops.columns(qkv, inner, inner),
+                ops.columns(qkv, 2 * inner, inner), ops.columns(gates, 0, heads), ops.columns(gates, heads, heads),
+                heads);
+    }
+
+    /** q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply. */
+    private Tensor unfusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
         Tensor q = ops.headwiseLinear(a, p.get("q_proj.weight"), p.optional("q_proj.bias"));
         Tensor k = ops.headwiseLinear(a, p.get("k_proj.weight"), p.optional("k_proj.bias"));
         Tensor v = ops.headwiseLinear(xm, p.get("v_proj.weight"), p.optional("v_proj.bias"));
         Tensor qkv = ops.concatColumns(q, k, v);
         Tensor ig = ops.linear(qkv, p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.igate.bias"));
         Tensor fg = ops.linear(qkv, p.get("mlstm_cell.fgate.weight"), p.get("mlstm_cell.fgate.bias"));
-        Tensor h = cell.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
-        Tensor hn = ops.layerNorm(h, inner / VilConfig.QKV_BLOCK, p.get("mlstm_cell.outnorm.weight"), true,
-                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
-        Tensor gated = ops.skipGate(hn, p.get("learnable_skip"), a, z);
-        return ops.linear(gated, p.get("proj_down.weight"), p.optional("proj_down.bias"));
+        return cell.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
     }
 }

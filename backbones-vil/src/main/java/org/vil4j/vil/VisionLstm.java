@@ -3,6 +3,7 @@ package org.vil4j.vil;
 import org.vil4j.api.Head;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.MixerContext;
+import org.vil4j.api.Residual;
 import org.vil4j.api.MixerLayer;
 import org.vil4j.api.Ops;
 import org.vil4j.api.ParameterSet;
@@ -136,7 +137,8 @@ public final class VisionLstm {
         Tensor x = embed(images, grid, sink);
         long base = ops.mark();
         for (int i = 0; i < config.subBlockCount(); i++) {
-            x = ops.keep(base, subBlock(x, i, grid));
+            // the block's input is given up to its output (no copy at the block's end): nothing else reads it
+            x = ops.keep(base, subBlock(x, i, grid, true));
             boolean endOfBlock = config.version() == VilVersion.V1 || i % 2 == 1;
             if (endOfBlock) {
                 sink.accept("blocks." + (config.version() == VilVersion.V1 ? i : i / 2), x);
@@ -157,7 +159,7 @@ public final class VisionLstm {
         if (index < 0 || index >= config.subBlockCount()) {
             throw new IllegalArgumentException("sub-block " + index + " of " + config.subBlockCount());
         }
-        return subBlock(x, index, gridOf(imageShape));
+        return subBlock(x, index, gridOf(imageShape), false);
     }
 
     /** Final norm, pooling and classifier on the tokens after the last sub-block. */
@@ -199,21 +201,27 @@ public final class VisionLstm {
         return config.version() == VilVersion.V2 ? headV2(x, grid, sink) : headV1(x, grid, sink);
     }
 
-    /** norm, traversal order, the mixer plugin's layer (mLSTM: MlstmLayer), back to grid order, residual. */
-    private Tensor subBlock(Tensor x, int index, GridTables grid) {
+    /**
+     * norm, traversal order, the mixer plugin's layer (mLSTM: MlstmLayer), back to grid order, residual.
+     * {@code reuseInput}: x may be overwritten by the result (the inference loop; not for callers that keep x).
+     */
+    private Tensor subBlock(Tensor x, int index, GridTables grid, boolean reuseInput) {
         String l = ParameterLayout.subBlockPrefix(config, index);
-        Tensor xn = ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
-                BLOCK_NORM_EPS);
-        if (!grid.identity[index]) {
-            xn = ops.gatherTokens(xn, grid.order[index]);
-        }
-        Tensor y = layer.forward(ops, all.below(l + "layer."), xn,
-                new MixerContext(grid.h, grid.w, index, grid.neighbours[index]));
+        boolean identity = grid.identity[index];
+        Tensor xn = identity
+                ? ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
+                BLOCK_NORM_EPS)
+                : ops.layerNormGather(x, grid.order[index], config.dim(), param(l + "norm.weight"), true,
+                optional(l + "norm.bias"), BLOCK_NORM_EPS);
+        MixerContext context = new MixerContext(grid.h, grid.w, index, grid.neighbours[index]);
+        Residual residual = new Residual(x, identity ? null : grid.order[index], identity ? null
+                : grid.inverse[index], reuseInput);
         float[] scales = residualScaling == null ? null : residualScaling.scales(index, x.shape().dim(0));
-        if (scales != null) {
-            y = ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales));
+        if (scales == null) {
+            return layer.forwardAdd(ops, all.below(l + "layer."), xn, context, residual);
         }
-        return grid.identity[index] ? ops.add(x, y) : ops.addGatheredTokens(x, y, grid.inverse[index]);
+        Tensor y = layer.forward(ops, all.below(l + "layer."), xn, context);
+        return residual.add(ops, ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales)));
     }
 
     /** v2: final norm on tokens, then pooling with the legacy norm after it (or before, for token outputs). */

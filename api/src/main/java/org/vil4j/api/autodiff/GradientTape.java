@@ -508,6 +508,44 @@ public final class GradientTape implements Ops {
         return recordMlstm(base.mlstm(q, k, v, igate, fgate, numHeads, eps), q, k, v, igate, fgate, numHeads, eps);
     }
 
+    // ---- fused forms: the backend's one-pass op while not recording, else the composition (recorded op by op) ----
+
+    @Override
+    public boolean recordsGradients() {
+        return recording;
+    }
+
+    @Override
+    public Tensor headwiseLinearConcat(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
+        return recording ? Ops.super.headwiseLinearConcat(xs, ws, bs) : base.headwiseLinearConcat(xs, ws, bs);
+    }
+
+    @Override
+    public Tensor linearConcat(Tensor x, List<Tensor> ws, List<Tensor> bs) {
+        return recording ? Ops.super.linearConcat(x, ws, bs) : base.linearConcat(x, ws, bs);
+    }
+
+    @Override
+    public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        return recording ? Ops.super.depthwiseConvSilu(x, neighbours, w, bias)
+                : base.depthwiseConvSilu(x, neighbours, w, bias);
+    }
+
+    @Override
+    public Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
+                            boolean intoResidual) {
+        // never in place while recording: the backward needs the block's input
+        return recording ? Ops.super.linearAdd(x, w, bias, residual, order, inverse, false)
+                : base.linearAdd(x, w, bias, residual, order, inverse, intoResidual);
+    }
+
+    @Override
+    public Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
+                                  Tensor bias, float eps) {
+        return recording ? Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
+                : base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
+    }
+
     @Override
     public boolean hasMlstmForm(org.vil4j.api.MlstmForm form) {
         return base.hasMlstmForm(form);
