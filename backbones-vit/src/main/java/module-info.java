@@ -8,7 +8,8 @@ module org.vil4j.vit {
 
     exports org.vil4j.vit;
 
-    // the head that pools (class_token by default) is looked up by name
+    // the head that pools (first, the reference's x[:, 0], by default) and the mixer are looked up by name
+    uses org.vil4j.api.SequenceMixer;
     uses org.vil4j.api.Head;
 
     provides org.vil4j.api.Backbone with org.vil4j.vit.VitBackbone;

@@ -367,7 +367,7 @@ public interface Ops extends AutoCloseable {
     @Override
     void close();
 
-    // ---- transformer ops (DeiT-III and other attention backbones) -------------------------------------------
+    // ---- transformer ops (attention backbones) ----------------------------------------------------------------
 
     /** Exact GELU (torch.nn.GELU()): {@code x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
     Tensor gelu(Tensor x);

@@ -44,7 +44,7 @@ public final class VisionTransformer implements BackboneModel {
     private final IndexTable prepend;
     private final IndexTable classRows;
 
-    public VisionTransformer(ModelSpec spec, Plugins plugins, Ops ops, Map<String, HostTensor> weights,
+    public VisionTransformer(ModelSpec spec, Plugins plugins, Ops ops, Map<String, HostTensor> given,
                              String source) {
         this.spec = spec;
         this.config = VitConfig.of(spec);
@@ -56,6 +56,7 @@ public final class VisionTransformer implements BackboneModel {
                     + "(class_token, first, mean, ...), got pooling " + config.pooling());
         }
         Map<String, Shape> layout = VitBackbone.layout(config, attn, head);
+        Map<String, HostTensor> weights = fitPositionEmbedding(given, layout.get("pos_embed.embed"));
         check(layout, weights, source);
         layout.forEach((name, shape) -> params.put(name, ops.parameter(shape, weights.get(name).data())));
         int n = config.numClsTokens(), s = config.gridH() * config.gridW();
@@ -142,6 +143,21 @@ public final class VisionTransformer implements BackboneModel {
     private Tensor layerScale(Tensor y, String gamma) {
         Tensor g = all.optional(gamma);
         return g == null ? y : ops.scaleChannels(y, g);
+    }
+
+    /**
+     * Weights made for another input size: their position embedding resized to this grid, as the reference's
+     * load_state_dict does (bicubic); anything else about them is left to {@link #check}.
+     */
+    private static Map<String, HostTensor> fitPositionEmbedding(Map<String, HostTensor> weights, Shape wanted) {
+        HostTensor pos = weights.get("pos_embed.embed");
+        Shape s = pos == null ? null : pos.shape();
+        if (s == null || s.equals(wanted) || s.rank() != 4 || s.dim(0) != 1 || s.dim(3) != wanted.dim(3)) {
+            return weights;
+        }
+        Map<String, HostTensor> fitted = new LinkedHashMap<>(weights);
+        fitted.put("pos_embed.embed", PositionEmbeddingResize.resize(pos, wanted.dim(1), wanted.dim(2)));
+        return fitted;
     }
 
     private static void check(Map<String, Shape> layout, Map<String, HostTensor> weights, String source) {

@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * A VisionTransformer configuration: the reference constructor's arguments with its defaults, and the two plugin
- * names this implementation adds ({@code pooling}: the head that pools for the classifier, {@code class_token} as
- * the reference's {@code x[:, 0]}; {@code mixer}: the token mixer of each block, {@code attention}).
+ * names this implementation adds ({@code pooling}: the head that pools for the classifier, {@code first} as the
+ * reference's {@code x[:, 0]}; {@code mixer}: the token mixer of each block, {@code attention}).
  *
  * @param layerScale the layer-scale initial value, or null for none (no {@code ls*.gamma})
  */
@@ -52,7 +52,8 @@ public record VitConfig(int dim, int depth, int numHeads, int patchSize, int cha
                 mlp == null ? 4 * dim : mlp.intValue(), spec.integer("num_cls_tokens", 1),
                 spec.number("layerscale", 1e-4), spec.integer("num_outputs", 1000), mode.equals("classifier"),
                 spec.number("eps", 1e-6), spec.number("drop_path_rate", 0.0),
-                !(dpd instanceof Boolean b) || b, spec.string("pooling", "class_token"),
+                // the reference's classifier reads x[:, 0]: the first class token, or the first patch without any
+                !(dpd instanceof Boolean b) || b, spec.string("pooling", "first"),
                 spec.string("mixer", AttentionMixer.NAME));
     }
 

@@ -22,6 +22,19 @@ final class BackbonePresets {
             }
             return in;
         }
+
+        /**
+         * This preset at another input size (null: its own): the backbone resizes the position embedding of
+         * weights made for the preset's size when it loads them.
+         */
+        Found atInput(int[] heightWidth) {
+            if (heightWidth == null) {
+                return this;
+            }
+            int[] in = input();
+            return new Found(backbone, name, spec.with("input_shape", java.util.List.of(in[0], heightWidth[0],
+                    heightWidth[1])));
+        }
     }
 
     static Optional<Found> find(Plugins plugins, String name) {

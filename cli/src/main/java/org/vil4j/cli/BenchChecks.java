@@ -17,10 +17,12 @@ final class BenchChecks {
 
     static void check(BenchCommand bench, org.vil4j.api.Plugins plugins) {
         var plugin = BackbonePresets.find(plugins, bench.model);
-        int[] in = plugin.isPresent() ? plugin.get().input() : input(TrainingPresets.get(bench.model).model());
-        if (plugin.isPresent() && (bench.train || bench.input != null)) {
-            throw new Vil4jException("bench: --train and --input are for ViL presets; " + bench.model + " is a "
-                    + plugin.get().backbone().name() + " preset (forwards at its own input size only)");
+        int[] in = plugin.isPresent()
+                ? plugin.get().atInput(org.vil4j.training.model.WeightsFiles.parseSize(bench.input)).input()
+                : input(TrainingPresets.get(bench.model).model());
+        if (plugin.isPresent() && bench.train) {
+            throw new Vil4jException("bench: --train is for ViL presets; " + bench.model + " is a "
+                    + plugin.get().backbone().name() + " preset (its forwards are timed)");
         }
         long perImage = (long) in[0] * in[1] * in[2];
         long maxBatch = (Integer.MAX_VALUE - 8) / perImage;

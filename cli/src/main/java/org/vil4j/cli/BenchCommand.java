@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchChecks.check(this, plugins);
         var plugin = BackbonePresets.find(plugins, model);
         if (plugin.isPresent()) {
-            return benchBackbone(plugin.get());
+            return benchBackbone(plugin.get().atInput(org.vil4j.training.model.WeightsFiles.parseSize(input)));
         }
         VilConfig config = TrainingPresets.get(model).model();
         List<String> rows = new ArrayList<>();

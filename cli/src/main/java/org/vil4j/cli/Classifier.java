@@ -48,11 +48,7 @@ final class Classifier {
         Optional<BackbonePresets.Found> plugin = preset == null ? Optional.empty()
                 : BackbonePresets.find(plugins, preset);
         if (plugin.isPresent()) {
-            BackbonePresets.Found found = plugin.get();
-            if (input != null) {
-                throw new Vil4jException("--input: " + preset + " (a " + found.backbone().name() + " preset) runs at "
-                        + "its own input size only");
-            }
+            BackbonePresets.Found found = plugin.get().atInput(WeightsFiles.parseSize(input));
             WeightsFiles.Contents contents = WeightsFiles.read(weights);
             if (contents.note() != null) {
                 System.err.println("vil: " + contents.note());

@@ -94,6 +94,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--pooling", description = "bilateral_flatten, bilateral_avg, ... (default: the preset's)")
     String pooling;
 
+    @Option(names = "--mixer", description = "sequence mixer plugin of every block: mlstm, attention, ... "
+            + "(default: the preset's)")
+    String mixer;
+
     @Option(names = "--traversal-schedule", defaultValue = "alternate", paramLabel = "SPEC",
             description = "alternate, four_way, or a comma list of traversal names (default: ${DEFAULT-VALUE})")
     String schedule;
@@ -296,7 +300,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         PrintStream log = System.out;
         try (Ops ops = deviceOptions.open(plugins)) {
-            Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), seed);
+            Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), plugins, seed);
             if (initialWeights != null && resumed == null) {
                 init = FineTuneWeights.start(initialWeights, plan.config(), init, log);
             }
@@ -442,13 +446,15 @@ final class TrainCommand implements Callable<Integer> {
                 config = new VilConfig(base.version(), dm, dp, p, stride, d.train().channels(), d.train().height(),
                         d.train().width(), d.train().classes(), pooling != null ? pooling : base.pooling(),
                         base.legacyNorm(), base.convKind(), base.convKernelSize(), base.projBias(), base.normBias(),
-                        VilConfig.alternating(subBlocks), base.mixer());
+                        VilConfig.alternating(subBlocks), mixer != null ? mixer : base.mixer());
             } catch (Vil4jException e) {
                 throw new Vil4jException(e.getMessage() + "; model " + model + " adapted to " + d.name() + " ("
                         + d.train().channels() + "x" + d.train().height() + "x" + d.train().width()
                         + "): choose another --patch or --model");
             }
             config = config.withSchedule(schedule);
+            plugins.mixer(config.mixer()); // an unknown name fails here, listing the known ones, before any file
+            plugins.head(config.pooling());
             OptimizerSettings optimiser = new OptimizerSettings(optimizer, or(weightDecay, r.weightDecay()),
                     WeightDecayExclusion.parse(noDecay), 0.9, 0.999, 1e-8, momentum, nesterov, clipGradNorm,
                     layerDecay);

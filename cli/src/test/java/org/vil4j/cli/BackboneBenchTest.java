@@ -21,4 +21,15 @@ class BackboneBenchTest {
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.err()).contains("deit3-tiny is a vit preset");
     }
+
+    @Test
+    void anotherInputSizeRunsWithTheEmbeddingResized() {
+        CliRun run = CliRun.of("bench", "--model", "deit3-tiny", "--input", "64x96", "--batch", "2", "--warmup", "0",
+                "--iterations", "1", "--backend", "java");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"input\": \"64x96\"");
+        CliRun bad = CliRun.of("bench", "--model", "deit3-tiny", "--input", "70", "--backend", "java");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("patch size 16");
+    }
 }

@@ -83,6 +83,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void anyRegisteredMixerAndHeadTrainByName(@TempDir Path out) throws IOException {
+        CliRun run = CliRun.of(tiny(out, "--mixer", "attention", "--pooling", "mean"));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("test accuracy: \\d+\\.\\d\\d%");
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.read(out.resolve("checkpoint.safetensors"));
+        assertThat(checkpoint.config().mixer()).isEqualTo("attention");
+        assertThat(checkpoint.config().pooling()).isEqualTo("mean");
+        assertThat(checkpoint.tensors()).containsKey("param.blocks.0.rowwise_from_top_left.layer.qkv.weight");
+
+        CliRun unknown = CliRun.of(tiny(out.resolve("other"), "--mixer", "mamba"));
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.err()).contains("mamba").contains("attention").contains("mlstm");
+        assertThat(out.resolve("other")).doesNotExist();
+    }
+
+    @Test
     void tinyRunWritesMetricsCheckpointConfigAndCurves(@TempDir Path out) throws IOException {
         CliRun run = CliRun.of(tiny(out));
 

@@ -1699,10 +1699,10 @@ final class DeviceProgram extends Kernel {
     }
 
     /**
-     * One work-item per (batch, head, row t), the S scores recomputed rather than stored, so no S x S matrix
-     * exists: a0 = B*NH*S rows, a1 = S, a2 = NH, a3 = DH, a4 = q, a5 = k, a6 = v, a7 = out, f0 = scale. Pass one
-     * finds the row max and the softmax sum, pass two adds the weighted values into the row of out (which only this
-     * work-item writes).
+     * One work-item per (batch, head, row t); no S x S matrix exists: a0 = B*NH*S rows, a1 = S, a2 = NH, a3 = DH,
+     * a4 = q, a5 = k, a6 = v, a7 = out, f0 = scale. One pass over the keys with the online softmax: the row of out
+     * (which only this work-item writes) and the running sum are rescaled whenever the running max grows, then
+     * divided by the sum.
      */
     private void attentionRows() {
         int width = a2 * a3;
@@ -1711,32 +1711,39 @@ final class DeviceProgram extends Kernel {
             int bh = item / a1;
             int base = (bh / a2) * a1 * width + (bh % a2) * a3;
             int qRow = a4 + base + t * width;
-            float m = -3.0e38f;
-            for (int s = 0; s < a1; s++) {
-                m = max(m, attentionScore(qRow, a5 + base + s * width));
-            }
-            float sum = 0f;
-            for (int s = 0; s < a1; s++) {
-                sum += exp(attentionScore(qRow, a5 + base + s * width) - m);
-            }
             int outRow = a7 + base + t * width;
             for (int d = 0; d < a3; d++) {
                 mem[outRow + d] = 0f;
             }
-            float inv = 1f / sum;
+            float m = -3.0e38f;
+            float sum = 0f;
             for (int s = 0; s < a1; s++) {
-                float p = exp(attentionScore(qRow, a5 + base + s * width) - m) * inv;
+                float score = attentionScore(qRow, a5 + base + s * width);
+                if (score > m) {
+                    float shrink = exp(m - score);
+                    sum = sum * shrink;
+                    for (int d = 0; d < a3; d++) {
+                        mem[outRow + d] = mem[outRow + d] * shrink;
+                    }
+                    m = score;
+                }
+                float p = exp(score - m);
+                sum += p;
                 int vRow = a6 + base + s * width;
                 for (int d = 0; d < a3; d++) {
                     mem[outRow + d] = mem[outRow + d] + p * mem[vRow + d];
                 }
+            }
+            float inv = 1f / sum;
+            for (int d = 0; d < a3; d++) {
+                mem[outRow + d] = mem[outRow + d] * inv;
             }
         }
     }
 
     /**
      * Backward statistics per row t (same layout as attentionRows, a6 = v, a7 = dout, a8 = lse out, a9 = delta out):
-     * lse_t = log sum_s exp(score_ts), delta_t = sum_s P_ts (dout_t . v_s).
+     * lse_t = log sum_s exp(score_ts), delta_t = sum_s P_ts (dout_t . v_s); one online pass, as the forward.
      */
     private void attentionStats() {
         int width = a2 * a3;
@@ -1747,13 +1754,17 @@ final class DeviceProgram extends Kernel {
             int qRow = a4 + base + t * width;
             int dRow = a7 + base + t * width;
             float m = -3.0e38f;
-            for (int s = 0; s < a1; s++) {
-                m = max(m, attentionScore(qRow, a5 + base + s * width));
-            }
             float sum = 0f;
             float weighted = 0f;
             for (int s = 0; s < a1; s++) {
-                float e = exp(attentionScore(qRow, a5 + base + s * width) - m);
+                float score = attentionScore(qRow, a5 + base + s * width);
+                if (score > m) {
+                    float shrink = exp(m - score);
+                    sum = sum * shrink;
+                    weighted = weighted * shrink;
+                    m = score;
+                }
+                float e = exp(score - m);
                 int vRow = a6 + base + s * width;
                 float dp = 0f;
                 for (int d = 0; d < a3; d++) {
