@@ -45,6 +45,16 @@ final class DecoderLayers {
         }
     }
 
+    /**
+     * A transposed convolution with kernel = stride = s (mmseg's Feature2Pyramid upsampling): weight {@code [s*s*out,
+     * in]}, rows ordered (dy, dx, c), and bias {@code [s*s*out]} (the per-channel bias repeated is the same function,
+     * one more degree of freedom per sub-position).
+     */
+    void declareDeconv(String name, int in, int out, int s) {
+        put(name + ".weight", Shape.of(s * s * out, in), Init.CONV, in);
+        put(name + ".bias", Shape.of(s * s * out), Init.ZERO, 0);
+    }
+
     void declareNorm(String name, int channels) {
         put(name + ".weight", Shape.of(channels), Init.ONE, 0);
         put(name + ".bias", Shape.of(channels), Init.ZERO, 0);
@@ -108,6 +118,33 @@ final class DecoderLayers {
         }
         IndexTable taps = taps(ops, x.height(), x.width(), k, k / 2);
         return new FeatureMap(ops.conv2d(x.tokens(), taps, w, bias), x.height(), x.width());
+    }
+
+    /**
+     * Transposed convolution, kernel = stride = s: each token's linear map gives its s x s block of the finer grid
+     * (depth-to-space through a gather, whose backward is the inverse permutation).
+     */
+    FeatureMap deconv(Ops ops, Map<String, Tensor> params, String name, FeatureMap x, int s) {
+        Tensor w = param(params, name + ".weight");
+        int out = w.shape().dim(0) / (s * s);
+        Tensor y = ops.linear(x.tokens(), w, param(params, name + ".bias"));
+        int b = y.shape().dim(0), h = x.height(), wd = x.width();
+        Tensor rows = ops.reshape(y, Shape.of(b, h * wd * s * s, out));
+        IndexTable order = depthToSpace(ops, h, wd, s);
+        return new FeatureMap(ops.gatherTokens(rows, order), h * s, wd * s);
+    }
+
+    private synchronized IndexTable depthToSpace(Ops ops, int h, int w, int s) {
+        String key = "d2s/" + h + "x" + w + "/" + s;
+        return tables.computeIfAbsent(ops, o -> new java.util.HashMap<>()).computeIfAbsent(key, k -> {
+            int[] data = new int[h * s * w * s];
+            for (int y = 0; y < h * s; y++) {
+                for (int x = 0; x < w * s; x++) {
+                    data[y * w * s + x] = ((y / s) * w + x / s) * s * s + (y % s) * s + x % s;
+                }
+            }
+            return ops.indexTable(data.length, 1, data);
+        });
     }
 
     FeatureMap norm(Ops ops, Map<String, Tensor> params, String name, FeatureMap x) {

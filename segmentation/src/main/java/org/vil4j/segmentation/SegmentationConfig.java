@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public record SegmentationConfig(VilConfig backbone, String decoder, int channels, int[] blocks, double[] scales,
                                  List<String> classNames, double auxWeight) {
-    public static final double[] DEFAULT_SCALES = {2, 1, 0.5, 0.25};
+    public static final double[] DEFAULT_SCALES = {4, 2, 1, 0.5};
 
     public SegmentationConfig {
         if (backbone.isClassifier()) {

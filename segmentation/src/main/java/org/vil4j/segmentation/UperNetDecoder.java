@@ -13,9 +13,9 @@ import java.util.Map;
  * UperNet (Xiao et al. 2018) as mmseg's {@code UPerHead} with its auxiliary {@code FCNHead}, over a plain
  * (single-resolution) backbone the way ViT/ViL segmentation setups feed it:
  * <ol>
- *   <li>neck: each of the four features gets a layer norm and is rescaled to a pyramid (default x2, x1, /2, /4 of
- *   the token grid; up by bilinear resizing, down by average pooling: the op set has no max pooling or transposed
- *   convolution);</li>
+ *   <li>neck (mmseg's Feature2Pyramid): each of the four features gets a layer norm and is rescaled to a pyramid
+ *   (default x4, x2, x1, /2 of the token grid): up by transposed convolutions of kernel = stride = 2 (x4: two, with
+ *   a norm and SiLU between), down by average pooling (mmseg: max pooling, which the op set lacks);</li>
  *   <li>pyramid pooling on the coarsest level: adaptive average pooling to 1, 2, 3, 6 bins, a 1x1 conv module each,
  *   bilinear back, concatenated with the level and fused by a 3x3 conv module;</li>
  *   <li>FPN: 1x1 lateral conv modules, top-down addition of the bilinearly upsampled coarser level, a 3x3 conv module
@@ -46,6 +46,13 @@ public final class UperNetDecoder implements Decoder {
         this.scales = scales.clone();
         for (int i = 0; i < LEVELS; i++) {
             layers.declareNorm("neck.norm" + i, inChannels);
+            int ups = upsamplings(scales[i]);
+            for (int u = 0; u < ups; u++) {
+                layers.declareDeconv("neck.up" + i + "." + u, inChannels, inChannels, 2);
+                if (u < ups - 1) {
+                    layers.declareNorm("neck.up" + i + "." + u + ".norm", inChannels);
+                }
+            }
         }
         for (int j = 0; j < POOL_SCALES.length; j++) {
             layers.declareConvModule("psp" + j, inChannels, channels, 1);
@@ -85,6 +92,18 @@ public final class UperNetDecoder implements Decoder {
         return layers.initialize(seed);
     }
 
+    /** How many x2 transposed convolutions make a level of this scale (1: none; 2, 4, ...: log2). */
+    static int upsamplings(double scale) {
+        if (scale <= 1) {
+            return 0;
+        }
+        int n = (int) Math.round(Math.log(scale) / Math.log(2));
+        if (Math.abs(Math.pow(2, n) - scale) > 1e-9) {
+            throw new IllegalArgumentException("UperNet upsamples by powers of 2, not " + scale);
+        }
+        return n;
+    }
+
     /** The grid side of a level: the token grid's times the scale, at least 1. */
     static int scaled(int side, double scale) {
         return Math.max(1, (int) Math.round(side * scale));
@@ -98,10 +117,16 @@ public final class UperNetDecoder implements Decoder {
         List<FeatureMap> levels = new ArrayList<>();
         for (int i = 0; i < LEVELS; i++) {
             FeatureMap f = layers.norm(ops, p, "neck.norm" + i, features.get(i));
-            int oh = scaled(f.height(), scales[i]), ow = scaled(f.width(), scales[i]);
-            if (oh > f.height() || ow > f.width()) {
-                f = DecoderLayers.resize(ops, f, oh, ow, false);
-            } else if (oh < f.height() || ow < f.width()) {
+            int ups = upsamplings(scales[i]);
+            for (int u = 0; u < ups; u++) {
+                f = layers.deconv(ops, p, "neck.up" + i + "." + u, f, 2);
+                if (u < ups - 1) {
+                    f = layers.norm(ops, p, "neck.up" + i + "." + u + ".norm", f);
+                    f = new FeatureMap(ops.silu(f.tokens()), f.height(), f.width());
+                }
+            }
+            int oh = scaled(f.height(), Math.min(1, scales[i])), ow = scaled(f.width(), Math.min(1, scales[i]));
+            if (oh < f.height() || ow < f.width()) {
                 f = DecoderLayers.pool(ops, f, oh, ow);
             }
             levels.add(f);
