@@ -40,6 +40,33 @@ final class SegmentationOptions {
             + "random rescale of image and mask before the crop (default: ${DEFAULT-VALUE})")
     String scaleRange;
 
+    @Option(names = "--pyramid-scales", defaultValue = "4,2,1,0.5", paramLabel = "S0,S1,S2,S3", description =
+            "UperNet: each level's scale relative to the token grid, as mmseg's Feature2Pyramid (up: powers of 2 by "
+            + "transposed convolutions; down: average pooling) (default: ${DEFAULT-VALUE})")
+    String pyramidScales;
+
+    double[] pyramid() {
+        String[] parts = pyramidScales.split(",");
+        double[] out = new double[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Double.parseDouble(parts[i].trim());
+                boolean powerOfTwo = out[i] > 0 && Math.abs(Math.pow(2, Math.round(Math.log(out[i]) / Math.log(2)))
+                        - out[i]) < 1e-9;
+                if (!powerOfTwo || out[i] > 16) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            out = null;
+        }
+        if (out == null || out.length != 4) {
+            throw new Vil4jException("--pyramid-scales must be four powers of 2 up to 16 (e.g. 4,2,1,0.5), got '"
+                    + pyramidScales + "'");
+        }
+        return out;
+    }
+
     double[] scales() {
         String[] parts = scaleRange.split(",");
         try {
@@ -66,6 +93,7 @@ final class SegmentationOptions {
             throw new Vil4jException("--decoder-channels must be at least 1, got " + decoderChannels);
         }
         scales();
+        pyramid();
     }
 
     /** The dataset's name with the classification default read as the segmentation one. */

@@ -84,7 +84,7 @@ final class SegmentationTraining {
         VilConfig backbone = VilConfig.builder().dim(dim).depth(depth).patchSize(patch)
                 .input(channels, s.canvas, s.canvas).classes(0).pooling("none").schedule(o.schedule).build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
-                SegmentationConfig.evenBlocks(depth, 4), SegmentationConfig.DEFAULT_SCALES, train.classNames(), 0.4);
+                SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
         Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
         double[] range = s.scales();
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
