@@ -16,15 +16,15 @@ final class SegmentationOptions {
             + "FCN head) or linear (default: ${DEFAULT-VALUE})")
     String decoder;
 
-    @Option(names = "--decoder-channels", defaultValue = "32", description = "segmentation: UperNet's width "
+    @Option(names = "--decoder-channels", defaultValue = "16", description = "segmentation: UperNet's width "
             + "(default: ${DEFAULT-VALUE})")
     int decoderChannels;
 
-    @Option(names = "--canvas", defaultValue = "64", paramLabel = "SIDE", description = "segmentation: the square "
+    @Option(names = "--canvas", defaultValue = "32", paramLabel = "SIDE", description = "segmentation: the square "
             + "input side; fmnist-scenes' canvas (default: ${DEFAULT-VALUE})")
     int canvas;
 
-    @Option(names = "--scenes", defaultValue = "2000", description = "fmnist-scenes: training scenes (default: "
+    @Option(names = "--scenes", defaultValue = "9000", description = "fmnist-scenes: training scenes (default: "
             + "${DEFAULT-VALUE})")
     int scenes;
 
@@ -32,7 +32,7 @@ final class SegmentationOptions {
             + "Fashion-MNIST's test images (default: ${DEFAULT-VALUE})")
     int testScenes;
 
-    @Option(names = "--max-items", defaultValue = "3", description = "fmnist-scenes: items per scene, 1 to this "
+    @Option(names = "--max-items", defaultValue = "2", description = "fmnist-scenes: items per scene, 1 to this "
             + "(default: ${DEFAULT-VALUE})")
     int maxItems;
 
@@ -40,9 +40,10 @@ final class SegmentationOptions {
             + "random rescale of image and mask before the crop (default: ${DEFAULT-VALUE})")
     String scaleRange;
 
-    @Option(names = "--pyramid-scales", defaultValue = "4,2,1,0.5", paramLabel = "S0,S1,S2,S3", description =
+    @Option(names = "--pyramid-scales", defaultValue = "2,1,0.5,0.25", paramLabel = "S0,S1,S2,S3", description =
             "UperNet: each level's scale relative to the token grid, as mmseg's Feature2Pyramid (up: powers of 2 by "
-            + "transposed convolutions; down: average pooling) (default: ${DEFAULT-VALUE})")
+            + "transposed convolutions; down: average pooling); at patch 4 the default gives strides 2-16 (mmseg at "
+            + "patch 16: 4,2,1,0.5, strides 4-32) (default: ${DEFAULT-VALUE})")
     String pyramidScales;
 
     double[] pyramid() {

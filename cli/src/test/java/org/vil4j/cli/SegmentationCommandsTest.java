@@ -86,6 +86,41 @@ class SegmentationCommandsTest {
     }
 
     @Test
+    void segmentsMaskIsTheModelsPrediction() throws IOException {
+        // a canvas-sized grey scene: the mask's colour at each pixel is the colour of the class the model predicts
+        BufferedImage picture = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int y = 2; y < 14; y++) {
+            for (int x = 3; x < 12; x++) {
+                picture.getRaster().setSample(x, y, 0, 100 + r.nextInt(150));
+            }
+        }
+        Path image = shared.resolve("grey.png");
+        ImageIO.write(picture, "png", image.toFile());
+        Path out = shared.resolve("grey-masks");
+        CliRun segment = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                out.toString(), "--backend", "java", image.toString());
+        assertThat(segment.exitCode()).as(segment.err()).isZero();
+        var file = org.vil4j.segmentation.SegmentationModelFile.read(run.resolve("model.safetensors"));
+        var plugins = org.vil4j.api.Plugins.discover();
+        int[] predicted;
+        try (var ops = plugins.backend("java").open(null)) {
+            var model = new org.vil4j.segmentation.SegmentationModel(file.config(), plugins, ops, file.weights(),
+                    "test");
+            model.prepare(16, 16);
+            float[] input = new float[256];
+            org.vil4j.training.data.ImageFolder.planes(ImageIO.read(image.toFile()), 1, 16, 16, input, 0);
+            file.normalisation().apply(input, 0, 1, 256);
+            predicted = org.vil4j.segmentation.SegmentationTrainer.predict(model, input, 1, 16, 16);
+        }
+        BufferedImage mask = ImageIO.read(out.resolve("grey-mask.png").toFile());
+        for (int p = 0; p < 256; p++) {
+            assertThat(mask.getRGB(p % 16, p / 16) & 0xFFFFFF).as("pixel %d", p).isEqualTo(
+                    org.vil4j.segmentation.SegmentationPictures.colour(predicted[p], file.config().classNames()));
+        }
+    }
+
+    @Test
     void badInputIsOneLineNamingTheOption() {
         CliRun task = CliRun.of("train", "--task", "detection", "--backend", "java");
         assertThat(task.exitCode()).isNotZero();
