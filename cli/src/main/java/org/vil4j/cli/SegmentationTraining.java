@@ -56,10 +56,12 @@ final class SegmentationTraining {
     Integer run() {
         System.setProperty("java.awt.headless", "true");
         s.check();
-        if (o.resume != null || o.initialWeights != null) {
-            throw new Vil4jException("--task segmentation trains from scratch: --resume and --weights are not "
-                    + "supported for it yet");
+        if (o.resume != null) {
+            throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
+                    + "RUN/model.safetensors continues from a run's weights with a new schedule)");
         }
+        SegmentationModelFile.Loaded start = o.initialWeights == null ? null
+                : SegmentationModelFile.read(o.initialWeights);
         String datasetName = SegmentationOptions.datasetName(o.dataset);
         boolean scenes = datasetName.equals(FmnistScenes.NAME);
         int channels = scenes ? 1 : 3;
@@ -86,6 +88,16 @@ final class SegmentationTraining {
                 .input(channels, s.canvas, s.canvas).classes(0).pooling("none").schedule(o.schedule).build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
                 SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
+        if (start != null) {
+            // continuing: the file's model is the model (its structure options win over the command line's)
+            config = start.config();
+            if (config.backbone().height() != s.canvas || !config.classNames().equals(train.classNames())) {
+                throw new Vil4jException("--weights " + o.initialWeights + ": a model for " + config.classes()
+                        + " classes at " + config.backbone().height() + "x" + config.backbone().width() + ", not "
+                        + train.classes() + " at --canvas " + s.canvas);
+            }
+            backbone = config.backbone();
+        }
         Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
         double[] range = s.scales();
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
@@ -105,14 +117,16 @@ final class SegmentationTraining {
         RunLock lock = RunLock.acquire(out);
         long wallStart = System.nanoTime();
         try (Ops ops = o.deviceOptions.open(plugins)) {
-            Map<String, HostTensor> init = SegmentationModel.initialize(config, o.seed);
+            Map<String, HostTensor> init = start != null ? start.weights()
+                    : SegmentationModel.initialize(config, o.seed);
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             SegmentationTrainer trainer = new SegmentationTrainer(ops, plugins, config, settings, init,
-                    "initialisation");
+                    start != null ? o.initialWeights.toString() : "initialisation");
             writeConfig(out, config, settings, datasetName, train, test);
             System.out.printf(Locale.ROOT, "segmentation: ViL dim %d, depth %d, patch %d, schedule %s + %s "
-                            + "(%,d parameters) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
-                    dim, depth, patch, backbone.schedule(), config.decoder(), parameters, datasetName, train.size(),
+                            + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
+                    backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
+                    start != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
                     testLimit, s.canvas, s.canvas, config.classes(), ops.backendName(), ops.deviceName());
             Path metrics = out.resolve(TrainCommand.METRICS);
             SegmentationTrainer.EpochResult last = null;

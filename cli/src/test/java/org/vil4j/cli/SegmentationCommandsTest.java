@@ -121,6 +121,22 @@ class SegmentationCommandsTest {
     }
 
     @Test
+    void weightsContinueARunsModel() {
+        Path next = shared.resolve("continued");
+        CliRun again = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "8", "--epochs", "1", "--batch-size", "16", "--seed", "3",
+                "--weights", run.resolve("model.safetensors").toString(), "--backend", "java", "--out",
+                next.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        // the file's structure wins over the defaults (dim 64, 2 pairs): the run's dim 8, 1 pair
+        assertThat(again.out()).contains("ViL dim 8, depth 1, patch 4", "from " + run.resolve("model.safetensors"));
+        CliRun wrongCanvas = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas",
+                "32", "--weights", run.resolve("model.safetensors").toString(), "--backend", "java", "--out",
+                shared.resolve("wrong").toString());
+        assertThat(wrongCanvas.err().strip()).startsWith("vil: --weights ").endsWith("not 11 at --canvas 32");
+    }
+
+    @Test
     void badInputIsOneLineNamingTheOption() {
         CliRun task = CliRun.of("train", "--task", "detection", "--backend", "java");
         assertThat(task.exitCode()).isNotZero();
