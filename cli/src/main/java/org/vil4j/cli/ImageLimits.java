@@ -38,7 +38,9 @@ final class ImageLimits {
 
     /** Checks the token grid of the classifier built for the input and hands it the pixel limit. */
     void apply(Classifier classifier, String input) {
-        check(classifier.config, input);
+        if (classifier.config != null) { // a backbone plugin's preset runs at its fixed size (checked there)
+            check(classifier.config, input);
+        }
         classifier.maxImagePixels = maxImagePixels;
     }
 

@@ -47,7 +47,7 @@ public record SegmentationConfig(VilConfig backbone, String decoder, int channel
 
     /**
      * Four blocks spread evenly over the depth, ending at the last (depth 4: 0, 1, 2, 3; depth 12: 2, 5, 8, 11, as the
-     * ViT/ViL UperNet setups take them); a model of fewer blocks repeats its last.
+     * ViT/ViL UperNet setups take them); with fewer blocks than levels, the finer levels repeat the shallowest.
      */
     public static int[] evenBlocks(int depth, int count) {
         List<Integer> out = new ArrayList<>();

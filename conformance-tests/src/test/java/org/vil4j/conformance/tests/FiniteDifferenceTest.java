@@ -88,7 +88,12 @@ class FiniteDifferenceTest {
                 c("mlstm", List.of(Shape.of(2, 5, 8), Shape.of(2, 5, 8), Shape.of(2, 5, 8), Shape.of(2, 5, 2),
                                 Shape.of(2, 5, 2)),
                         (o, t) -> o.mlstm(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4), 2, 1e-6f)),
-                c("reshape", List.of(Shape.of(2, 6)), (o, t) -> o.silu(o.reshape(t.get(0), Shape.of(3, 4)))));
+                c("reshape", List.of(Shape.of(2, 6)), (o, t) -> o.silu(o.reshape(t.get(0), Shape.of(3, 4)))),
+                c("gelu", List.of(Shape.of(4, 5)), (o, t) -> o.gelu(o.scale(t.get(0), 3f))),
+                c("scaleChannels", List.of(Shape.of(2, 3, 5), Shape.of(5)),
+                        (o, t) -> o.scaleChannels(t.get(0), t.get(1))),
+                c("attention", List.of(Shape.of(2, 5, 6), Shape.of(2, 5, 6), Shape.of(2, 5, 6)),
+                        (o, t) -> o.attention(t.get(0), t.get(1), t.get(2), 2, 1.3f)));
     }
 
     static Stream<Arguments> arguments() {
