@@ -12,4 +12,8 @@ module org.vil4j.segmentation {
 
     exports org.vil4j.segmentation;
     exports org.vil4j.segmentation.data;
+
+    provides org.vil4j.api.Head with
+            org.vil4j.segmentation.DecoderHead.Linear,
+            org.vil4j.segmentation.DecoderHead.UperNet;
 }

@@ -27,6 +27,9 @@ public interface Decoder {
     /** Fresh weights for {@link #parameterShapes()}, deterministic for a seed. */
     Map<String, HostTensor> initialize(long seed);
 
+    /** One parameter's fresh values drawn from {@code random} (for the Head plugin adapter). */
+    float[] initialValue(String name, java.util.SplittableRandom random);
+
     /**
      * Logits at the decoder's own resolution (the caller resizes them to the image), and an auxiliary head's logits
      * (null when it has none).

@@ -94,6 +94,18 @@ final class DecoderLayers {
         return out;
     }
 
+    /** One declared parameter's fresh values from {@code random} (the Head plugin interface's way). */
+    float[] initialValue(String name, SplittableRandom random) {
+        Shape shape = shapes.get(name);
+        float[] v = new float[shape.size()];
+        Init init = inits.get(name);
+        double std = init == Init.CONV ? Math.sqrt(2.0 / fanIn.get(name)) : init == Init.CLASSIFIER ? 0.01 : 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = init == Init.ONE ? 1f : (float) (gaussian(random) * std);
+        }
+        return v;
+    }
+
     private static double gaussian(SplittableRandom r) {
         double u1 = 1.0 - r.nextDouble(), u2 = r.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);

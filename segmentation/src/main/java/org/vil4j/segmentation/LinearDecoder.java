@@ -42,6 +42,11 @@ public final class LinearDecoder implements Decoder {
     }
 
     @Override
+    public float[] initialValue(String name, java.util.SplittableRandom random) {
+        return layers.initialValue(name, random);
+    }
+
+    @Override
     public Output forward(Ops ops, Map<String, Tensor> params, List<FeatureMap> features) {
         FeatureMap x = layers.norm(ops, params, "norm", features.get(features.size() - 1));
         return new Output(layers.conv(ops, params, "cls", x, 1), null);

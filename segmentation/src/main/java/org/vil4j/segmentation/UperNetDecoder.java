@@ -32,6 +32,7 @@ public final class UperNetDecoder implements Decoder {
 
     private final DecoderLayers layers = new DecoderLayers();
     private final double[] scales;
+    private final boolean auxiliary;
 
     /**
      * @param inChannels the backbone's feature width
@@ -40,6 +41,12 @@ public final class UperNetDecoder implements Decoder {
      *                   0.25)
      */
     public UperNetDecoder(int inChannels, int channels, int classes, double[] scales) {
+        this(inChannels, channels, classes, scales, true);
+    }
+
+    /** @param auxiliary with the auxiliary FCN head (a training device: inference does not use it) */
+    public UperNetDecoder(int inChannels, int channels, int classes, double[] scales, boolean auxiliary) {
+        this.auxiliary = auxiliary;
         if (scales.length != LEVELS) {
             throw new IllegalArgumentException("UperNet takes " + LEVELS + " pyramid scales, got " + scales.length);
         }
@@ -64,8 +71,10 @@ public final class UperNetDecoder implements Decoder {
         }
         layers.declareConvModule("fpn_bottleneck", LEVELS * channels, channels, 3);
         layers.declareConv("cls", channels, classes, 1, true, true);
-        layers.declareConvModule("aux.conv", inChannels, channels, 3);
-        layers.declareConv("aux.cls", channels, classes, 1, true, true);
+        if (auxiliary) {
+            layers.declareConvModule("aux.conv", inChannels, channels, 3);
+            layers.declareConv("aux.cls", channels, classes, 1, true, true);
+        }
     }
 
     @Override
@@ -90,6 +99,11 @@ public final class UperNetDecoder implements Decoder {
     @Override
     public Map<String, HostTensor> initialize(long seed) {
         return layers.initialize(seed);
+    }
+
+    @Override
+    public float[] initialValue(String name, java.util.SplittableRandom random) {
+        return layers.initialValue(name, random);
     }
 
     /** How many x2 transposed convolutions make a level of this scale (1: none; 2, 4, ...: log2). */
@@ -157,6 +171,9 @@ public final class UperNetDecoder implements Decoder {
         }
         FeatureMap fused = layers.convModule(ops, p, "fpn_bottleneck", DecoderLayers.concat(ops, outs), 3);
         FeatureMap logits = layers.conv(ops, p, "cls", fused, 1);
+        if (!auxiliary) {
+            return new Output(logits, null);
+        }
         FeatureMap aux = layers.convModule(ops, p, "aux.conv", levels.get(2), 3);
         return new Output(logits, layers.conv(ops, p, "aux.cls", aux, 1));
     }
