@@ -7,6 +7,7 @@ module org.vil4j.cli {
     requires org.vil4j.formats;
     requires org.vil4j.vil;
     requires org.vil4j.training;
+    requires org.vil4j.segmentation;
     requires org.vil4j.conformance;
     requires com.google.guice;
     requires info.picocli;

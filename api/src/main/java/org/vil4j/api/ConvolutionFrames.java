@@ -68,4 +68,30 @@ public final class ConvolutionFrames {
         }
         return table;
     }
+
+    /**
+     * The tap table of a k x k convolution with stride 1 and zero padding {@code padding} on an h x w row-major grid,
+     * for {@link Ops#conv2d}: one column, {@code OH*OW*k*k} rows (OH = h + 2 padding - k + 1, OW likewise), row
+     * {@code s*k*k + ky*k + kx} the grid cell read by tap (ky, kx) of output cell s, or -1 outside the grid.
+     */
+    public static int[] conv2dTaps(int h, int w, int k, int padding) {
+        int oh = h + 2 * padding - k + 1, ow = w + 2 * padding - k + 1;
+        if (k < 1 || padding < 0 || oh < 1 || ow < 1) {
+            throw new IllegalArgumentException("a " + k + "x" + k + " convolution with padding " + padding
+                    + " does not fit a " + h + "x" + w + " grid");
+        }
+        int[] taps = new int[oh * ow * k * k];
+        int i = 0;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
+                        int y = oy + ky - padding, x = ox + kx - padding;
+                        taps[i++] = y < 0 || y >= h || x < 0 || x >= w ? -1 : y * w + x;
+                    }
+                }
+            }
+        }
+        return taps;
+    }
 }

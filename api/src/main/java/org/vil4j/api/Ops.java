@@ -412,4 +412,54 @@ public interface Ops extends AutoCloseable {
                                          int numHeads, float eps, MlstmForm form, int chunkSize) {
         return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
     }
+
+    // ---- dense prediction (segmentation decoders; issue 15) ---------------------------------------------------
+    //
+    // Feature maps are channels-last token grids: {@code [B, H*W, C]}, row-major over the grid, the layout the
+    // backbone's tokens already have. Both ops below are compositions of ops every backend has (and the tape
+    // differentiates), so a backend gets them, forward and backward, without new kernels; a backend may override
+    // them with a fused kernel (the tape always records the composition).
+
+    /**
+     * A k x k convolution over a grid as im2col + GEMM: {@code out[b, s, m] = bias[m] + sum_{t, c} w[m, t*C + c] *
+     * x[b, taps[s*T + t], c]} (zero where a tap is -1, the padding), with T = {@code w.last / C} taps per output cell.
+     * {@code taps} is a one-column table of {@code S_out * T} rows ({@link ConvolutionFrames#conv2dTaps}); w is
+     * {@code [M, T*C]}, its rows ordered (ky, kx, c); bias {@code [M]} or null; out {@code [B, S_out, M]}.
+     */
+    default Tensor conv2d(Tensor x, IndexTable taps, Tensor w, Tensor bias) {
+        Shape s = x.shape();
+        int channels = s.last();
+        int tapCount = w.shape().last() / channels;
+        if (s.rank() != 3 || tapCount * channels != w.shape().last() || taps.cols() != 1
+                || taps.rows() % tapCount != 0) {
+            throw new ShapeMismatchException("conv2d: x " + s + " (must be [B, S, C]), w " + w.shape()
+                    + " (must be [M, taps*C]) and a " + taps.rows() + "x" + taps.cols() + " tap table do not fit");
+        }
+        Tensor patches = gatherTokens(x, taps);
+        return linear(reshape(patches, Shape.of(s.dim(0), taps.rows() / tapCount, tapCount * channels)), w, bias);
+    }
+
+    /**
+     * A separable linear resampling of a grid: {@code out[b, (oy, ox), c] = sum_{y, x} ry[oy, y] * rx[ox, x] *
+     * x[b, (y, x), c]} for x {@code [B, H*W, C]} on an H x W grid, ry {@code [OH, H]}, rx {@code [OW, W]}; out
+     * {@code [B, OH*OW, C]}. Bilinear resizing (either align_corners) and adaptive average pooling are such maps
+     * ({@link Resampling}); ry and rx are constants (not trained).
+     */
+    default Tensor resample2d(Tensor x, int height, int width, Tensor ry, Tensor rx) {
+        Shape s = x.shape();
+        int b = s.dim(0), c = s.last();
+        if (s.rank() != 3 || s.dim(1) != height * width || ry.shape().last() != height
+                || rx.shape().last() != width) {
+            throw new ShapeMismatchException("resample2d: x " + s + " on a " + height + "x" + width + " grid with ry "
+                    + ry.shape() + " and rx " + rx.shape());
+        }
+        int oh = ry.shape().dim(0), ow = rx.shape().dim(0);
+        // along x: [B*H, W, C] -> [B*H, C, W] -> linear -> [B*H, C, OW] -> [B*H, OW, C]
+        Tensor t = transpose(reshape(x, Shape.of(b * height, width, c)));
+        t = transpose(linear(t, rx, null));
+        // along y: [B, H, OW*C] -> [B, OW*C, H] -> linear -> [B, OW*C, OH] -> [B, OH, OW*C]
+        t = transpose(reshape(t, Shape.of(b, height, ow * c)));
+        t = transpose(linear(t, ry, null));
+        return reshape(t, Shape.of(b, oh * ow, c));
+    }
 }

@@ -147,6 +147,32 @@ public final class VisionLstm {
         return head(x, grid, sink);
     }
 
+    /**
+     * The tokens {@code [B, S, dim]} (grid order) after each of {@code blocks} (v2: block pairs, v1: blocks; strictly
+     * ascending): the multi-depth features a dense-prediction decoder takes. No final norm, no head; the workspace is
+     * not released (on a recording tape nothing is anyway).
+     */
+    public List<Tensor> features(Tensor images, int[] blocks) {
+        int perBlock = config.version() == VilVersion.V1 ? 1 : 2;
+        int count = config.subBlockCount() / perBlock;
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i] < 0 || blocks[i] >= count || (i > 0 && blocks[i] <= blocks[i - 1])) {
+                throw new Vil4jException("feature blocks " + java.util.Arrays.toString(blocks) + " must ascend "
+                        + "within the model's " + count + " blocks");
+            }
+        }
+        GridTables grid = gridOf(images.shape());
+        Tensor x = embed(images, grid, ActivationSink.NONE);
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; out.size() < blocks.length; i++) {
+            x = subBlock(x, i, grid, false); // earlier features stay: no reuse of the input
+            if ((i + 1) % perBlock == 0 && i / perBlock == blocks[out.size()]) {
+                out.add(x);
+            }
+        }
+        return out;
+    }
+
     // ---- the forward in stages, for training that recomputes activations (gradient checkpointing) -------------
 
     /** Patch and position embedding of images {@code [B, C, H, W]}: the tokens {@code [B, S, dim]}. */

@@ -57,6 +57,14 @@ final class EvalCommand implements Callable<Integer> {
 
 
 
+    @Option(names = "--task", description = "segmentation: mIoU, pixel accuracy and per-class IoU on the held-out "
+            + "split of the model's dataset (fmnist-scenes, or --dataset ade20k --data DIR); chosen by itself for a "
+            + "segmentation model file")
+    String task;
+
+    @Mixin
+    SegmentationOptions segmentationOptions = new SegmentationOptions();
+
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
@@ -83,6 +91,13 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (limit != null && limit < 1) {
             throw new Vil4jException("--limit must be at least 1, got " + limit);
+        }
+        if ("segmentation".equals(task) || task == null && SegmentationEval.isSegmentationModel(weights)) {
+            return SegmentationEval.run(plugins, deviceOptions, weights, dataset, data, segmentationOptions, batch,
+                    limit, limits.maxImagePixels);
+        }
+        if (task != null && !task.equals("classification")) {
+            throw new Vil4jException("--task must be classification or segmentation, got '" + task + "'");
         }
         limits.check(input);
         forms.form(); // a bad --mlstm-form or --chunk fails before the weights are read

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {ConformanceCommand.class, DevicesCommand.class, PluginsCommand.class, BenchCommand.class,
                 ConvertCommand.class, ExportCommand.class, PredictCommand.class, EvalCommand.class,
                 TraversalCommand.class,
-                TrainCommand.class, DataOrderCommand.class, PlotCommand.class, SweepCommand.class,
+                TrainCommand.class, DataOrderCommand.class, PlotCommand.class, SweepCommand.class, SegmentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static {

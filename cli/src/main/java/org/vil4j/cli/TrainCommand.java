@@ -215,6 +215,14 @@ final class TrainCommand implements Callable<Integer> {
     Integer stopAfter;
 
 
+    @Option(names = "--task", defaultValue = "classification", description = "classification or segmentation "
+            + "(a ViL + decoder on fmnist-scenes or an ADE20K folder; see the README's Segmentation) (default: "
+            + "${DEFAULT-VALUE})")
+    String task;
+
+    @Mixin
+    SegmentationOptions segmentationOptions = new SegmentationOptions();
+
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
@@ -242,6 +250,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (task.equals("segmentation")) {
+            return new SegmentationTraining(this, segmentationOptions, plugins).run();
+        }
+        if (!task.equals("classification")) {
+            throw new Vil4jException("--task must be classification or segmentation, got '" + task + "'");
+        }
         boolean finished = false;
         try {
             Integer code = train();

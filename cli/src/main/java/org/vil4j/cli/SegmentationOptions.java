@@ -1,0 +1,122 @@
+package org.vil4j.cli;
+
+import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.data.Ade20kFolder;
+import org.vil4j.segmentation.data.FmnistScenes;
+import org.vil4j.segmentation.data.SegmentationDataset;
+import org.vil4j.training.data.FashionMnist;
+
+import java.nio.file.Path;
+
+import picocli.CommandLine.Option;
+
+/** The options of segmentation runs (`train --task segmentation`, `eval --task segmentation`). */
+final class SegmentationOptions {
+    @Option(names = "--decoder", defaultValue = "upernet", description = "segmentation: upernet (with the auxiliary "
+            + "FCN head) or linear (default: ${DEFAULT-VALUE})")
+    String decoder;
+
+    @Option(names = "--decoder-channels", defaultValue = "16", description = "segmentation: UperNet's width "
+            + "(default: ${DEFAULT-VALUE})")
+    int decoderChannels;
+
+    @Option(names = "--canvas", defaultValue = "32", paramLabel = "SIDE", description = "segmentation: the square "
+            + "input side; fmnist-scenes' canvas (default: ${DEFAULT-VALUE})")
+    int canvas;
+
+    @Option(names = "--scenes", defaultValue = "9000", description = "fmnist-scenes: training scenes (default: "
+            + "${DEFAULT-VALUE})")
+    int scenes;
+
+    @Option(names = "--test-scenes", defaultValue = "500", description = "fmnist-scenes: held-out scenes, pasted from "
+            + "Fashion-MNIST's test images (default: ${DEFAULT-VALUE})")
+    int testScenes;
+
+    @Option(names = "--max-items", defaultValue = "2", description = "fmnist-scenes: items per scene, 1 to this "
+            + "(default: ${DEFAULT-VALUE})")
+    int maxItems;
+
+    @Option(names = "--scale-range", defaultValue = "0.75,1.5", paramLabel = "MIN,MAX", description = "segmentation: "
+            + "random rescale of image and mask before the crop (default: ${DEFAULT-VALUE})")
+    String scaleRange;
+
+    @Option(names = "--pyramid-scales", defaultValue = "2,1,0.5,0.25", paramLabel = "S0,S1,S2,S3", description =
+            "UperNet: each level's scale relative to the token grid, as mmseg's Feature2Pyramid (up: powers of 2 by "
+            + "transposed convolutions; down: average pooling); at patch 4 the default gives strides 2-16 (mmseg at "
+            + "patch 16: 4,2,1,0.5, strides 4-32) (default: ${DEFAULT-VALUE})")
+    String pyramidScales;
+
+    double[] pyramid() {
+        String[] parts = pyramidScales.split(",");
+        double[] out = new double[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Double.parseDouble(parts[i].trim());
+                boolean powerOfTwo = out[i] > 0 && Math.abs(Math.pow(2, Math.round(Math.log(out[i]) / Math.log(2)))
+                        - out[i]) < 1e-9;
+                if (!powerOfTwo || out[i] > 16) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            out = null;
+        }
+        if (out == null || out.length != 4) {
+            throw new Vil4jException("--pyramid-scales must be four powers of 2 up to 16 (e.g. 4,2,1,0.5), got '"
+                    + pyramidScales + "'");
+        }
+        return out;
+    }
+
+    double[] scales() {
+        String[] parts = scaleRange.split(",");
+        try {
+            if (parts.length == 2) {
+                double lo = Double.parseDouble(parts[0].trim()), hi = Double.parseDouble(parts[1].trim());
+                if (lo > 0 && hi >= lo && hi < 100) {
+                    return new double[]{lo, hi};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Vil4jException("--scale-range must be MIN,MAX with 0 < MIN <= MAX, got '" + scaleRange + "'");
+    }
+
+    void check() {
+        if (canvas < 16 || canvas > 2048) {
+            throw new Vil4jException("--canvas must be between 16 and 2048, got " + canvas);
+        }
+        if (scenes < 1 || testScenes < 1 || maxItems < 1) {
+            throw new Vil4jException("--scenes, --test-scenes and --max-items must be at least 1");
+        }
+        if (decoderChannels < 1) {
+            throw new Vil4jException("--decoder-channels must be at least 1, got " + decoderChannels);
+        }
+        scales();
+        pyramid();
+    }
+
+    /** The dataset's name with the classification default read as the segmentation one. */
+    static String datasetName(String dataset) {
+        return dataset == null || dataset.equals("fashion-mnist") ? FmnistScenes.NAME : dataset;
+    }
+
+    /** Train (held-out false) or held-out split of a segmentation dataset. */
+    SegmentationDataset open(String dataset, String data, boolean heldOut, int channels, long seed, long maxPixels) {
+        String name = datasetName(dataset);
+        if (name.equals(FmnistScenes.NAME)) {
+            Path dir = FashionMnist.locate(data);
+            return heldOut
+                    ? new FmnistScenes(FashionMnist.test(dir), "test", testScenes, canvas, maxItems, seed + 1_000_003)
+                    : new FmnistScenes(FashionMnist.train(dir), "train", scenes, canvas, maxItems, seed);
+        }
+        if (name.equals(Ade20kFolder.NAME)) {
+            if (data == null) {
+                throw new Vil4jException("--dataset ade20k needs --data DIR (the ADEChallengeData2016 folder)");
+            }
+            return new Ade20kFolder(Path.of(data), heldOut ? "validation" : "training", channels, canvas, maxPixels);
+        }
+        throw new Vil4jException("--dataset " + dataset + " is not a segmentation dataset (fmnist-scenes, ade20k)");
+    }
+}

@@ -1,0 +1,254 @@
+package org.vil4j.cli;
+
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.SegmentationConfig;
+import org.vil4j.segmentation.SegmentationModel;
+import org.vil4j.segmentation.SegmentationModelFile;
+import org.vil4j.segmentation.SegmentationTrainer;
+import org.vil4j.segmentation.data.FmnistScenes;
+import org.vil4j.segmentation.data.JointAugmentation;
+import org.vil4j.segmentation.data.SegmentationDataset;
+import org.vil4j.training.ConfigJson;
+import org.vil4j.training.Json;
+import org.vil4j.training.data.Normalisation;
+import org.vil4j.vil.VilConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code vil train --task segmentation}: a ViL backbone with a decoder on fmnist-scenes or an ADE20K folder; mIoU and
+ * pixel accuracy on the held-out split after every epoch, {@code metrics.jsonl}, {@code config.json} and {@code
+ * model.safetensors} (written atomically after every epoch), and the per-class IoU table at the end.
+ */
+final class SegmentationTraining {
+    // the defaults: the run measured in the README (sized for a 2-core CPU)
+    /** The generated scenes' normalisation: mostly dark canvases. */
+    static final Normalisation FMNIST_SCENES = new Normalisation(new float[]{0.12f}, new float[]{0.28f});
+    static final int DEFAULT_DIM = 64;
+    static final int DEFAULT_DEPTH = 2;
+    static final int DEFAULT_PATCH = 4;
+    static final int DEFAULT_EPOCHS = 5;
+    static final int DEFAULT_BATCH = 32;
+    static final double DEFAULT_LR = 3e-3;
+
+    private final TrainCommand o;
+    private final SegmentationOptions s;
+    private final Plugins plugins;
+
+    SegmentationTraining(TrainCommand options, SegmentationOptions segmentation, Plugins plugins) {
+        this.o = options;
+        this.s = segmentation;
+        this.plugins = plugins;
+    }
+
+    Integer run() {
+        System.setProperty("java.awt.headless", "true");
+        s.check();
+        if (o.resume != null) {
+            throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
+                    + "RUN/model.safetensors continues from a run's weights with a new schedule)");
+        }
+        SegmentationModelFile.Loaded start = o.initialWeights == null ? null
+                : SegmentationModelFile.read(o.initialWeights);
+        String datasetName = SegmentationOptions.datasetName(o.dataset);
+        boolean scenes = datasetName.equals(FmnistScenes.NAME);
+        int channels = scenes ? 1 : 3;
+        int dim = o.dim == null ? DEFAULT_DIM : o.dim;
+        int depth = o.depth == null ? DEFAULT_DEPTH : o.depth;
+        int patch = o.patch == null ? DEFAULT_PATCH : o.patch;
+        int epochs = o.epochs == null ? DEFAULT_EPOCHS : o.epochs;
+        int batch = o.batchSize == null ? DEFAULT_BATCH : o.batchSize;
+        if (dim < 4 || dim % 4 != 0 || depth < 1 || patch < 1 || epochs < 1 || batch < 1) {
+            throw new Vil4jException("segmentation model: --dim (a multiple of 4), --depth, --patch, --epochs and "
+                    + "--batch-size must be positive");
+        }
+        if (s.canvas % patch != 0) {
+            throw new Vil4jException("--canvas " + s.canvas + " is not a multiple of --patch " + patch);
+        }
+        long maxPixels = o.maxImagePixels;
+        SegmentationDataset train = s.open(o.dataset, o.data, false, channels, o.seed, maxPixels);
+        SegmentationDataset test = s.open(o.dataset, o.data, true, channels, o.seed, maxPixels);
+        if (o.maxTrainSamples != null) {
+            train = limited(train, o.maxTrainSamples);
+        }
+        int testLimit = o.maxTestSamples == null ? test.size() : Math.min(o.maxTestSamples, test.size());
+        VilConfig backbone = VilConfig.builder().dim(dim).depth(depth).patchSize(patch)
+                .input(channels, s.canvas, s.canvas).classes(0).pooling("none").schedule(o.schedule).build();
+        SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
+                SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
+        if (start != null) {
+            // continuing: the file's model is the model (its structure options win over the command line's)
+            config = start.config();
+            if (config.backbone().height() != s.canvas || !config.classNames().equals(train.classNames())) {
+                throw new Vil4jException("--weights " + o.initialWeights + ": a model for " + config.classes()
+                        + " classes at " + config.backbone().height() + "x" + config.backbone().width() + ", not "
+                        + train.classes() + " at --canvas " + s.canvas);
+            }
+            backbone = config.backbone();
+        }
+        Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
+        double[] range = s.scales();
+        SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
+                o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
+                o.weightDecay == null ? 0.05 : o.weightDecay, o.seed,
+                new JointAugmentation(range[0], range[1], !o.noFlip, o.seed), normalisation);
+        Path out = o.out != null ? o.out : TrainCommand.RUNS.resolve("segment-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new Vil4jException("--out " + out + ": cannot create it (" + e.getMessage() + ")");
+        }
+        if (Files.exists(out.resolve(TrainCommand.MODEL))) {
+            throw new Vil4jException(out + " already holds a run (" + TrainCommand.MODEL + "): pass another --out");
+        }
+        RunLock lock = RunLock.acquire(out);
+        long wallStart = System.nanoTime();
+        try (Ops ops = o.deviceOptions.open(plugins)) {
+            Map<String, HostTensor> init = start != null ? start.weights()
+                    : SegmentationModel.initialize(config, o.seed);
+            long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
+            SegmentationTrainer trainer = new SegmentationTrainer(ops, plugins, config, settings, init,
+                    start != null ? o.initialWeights.toString() : "initialisation");
+            writeConfig(out, config, settings, datasetName, train, test);
+            System.out.printf(Locale.ROOT, "segmentation: ViL dim %d, depth %d, patch %d, schedule %s + %s "
+                            + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
+                    backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
+                    start != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
+                    testLimit, s.canvas, s.canvas, config.classes(), ops.backendName(), ops.deviceName());
+            Path metrics = out.resolve(TrainCommand.METRICS);
+            SegmentationTrainer.EpochResult last = null;
+            for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
+                    normalisation, datasetName, o.seed, s.maxItems, s.testScenes))) {
+                last = r;
+            }
+            double minutes = (System.nanoTime() - wallStart) / 60e9;
+            System.out.println(last.metrics().table(config.classNames()));
+            System.out.printf(Locale.ROOT, "test mIoU: %.2f%%, pixel accuracy %.2f%% (%s, %s, %.1f min)%n",
+                    100 * last.meanIou(), 100 * last.pixelAccuracy(), ops.backendName(), ops.deviceName(), minutes);
+            return 0;
+        } finally {
+            lock.close();
+        }
+    }
+
+    private void writeConfig(Path out, SegmentationConfig config, SegmentationTrainer.Settings settings,
+                             String dataset, SegmentationDataset train, SegmentationDataset test) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", "segmentation");
+        m.put("dataset", dataset);
+        m.put("train", train.name() + " (" + train.size() + ")");
+        m.put("test", test.name() + " (" + test.size() + ")");
+        m.put("model", ConfigJson.write(config.backbone()));
+        m.put("segmentation", config.toJson());
+        m.put("epochs", settings.epochs());
+        m.put("batchSize", settings.batchSize());
+        m.put("lr", settings.learningRate());
+        m.put("minLr", settings.minLearningRate());
+        m.put("warmup", settings.warmup());
+        m.put("weightDecay", settings.weightDecay());
+        m.put("seed", settings.seed());
+        m.put("augmentation", settings.augmentation().toString());
+        write(out.resolve(TrainCommand.CONFIG), Json.write(m) + "\n", false);
+    }
+
+    private static void write(Path file, String text, boolean append) {
+        try {
+            if (append) {
+                Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } else {
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new Vil4jException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Plain progress lines, metrics.jsonl and the model file after every epoch. */
+    private record Listener(Path metrics, Path out, SegmentationTrainer trainer, SegmentationConfig config,
+                            Normalisation normalisation, String dataset, long seed, int maxItems,
+                            int testScenes) implements SegmentationTrainer.Listener {
+        @Override
+        public void step(int epoch, int batch, int batches, double loss, double imagesPerSecond) {
+            if (batch % Math.max(1, batches / 10) == 0 || batch == batches) {
+                System.err.printf(Locale.ROOT, "epoch %d: batch %d/%d, loss %.4f, %.1f img/s%n", epoch + 1, batch,
+                        batches, loss, imagesPerSecond);
+            }
+        }
+
+        @Override
+        public void epoch(SegmentationTrainer.EpochResult r) {
+            System.out.printf(Locale.ROOT, "epoch %d: train loss %.4f, test mIoU %.2f%%, pixel accuracy %.2f%%, "
+                            + "%.1f s (%.1f img/s)%n", r.epoch(), r.trainLoss(), 100 * r.meanIou(),
+                    100 * r.pixelAccuracy(), r.seconds(), r.imagesPerSecond());
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("kind", "epoch");
+            line.put("epoch", r.epoch());
+            line.put("train_loss", r.trainLoss());
+            line.put("test_miou", r.meanIou());
+            line.put("test_pixel_accuracy", r.pixelAccuracy());
+            line.put("seconds", r.seconds());
+            line.put("images_per_second", r.imagesPerSecond());
+            write(metrics, Json.write(line) + "\n", true);
+            Map<String, String> provenance = new LinkedHashMap<>();
+            provenance.put("dataset", dataset);
+            provenance.put("epoch", Integer.toString(r.epoch()));
+            provenance.put("seed", Long.toString(seed));
+            provenance.put("max_items", Integer.toString(maxItems));
+            provenance.put("test_scenes", Integer.toString(testScenes));
+            provenance.put("test_miou", String.format(Locale.ROOT, "%.4f", r.meanIou()));
+            SegmentationModelFile.write(out.resolve(TrainCommand.MODEL), config, trainer.weights(), trainer.shapes(),
+                    normalisation, config.backbone().height(), provenance);
+        }
+    }
+
+    /** The first n samples of a dataset. */
+    static SegmentationDataset limited(SegmentationDataset d, int n) {
+        if (n < 1) {
+            throw new Vil4jException("--max-train-samples must be at least 1, got " + n);
+        }
+        int size = Math.min(n, d.size());
+        return new SegmentationDataset() {
+            public String name() {
+                return d.name();
+            }
+
+            public int size() {
+                return size;
+            }
+
+            public int channels() {
+                return d.channels();
+            }
+
+            public int height() {
+                return d.height();
+            }
+
+            public int width() {
+                return d.width();
+            }
+
+            public java.util.List<String> classNames() {
+                return d.classNames();
+            }
+
+            public void sample(int index, float[] image, int imageOffset, int[] labels, int labelOffset) {
+                d.sample(index, image, imageOffset, labels, labelOffset);
+            }
+        };
+    }
+}

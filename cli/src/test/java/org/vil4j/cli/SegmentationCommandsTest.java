@@ -1,0 +1,156 @@
+package org.vil4j.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code vil train --task segmentation}, {@code vil eval} and {@code vil segment} end to end on a tiny model. */
+class SegmentationCommandsTest {
+    @TempDir
+    static Path shared;
+    static Path data;
+    static Path run;
+    static CliRun trained;
+
+    @BeforeAll
+    static void train() throws IOException {
+        // a few hundred toy items written here: reading the real 60,000 would take most of the test's time
+        data = shared.resolve("fmnist");
+        TrainCommandTest.writeIdx(data, "train", 320, 1);
+        TrainCommandTest.writeIdx(data, "t10k", 128, 2);
+        run = shared.resolve("run");
+        trained = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "32", "--test-scenes", "8", "--epochs", "2", "--batch-size", "16", "--dim", "8",
+                "--depth", "1", "--decoder-channels", "4", "--seed", "3", "--backend", "java", "--out",
+                run.toString());
+    }
+
+    @Test
+    void trainingWritesTheModelTheMetricsAndThePerClassTable() throws IOException {
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("epoch 1: train loss", "epoch 2: train loss", "background", "Ankle boot",
+                "test mIoU: ", "pixel accuracy");
+        assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains("\"test_miou\""));
+        assertThat(Files.readString(run.resolve("config.json"))).contains("\"task\":\"segmentation\"",
+                "fmnist-scenes");
+        assertThat(run.resolve("model.safetensors")).isRegularFile();
+    }
+
+    @Test
+    void evalRecomputesTheRunsHeldOutNumbers() {
+        CliRun eval = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--data",
+                data.toString(), "--backend", "java");
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        // the same held-out scenes (seed, count and items come from the model file) give the run's last numbers
+        String last = trained.out().lines().filter(l -> l.startsWith("mIoU ")).findFirst().orElseThrow();
+        assertThat(eval.out()).contains(last, "8 images of fmnist-scenes/test");
+    }
+
+    @Test
+    void segmentWritesAMaskAndAnOverlayOfTheImagesSize() throws IOException {
+        BufferedImage picture = new BufferedImage(40, 24, BufferedImage.TYPE_INT_RGB);
+        for (int x = 8; x < 20; x++) {
+            for (int y = 4; y < 20; y++) {
+                picture.setRGB(x, y, 0xC0C0C0);
+            }
+        }
+        Path image = shared.resolve("scene.png");
+        ImageIO.write(picture, "png", image.toFile());
+        Path out = shared.resolve("masks");
+        CliRun segment = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                out.toString(), "--backend", "java", image.toString());
+        assertThat(segment.exitCode()).as(segment.err()).isZero();
+        BufferedImage mask = ImageIO.read(out.resolve("scene-mask.png").toFile());
+        BufferedImage overlay = ImageIO.read(out.resolve("scene-overlay.png").toFile());
+        assertThat(mask.getWidth()).isEqualTo(40);
+        assertThat(mask.getHeight()).isEqualTo(24);
+        assertThat(overlay.getWidth()).isEqualTo(40);
+        assertThat(segment.out()).contains("scene.png: ");
+        // where the mask is black (background) the overlay is the image itself
+        for (int y = 0; y < 24; y++) {
+            for (int x = 0; x < 40; x++) {
+                if ((mask.getRGB(x, y) & 0xFFFFFF) == 0) {
+                    assertThat(overlay.getRGB(x, y)).isEqualTo(picture.getRGB(x, y));
+                }
+            }
+        }
+    }
+
+    @Test
+    void segmentsMaskIsTheModelsPrediction() throws IOException {
+        // a canvas-sized grey scene: the mask's colour at each pixel is the colour of the class the model predicts
+        BufferedImage picture = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int y = 2; y < 14; y++) {
+            for (int x = 3; x < 12; x++) {
+                picture.getRaster().setSample(x, y, 0, 100 + r.nextInt(150));
+            }
+        }
+        Path image = shared.resolve("grey.png");
+        ImageIO.write(picture, "png", image.toFile());
+        Path out = shared.resolve("grey-masks");
+        CliRun segment = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                out.toString(), "--backend", "java", image.toString());
+        assertThat(segment.exitCode()).as(segment.err()).isZero();
+        var file = org.vil4j.segmentation.SegmentationModelFile.read(run.resolve("model.safetensors"));
+        var plugins = org.vil4j.api.Plugins.discover();
+        int[] predicted;
+        try (var ops = plugins.backend("java").open(null)) {
+            var model = new org.vil4j.segmentation.SegmentationModel(file.config(), plugins, ops, file.weights(),
+                    "test");
+            model.prepare(16, 16);
+            float[] input = new float[256];
+            org.vil4j.training.data.ImageFolder.planes(ImageIO.read(image.toFile()), 1, 16, 16, input, 0);
+            file.normalisation().apply(input, 0, 1, 256);
+            predicted = org.vil4j.segmentation.SegmentationTrainer.predict(model, input, 1, 16, 16);
+        }
+        BufferedImage mask = ImageIO.read(out.resolve("grey-mask.png").toFile());
+        for (int p = 0; p < 256; p++) {
+            assertThat(mask.getRGB(p % 16, p / 16) & 0xFFFFFF).as("pixel %d", p).isEqualTo(
+                    org.vil4j.segmentation.SegmentationPictures.colour(predicted[p], file.config().classNames()));
+        }
+    }
+
+    @Test
+    void weightsContinueARunsModel() {
+        Path next = shared.resolve("continued");
+        CliRun again = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "8", "--epochs", "1", "--batch-size", "16", "--seed", "3",
+                "--weights", run.resolve("model.safetensors").toString(), "--backend", "java", "--out",
+                next.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        // the file's structure wins over the defaults (dim 64, 2 pairs): the run's dim 8, 1 pair
+        assertThat(again.out()).contains("ViL dim 8, depth 1, patch 4", "from " + run.resolve("model.safetensors"));
+        CliRun wrongCanvas = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas",
+                "32", "--weights", run.resolve("model.safetensors").toString(), "--backend", "java", "--out",
+                shared.resolve("wrong").toString());
+        assertThat(wrongCanvas.err().strip()).startsWith("vil: --weights ").endsWith("not 11 at --canvas 32");
+    }
+
+    @Test
+    void badInputIsOneLineNamingTheOption() {
+        CliRun task = CliRun.of("train", "--task", "detection", "--backend", "java");
+        assertThat(task.exitCode()).isNotZero();
+        assertThat(task.err().strip()).isEqualTo("vil: --task must be classification or segmentation, got 'detection'");
+        CliRun canvas = CliRun.of("train", "--task", "segmentation", "--canvas", "30", "--patch", "4", "--data",
+                data.toString(), "--backend", "java", "--out", shared.resolve("bad").toString());
+        assertThat(canvas.err().strip()).isEqualTo("vil: --canvas 30 is not a multiple of --patch 4");
+        CliRun missing = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                shared.resolve("x").toString(), "--backend", "java", shared.resolve("nope.png").toString());
+        assertThat(missing.err().strip()).isEqualTo("vil: IMAGE " + shared.resolve("nope.png") + ": no such file");
+        CliRun notSegmentation = CliRun.of("segment", "--weights", run.resolve("config.json").toString(), "--out",
+                shared.resolve("x").toString(), "--backend", "java", shared.resolve("nope.png").toString());
+        assertThat(notSegmentation.exitCode()).isNotZero();
+        assertThat(notSegmentation.err().lines().count()).isEqualTo(1);
+        assertThat(notSegmentation.err()).startsWith("vil: ").contains("config.json");
+    }
+}

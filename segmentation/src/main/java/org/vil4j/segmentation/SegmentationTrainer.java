@@ -1,0 +1,242 @@
+package org.vil4j.segmentation;
+
+import org.vil4j.api.HostTensor;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Plugins;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.api.Vil4jException;
+import org.vil4j.api.autodiff.GradientTape;
+import org.vil4j.api.autodiff.PixelCrossEntropy;
+import org.vil4j.segmentation.data.JointAugmentation;
+import org.vil4j.segmentation.data.SegmentationDataset;
+import org.vil4j.segmentation.data.SegmentationMetrics;
+import org.vil4j.training.LearningRateSchedule;
+import org.vil4j.training.Optimizer;
+import org.vil4j.training.OptimizerSettings;
+import org.vil4j.training.data.Normalisation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a {@link SegmentationModel}: forward on a tape, pixel-wise cross-entropy (ignore index 255) on the host for
+ * the main logits plus the auxiliary head's at its weight, one backward through both (their logits side by side),
+ * AdamW with warm-up and cosine decay. Evaluation runs the same model unrecorded.
+ */
+public final class SegmentationTrainer {
+    /** The recipe. */
+    public record Settings(int epochs, int batchSize, double learningRate, double minLearningRate, double warmup,
+                           double weightDecay, long seed, JointAugmentation augmentation, Normalisation normalisation) {
+    }
+
+    /** One epoch's numbers. */
+    public record EpochResult(int epoch, double trainLoss, double meanIou, double pixelAccuracy, double seconds,
+                              double imagesPerSecond, SegmentationMetrics metrics) {
+    }
+
+    /** Progress lines. */
+    public interface Listener {
+        default void step(int epoch, int batch, int batches, double loss, double imagesPerSecond) {
+        }
+
+        default void epoch(EpochResult result) {
+        }
+    }
+
+    private final GradientTape tape;
+    private final SegmentationModel model;
+    private final Optimizer optimizer;
+    private final Settings settings;
+    private long steps;
+
+    public SegmentationTrainer(Ops ops, Plugins plugins, SegmentationConfig config, Settings settings,
+                               Map<String, HostTensor> weights, String source) {
+        this.tape = new GradientTape(ops);
+        this.settings = settings;
+        this.model = new SegmentationModel(config, plugins, tape, weights, source);
+        this.optimizer = new Optimizer(ops, model.parameters(), Math.max(1, config.backbone().depth()),
+                OptimizerSettings.adamw(settings.weightDecay()));
+    }
+
+    public SegmentationModel model() {
+        return model;
+    }
+
+    /** One step on a normalised batch {@code [B, C, H, W]} with its labels; returns the loss (main + aux share). */
+    public double step(float[] images, int[] labels, int batch, double lr) {
+        SegmentationConfig c = model.config();
+        int side = labels.length / batch;
+        int h = (int) Math.round(Math.sqrt(side));
+        int classes = c.classes();
+        tape.begin();
+        try {
+            Tensor x = tape.upload(Shape.of(batch, c.backbone().channels(), h, side / h), images);
+            SegmentationModel.Output out = model.forward(x);
+            boolean aux = out.auxLogits() != null && c.auxWeight() > 0;
+            Tensor logits = aux ? tape.concatColumns(out.logits(), out.auxLogits()) : out.logits();
+            float[] all = tape.download(logits);
+            int width = logits.shape().last();
+            float[] main = aux ? slice(all, width, 0, classes) : all;
+            PixelCrossEntropy.Result m = PixelCrossEntropy.of(main, labels, classes, SegmentationDataset.IGNORE);
+            double loss = m.loss();
+            float[] grad = m.gradient();
+            if (aux) {
+                PixelCrossEntropy.Result a = PixelCrossEntropy.of(slice(all, width, classes, classes), labels,
+                        classes, SegmentationDataset.IGNORE, c.auxWeight());
+                loss += a.loss();
+                grad = new float[all.length];
+                place(grad, width, 0, m.gradient(), classes);
+                place(grad, width, classes, a.gradient(), classes);
+            }
+            if (!Double.isFinite(loss)) {
+                throw new Vil4jException("training diverged: loss " + loss + " at step " + (steps + 1)
+                        + " (lower --lr)");
+            }
+            Map<Tensor, Tensor> grads = tape.backward(logits, tape.base().upload(logits.shape(), grad));
+            optimizer.step(grads, lr);
+            steps++;
+            return loss;
+        } finally {
+            tape.end();
+        }
+    }
+
+    private static float[] slice(float[] rows, int width, int start, int count) {
+        int n = rows.length / width;
+        float[] out = new float[n * count];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(rows, r * width + start, out, r * count, count);
+        }
+        return out;
+    }
+
+    private static void place(float[] rows, int width, int start, float[] part, int count) {
+        for (int r = 0; r < part.length / count; r++) {
+            System.arraycopy(part, r * count, rows, r * width + start, count);
+        }
+    }
+
+    /** Per-pixel predictions for a normalised batch (unrecorded). */
+    public int[] predict(float[] images, int batch, int height, int width) {
+        return predict(model, images, batch, height, width);
+    }
+
+    /** Per-pixel top classes of {@code model} on a normalised batch {@code [B, C, H, W]}. */
+    public static int[] predict(SegmentationModel model, float[] images, int batch, int height, int width) {
+        Ops ops = model.ops();
+        long mark = ops.mark();
+        try {
+            Tensor x = ops.upload(Shape.of(batch, model.config().backbone().channels(), height, width), images);
+            float[] logits = ops.download(model.forward(x).logits());
+            int classes = model.config().classes();
+            int[] out = new int[batch * height * width];
+            for (int p = 0; p < out.length; p++) {
+                int best = 0;
+                for (int k = 1; k < classes; k++) {
+                    if (logits[p * classes + k] > logits[p * classes + best]) {
+                        best = k;
+                    }
+                }
+                out[p] = best;
+            }
+            return out;
+        } finally {
+            ops.release(mark);
+        }
+    }
+
+    /** mIoU and pixel accuracy of {@code model} on (the first {@code limit} samples of) a dataset. */
+    public static SegmentationMetrics evaluate(SegmentationModel model, SegmentationDataset data, int batchSize,
+                                               Normalisation normalisation, int limit) {
+        int n = Math.min(limit, data.size());
+        int c = data.channels(), h = data.height(), w = data.width();
+        SegmentationMetrics metrics = new SegmentationMetrics(data.classes());
+        for (int start = 0; start < n; start += batchSize) {
+            int b = Math.min(batchSize, n - start);
+            float[] images = new float[b * c * h * w];
+            int[] labels = new int[b * h * w];
+            for (int i = 0; i < b; i++) {
+                data.sample(start + i, images, i * c * h * w, labels, i * h * w);
+                normalisation.apply(images, i * c * h * w, c, h * w);
+            }
+            metrics.add(labels, predict(model, images, b, h, w));
+        }
+        return metrics;
+    }
+
+    /** Trains for the recipe's epochs, evaluating on {@code test} after each. */
+    public List<EpochResult> run(SegmentationDataset train, SegmentationDataset test, int testLimit,
+                                 Listener listener) {
+        int c = train.channels(), h = train.height(), w = train.width();
+        int batches = train.size() / settings.batchSize();
+        if (batches < 1) {
+            throw new Vil4jException("the training set (" + train.size() + " samples) is smaller than one batch of "
+                    + settings.batchSize() + " (--batch-size)");
+        }
+        long total = (long) batches * settings.epochs();
+        LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.minLearningRate(),
+                Math.round(total * settings.warmup()), total);
+        model.prepare(h, w);
+        List<EpochResult> results = new ArrayList<>();
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            int[] order = order(train.size(), settings.seed(), epoch);
+            long start = System.nanoTime();
+            double lossSum = 0;
+            int b = settings.batchSize();
+            for (int k = 0; k < batches; k++) {
+                float[] images = new float[b * c * h * w];
+                int[] labels = new int[b * h * w];
+                for (int i = 0; i < b; i++) {
+                    int index = order[k * b + i];
+                    train.sample(index, images, i * c * h * w, labels, i * h * w);
+                    settings.augmentation().apply(images, i * c * h * w, labels, i * h * w, c, h, epoch, index);
+                    settings.normalisation().apply(images, i * c * h * w, c, h * w);
+                }
+                lossSum += step(images, labels, b, schedule.at(steps));
+                double seconds = (System.nanoTime() - start) / 1e9;
+                listener.step(epoch, k + 1, batches, lossSum / (k + 1), (k + 1) * b / seconds);
+            }
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            SegmentationMetrics metrics = evaluate(model, test, settings.batchSize(), settings.normalisation(),
+                    testLimit);
+            EpochResult r = new EpochResult(epoch + 1, lossSum / batches, metrics.meanIou(), metrics.pixelAccuracy(),
+                    trainSeconds, batches * b / trainSeconds, metrics);
+            results.add(r);
+            listener.epoch(r);
+        }
+        return results;
+    }
+
+    /** A seeded permutation of the samples for an epoch. */
+    static int[] order(int n, long seed, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /** The weights on the host, by name. */
+    public Map<String, float[]> weights() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        model.parameters().forEach((name, t) -> out.put(name, tape.download(t)));
+        return out;
+    }
+
+    public Map<String, Shape> shapes() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        model.parameters().forEach((name, t) -> out.put(name, t.shape()));
+        return out;
+    }
+}
