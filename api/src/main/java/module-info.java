@@ -10,4 +10,5 @@ module org.vil4j.api {
     uses org.vil4j.api.SequenceMixer;
     uses org.vil4j.api.Head;
     uses org.vil4j.api.Backend;
+    uses org.vil4j.api.Backbone;
 }

@@ -294,6 +294,76 @@ public interface Ops extends AutoCloseable {
     /** {@code target = decay * target + (1 - decay) * source} in place: an exponential moving average. */
     void movingAverage(Tensor target, Tensor source, float decay);
 
+    // ---- fused forms of op sequences (defaults compose the ops above; a backend may do each in one pass) --------
+
+    /**
+     * Whether these ops are being recorded for a backward (a {@link org.vil4j.api.autodiff.GradientTape} while it
+     * records). Fused forms that hand out column views (q, k, v of one tensor) save launches in a forward but cost
+     * a recorded backward more (every view's gradient is placed into the whole tensor), so models take the unfused
+     * composition then.
+     */
+    default boolean recordsGradients() {
+        return false;
+    }
+
+    /**
+     * {@code concatColumns(headwiseLinear(xs[0], ws[0], bs[0]), ...)}: several block-diagonal projections side by
+     * side (a sub-block's q, k and v). Biases may be null.
+     */
+    default Tensor headwiseLinearConcat(java.util.List<Tensor> xs, java.util.List<Tensor> ws,
+                                        java.util.List<Tensor> bs) {
+        Fused.sameCount("headwiseLinearConcat", xs.size(), ws.size(), bs.size());
+        if (xs.size() == 3) {
+            return concatColumns(headwiseLinear(xs.get(0), ws.get(0), bs.get(0)),
+                    headwiseLinear(xs.get(1), ws.get(1), bs.get(1)), headwiseLinear(xs.get(2), ws.get(2), bs.get(2)));
+        }
+        Tensor out = null;
+        for (int i = 0; i < xs.size(); i++) {
+            Tensor part = headwiseLinear(xs.get(i), ws.get(i), bs.get(i));
+            out = out == null ? part : concatColumns(out, part);
+        }
+        return out;
+    }
+
+    /** {@code concatColumns(linear(x, ws[0], bs[0]), ...)}: several linears of one input (the mLSTM's gates). */
+    default Tensor linearConcat(Tensor x, java.util.List<Tensor> ws, java.util.List<Tensor> bs) {
+        Fused.sameCount("linearConcat", ws.size(), ws.size(), bs.size());
+        Tensor out = null;
+        for (int i = 0; i < ws.size(); i++) {
+            Tensor part = linear(x, ws.get(i), bs.get(i));
+            out = out == null ? part : concatColumns(out, part);
+        }
+        return out;
+    }
+
+    /** {@code silu(depthwiseConv(x, neighbours, w, bias))}. */
+    default Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        return silu(depthwiseConv(x, neighbours, w, bias));
+    }
+
+    /** {@code add(residual, linear(x, w, bias))}: a projection added to the residual stream (same shape). */
+    default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual) {
+        return linearAdd(x, w, bias, residual, null, null, false);
+    }
+
+    /**
+     * {@code residual + linear(x, w, bias)} where row t of each batch of the product adds to row {@code order[t]}
+     * of the residual ({@code order} null: row t; {@code inverse} is order's inverse, as {@link #addGatheredTokens}
+     * takes it): a sub-block's down-projection and its residual add. With {@code intoResidual} a backend may write
+     * the result into residual's memory: the caller gives residual up (neither it nor views of it are read again).
+     */
+    default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
+                             boolean intoResidual) {
+        Tensor y = linear(x, w, bias);
+        return order == null ? add(residual, y) : addGatheredTokens(residual, y, inverse);
+    }
+
+    /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */
+    default Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
+                                   Tensor bias, float eps) {
+        return gatherTokens(layerNorm(x, groupSize, weight, residualWeight, bias, eps), index);
+    }
+
     @Override
     void close();
 
@@ -318,4 +388,28 @@ public interface Ops extends AutoCloseable {
                                          int numHeads, float eps, MlstmForm form, int chunkSize) {
         return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
     }
+
+    // ---- transformer ops (DeiT-III and other attention backbones) -------------------------------------------
+
+    /** Exact GELU (torch.nn.GELU()): {@code x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
+    Tensor gelu(Tensor x);
+
+    /** {@code dy * gelu'(x)}, {@code gelu'(x) = Phi(x) + x * phi(x)}. */
+    Tensor geluBackward(Tensor x, Tensor dy);
+
+    /**
+     * {@code out[r, c] = x[r, c] * w[c]}: a per-channel multiply (layer scale); x {@code [..., C]}, w {@code [C]}.
+     * Its gradients are {@code scaleChannels(dy, w)} and {@code columnSums(dy * x)}.
+     */
+    Tensor scaleChannels(Tensor x, Tensor w);
+
+    /**
+     * Multi-head softmax attention, fused (torch's {@code scaled_dot_product_attention} without mask): q, k, v
+     * {@code [B, S, NH*DH]} (head-major features, as a fused qkv projection lays them out); for each batch, head
+     * and row t: {@code out_t = sum_s softmax_s(scale * q_t . k_s) v_s}. A backend need not hold the S x S matrix.
+     */
+    Tensor attention(Tensor q, Tensor k, Tensor v, int numHeads, float scale);
+
+    /** The gradients of {@link #attention} for q, k and v, given the output gradient dout. */
+    AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads, float scale);
 }

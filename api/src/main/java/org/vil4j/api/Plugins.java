@@ -15,9 +15,17 @@ public final class Plugins {
     private final Map<String, SequenceMixer> mixers;
     private final Map<String, Head> heads;
     private final Map<String, Backend> backends;
+    private final Map<String, Backbone> backbones;
 
+    /** These plugins, with the backbones {@link ServiceLoader} finds. */
     public Plugins(Map<String, TraversalStrategy> traversals, Map<String, SequenceMixer> mixers,
                    Map<String, Head> heads, Map<String, Backend> backends) {
+        this(traversals, mixers, heads, backends, load(Backbone.class, Backbone::name));
+    }
+
+    public Plugins(Map<String, TraversalStrategy> traversals, Map<String, SequenceMixer> mixers,
+                   Map<String, Head> heads, Map<String, Backend> backends, Map<String, Backbone> backbones) {
+        this.backbones = Collections.unmodifiableMap(new LinkedHashMap<>(backbones));
         this.traversals = Collections.unmodifiableMap(new LinkedHashMap<>(traversals));
         this.mixers = Collections.unmodifiableMap(new LinkedHashMap<>(mixers));
         this.heads = Collections.unmodifiableMap(new LinkedHashMap<>(heads));
@@ -73,6 +81,19 @@ public final class Plugins {
 
     public Backend backend(String name) {
         return find("backend", backends, name);
+    }
+
+    public Backbone backbone(String name) {
+        return find("backbone", backbones, name);
+    }
+
+    /** The backbone that builds the reference class (a golden case's ctor), if one is registered. */
+    public java.util.Optional<Backbone> backboneFor(String referenceClass) {
+        return backbones.values().stream().filter(b -> b.builds(referenceClass)).findFirst();
+    }
+
+    public Map<String, Backbone> backbones() {
+        return backbones;
     }
 
     public Map<String, TraversalStrategy> traversals() {

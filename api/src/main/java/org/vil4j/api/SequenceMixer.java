@@ -1,18 +1,20 @@
 package org.vil4j.api;
 
 /**
- * Mixes a sequence causally along its length: the heart of a sub-block. The reference mixer is "mlstm" (the matrix
- * LSTM cell in its stabilised parallel form).
+ * A sequence mixer plugin: the layer at the heart of a sub-block, which mixes the tokens along the sequence. The
+ * plugin owns its layer: {@link #layer} gives the parameters it declares (state_dict names relative to the place the
+ * backbone puts the layer, and shapes), their initial values and the forward composed of {@link Ops} (a
+ * {@link org.vil4j.api.autodiff.GradientTape} gives the backward). The backbone adds norm, traversal order and
+ * residual around it. The reference mixer is "mlstm" (ViL's mLSTM layer, names {@code proj_up.*}, ...,
+ * {@code mlstm_cell.*}, {@code proj_down.*}).
  */
 public interface SequenceMixer {
-    /** Stable lower-case name recorded in configurations. */
+    /** Stable lower-case name recorded in configurations and saved models. */
     String name();
 
     /** One line for {@code vil plugins}. */
     String description();
 
-    /**
-     * q, k, v {@code [B, S, NH*DH]}, input/forget gate pre-activations {@code [B, S, NH]}; returns {@code [B, S, NH*DH]}.
-     */
-    Tensor mix(Ops ops, Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads);
+    /** The layer for blocks of {@code spec}'s width and options. */
+    MixerLayer layer(MixerSpec spec);
 }

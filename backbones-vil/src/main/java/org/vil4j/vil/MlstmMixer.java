@@ -1,5 +1,7 @@
 package org.vil4j.vil;
 
+import org.vil4j.api.MixerLayer;
+import org.vil4j.api.MixerSpec;
 import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.SequenceMixer;
@@ -61,7 +63,16 @@ public final class MlstmMixer implements SequenceMixer {
         return "matrix LSTM cell (Vision-LSTM's mixer): parallel, chunkwise or recurrent form";
     }
 
+    /** The mLSTM layer of one sub-block ({@link MlstmLayer}), computing its cell in this mixer's form. */
     @Override
+    public MixerLayer layer(MixerSpec spec) {
+        return new MlstmLayer(this, spec);
+    }
+
+    /**
+     * The cell alone: q, k, v {@code [B, S, NH*DH]}, input/forget gate pre-activations {@code [B, S, NH]}; returns
+     * {@code [B, S, NH*DH]}.
+     */
     public Tensor mix(Ops ops, Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads) {
         MlstmForm chosen = formFor(ops, q.shape().dim(1));
         if (chosen == MlstmForm.PARALLEL) {

@@ -2,7 +2,11 @@ package org.vil4j.vil;
 
 import org.vil4j.api.Head;
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.MixerContext;
+import org.vil4j.api.Residual;
+import org.vil4j.api.MixerLayer;
 import org.vil4j.api.Ops;
+import org.vil4j.api.ParameterSet;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.SequenceMixer;
 import org.vil4j.api.Shape;
@@ -32,7 +36,10 @@ public final class VisionLstm {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final List<TraversalStrategy> traversals = new ArrayList<>();
     private SequenceMixer mixer;
+    /** The sub-blocks' layer, as the mixer plugin made it for this configuration (it owns {@code layer.*}). */
+    private MixerLayer layer;
     private final Head head;
+    private final ParameterSet all = params::get;
     private final Map<Long, GridTables> grids = new HashMap<>();
     private ResidualScaling residualScaling;
 
@@ -58,7 +65,8 @@ public final class VisionLstm {
             throw new Vil4jException("invalid ViL configuration: feature mode takes pooling to_image or none, got "
                     + config.pooling());
         }
-        Map<String, Shape> layout = ParameterLayout.of(config);
+        this.layer = ParameterLayout.mixerLayer(config, mixer);
+        Map<String, Shape> layout = ParameterLayout.of(config, layer, head);
         checkWeights(layout, weights, source);
         for (var e : layout.entrySet()) {
             params.put(e.getKey(), ops.parameter(e.getValue(), weights.get(e.getKey()).data()));
@@ -91,6 +99,7 @@ public final class VisionLstm {
             throw new Vil4jException("an mLSTM form was chosen, but this model's mixer is '" + mixer.name() + "'");
         }
         mixer = m.withForm(form, chunkSize);
+        layer = ParameterLayout.mixerLayer(config, mixer);
     }
 
     /** The parameters on the backend, by state_dict name (for optimisers and checkpoints). */
@@ -100,7 +109,7 @@ public final class VisionLstm {
 
     /** The parameter names and shapes this model expects. */
     public Map<String, Shape> parameterShapes() {
-        return ParameterLayout.of(config);
+        return ParameterLayout.of(config, layer, head);
     }
 
     /** Token grid for an input of this size. */
@@ -128,7 +137,8 @@ public final class VisionLstm {
         Tensor x = embed(images, grid, sink);
         long base = ops.mark();
         for (int i = 0; i < config.subBlockCount(); i++) {
-            x = ops.keep(base, subBlock(x, i, grid));
+            // the block's input is given up to its output (no copy at the block's end): nothing else reads it
+            x = ops.keep(base, subBlock(x, i, grid, true));
             boolean endOfBlock = config.version() == VilVersion.V1 || i % 2 == 1;
             if (endOfBlock) {
                 sink.accept("blocks." + (config.version() == VilVersion.V1 ? i : i / 2), x);
@@ -149,7 +159,7 @@ public final class VisionLstm {
         if (index < 0 || index >= config.subBlockCount()) {
             throw new IllegalArgumentException("sub-block " + index + " of " + config.subBlockCount());
         }
-        return subBlock(x, index, gridOf(imageShape));
+        return subBlock(x, index, gridOf(imageShape), false);
     }
 
     /** Final norm, pooling and classifier on the tokens after the last sub-block. */
@@ -191,39 +201,27 @@ public final class VisionLstm {
         return config.version() == VilVersion.V2 ? headV2(x, grid, sink) : headV1(x, grid, sink);
     }
 
-    /** norm, traversal order, up-projection, conv, q/k/v, mLSTM, gates, down-projection, back to grid order, residual. */
-    private Tensor subBlock(Tensor x, int index, GridTables grid) {
+    /**
+     * norm, traversal order, the mixer plugin's layer (mLSTM: MlstmLayer), back to grid order, residual.
+     * {@code reuseInput}: x may be overwritten by the result (the inference loop; not for callers that keep x).
+     */
+    private Tensor subBlock(Tensor x, int index, GridTables grid, boolean reuseInput) {
         String l = ParameterLayout.subBlockPrefix(config, index);
-        int inner = config.innerDim();
-        Tensor xn = ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
-                BLOCK_NORM_EPS);
-        if (!grid.identity[index]) {
-            xn = ops.gatherTokens(xn, grid.order[index]);
-        }
-        l = l + "layer.";
-        Tensor up = ops.linear(xn, param(l + "proj_up.weight"), optional(l + "proj_up.bias"));
-        Tensor xm = ops.columns(up, 0, inner);
-        Tensor z = ops.columns(up, inner, inner);
-        String conv = config.version() == VilVersion.V2 ? l + "conv." : l + "conv1d.conv.";
-        Tensor convW = ops.reshape(param(conv + "weight"), Shape.of(inner, grid.neighbours[index].cols()));
-        Tensor a = ops.silu(ops.depthwiseConv(xm, grid.neighbours[index], convW, param(conv + "bias")));
-        Tensor q = ops.headwiseLinear(a, param(l + "q_proj.weight"), optional(l + "q_proj.bias"));
-        Tensor k = ops.headwiseLinear(a, param(l + "k_proj.weight"), optional(l + "k_proj.bias"));
-        Tensor v = ops.headwiseLinear(xm, param(l + "v_proj.weight"), optional(l + "v_proj.bias"));
-        Tensor qkv = ops.concatColumns(q, k, v);
-        String cell = l + "mlstm_cell.";
-        Tensor ig = ops.linear(qkv, param(cell + "igate.weight"), param(cell + "igate.bias"));
-        Tensor fg = ops.linear(qkv, param(cell + "fgate.weight"), param(cell + "fgate.bias"));
-        Tensor h = mixer.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
-        Tensor hn = ops.layerNorm(h, inner / VilConfig.QKV_BLOCK, param(cell + "outnorm.weight"), true,
-                optional(cell + "outnorm.bias"), BLOCK_NORM_EPS);
-        Tensor gated = ops.skipGate(hn, param(l + "learnable_skip"), a, z);
-        Tensor y = ops.linear(gated, param(l + "proj_down.weight"), optional(l + "proj_down.bias"));
+        boolean identity = grid.identity[index];
+        Tensor xn = identity
+                ? ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
+                BLOCK_NORM_EPS)
+                : ops.layerNormGather(x, grid.order[index], config.dim(), param(l + "norm.weight"), true,
+                optional(l + "norm.bias"), BLOCK_NORM_EPS);
+        MixerContext context = new MixerContext(grid.h, grid.w, index, grid.neighbours[index]);
+        Residual residual = new Residual(x, identity ? null : grid.order[index], identity ? null
+                : grid.inverse[index], reuseInput);
         float[] scales = residualScaling == null ? null : residualScaling.scales(index, x.shape().dim(0));
-        if (scales != null) {
-            y = ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales));
+        if (scales == null) {
+            return layer.forwardAdd(ops, all.below(l + "layer."), xn, context, residual);
         }
-        return grid.identity[index] ? ops.add(x, y) : ops.addGatheredTokens(x, y, grid.inverse[index]);
+        Tensor y = layer.forward(ops, all.below(l + "layer."), xn, context);
+        return residual.add(ops, ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales)));
     }
 
     /** v2: final norm on tokens, then pooling with the legacy norm after it (or before, for token outputs). */
@@ -231,9 +229,9 @@ public final class VisionLstm {
         x = ops.layerNorm(x, config.dim(), param("norm.weight"), true, optional("norm.bias"), FINAL_NORM_EPS);
         sink.accept("norm", x);
         if (head.pools()) {
-            x = legacyNormV2(head.apply(ops, x, grid.h, grid.w));
+            x = legacyNormV2(applyHead(x, grid));
         } else {
-            x = head.apply(ops, legacyNormV2(x), grid.h, grid.w);
+            x = applyHead(legacyNormV2(x), grid);
         }
         return classify(x);
     }
@@ -251,10 +249,14 @@ public final class VisionLstm {
         if (config.legacyNorm()) {
             x = ops.layerNorm(x, config.dim(), param("legacy_norm.weight"), true, null, BLOCK_NORM_EPS);
         }
-        x = head.apply(ops, x, grid.h, grid.w);
+        x = applyHead(x, grid);
         x = ops.layerNorm(x, config.dim(), param("norm.weight"), false, param("norm.bias"), FINAL_NORM_EPS);
         sink.accept("norm", x);
         return classify(x);
+    }
+
+    private Tensor applyHead(Tensor x, GridTables grid) {
+        return head.apply(ops, all.below(ParameterLayout.HEAD_PREFIX), x, grid.h, grid.w);
     }
 
     private Tensor classify(Tensor x) {

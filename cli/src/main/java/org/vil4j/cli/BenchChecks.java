@@ -11,9 +11,18 @@ final class BenchChecks {
     private BenchChecks() {
     }
 
-    static void check(BenchCommand bench) {
-        VilConfig config = TrainingPresets.get(bench.model).model();
-        long perImage = (long) config.channels() * config.height() * config.width();
+    private static int[] input(VilConfig config) {
+        return new int[]{config.channels(), config.height(), config.width()};
+    }
+
+    static void check(BenchCommand bench, org.vil4j.api.Plugins plugins) {
+        var plugin = BackbonePresets.find(plugins, bench.model);
+        int[] in = plugin.isPresent() ? plugin.get().input() : input(TrainingPresets.get(bench.model).model());
+        if (plugin.isPresent() && (bench.train || bench.input != null)) {
+            throw new Vil4jException("bench: --train and --input are for ViL presets; " + bench.model + " is a "
+                    + plugin.get().backbone().name() + " preset (forwards at its own input size only)");
+        }
+        long perImage = (long) in[0] * in[1] * in[2];
         long maxBatch = (Integer.MAX_VALUE - 8) / perImage;
         if (bench.batches == null || bench.batches.length == 0) {
             throw new Vil4jException("bench: --batch needs at least one batch size");
@@ -21,7 +30,7 @@ final class BenchChecks {
         for (int batch : bench.batches) {
             if (batch < 1 || batch > maxBatch) {
                 throw new Vil4jException("bench: --batch " + batch + " must be between 1 and " + maxBatch + " for "
-                        + bench.model + " (" + config.channels() + "x" + config.height() + "x" + config.width()
+                        + bench.model + " (" + in[0] + "x" + in[1] + "x" + in[2]
                         + " inputs: a batch is one Java array)");
             }
         }

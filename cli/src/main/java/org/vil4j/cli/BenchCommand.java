@@ -103,7 +103,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        BenchChecks.check(this);
+        BenchChecks.check(this, plugins);
+        var plugin = BackbonePresets.find(plugins, model);
+        if (plugin.isPresent()) {
+            return benchBackbone(plugin.get());
+        }
         VilConfig config = TrainingPresets.get(model).model();
         List<String> rows = new ArrayList<>();
         if (warmup < 0 || iterations < 1) {
@@ -332,6 +336,67 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One forward of the images, or of {@code resident} (already on the device) when not null. */
+    /** Forwards of a backbone plugin's preset (fresh weights), timed as the ViL's. */
+    private int benchBackbone(BackbonePresets.Found found) throws IOException {
+        if (warmup < 0 || iterations < 1) {
+            throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
+        }
+        List<String> rows = new ArrayList<>();
+        int[] in = found.input();
+        try (Ops ops = deviceOptions.open(plugins)) {
+            org.vil4j.api.BackboneModel m = found.backbone().create(found.spec(), plugins, ops,
+                    found.backbone().initialize(found.spec(), plugins, 0), "init");
+            for (int batch : batches) {
+                Shape shape = Shape.of(batch, in[0], in[1], in[2]);
+                float[] images = new float[shape.size()];
+                SplittableRandom r = new SplittableRandom(batch);
+                for (int i = 0; i < images.length; i++) {
+                    images[i] = (float) r.nextDouble(-2, 2);
+                }
+                long inputMark = ops.mark();
+                Tensor resident = inputOnDevice ? ops.upload(shape, images) : null;
+                java.util.function.Consumer<Void> forward = v -> {
+                    long mark = ops.mark();
+                    try {
+                        ops.download(m.forward(resident != null ? resident : ops.upload(shape, images), (n, t) -> { }));
+                    } finally {
+                        ops.release(mark);
+                    }
+                };
+                for (int i = 0; i < warmup; i++) {
+                    forward.accept(null);
+                }
+                double[] ms = new double[iterations];
+                TransferStats before = ops.transfers();
+                long launchesBefore = ops.kernelLaunches();
+                for (int i = 0; i < iterations; i++) {
+                    long t0 = System.nanoTime();
+                    forward.accept(null);
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+                TransferStats moved = ops.transfers().minus(before);
+                long launches = ops.kernelLaunches() - launchesBefore;
+                ops.release(inputMark);
+                Arrays.sort(ms);
+                double median = ms[ms.length / 2];
+                String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backbone\": \"%s\", \"backend\": "
+                                + "\"%s\", \"device\": \"%s\", \"batch\": %d, \"input\": \"%dx%d\", "
+                                + "\"input_on_device\": %b, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
+                                + "\"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_forward\": %d, "
+                                + "\"bytes_out_per_forward\": %d, \"launches_per_forward\": %d, "
+                                + "\"peak_device_bytes\": %d}",
+                        model, found.backbone().name(), ops.backendName(), ops.deviceName().replace("\"", "'"),
+                        batch, in[1], in[2], inputOnDevice, iterations, median, ms[0], ms[ms.length - 1],
+                        batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations,
+                        launches / iterations, ops.peakDeviceBytes());
+                System.out.println(row);
+                rows.add(row);
+            }
+        }
+        write(rows);
+        return 0;
+    }
+
     private static void once(Ops ops, VisionLstm vil, Shape shape, float[] images, Tensor resident) {
         long mark = ops.mark();
         try {

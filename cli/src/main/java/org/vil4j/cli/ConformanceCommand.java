@@ -112,13 +112,14 @@ final class ConformanceCommand implements Callable<Integer> {
             throw new Vil4jException("no such case file: " + file);
         }
         GoldenCase golden = GoldenCase.load(file);
-        if (!golden.isSupported()) {
+        if (!golden.isSupported(plugins)) {
             System.out.println(golden.name() + " skipped: no backbone for the reference class "
                     + golden.modelClass() + " in this build");
             return new int[] {0, 0, 0, 1};
         }
         long start = System.nanoTime();
-        Map<String, HostTensor> caseWeights = override == null || !golden.isModelCase() ? override
+        // a ViL file may use the official key layouts (v1/v2 renames); a backbone plugin's keys are its own
+        Map<String, HostTensor> caseWeights = override == null || !golden.isVil() ? override
                 : OfficialCheckpointLayout.load(override, golden.config(), weights.toString()).weights();
         List<TensorComparison> results = runner.forward(golden, ops, caseWeights);
         double ms = (System.nanoTime() - start) / 1e6;

@@ -148,7 +148,7 @@ final class EvalCommand implements Callable<Integer> {
             Path root = Path.of(data);
             Path folder = Files.isDirectory(root.resolve("train")) && Files.isDirectory(Datasets.testFolder(root))
                     ? Datasets.testFolder(root) : root;
-            List<Sample> samples = samples(folder, classifier.config.numClasses(), classifier.classNames());
+            List<Sample> samples = samples(folder, classifier.numClasses(), classifier.classNames());
             return new Source() {
                 public String name() {
                     return folder.toString();
@@ -174,9 +174,9 @@ final class EvalCommand implements Callable<Integer> {
                     + test.width() + " images; the model " + weights + " takes " + p.channels() + "x" + p.height()
                     + "x" + p.width());
         }
-        if (test.classes() > classifier.config.numClasses()) {
+        if (test.classes() > classifier.numClasses()) {
             throw new Vil4jException("--dataset " + dataset + " has " + test.classes() + " classes; the model "
-                    + weights + " has " + classifier.config.numClasses());
+                    + weights + " has " + classifier.numClasses());
         }
         Normalisation normalisation = p.normalisation();
         return new Source() {

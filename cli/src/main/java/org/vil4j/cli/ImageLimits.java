@@ -50,9 +50,15 @@ final class ImageLimits {
      * in, sets that form where one was chosen, and hands the classifier the pixel limit.
      */
     void apply(Classifier classifier, String input, MlstmFormOptions forms, Ops ops) {
-        check(classifier.config, input, forms, ops);
-        if (forms.chosen()) {
-            classifier.model.setMlstmForm(forms.form(), forms.chunk);
+        if (classifier.config == null) { // a backbone plugin's preset runs at its fixed size (checked there)
+            if (forms.chosen()) {
+                throw new Vil4jException("--mlstm-form/--chunk: this model (a backbone plugin's preset) has no mLSTM");
+            }
+        } else {
+            check(classifier.config, input, forms, ops);
+            if (forms.chosen()) {
+                classifier.model.setMlstmForm(forms.form(), forms.chunk);
+            }
         }
         classifier.maxImagePixels = maxImagePixels;
     }

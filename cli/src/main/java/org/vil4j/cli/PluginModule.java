@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
+import org.vil4j.api.Backbone;
 import org.vil4j.api.Backend;
 import org.vil4j.api.Head;
 import org.vil4j.api.Plugins;
@@ -21,6 +22,7 @@ final class PluginModule extends AbstractModule {
         bindAll(SequenceMixer.class, SequenceMixer::name);
         bindAll(Head.class, Head::name);
         bindAll(Backend.class, Backend::name);
+        bindAll(Backbone.class, Backbone::name);
     }
 
     private <T> void bindAll(Class<T> kind, Function<T, String> name) {
@@ -31,7 +33,7 @@ final class PluginModule extends AbstractModule {
     @Provides
     @Singleton
     Plugins plugins(Map<String, TraversalStrategy> traversals, Map<String, SequenceMixer> mixers,
-                    Map<String, Head> heads, Map<String, Backend> backends) {
-        return new Plugins(traversals, mixers, heads, backends);
+                    Map<String, Head> heads, Map<String, Backend> backends, Map<String, Backbone> backbones) {
+        return new Plugins(traversals, mixers, heads, backends, backbones);
     }
 }

@@ -12,7 +12,7 @@ import java.util.function.Function;
 /** One plugin a line: name, then what it does. */
 @Command(name = "plugins", mixinStandardHelpOptions = true, description = "List the plugins found, by kind.")
 final class PluginsCommand implements Callable<Integer> {
-    @Option(names = "--kind", description = "traversal, mixer, head or backend (default: all)")
+    @Option(names = "--kind", description = "traversal, mixer, head, backend or backbone (default: all)")
     String kind;
 
     private final Plugins plugins;
@@ -24,13 +24,15 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (kind != null && !java.util.List.of("traversal", "mixer", "head", "backend").contains(kind)) {
-            throw new org.vil4j.api.Vil4jException("--kind must be traversal, mixer, head or backend, got " + kind);
+        if (kind != null && !java.util.List.of("traversal", "mixer", "head", "backend", "backbone").contains(kind)) {
+            throw new org.vil4j.api.Vil4jException("--kind must be traversal, mixer, head, backend or backbone, got "
+                    + kind);
         }
         print("traversal", plugins.traversals(), t -> t.description());
         print("mixer", plugins.mixers(), m -> m.description());
         print("head", plugins.heads(), h -> h.description());
         print("backend", plugins.backends(), b -> b.description());
+        print("backbone", plugins.backbones(), b -> b.description());
         return 0;
     }
 

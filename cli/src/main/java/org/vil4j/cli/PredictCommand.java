@@ -4,7 +4,6 @@ import jakarta.inject.Inject;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.formats.json.JsonText;
-import org.vil4j.training.ConfigJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,11 +72,11 @@ final class PredictCommand implements Callable<Integer> {
         try (Ops ops = deviceOptions.open(plugins)) {
             Classifier classifier = new Classifier(plugins, ops, weights, model, input);
             limits.apply(classifier, input, forms, ops);
-            int k = Math.max(1, Math.min(top, classifier.config.numClasses()));
+            int k = Math.max(1, Math.min(top, classifier.numClasses()));
             StringBuilder doc = new StringBuilder("{\"weights\":" + JsonText.quote(weights.toString())
                     + ",\"backend\":" + JsonText.quote(ops.backendName()) + ",\"load_seconds\":"
                     + String.format(Locale.ROOT, "%.3f", classifier.loadSeconds)
-                    + (logits ? ",\"config\":" + ConfigJson.write(classifier.config) : "") + ",\"predictions\":[");
+                    + (logits ? ",\"config\":" + classifier.configJson() : "") + ",\"predictions\":[");
             if (!json) {
                 System.out.printf(Locale.ROOT, "loaded %s in %.2f s (%s on %s)%n", weights, classifier.loadSeconds,
                         ops.backendName(), ops.deviceName());
@@ -100,7 +99,7 @@ final class PredictCommand implements Callable<Integer> {
                     doc.append("]");
                     if (logits) {
                         doc.append(",\"input\":").append(floats(pixels)).append(",\"logits\":")
-                                .append(floats(classifier.model.logits(pixels, 1)));
+                                .append(floats(classifier.logits(pixels)));
                     }
                     doc.append("}");
                 } else {

@@ -23,6 +23,21 @@ class PluginsCommandTest {
     void everyKindIsListedWithoutAFilter() {
         CliRun run = CliRun.of("plugins");
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains(" traversal ").contains(" mixer ").contains(" head ").contains(" backend ");
+        assertThat(run.out()).contains(" traversal ").contains(" mixer ").contains(" head ").contains(" backend ")
+                .contains(" backbone ");
+    }
+
+    @Test
+    void theVitModuleBringsABackboneAndAMixerAndTheHeadsModuleTheTokenPoolings() {
+        CliRun run = CliRun.of("plugins");
+        assertThat(run.exitCode()).isZero();
+        List<String> lines = Arrays.stream(run.out().split("\\R")).toList();
+        assertThat(lines).anyMatch(l -> l.matches("vit +backbone +\\S.*"))
+                .anyMatch(l -> l.matches("attention +mixer +\\S.*"))
+                .anyMatch(l -> l.matches("mlstm +mixer +\\S.*"));
+        for (String head : new String[]{"class_token", "first", "last", "middle", "mean", "bilateral_flatten",
+                "bilateral_avg", "to_image", "none"}) {
+            assertThat(lines).as(head).anyMatch(l -> l.matches(head + " +head +\\S.*"));
+        }
     }
 }

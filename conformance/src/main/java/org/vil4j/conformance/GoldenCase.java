@@ -1,6 +1,8 @@
 package org.vil4j.conformance;
 
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.ModelSpec;
+import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonNumber;
@@ -98,12 +100,34 @@ public final class GoldenCase {
     }
 
     /**
-     * Whether this build has a backbone for the case: every cell case, and model cases of a ViL class. The golden
-     * folder also holds cases of the ViT baseline ({@code VisionTransformer}), for a backbone not written yet.
+     * Whether this build has a backbone for the case: every cell case, model cases of a ViL class, and model cases
+     * whose class a {@link org.vil4j.api.Backbone} plugin builds (found by {@link Plugins#discover()}).
      */
     public boolean isSupported() {
+        return isSupported(Plugins.discover());
+    }
+
+    /** {@link #isSupported()} with these plugins. */
+    public boolean isSupported(Plugins plugins) {
         String c = modelClass();
-        return c == null || Arrays.stream(VilVersion.values()).anyMatch(v -> v.referenceClass().equals(c));
+        return c == null || isVil() || plugins.backboneFor(c).isPresent();
+    }
+
+    /** Whether the case's model is a ViL (VisionLSTM, VisionLSTM2), built by backbones-vil itself. */
+    public boolean isVil() {
+        String c = modelClass();
+        return c != null && Arrays.stream(VilVersion.values()).anyMatch(v -> v.referenceClass().equals(c));
+    }
+
+    /** The reference constructor and its arguments, for a backbone plugin. */
+    public ModelSpec spec() {
+        Object ctor = json.get("ctor");
+        Object kwargs = json.get("kwargs");
+        if (!(ctor instanceof String c) || !(kwargs instanceof Map<?, ?> k)) {
+            throw new Vil4jException("golden case " + name + ": needs \"ctor\" and \"kwargs\"");
+        }
+        @SuppressWarnings("unchecked") Map<String, Object> args = (Map<String, Object>) k;
+        return new ModelSpec(c, args);
     }
 
     /** The reference function a cell case exercises ("parallel_stabilized_simple"), or null. */

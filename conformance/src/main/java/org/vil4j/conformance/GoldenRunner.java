@@ -1,5 +1,7 @@
 package org.vil4j.conformance;
 
+import org.vil4j.api.Backbone;
+import org.vil4j.api.BackboneModel;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
@@ -49,14 +51,6 @@ public final class GoldenRunner {
         return new GoldenRunner(plugins, form, chunkSize);
     }
 
-    private VisionLstm build(GoldenCase golden, Ops ops, Map<String, HostTensor> weights, String source) {
-        VisionLstm model = new VisionLstm(golden.config(), plugins, ops, weights, source);
-        if (form != null) {
-            model.setMlstmForm(form, chunkSize);
-        }
-        return model;
-    }
-
     /**
      * Forward comparisons of a case.
      *
@@ -76,7 +70,7 @@ public final class GoldenRunner {
 
     private List<TensorComparison> model(GoldenCase golden, Ops ops, Map<String, HostTensor> weights,
                                          String source) {
-        VisionLstm model = build(golden, ops, weights, source);
+        Model model = build(golden, ops, weights, source);
         HostTensor input = golden.host("input");
         Map<String, float[]> computed = new LinkedHashMap<>();
         long mark = ops.mark();
@@ -112,7 +106,7 @@ public final class GoldenRunner {
             throw new Vil4jException("golden case " + golden.name() + " holds no gradients");
         }
         GradientTape tape = new GradientTape(ops);
-        VisionLstm model = build(golden, tape, golden.parameters(), golden.file().toString());
+        Model model = build(golden, tape, golden.parameters(), golden.file().toString());
         HostTensor input = golden.host("input");
         int[] labels = java.util.Arrays.stream(golden.tensors().longs("labels")).mapToInt(Math::toIntExact).toArray();
         Map<String, float[]> computed = new LinkedHashMap<>();
@@ -146,6 +140,48 @@ public final class GoldenRunner {
                     name.equals("loss") ? FORWARD_TOLERANCE : GRADIENT_TOLERANCE));
         }
         return results;
+    }
+
+    /** A ViL (backbones-vil) or a model of a backbone plugin, seen the same way. */
+    private interface Model {
+        Tensor forward(Tensor images, java.util.function.BiConsumer<String, Tensor> activations);
+
+        Map<String, Tensor> parameters();
+    }
+
+    private Model build(GoldenCase golden, Ops ops, Map<String, HostTensor> weights, String source) {
+        if (golden.isVil()) {
+            VisionLstm vil = new VisionLstm(golden.config(), plugins, ops, weights, source);
+            if (form != null) {
+                vil.setMlstmForm(form, chunkSize);
+            }
+            return new Model() {
+                @Override
+                public Tensor forward(Tensor images, java.util.function.BiConsumer<String, Tensor> activations) {
+                    return vil.forward(images, activations::accept);
+                }
+
+                @Override
+                public Map<String, Tensor> parameters() {
+                    return vil.parameters();
+                }
+            };
+        }
+        Backbone backbone = plugins.backboneFor(golden.modelClass()).orElseThrow(() -> new Vil4jException(
+                "golden case " + golden.name() + ": no backbone plugin builds " + golden.modelClass()
+                        + " (known backbones: " + plugins.backbones().keySet() + ")"));
+        BackboneModel m = backbone.create(golden.spec(), plugins, ops, weights, source);
+        return new Model() {
+            @Override
+            public Tensor forward(Tensor images, java.util.function.BiConsumer<String, Tensor> activations) {
+                return m.forward(images, activations);
+            }
+
+            @Override
+            public Map<String, Tensor> parameters() {
+                return m.parameters();
+            }
+        };
     }
 
     /** q, k, v [B, NH, S, DH] and gates [B, NH, S, 1] to our [B, S, NH*DH] / [B, S, NH] layouts and back. */

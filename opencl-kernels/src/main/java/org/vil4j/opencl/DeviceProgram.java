@@ -43,6 +43,25 @@ final class DeviceProgram extends Kernel {
     static final int OP_OPTIMISER = 26;
     static final int OP_LINEAR_ROWS = 27;
     static final int OP_CONCAT = 28;
+    // The chunkwise mLSTM (op codes 30-35).
+    static final int OP_MLSTM_CHUNK_PREP = 30;
+    static final int OP_MLSTM_CHUNK_SCAN = 31;
+    static final int OP_MLSTM_CHUNK_ANCHORS = 32;
+    static final int OP_MLSTM_CHUNK_KEYS = 33;
+    static final int OP_MLSTM_CHUNK_STATES = 34;
+    static final int OP_MLSTM_CHUNK_NORM = 35;
+    static final int OP_HEADWISE_CONCAT = 36;
+    // Transformer ops (40-59; dispatched by transformerOps()).
+    static final int OP_TRANSFORMER_ELEMENTWISE = 40;
+    static final int OP_ATTENTION_ROWS = 41;
+    static final int OP_ATTENTION_STATS = 42;
+    static final int OP_ATTENTION_DQ = 43;
+    static final int OP_ATTENTION_DKV = 44;
+
+    // Transformer element-wise modes.
+    static final int TW_GELU = 0;
+    static final int TW_GELU_BACKWARD = 1;
+    static final int TW_SCALE_CHANNELS = 2;
 
     // Backward element-wise modes.
     static final int GW_SILU = 0;
@@ -71,6 +90,17 @@ final class DeviceProgram extends Kernel {
     static final int EPI_MLSTM_VALUES = 3;
     /** Store C[i][j] for j <= i and 0 above the diagonal (tiles entirely above it are skipped). */
     static final int EPI_CAUSAL = 4;
+    /** Chunk scores: C[t][s] * exp(lambda(t, s)) for s <= t; a19 = R at the launch's first row, a23/a24 = rows
+     *  between batches (outer) and chunks (inner). */
+    static final int EPI_MLSTM_CHUNK_SCORES = 5;
+    /** Chunk outputs: (C + sigma_t * readout[t][j]) / norm_t; a19 = R, a20 = read-out, a21 = norm, as above. */
+    static final int EPI_MLSTM_CHUNK_VALUES = 6;
+    /**
+     * x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. With a
+     * row index table at a21 (else -1), row (b, t) of the product goes to row (b, index[t]) of the residual and of C
+     * (a23 = product rows a batch, a24 = residual rows a batch; -1 entries are dropped): C may be the residual itself.
+     */
+    static final int EPI_LINEAR_RESIDUAL = 7;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -177,6 +207,12 @@ final class DeviceProgram extends Kernel {
             linearRows();
         } else if (op == OP_CONCAT) {
             concat();
+        } else if (op >= OP_MLSTM_CHUNK_PREP && op <= OP_MLSTM_CHUNK_NORM) {
+            mlstmChunks();
+        } else if (op == OP_HEADWISE_CONCAT) {
+            headwiseConcat();
+        } else if (op >= OP_TRANSFORMER_ELEMENTWISE) {
+            transformerOps();
         } else if (op >= OP_REDUCE_COLUMNS) {
             gradients();
         }
@@ -296,7 +332,8 @@ final class DeviceProgram extends Kernel {
             // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
             kEnd = min(a2, i0 + TILE);
         }
-        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL) && j0 > i0 + TILE - 1;
+        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL || a18 == EPI_MLSTM_CHUNK_SCORES)
+                && j0 > i0 + TILE - 1;
         if (skip) {
             kEnd = 0;
         }
@@ -307,7 +344,7 @@ final class DeviceProgram extends Kernel {
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
 
         for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
-            for (int e = 0; e < 4; e++) {
+            for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
                 int l = lid + e * GROUP * GROUP;
                 // map consecutive work-items to consecutive addresses of whichever stride is 1
                 int kk = l / TILE;
@@ -368,18 +405,17 @@ final class DeviceProgram extends Kernel {
     private void store(int cBase, int z, int i, int j, float acc) {
         if (i < a0 && j < a1) {
             float v = f0 * acc;
+            int dest = i;
             if (a18 == EPI_BIAS) {
                 v = v + mem[a19 + j];
             } else if (a18 == EPI_MLSTM_SCORES) {
                 // log D[t,s] - m_t = (i_s - i_r) - (F_s - F_r), r = argmax of i - F up to t; F kept as hi + lo
                 // floats so the difference stays exact where the cumulative sums are large (S = a0 = a1)
                 if (j <= i) {
-                    int b = z / a24;
-                    int h = z - b * a24;
                     int row = z * a0;
                     int r = (int) mem[a21 + row + i];
-                    float is = mem[a23 + (b * a1 + j) * a24 + h];
-                    float ir = mem[a23 + (b * a0 + r) * a24 + h];
+                    float is = mem[a23 + row + j];
+                    float ir = mem[a23 + row + r];
                     float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
                     v = v * exp((is - ir) - df);
                 } else {
@@ -388,12 +424,46 @@ final class DeviceProgram extends Kernel {
             } else if (a18 == EPI_MLSTM_VALUES) {
                 // a19 = normaliser per (z, row)
                 v = v / mem[a19 + z * a0 + i];
+            } else if (a18 == EPI_MLSTM_CHUNK_SCORES) {
+                if (j <= i) {
+                    int outer = z / a11;
+                    int first = outer * a23 + (z - outer * a11) * a24;
+                    v = v * exp(chunkLogWeight(a19 + (first + i) * 8, a19 + (first + j) * 8));
+                } else {
+                    v = 0f;
+                }
+            } else if (a18 == EPI_MLSTM_CHUNK_VALUES) {
+                int outer = z / a11;
+                int row = outer * a23 + (z - outer * a11) * a24 + i;
+                float sigma = mem[a19 + row * 8 + 6];
+                if (sigma != 0f) {
+                    v = v + sigma * mem[a20 + row * (a1 + 1) + j];
+                }
+                v = v / mem[a21 + row];
+            } else if (a18 == EPI_LINEAR_RESIDUAL) {
+                if (a19 >= 0) {
+                    v = v + mem[a19 + j];
+                }
+                if (a21 >= 0) {
+                    // row i (batch b, token t) belongs to residual row (b, index[t]), which C shares
+                    int b = i / a23;
+                    int picked = index[a21 + i - b * a23];
+                    dest = -1;
+                    if (picked >= 0) {
+                        dest = b * a24 + picked;
+                        v = v + mem[a20 + dest * a1 + j];
+                    }
+                } else {
+                    v = v + mem[a20 + i * a1 + j];
+                }
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {
                     v = 0f;
                 }
             }
-            mem[cBase + i * a10 + j] = v;
+            if (dest >= 0) {
+                mem[cBase + dest * a10 + j] = v;
+            }
         }
     }
 
@@ -423,6 +493,49 @@ final class DeviceProgram extends Kernel {
         }
     }
 
+    /**
+     * Several block-diagonal projections written side by side (q, k and v of a sub-block in one pass): a0 = rows *
+     * parts * W, a1 = NH, a2 = D (W = NH*D), a3 = parts (1..3), a4 = out; part p reads x at a5 + 4p (row stride at
+     * a6 + 4p), w [NH, D, D] at a7 + 4p, bias at a8 + 4p (or -1).
+     */
+    private void headwiseConcat() {
+        int width = a1 * a2;
+        int outWidth = a3 * width;
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int row = gid / outWidth;
+            int col = gid - row * outWidth;
+            int part = col / width;
+            int cc = col - part * width;
+            int x = a5;
+            int stride = a6;
+            int w = a7;
+            int bias = a8;
+            if (part == 1) {
+                x = a9;
+                stride = a10;
+                w = a11;
+                bias = a12;
+            } else if (part == 2) {
+                x = a13;
+                stride = a14;
+                w = a15;
+                bias = a16;
+            }
+            int h = cc / a2;
+            int o = cc - h * a2;
+            int xb = x + row * stride + h * a2;
+            int wb = w + (h * a2 + o) * a2;
+            float acc = 0f;
+            for (int d = 0; d < a2; d++) {
+                acc += mem[xb + d] * mem[wb + d];
+            }
+            if (bias >= 0) {
+                acc += mem[bias + cc];
+            }
+            mem[a4 + gid] = acc;
+        }
+    }
+
     private float headwiseAt(int gid) {
         float acc = 0f;
         int width = a1 * a2;
@@ -446,7 +559,9 @@ final class DeviceProgram extends Kernel {
     /**
      * A segment of ROW_LANES work-items per (row, group), reading the row coalesced: a0 = rows*groups, a1 = group
      * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
-     * a7 = bias or -1, f0 = eps. Mean, then the variance of the deviations (two passes, as the reference).
+     * a7 = bias or -1, f0 = eps; a8 = a row index table or -1 (then output row (b, t) is input row (b, index[t]):
+     * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch). Mean, then the variance of the
+     * deviations (two passes, as the reference).
      */
     private void layerNorm() {
         int lid = getLocalId(0);
@@ -459,7 +574,22 @@ final class DeviceProgram extends Kernel {
             boolean active = first + segment < a0;
             int row = item / groups;
             int g = item - row * groups;
-            int base = a3 + row * a2 + g * a1;
+            int source = row;
+            if (a8 >= 0) {
+                // gathered: output row (b, t) normalises input row (b, index[t]); -1 gives a row of zeros
+                int b = row / a9;
+                int picked = index[a8 + row - b * a9];
+                source = b * a10 + max(picked, 0);
+                if (picked < 0) {
+                    active = false;
+                    if (first + segment < a0) {
+                        for (int e = lane; e < a1; e += ROW_LANES) {
+                            mem[a4 + row * a2 + g * a1 + e] = 0f;
+                        }
+                    }
+                }
+            }
+            int base = a3 + source * a2 + g * a1;
             float sum = 0f;
             for (int e = lane; e < a1; e += ROW_LANES) {
                 sum += mem[base + e];
@@ -495,7 +625,8 @@ final class DeviceProgram extends Kernel {
     /**
      * out[r, j] = sum_k x[r, k] * w[j, k] (+ b[j]) for few outputs per row (j < a1), a segment of ROW_LANES
      * work-items per row reading it coalesced: a0 = rows, a1 = outputs, a2 = K, a3 = x, a4 = w [outputs, K],
-     * a5 = bias or -1, a6 = out. A 64x64 GEMM tile would compute 16x too much for the mLSTM's 4 gates.
+     * a5 = bias or -1, a6 = out; outputs from a7 on come from a second weight a8 [a1 - a7, K] and bias a9 (or -1),
+     * so two gates' linears are one op. A 64x64 GEMM tile would compute 16x too much for the mLSTM's 4 gates.
      */
     private void linearRows() {
         int lid = getLocalId(0);
@@ -507,14 +638,19 @@ final class DeviceProgram extends Kernel {
             int xBase = a3 + row * a2;
             for (int j = 0; j < a1; j++) {
                 int wBase = a4 + j * a2;
+                int bias = a5 + j;
+                if (j >= a7) {
+                    wBase = a8 + (j - a7) * a2;
+                    bias = a9 + (j - a7);
+                }
                 float acc = 0f;
                 for (int k = lane; k < a2; k += ROW_LANES) {
                     acc += mem[xBase + k] * mem[wBase + k];
                 }
                 float total = segmentSum(lid, lane, acc);
                 if (lane == 0 && first + segment < a0) {
-                    if (a5 >= 0) {
-                        total = total + mem[a5 + j];
+                    if ((j < a7 && a5 >= 0) || (j >= a7 && a9 >= 0)) {
+                        total = total + mem[bias];
                     }
                     mem[a6 + row * a1 + j] = total;
                 }
@@ -681,7 +817,7 @@ final class DeviceProgram extends Kernel {
 
     /**
      * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = x, a5 = neighbour table [S,K], a6 = w [C,K], a7 = bias or -1,
-     * a8 = out, a9 = x row stride.
+     * a8 = out, a9 = x row stride, a10 = 1 to apply SiLU (the convolution's activation in the same pass).
      */
     private void depthwiseConv() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -698,6 +834,9 @@ final class DeviceProgram extends Kernel {
                 if (src >= 0) {
                     acc += mem[a6 + c * a3 + k] * mem[a4 + (b * a1 + src) * a9 + c];
                 }
+            }
+            if (a10 == 1) {
+                acc = acc / (1f + exp(-acc));
             }
             mem[a8 + gid] = acc;
         }
@@ -729,39 +868,124 @@ final class DeviceProgram extends Kernel {
     // ---- mLSTM ------------------------------------------------------------------------------------------------
 
     /**
-     * One work-item per (batch, head), sequential over the sequence: a0 = B*NH, a1 = S, a2 = NH, a3 = igate
-     * [B,S,NH], a4 = fgate [B,S,NH], a5 = F hi, a6 = F lo, a7 = m, a8 = argmax index r (each [B*NH, S]).
-     * F_t = sum_{u<=t} logsigmoid(f_u) is summed with Kahan compensation and kept as hi + lo: with nearly closed
+     * One work-group per (batch, head), a tile of WORK_GROUP tokens at a time (scans in local memory; at batch 1
+     * a work-item per (batch, head) walking 196 tokens took ~0.1 ms a block): a0 = B*NH, a1 = S, a2 = NH, a3 = igate
+     * [B,S,NH], a4 = fgate [B,S,NH], a5 = F hi, a6 = F lo, a7 = m, a8 = argmax index r (each [B*NH, S]),
+     * a9 = the input gates again as [B*NH, S] (or -1), a10 = the gates' row stride (NH, or more for column views).
+     * F_t = sum_{u<=t} logsigmoid(f_u) is scanned in double-float sums and kept as hi + lo: with nearly closed
      * forget gates it reaches hundreds, where one float's rounding would already cost 1e-4 of every gate.
      * r_t = argmax_{s<=t} (i_s - F_s); m_t = i_r + (F_t - F_r), the row max of log D.
      */
     private void mlstmPrefix() {
-        for (int z = getGlobalId(0); z < a0; z += getGlobalSize(0)) {
+        int lid = getLocalId(0);
+        for (int z = getGroupId(0); z < a0; z += getNumGroups(0)) {
             int b = z / a2;
             int h = z - b * a2;
-            float hi = 0f;
-            float comp = 0f;
-            float best = -3.0e38f;
-            int r = 0;
-            for (int t = 0; t < a1; t++) {
-                int src = (b * a1 + t) * a2 + h;
+            int row = z * a1;
+            // what the tiles before this one left: F at their end (hi + lo), the best i - F and where it was
+            float carryHi = 0f;
+            float carryLo = 0f;
+            float carryBest = -3.0e38f;
+            int carryR = 0;
+            for (int t0 = 0; t0 < a1; t0 += WORK_GROUP) {
+                int t = min(t0 + lid, a1 - 1);
+                boolean valid = t0 + lid < a1;
+                int src = (b * a1 + t) * a10 + h;
                 float x = mem[a4 + src];
                 // logsigmoid(x) = min(x, 0) - log(1 + exp(-|x|))
-                float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
-                float sum = hi + y;
-                comp = (sum - hi) - y;
-                hi = sum;
-                float g = mem[a3 + src] - (hi - comp);
-                if (g > best) {
-                    best = g;
-                    r = t;
+                float y = 0f;
+                if (valid) {
+                    y = min(x, 0f) - log(1f + exp(-abs(x)));
                 }
-                int row = z * a1;
-                mem[a5 + row + t] = hi;
-                mem[a6 + row + t] = -comp;
-                mem[a8 + row + t] = r;
-                float ir = mem[a3 + (b * a1 + r) * a2 + h];
-                mem[a7 + row + t] = ir + ((hi - mem[a5 + row + r]) + (-comp - mem[a6 + row + r]));
+                // inclusive scan of y as double-float sums (hi in tileA, lo in tileB): no rounding builds up
+                tileA[lid] = y;
+                tileB[lid] = 0f;
+                localBarrier();
+                for (int off = 1; off < WORK_GROUP; off = off * 2) {
+                    float ah = tileA[lid];
+                    float al = tileB[lid];
+                    float bh = 0f;
+                    float bl = 0f;
+                    if (lid >= off) {
+                        bh = tileA[lid - off];
+                        bl = tileB[lid - off];
+                    }
+                    localBarrier();
+                    float sum = ah + bh;
+                    float bv = sum - ah;
+                    float err = (ah - (sum - bv)) + (bh - bv) + al + bl;
+                    float hi = sum + err;
+                    tileA[lid] = hi;
+                    tileB[lid] = err - (hi - sum);
+                    localBarrier();
+                }
+                float sh = tileA[lid];
+                float sl = tileB[lid];
+                float sum = carryHi + sh;
+                float bv = sum - carryHi;
+                float err = (carryHi - (sum - bv)) + (sh - bv) + carryLo + sl;
+                float fHi = sum + err;
+                float fLo = err - (fHi - sum);
+                float ig = mem[a3 + src];
+                float g = (ig - fHi) - fLo;
+                if (valid) {
+                    mem[a5 + row + t] = fHi;
+                    mem[a6 + row + t] = fLo;
+                    if (a9 >= 0) {
+                        mem[a9 + row + t] = ig;
+                    }
+                }
+                localBarrier();
+                // running argmax of i - F, the earliest on ties (value in tileA, index in tileB)
+                tileA[lid] = valid ? g : -3.0e38f;
+                tileB[lid] = t;
+                localBarrier();
+                for (int off = 1; off < WORK_GROUP; off = off * 2) {
+                    float av = tileA[lid];
+                    float ai = tileB[lid];
+                    float bvv = -3.0e38f;
+                    float bi = 0f;
+                    if (lid >= off) {
+                        bvv = tileA[lid - off];
+                        bi = tileB[lid - off];
+                    }
+                    localBarrier();
+                    if (bvv >= av) {
+                        av = bvv;
+                        ai = bi;
+                    }
+                    tileA[lid] = av;
+                    tileB[lid] = ai;
+                    localBarrier();
+                }
+                float best = tileA[lid];
+                int r = (int) tileB[lid];
+                if (carryBest >= best) {
+                    best = carryBest;
+                    r = carryR;
+                }
+                // every F of this tile is in global memory before rows read F at their argmax
+                globalBarrier();
+                if (valid) {
+                    mem[a8 + row + t] = r;
+                    float ir = mem[a3 + (b * a1 + r) * a10 + h];
+                    mem[a7 + row + t] = ir + ((fHi - mem[a5 + row + r]) + (fLo - mem[a6 + row + r]));
+                }
+                int last = min(WORK_GROUP, a1 - t0) - 1;
+                localBarrier();
+                // the tile's last row hands its F and running best on
+                if (lid == last) {
+                    tileA[0] = fHi;
+                    tileA[1] = fLo;
+                    tileA[2] = best;
+                    tileB[0] = r;
+                }
+                localBarrier();
+                carryHi = tileA[0];
+                carryLo = tileA[1];
+                carryBest = tileA[2];
+                carryR = (int) tileB[0];
+                localBarrier();
             }
         }
     }
@@ -779,6 +1003,199 @@ final class DeviceProgram extends Kernel {
                 sum += mem[base + s];
             }
             mem[a4 + gid] = max(abs(sum), exp(-mem[a3 + gid])) + f0;
+        }
+    }
+
+    // ---- the mLSTM in chunks (linear in the sequence) ----------------------------------------------------------
+    // Per (batch, head) z and chunk k of L tokens. Row table R [Z, S, 8] per token t: 0 = i_t, 1/2 = g_t as hi + lo
+    // (the forget gates' log-sigmoid summed from the chunk's start, Kahan), 3..5 = the row's anchor (i, g hi, g lo)
+    // (before the anchors pass: the argmax r_t of i_s - g_s over the chunk up to t), 6 = sigma_t (the weight of the
+    // carried state in row t), 7 = m_t - (its stabiliser, relative to the chunk's start). Row t's stabiliser is
+    // g_t + M_t with M_t = max(mPrev_k, i_r - g_r); token s of the chunk enters row t with log weight
+    // lambda(t, s) = (i_s - g_s) - M_t, written as (i_s - anchor_i) - ((g_s - anchor_g)) so that large cumulative
+    // gates cancel before rounding.
+
+    /**
+     * a0 = Z*K (z, chunk) items, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = igate [B,S,NH], a6 = fgate, a7 = R,
+     * a8 = the gates' row stride.
+     */
+    private void mlstmChunkPrep() {
+        for (int zk = getGlobalId(0); zk < a0; zk += getGlobalSize(0)) {
+            int z = zk / a4;
+            int k = zk - z * a4;
+            int b = z / a2;
+            int h = z - b * a2;
+            int c0 = k * a3;
+            int end = min(c0 + a3, a1);
+            float hi = 0f;
+            float comp = 0f;
+            float best = -3.0e38f;
+            int r = c0;
+            for (int t = c0; t < end; t++) {
+                int src = (b * a1 + t) * a8 + h;
+                float x = mem[a6 + src];
+                float y = (min(x, 0f) - log(1f + exp(-abs(x)))) - comp;
+                float sum = hi + y;
+                comp = (sum - hi) - y;
+                hi = sum;
+                float ig = mem[a5 + src];
+                float u = ig - (hi - comp);
+                if (u > best) {
+                    best = u;
+                    r = t;
+                }
+                int row = a7 + (z * a1 + t) * 8;
+                mem[row] = ig;
+                mem[row + 1] = hi;
+                mem[row + 2] = -comp;
+                mem[row + 3] = r;
+            }
+        }
+    }
+
+    /**
+     * The stabiliser carried between chunks, one work-item per z: a0 = Z, a1 = S, a3 = L, a4 = K, a7 = R,
+     * a8 = mPrev [Z, K] (m before chunk k, -3e38 before the first). m after chunk k is its last row's stabiliser.
+     */
+    private void mlstmChunkScan() {
+        for (int z = getGlobalId(0); z < a0; z += getGlobalSize(0)) {
+            float m = -3.0e38f;
+            for (int k = 0; k < a4; k++) {
+                mem[a8 + z * a4 + k] = m;
+                int e = a7 + (z * a1 + min((k + 1) * a3, a1) - 1) * 8;
+                int r = a7 + (z * a1 + (int) mem[e + 3]) * 8;
+                float u = (mem[r] - mem[r + 1]) - mem[r + 2];
+                if (u >= m) {
+                    m = mem[r] + ((mem[e + 1] - mem[r + 1]) + (mem[e + 2] - mem[r + 2]));
+                } else {
+                    m = m + (mem[e + 1] + mem[e + 2]);
+                }
+            }
+        }
+    }
+
+    /** a0 = Z*S rows, a1 = S, a3 = L, a4 = K, a7 = R, a8 = mPrev: each row's anchor, sigma and m. */
+    private void mlstmChunkAnchors() {
+        for (int zt = getGlobalId(0); zt < a0; zt += getGlobalSize(0)) {
+            int z = zt / a1;
+            int t = zt - z * a1;
+            int k = t / a3;
+            float mp = mem[a8 + z * a4 + k];
+            int row = a7 + zt * 8;
+            int r = a7 + (z * a1 + (int) mem[row + 3]) * 8;
+            float ir = mem[r];
+            float hr = mem[r + 1];
+            float lr = mem[r + 2];
+            float u = (ir - hr) - lr;
+            float sigma = 1f;
+            float m = mp + (mem[row + 1] + mem[row + 2]);
+            if (u >= mp) {
+                sigma = exp(mp - u);
+                m = ir + ((mem[row + 1] - hr) + (mem[row + 2] - lr));
+            } else {
+                ir = mp;
+                hr = 0f;
+                lr = 0f;
+            }
+            if (k == 0) {
+                sigma = 0f;
+            }
+            mem[row + 3] = ir;
+            mem[row + 4] = hr;
+            mem[row + 5] = lr;
+            mem[row + 6] = sigma;
+            mem[row + 7] = m;
+        }
+    }
+
+    /** lambda(t, s): the log weight of token s in row t (both rows of R at the given offsets). */
+    private float chunkLogWeight(int rowT, int rowS) {
+        return (mem[rowS] - mem[rowT + 3]) - ((mem[rowS + 1] - mem[rowT + 4]) + (mem[rowS + 2] - mem[rowT + 5]));
+    }
+
+    /**
+     * Keys weighted into their chunk's end state, and the state's normaliser increment: items (z, k, a < DH).
+     * a0 = Z*K*DH, a1 = S, a2 = NH, a3 = L, a4 = K, a5 = DH, a6 = k [B,S,NH*DH], a7 = R, a8 = K' [Z, S, DH],
+     * a9 = states [Z, K, DH, DH+1] (column DH gets n), a10 = k's row stride, f0 = 1/sqrt(DH).
+     */
+    private void mlstmChunkKeys() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int zk = gid / a5;
+            int a = gid - zk * a5;
+            int z = zk / a4;
+            int k = zk - z * a4;
+            int b = z / a2;
+            int h = z - b * a2;
+            int c0 = k * a3;
+            int end = min(c0 + a3, a1);
+            int rowE = a7 + (z * a1 + end - 1) * 8;
+            float sum = 0f;
+            for (int s = c0; s < end; s++) {
+                float w = exp(chunkLogWeight(rowE, a7 + (z * a1 + s) * 8)) * f0;
+                float kv = w * mem[a6 + (b * a1 + s) * a10 + h * a5 + a];
+                mem[a8 + (z * a1 + s) * a5 + a] = kv;
+                sum += kv;
+            }
+            mem[a9 + (zk * a5 + a) * (a5 + 1) + a5] = sum;
+        }
+    }
+
+    /**
+     * The states carried to each chunk's end, in place: items (z, e < DH*(DH+1)), sequential over chunks:
+     * state_k = sigma(end of k) * state_{k-1} + increment_k. a0 = Z*E, a1 = S, a3 = L, a4 = K, a5 = E, a7 = R,
+     * a9 = states.
+     */
+    private void mlstmChunkStates() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int z = gid / a5;
+            int e = gid - z * a5;
+            float acc = 0f;
+            for (int k = 0; k < a4; k++) {
+                float sigma = mem[a7 + (z * a1 + min((k + 1) * a3, a1) - 1) * 8 + 6];
+                int at = a9 + (z * a4 + k) * a5 + e;
+                acc = sigma * acc + mem[at];
+                mem[at] = acc;
+            }
+        }
+    }
+
+    /**
+     * Each row's normaliser: a0 = Z*S, a1 = S, a3 = L, a4 = K, a5 = DH, a7 = R, a8 = masked chunk scores
+     * [Z, K, L, L], a9 = state read-out [Z, S, DH+1] (column DH: q . n), a10 = out, f0 = eps.
+     */
+    private void mlstmChunkNorm() {
+        for (int zt = getGlobalId(0); zt < a0; zt += getGlobalSize(0)) {
+            int z = zt / a1;
+            int t = zt - z * a1;
+            int k = t / a3;
+            int tt = t - k * a3;
+            int base = a8 + ((z * a4 + k) * a3 + tt) * a3;
+            float sum = 0f;
+            for (int s = 0; s <= tt; s++) {
+                sum += mem[base + s];
+            }
+            int row = a7 + zt * 8;
+            float sigma = mem[row + 6];
+            if (sigma != 0f) {
+                sum += sigma * mem[a9 + zt * (a5 + 1) + a5];
+            }
+            mem[a10 + zt] = max(abs(sum), exp(-mem[row + 7])) + f0;
+        }
+    }
+
+    private void mlstmChunks() {
+        if (op == OP_MLSTM_CHUNK_PREP) {
+            mlstmChunkPrep();
+        } else if (op == OP_MLSTM_CHUNK_SCAN) {
+            mlstmChunkScan();
+        } else if (op == OP_MLSTM_CHUNK_ANCHORS) {
+            mlstmChunkAnchors();
+        } else if (op == OP_MLSTM_CHUNK_KEYS) {
+            mlstmChunkKeys();
+        } else if (op == OP_MLSTM_CHUNK_STATES) {
+            mlstmChunkStates();
+        } else {
+            mlstmChunkNorm();
         }
     }
 
@@ -1219,6 +1636,200 @@ final class DeviceProgram extends Kernel {
                 mem[a2 + i] = f0 * mem[a2 + i] + (1f - f0) * mem[a3 + i];
             } else if (a1 == OPT_ADAMW_MULTI) {
                 adamwMulti(i);
+            }
+        }
+    }
+
+    // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
+
+    private void transformerOps() {
+        if (op == OP_TRANSFORMER_ELEMENTWISE) {
+            transformerElementwise();
+        } else if (op == OP_ATTENTION_ROWS) {
+            attentionRows();
+        } else if (op == OP_ATTENTION_STATS) {
+            attentionStats();
+        } else if (op == OP_ATTENTION_DQ) {
+            attentionDq();
+        } else if (op == OP_ATTENTION_DKV) {
+            attentionDkv();
+        }
+    }
+
+    /**
+     * a0 = n, a1 = mode, a2 = out, a3 = x, a4 = dy (gelu backward) or w (scale channels), a5 = channels.
+     * gelu: x Phi(x); gelu backward: dy (Phi(x) + x phi(x)); scale channels: x * w[i % a5].
+     */
+    private void transformerElementwise() {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
+            float x = mem[a3 + i];
+            float r = 0f;
+            if (a1 == TW_GELU) {
+                r = x * normalCdf(x);
+            } else if (a1 == TW_GELU_BACKWARD) {
+                r = mem[a4 + i] * (normalCdf(x) + x * 0.3989422804014327f * exp(-0.5f * x * x));
+            } else if (a1 == TW_SCALE_CHANNELS) {
+                r = x * mem[a4 + i % a5];
+            }
+            mem[a2 + i] = r;
+        }
+    }
+
+    /** Phi(x) = 0.5 erfc(-x / sqrt 2), erfc by the Chebyshev fit the Java backend uses (relative error < 1.2e-7). */
+    private float normalCdf(float x) {
+        float u = -x * 0.7071067811865476f;
+        float z = abs(u);
+        float t = 1f / (1f + 0.5f * z);
+        float r = t * exp(-z * z - 1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f
+                + t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f
+                + t * 0.17087277f)))))))));
+        if (u < 0f) {
+            r = 2f - r;
+        }
+        return 0.5f * r;
+    }
+
+    /** scale * q[qRow] . k[kRow] over a3 = DH features. */
+    private float attentionScore(int qRow, int kRow) {
+        float dot = 0f;
+        for (int d = 0; d < a3; d++) {
+            dot += mem[qRow + d] * mem[kRow + d];
+        }
+        return dot * f0;
+    }
+
+    /**
+     * One work-item per (batch, head, row t), the S scores recomputed rather than stored, so no S x S matrix
+     * exists: a0 = B*NH*S rows, a1 = S, a2 = NH, a3 = DH, a4 = q, a5 = k, a6 = v, a7 = out, f0 = scale. Pass one
+     * finds the row max and the softmax sum, pass two adds the weighted values into the row of out (which only this
+     * work-item writes).
+     */
+    private void attentionRows() {
+        int width = a2 * a3;
+        for (int item = getGlobalId(0); item < a0; item += getGlobalSize(0)) {
+            int t = item % a1;
+            int bh = item / a1;
+            int base = (bh / a2) * a1 * width + (bh % a2) * a3;
+            int qRow = a4 + base + t * width;
+            float m = -3.0e38f;
+            for (int s = 0; s < a1; s++) {
+                m = max(m, attentionScore(qRow, a5 + base + s * width));
+            }
+            float sum = 0f;
+            for (int s = 0; s < a1; s++) {
+                sum += exp(attentionScore(qRow, a5 + base + s * width) - m);
+            }
+            int outRow = a7 + base + t * width;
+            for (int d = 0; d < a3; d++) {
+                mem[outRow + d] = 0f;
+            }
+            float inv = 1f / sum;
+            for (int s = 0; s < a1; s++) {
+                float p = exp(attentionScore(qRow, a5 + base + s * width) - m) * inv;
+                int vRow = a6 + base + s * width;
+                for (int d = 0; d < a3; d++) {
+                    mem[outRow + d] = mem[outRow + d] + p * mem[vRow + d];
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward statistics per row t (same layout as attentionRows, a6 = v, a7 = dout, a8 = lse out, a9 = delta out):
+     * lse_t = log sum_s exp(score_ts), delta_t = sum_s P_ts (dout_t . v_s).
+     */
+    private void attentionStats() {
+        int width = a2 * a3;
+        for (int item = getGlobalId(0); item < a0; item += getGlobalSize(0)) {
+            int t = item % a1;
+            int bh = item / a1;
+            int base = (bh / a2) * a1 * width + (bh % a2) * a3;
+            int qRow = a4 + base + t * width;
+            int dRow = a7 + base + t * width;
+            float m = -3.0e38f;
+            for (int s = 0; s < a1; s++) {
+                m = max(m, attentionScore(qRow, a5 + base + s * width));
+            }
+            float sum = 0f;
+            float weighted = 0f;
+            for (int s = 0; s < a1; s++) {
+                float e = exp(attentionScore(qRow, a5 + base + s * width) - m);
+                int vRow = a6 + base + s * width;
+                float dp = 0f;
+                for (int d = 0; d < a3; d++) {
+                    dp += mem[dRow + d] * mem[vRow + d];
+                }
+                sum += e;
+                weighted += e * dp;
+            }
+            mem[a8 + item] = m + log(sum);
+            mem[a9 + item] = weighted / sum;
+        }
+    }
+
+    /** dq_t = scale sum_s P_ts (dP_ts - delta_t) k_s per row t; a10 = dq (layout as attentionStats). */
+    private void attentionDq() {
+        int width = a2 * a3;
+        for (int item = getGlobalId(0); item < a0; item += getGlobalSize(0)) {
+            int t = item % a1;
+            int bh = item / a1;
+            int base = (bh / a2) * a1 * width + (bh % a2) * a3;
+            int qRow = a4 + base + t * width;
+            int dRow = a7 + base + t * width;
+            int outRow = a10 + base + t * width;
+            float lse = mem[a8 + item];
+            float delta = mem[a9 + item];
+            for (int d = 0; d < a3; d++) {
+                mem[outRow + d] = 0f;
+            }
+            for (int s = 0; s < a1; s++) {
+                int kRow = a5 + base + s * width;
+                int vRow = a6 + base + s * width;
+                float p = exp(attentionScore(qRow, kRow) - lse);
+                float dp = 0f;
+                for (int d = 0; d < a3; d++) {
+                    dp += mem[dRow + d] * mem[vRow + d];
+                }
+                float ds = p * (dp - delta) * f0;
+                for (int d = 0; d < a3; d++) {
+                    mem[outRow + d] = mem[outRow + d] + ds * mem[kRow + d];
+                }
+            }
+        }
+    }
+
+    /**
+     * Per key row s: dk_s = scale sum_t P_ts (dP_ts - delta_t) q_t and dv_s = sum_t P_ts dout_t; a10 = dk,
+     * a11 = dv (layout as attentionStats). Each work-item owns its rows of dk and dv: no atomics.
+     */
+    private void attentionDkv() {
+        int width = a2 * a3;
+        for (int item = getGlobalId(0); item < a0; item += getGlobalSize(0)) {
+            int s = item % a1;
+            int bh = item / a1;
+            int base = (bh / a2) * a1 * width + (bh % a2) * a3;
+            int kRow = a5 + base + s * width;
+            int vRow = a6 + base + s * width;
+            int dkRow = a10 + base + s * width;
+            int dvRow = a11 + base + s * width;
+            for (int d = 0; d < a3; d++) {
+                mem[dkRow + d] = 0f;
+                mem[dvRow + d] = 0f;
+            }
+            for (int t = 0; t < a1; t++) {
+                int qRow = a4 + base + t * width;
+                int dRow = a7 + base + t * width;
+                int stat = bh * a1 + t;
+                float p = exp(attentionScore(qRow, kRow) - mem[a8 + stat]);
+                float dp = 0f;
+                for (int d = 0; d < a3; d++) {
+                    dp += mem[dRow + d] * mem[vRow + d];
+                }
+                float ds = p * (dp - mem[a9 + stat]) * f0;
+                for (int d = 0; d < a3; d++) {
+                    mem[dkRow + d] = mem[dkRow + d] + ds * mem[qRow + d];
+                    mem[dvRow + d] = mem[dvRow + d] + p * mem[dRow + d];
+                }
             }
         }
     }

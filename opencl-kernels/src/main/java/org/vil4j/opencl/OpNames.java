@@ -5,10 +5,12 @@ import static org.vil4j.opencl.DeviceProgram.*;
 /** Readable names of the device program's op codes (and their modes), for profiles. */
 final class OpNames {
     private static final String[] OPS = new String[64];
-    private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "mlstm_values", "causal"};
+    private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "mlstm_values", "causal",
+            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
+    private static final String[] TRANSFORMER_ELEMENTWISE = {"gelu", "gelu_backward", "scale_channels"};
     private static final String[] OPTIMISER = {"adamw", "sgd", "moving_average", "adamw_all"};
 
     static {
@@ -40,6 +42,17 @@ final class OpNames {
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";
+        OPS[OP_MLSTM_CHUNK_PREP] = "mlstm_chunk_prep";
+        OPS[OP_MLSTM_CHUNK_SCAN] = "mlstm_chunk_scan";
+        OPS[OP_MLSTM_CHUNK_ANCHORS] = "mlstm_chunk_anchors";
+        OPS[OP_MLSTM_CHUNK_KEYS] = "mlstm_chunk_keys";
+        OPS[OP_MLSTM_CHUNK_STATES] = "mlstm_chunk_states";
+        OPS[OP_MLSTM_CHUNK_NORM] = "mlstm_chunk_norm";
+        OPS[OP_HEADWISE_CONCAT] = "headwise_concat";
+        OPS[OP_ATTENTION_ROWS] = "attention_rows";
+        OPS[OP_ATTENTION_STATS] = "attention_stats";
+        OPS[OP_ATTENTION_DQ] = "attention_dq";
+        OPS[OP_ATTENTION_DKV] = "attention_dkv";
     }
 
     private OpNames() {
@@ -57,6 +70,9 @@ final class OpNames {
         }
         if (op == OP_GRAD_ELEMENTWISE) {
             return pick(GRAD_ELEMENTWISE, p.a1);
+        }
+        if (op == OP_TRANSFORMER_ELEMENTWISE) {
+            return pick(TRANSFORMER_ELEMENTWISE, p.a1);
         }
         if (op == OP_OPTIMISER) {
             return pick(OPTIMISER, p.a1);

@@ -5,8 +5,10 @@ import com.aparapi.device.OpenCLDevice;
 import com.aparapi.exception.CompileFailedException;
 import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.BackendUnavailableException;
 import org.vil4j.api.DeviceMemoryExhaustedException;
+import org.vil4j.api.MlstmForm;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
@@ -40,7 +42,7 @@ final class OpenCLOps implements Ops {
     private final long maxArenaFloats;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
-    private final DeviceProgram program;
+    final DeviceProgram program;
     private final CommandQueue queue;
     private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
@@ -292,7 +294,7 @@ final class OpenCLOps implements Ops {
         int rows = x.shape().rows();
         DeviceTensor out = allocate(x.shape().withLast(m));
         if (m <= SKINNY_OUTPUTS) {
-            args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset());
+            args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), m);
             queue.flops(2L * rows * m * k);
             queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
             launch1D(OP_LINEAR_ROWS, rows);
@@ -301,6 +303,140 @@ final class OpenCLOps implements Ops {
         gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
                 b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
         return out;
+    }
+
+    /** One pass for up to three projections of the same heads and block size; others as the default. */
+    @Override
+    public Tensor headwiseLinearConcat(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
+        String op = "headwiseLinearConcat";
+        int parts = xs.size();
+        if (parts < 1 || parts > 3 || ws.size() != parts || bs.size() != parts) {
+            return Ops.super.headwiseLinearConcat(xs, ws, bs);
+        }
+        int[] operands = new int[12];
+        Shape first = null;
+        Shape firstW = null;
+        for (int p = 0; p < parts; p++) {
+            DeviceTensor x = checkView(op, xs.get(p)), w = check(op, ws.get(p));
+            DeviceTensor b = bs.get(p) == null ? null : check(op, bs.get(p));
+            Shape wsh = w.shape();
+            if (wsh.rank() != 3 || wsh.dim(1) != wsh.dim(2) || wsh.dim(0) * wsh.dim(1) != x.shape().last()
+                    || (b != null && b.shape().size() != x.shape().last())
+                    || (first != null && !(x.shape().equals(first) && wsh.equals(firstW)))) {
+                throw new ShapeMismatchException(op + ": part " + p + ": x " + x.shape() + ", w " + wsh
+                        + (b == null ? "" : ", bias " + b.shape()) + " do not fit"
+                        + (first == null ? "" : " part 0's x " + first + " and w " + firstW));
+            }
+            first = x.shape();
+            firstW = wsh;
+            operands[4 * p] = x.offset();
+            operands[4 * p + 1] = x.stride();
+            operands[4 * p + 2] = w.offset();
+            operands[4 * p + 3] = b == null ? -1 : b.offset();
+        }
+        int width = first.last();
+        DeviceTensor out = allocate(first.withLast(parts * width));
+        int n = out.size();
+        args(n, firstW.dim(0), firstW.dim(1), parts, out.offset(), operands[0], operands[1], operands[2],
+                operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
+                operands[10], operands[11]);
+        queue.flops(2L * n * firstW.dim(1));
+        queue.bytes(8L * n);
+        launch1D(OP_HEADWISE_CONCAT, n);
+        return out;
+    }
+
+    /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass; others as the default. */
+    @Override
+    public Tensor linearConcat(Tensor xt, List<Tensor> ws, List<Tensor> bs) {
+        String op = "linearConcat";
+        if (ws.size() == 1 && bs.size() == 1) {
+            return linear(xt, ws.get(0), bs.get(0));
+        }
+        if (ws.size() != 2 || bs.size() != 2) {
+            return Ops.super.linearConcat(xt, ws, bs);
+        }
+        DeviceTensor x = check(op, xt), w1 = check(op, ws.get(0)), w2 = check(op, ws.get(1));
+        int k = x.shape().last();
+        Shape s1 = w1.shape(), s2 = w2.shape();
+        if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + " and weights " + s1 + ", " + s2
+                    + " disagree on K");
+        }
+        int m1 = s1.dim(0), m = m1 + s2.dim(0);
+        if (m > SKINNY_OUTPUTS) {
+            return Ops.super.linearConcat(xt, ws, bs);
+        }
+        DeviceTensor b1 = bs.get(0) == null ? null : check(op, bs.get(0));
+        DeviceTensor b2 = bs.get(1) == null ? null : check(op, bs.get(1));
+        if ((b1 != null && b1.size() != m1) || (b2 != null && b2.size() != m - m1)) {
+            throw new ShapeMismatchException(op + ": biases " + (b1 == null ? "none" : b1.shape()) + ", "
+                    + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
+        }
+        int rows = x.shape().rows();
+        DeviceTensor out = allocate(x.shape().withLast(m));
+        args(rows, m, k, x.offset(), w1.offset(), b1 == null ? -1 : b1.offset(), out.offset(), m1, w2.offset(),
+                b2 == null ? -1 : b2.offset());
+        queue.flops(2L * rows * m * k);
+        queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
+        launch1D(OP_LINEAR_ROWS, rows);
+        return out;
+    }
+
+    /**
+     * The GEMM's epilogue adds the bias and the residual, in the residual's memory when allowed (then a gathered
+     * order scatters the product's rows back into place): one pass instead of two, and no copy at the block's end.
+     */
+    @Override
+    public Tensor linearAdd(Tensor xt, Tensor wt, Tensor bt, Tensor residual, IndexTable order, IndexTable inverse,
+                            boolean intoResidual) {
+        String op = "linearAdd";
+        DeviceTensor w = check(op, wt);
+        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || (order != null && !intoResidual)) {
+            return Ops.super.linearAdd(xt, wt, bt, residual, order, inverse, intoResidual);
+        }
+        DeviceTensor x = checkView(op, xt), r = check(op, residual);
+        DeviceTensor b = bt == null ? null : check(op, bt);
+        int k = x.shape().last(), m = w.shape().dim(0);
+        Shape product = x.shape().withLast(m);
+        DeviceIndexTable idx = order == null ? null : checkTable(op, order, 1);
+        boolean fits = w.shape().dim(1) == k && (b == null || b.size() == m);
+        if (idx == null) {
+            fits = fits && r.shape().equals(product);
+        } else {
+            fits = fits && product.rank() == 3 && r.shape().rank() == 3 && r.shape().dim(0) == product.dim(0)
+                    && r.shape().dim(2) == m && idx.rows() == product.dim(1)
+                    && (idx.rows() == 0 || (idx.min() >= -1 && idx.max() < r.shape().dim(1)));
+        }
+        if (!fits) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
+                    + (b == null ? "" : ", bias " + b.shape()) + ", residual " + r.shape()
+                    + (idx == null ? "" : " and an order of " + idx.rows() + " rows") + " do not fit");
+        }
+        // writing into the residual is safe: each element is read, then written, by the same work-item
+        DeviceTensor out = intoResidual && r.slot() >= 0 ? r : allocate(r.shape());
+        if (idx != null) {
+            program.a23 = idx.rows();
+            program.a24 = r.shape().dim(1);
+        }
+        gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
+                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
+                1f, false);
+        return out;
+    }
+
+    @Override
+    public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
+                                  Tensor bt, float eps) {
+        String op = "layerNormGather";
+        DeviceTensor x = check(op, xt);
+        DeviceIndexTable idx = checkTable(op, index, 1);
+        requireRank(op, x, 3);
+        Shape s = x.shape();
+        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
+            throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");
+        }
+        return layerNorm(x, Shape.of(s.dim(0), idx.rows(), s.dim(2)), idx, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
@@ -359,6 +495,12 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor layerNorm(Tensor xt, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps) {
         DeviceTensor x = check("layerNorm", xt);
+        return layerNorm(x, x.shape(), null, groupSize, wt, residualWeight, bt, eps);
+    }
+
+    /** Layer norm of x's rows, or of the rows an index picks per batch (then out is [B, index rows, C]). */
+    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
+                             boolean residualWeight, Tensor bt, float eps) {
         DeviceTensor w = wt == null ? null : check("layerNorm", wt);
         DeviceTensor b = bt == null ? null : check("layerNorm", bt);
         int c = x.shape().last();
@@ -367,10 +509,11 @@ final class OpenCLOps implements Ops {
                     + (w == null ? "" : ", weight " + w.shape()) + (b == null ? "" : ", bias " + b.shape())
                     + " do not fit");
         }
-        DeviceTensor out = allocate(x.shape());
-        int n = x.shape().rows() * (c / groupSize);
+        DeviceTensor out = allocate(outShape);
+        int n = outShape.rows() * (c / groupSize);
         args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
-                b == null ? -1 : b.offset());
+                b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
+                idx == null ? 0 : x.shape().dim(1));
         program.f0 = eps;
         queue.bytes(8L * x.size());
         launch1D(OP_LAYER_NORM, n);
@@ -531,6 +674,15 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt) {
+        return depthwiseConv(xt, neighbours, wt, bt, false);
+    }
+
+    @Override
+    public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        return depthwiseConv(x, neighbours, w, bias, true);
+    }
+
+    private Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt, boolean silu) {
         DeviceTensor x = checkView("depthwiseConv", xt), w = check("depthwiseConv", wt);
         DeviceTensor b = bt == null ? null : check("depthwiseConv", bt);
         requireRank("depthwiseConv", x, 3);
@@ -545,7 +697,7 @@ final class OpenCLOps implements Ops {
         DeviceTensor out = allocate(s);
         int n = out.size();
         args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
-                x.stride());
+                x.stride(), silu ? 1 : 0);
         queue.flops(2L * n * k);
         queue.bytes(8L * n);
         launch1D(OP_DEPTHWISE_CONV, n);
@@ -574,19 +726,13 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor mlstm(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads, float eps) {
-        DeviceTensor q = check("mlstm", qt), k = check("mlstm", kt), v = check("mlstm", vt);
-        DeviceTensor ig = check("mlstm", it), fg = check("mlstm", ft);
-        requireRank("mlstm", q, 3);
-        sameShape("mlstm", q, k);
-        sameShape("mlstm", q, v);
+        DeviceTensor[] in = mlstmInputs(qt, kt, vt, it, ft);
+        DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4];
+        int dh = mlstmHeadDim(q, k, v, ig, fg, numHeads);
+        // q, k and v may be column views of one tensor (the fused projections' output): rows `rowStride` apart
+        int rowStride = q.stride();
         Shape s = q.shape();
         int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
-                || !fg.shape().equals(ig.shape())) {
-            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
-                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
-        }
-        int dh = width / numHeads;
         int z = b * numHeads;
         // the output first, so that releasing the scratch above it leaves it in place (no copy)
         DeviceTensor h = allocate(s);
@@ -597,24 +743,80 @@ final class OpenCLOps implements Ops {
         DeviceTensor argmax = allocate(Shape.of(z, len));
         DeviceTensor scores = allocate(Shape.of(z, len, len));
         DeviceTensor norm = allocate(Shape.of(z, len));
-        args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset());
+        DeviceTensor inputGates = allocate(Shape.of(z, len));
+        args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
+                inputGates.offset(), ig.stride());
         launch1D(OP_MLSTM_PREFIX, z);
-        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the gates through a23/a24
-        program.a23 = ig.offset();
-        program.a24 = numHeads;
+        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the input gates [Z, S] at a23
+        program.a23 = inputGates.offset();
         int seqStride = len * width;
-        gemm(len, len, dh, q.offset(), width, 1, k.offset(), 1, width, scores.offset(), len, numHeads,
-                seqStride, dh, seqStride, dh, numHeads * len * len, len * len,
+        int inStride = len * rowStride;
+        gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
+                inStride, dh, inStride, dh, numHeads * len * len, len * len,
                 EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
         args(z * len, len, scores.offset(), m.offset(), norm.offset());
         program.f0 = eps;
         launch1D(OP_MLSTM_ROW_NORM, z * len);
         // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]
-        gemm(len, dh, len, scores.offset(), len, 1, v.offset(), width, 1, h.offset(), width, numHeads,
-                numHeads * len * len, len * len, seqStride, dh, seqStride, dh,
+        gemm(len, dh, len, scores.offset(), len, 1, v.offset(), rowStride, 1, h.offset(), width, numHeads,
+                numHeads * len * len, len * len, inStride, dh, seqStride, dh,
                 EPI_MLSTM_VALUES, norm.offset(), 0, 0, 1f, true, z);
         release(mark);
         return h;
+    }
+
+    /**
+     * q, k, v and the two gates as the mLSTM kernels read them: column views are taken as they are when q, k and v
+     * share one row stride and so do the gates (as the fused projections leave them), else made dense.
+     */
+    private DeviceTensor[] mlstmInputs(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
+        String op = "mlstm";
+        DeviceTensor q = checkView(op, qt), k = checkView(op, kt), v = checkView(op, vt);
+        if (q.stride() != k.stride() || q.stride() != v.stride()) {
+            q = check(op, qt);
+            k = check(op, kt);
+            v = check(op, vt);
+        }
+        DeviceTensor ig = checkView(op, it), fg = checkView(op, ft);
+        if (ig.stride() != fg.stride()) {
+            ig = check(op, it);
+            fg = check(op, ft);
+        }
+        return new DeviceTensor[]{q, k, v, ig, fg};
+    }
+
+    /** Checks the mLSTM's operands (q, k, v [B, S, NH*DH], gates [B, S, NH]) and returns DH. */
+    int mlstmHeadDim(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg, int numHeads) {
+        requireRank("mlstm", q, 3);
+        sameShape("mlstm", q, k);
+        sameShape("mlstm", q, v);
+        Shape s = q.shape();
+        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
+        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
+                || !fg.shape().equals(ig.shape())) {
+            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
+                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
+        }
+        return width / numHeads;
+    }
+
+    @Override
+    public boolean hasMlstmForm(MlstmForm form) {
+        return true;
+    }
+
+    @Override
+    public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                        MlstmForm form, int chunkSize) {
+        if (form == MlstmForm.PARALLEL) {
+            return mlstm(q, k, v, igate, fgate, numHeads, eps);
+        }
+        // The recurrent form is the chunkwise one with one-token chunks: the state (C, n, m) carried from token to
+        // token, each output read from the state before it plus the token itself. Its increments are computed for
+        // every token at once, so it takes S x DH x (DH+1) floats of scratch: an oracle, not a streaming kernel.
+        DeviceTensor[] in = mlstmInputs(q, k, v, igate, fgate);
+        return MlstmChunkwise.forward(this, in[0], in[1], in[2], in[3], in[4], numHeads, eps,
+                form == MlstmForm.RECURRENT ? 1 : chunkSize);
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
@@ -894,7 +1096,7 @@ final class OpenCLOps implements Ops {
             int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
             int io = ig.offset() + gate, fo = fg.offset() + gate;
             // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
-            args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset());
+            args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, numHeads);
             launch1D(OP_MLSTM_PREFIX, z);
             // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
             gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
@@ -1236,9 +1438,9 @@ final class OpenCLOps implements Ops {
                 epilogue, e0, e1, e2, alpha, causalA, 1);
     }
 
-    private void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-                      int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-                      int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
+    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
+              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
+              int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
@@ -1251,7 +1453,7 @@ final class OpenCLOps implements Ops {
         enqueue(OP_GEMM);
     }
 
-    private void launch1D(int op, int n) {
+    void launch1D(int op, int n) {
         if (n == 0) {
             return;
         }
@@ -1278,7 +1480,7 @@ final class OpenCLOps implements Ops {
         queue.flush();
     }
 
-    private void args(int... values) {
+    void args(int... values) {
         DeviceProgram p = program;
         int[] v = Arrays.copyOf(values, 23);
         p.a0 = v[0]; p.a1 = v[1]; p.a2 = v[2]; p.a3 = v[3]; p.a4 = v[4]; p.a5 = v[5]; p.a6 = v[6]; p.a7 = v[7];
@@ -1315,7 +1517,7 @@ final class OpenCLOps implements Ops {
         launch1D(OP_COPY, n);
     }
 
-    private DeviceTensor allocate(Shape shape) {
+    DeviceTensor allocate(Shape shape) {
         int n = shape.size();
         long top = workspace.topAfter(n);
         ensureCapacity(top);
@@ -1438,5 +1640,85 @@ final class OpenCLOps implements Ops {
             }
         }
         return true;
+    }
+
+    // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
+
+    @Override
+    public Tensor gelu(Tensor xt) {
+        DeviceTensor x = check("gelu", xt);
+        return transformerElementwise(TW_GELU, x, null, 1);
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor xt, Tensor dyt) {
+        DeviceTensor x = check("geluBackward", xt), dy = check("geluBackward", dyt);
+        needSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
+        return transformerElementwise(TW_GELU_BACKWARD, x, dy, 1);
+    }
+
+    @Override
+    public Tensor scaleChannels(Tensor xt, Tensor wt) {
+        DeviceTensor x = check("scaleChannels", xt), w = check("scaleChannels", wt);
+        needMinRank("scaleChannels", "x", x.shape(), 1);
+        int cols = x.shape().last();
+        needVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
+        return transformerElementwise(TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
+    }
+
+    private DeviceTensor transformerElementwise(int mode, DeviceTensor x, DeviceTensor y, int channels) {
+        DeviceTensor out = allocate(x.shape());
+        int n = out.size();
+        args(n, mode, out.offset(), x.offset(), y == null ? -1 : y.offset(), channels);
+        queue.bytes(4L * (y == null ? 2 : 3) * n);
+        launch1D(OP_TRANSFORMER_ELEMENTWISE, n);
+        return out;
+    }
+
+    @Override
+    public Tensor attention(Tensor qt, Tensor kt, Tensor vt, int numHeads, float scale) {
+        String op = "attention";
+        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
+        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
+        DeviceTensor out = allocate(q.shape());
+        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
+        args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), out.offset());
+        program.f0 = scale;
+        queue.flops(6L * rows * seq * dh);
+        launch1D(OP_ATTENTION_ROWS, rows);
+        return out;
+    }
+
+    @Override
+    public AttentionGradients attentionBackward(Tensor qt, Tensor kt, Tensor vt, Tensor doutt, int numHeads,
+                                                float scale) {
+        String op = "attentionBackward";
+        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt), dout = check(op, doutt);
+        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
+        needSameShape(op, "q", q.shape(), "dout", dout.shape());
+        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
+        DeviceTensor dq = allocate(q.shape()), dk = allocate(q.shape()), dv = allocate(q.shape());
+        // per-row statistics only (log-sum-exp and sum P dP): 2 floats a row instead of an S x S matrix
+        DeviceTensor lse = allocate(Shape.of(rows)), delta = allocate(Shape.of(rows));
+        for (int kernel : new int[]{OP_ATTENTION_STATS, OP_ATTENTION_DQ, OP_ATTENTION_DKV}) {
+            args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), dout.offset(), lse.offset(),
+                    delta.offset(), kernel == OP_ATTENTION_DQ ? dq.offset() : dk.offset(), dv.offset());
+            program.f0 = scale;
+            queue.flops(6L * rows * seq * dh);
+            launch1D(kernel, rows);
+        }
+        return new AttentionGradients(dq, dk, dv);
+    }
+
+    /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
+    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
+        needRank(op, "q", q, 3);
+        needSameShape(op, "q", q, "k", k);
+        needSameShape(op, "q", q, "v", v);
+        if (numHeads < 1 || q.last() % numHeads != 0) {
+            throw new ShapeMismatchException(op + ": the " + q.last() + " features of q " + q
+                    + " do not split into " + numHeads + " heads");
+        }
+        return q.last() / numHeads;
     }
 }

@@ -200,7 +200,7 @@ class OpenCLGradientsMatchJavaTest {
 
     /** Plain gates, then a large spread (igate in [-10, 10], fgate in [-5, 8]), odd head sizes, S past one tile. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 37, 70, 196})
+    @ValueSource(ints = {1, 7, 37, 70, 196, 300})
     void mlstmBackward(int length) {
         mlstmBackward(length, 2, 3, 12, -1, 1, 2, 4);
         mlstmBackward(length, 3, 2, 16, -10, 10, -5, 8);

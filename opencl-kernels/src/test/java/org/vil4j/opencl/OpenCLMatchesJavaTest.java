@@ -14,6 +14,8 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 import org.vil4j.backend.java.JavaBackend;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
@@ -118,7 +120,7 @@ class OpenCLMatchesJavaTest {
      * rounding alone (in PyTorch too) reaches ~1e-4 of the output, so that regime is not a kernel test.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 37, 64, 97, 197})
+    @ValueSource(ints = {1, 37, 64, 97, 197, 256, 300})
     void mlstmCellPlainAndExtremeGates(int length) {
         mlstm(length, 1f, 3f);
         mlstm(length, 25f, -8f);
@@ -131,6 +133,65 @@ class OpenCLMatchesJavaTest {
                     fgateShift, fgateShift, fgateShift}));
             return ops.mlstm(in(ops, 1, 2, length, 32), in(ops, 2, 2, length, 32), in(ops, 3, 2, length, 32), ig, fg,
                     4, 1e-6f);
+        });
+    }
+
+    /** Each fused op on OpenCL (one pass) against the Java backend's default, the composition it stands for. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 130})
+    void fusedOpsMatchTheOpsTheyFuse(int rows) {
+        same(1e-5, ops -> ops.headwiseLinearConcat(
+                List.of(in(ops, 1, 2, rows, 24), in(ops, 2, 2, rows, 24), ops.columns(in(ops, 3, 2, rows, 48), 24, 24)),
+                List.of(in(ops, 4, 6, 4, 4), in(ops, 5, 6, 4, 4), in(ops, 6, 6, 4, 4)),
+                Arrays.asList(in(ops, 7, 24), null, in(ops, 8, 24))));
+        same(1e-5, ops -> ops.headwiseLinearConcat(List.of(in(ops, 1, rows, 16)), List.of(in(ops, 2, 4, 4, 4)),
+                Arrays.asList((Tensor) null)));
+        same(1e-5, ops -> ops.linearConcat(in(ops, 1, 2, rows, 72), List.of(in(ops, 2, 4, 72), in(ops, 3, 4, 72)),
+                List.of(in(ops, 4, 4), in(ops, 5, 4))));
+        same(1e-5, ops -> ops.linearConcat(in(ops, 1, rows, 40), List.of(in(ops, 2, 3, 40), in(ops, 3, 5, 40)),
+                Arrays.asList(null, in(ops, 5, 5))));
+        same(1e-5, ops -> ops.linearConcat(in(ops, 1, rows, 40), List.of(in(ops, 2, 30, 40), in(ops, 3, 5, 40)),
+                Arrays.asList(null, in(ops, 5, 5))));
+        same(1e-6, ops -> ops.depthwiseConvSilu(in(ops, 1, 2, 15, 8), ops.indexTable(15, 9,
+                ConvolutionFrames.rowMajorFrame(3, 5, 3)), in(ops, 2, 8, 9), in(ops, 3, 8)));
+        same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                in(ops, 4, 2, rows, 33)));
+        same(1e-5, ops -> ops.linearAdd(ops.columns(in(ops, 1, rows, 90), 45, 45), in(ops, 2, 70, 45), null,
+                in(ops, 4, rows, 70)));
+        same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                in(ops, 4, 2, rows, 33), null, null, true));
+    }
+
+    /** A traversal's order fused into the block's first norm and last projection (dropped tokens included). */
+    @Test
+    void gatheredNormsAndScatteredResidualsMatchTheirCompositions() {
+        int[][] orders = {{4, 2, 0, 1, 3, 5}, {4, -1, 0, 1, 3}};
+        int[][] inverses = {{2, 3, 1, 4, 0, 5}, {2, 3, -1, 4, 0, -1}};
+        for (int o = 0; o < orders.length; o++) {
+            int[] order = orders[o], inverse = inverses[o];
+            int t = order.length;
+            same(1e-5, ops -> ops.layerNormGather(in(ops, 1, 2, 6, 48), ops.indexTable(t, 1, order), 16,
+                    in(ops, 2, 48), true, in(ops, 3, 48), 1e-5f));
+            for (boolean into : new boolean[]{true, false}) {
+                same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, t, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                        in(ops, 4, 2, 6, 33), ops.indexTable(t, 1, order), ops.indexTable(6, 1, inverse), into));
+            }
+        }
+    }
+
+    /**
+     * The mLSTM reads q, k, v as column views of one [B, S, 3W] tensor and its gates as views of one [B, S, 2 NH]
+     * tensor (the fused projections' outputs).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"parallel", "chunkwise", "recurrent"})
+    void mlstmTakesColumnViews(String form) {
+        same(2e-5, ops -> {
+            Tensor qkv = in(ops, 1, 2, 70, 96);
+            Tensor gates = ops.upload(Shape.of(2, 70, 8), random(9, 2 * 70 * 8, 3));
+            return ops.mlstm(ops.columns(qkv, 0, 32), ops.columns(qkv, 32, 32), ops.columns(qkv, 64, 32),
+                    ops.columns(gates, 0, 4), ops.columns(gates, 4, 4), 4, 1e-6f,
+                    org.vil4j.api.MlstmForm.parse(form), 16);
         });
     }
 

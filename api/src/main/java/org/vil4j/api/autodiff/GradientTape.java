@@ -1,6 +1,7 @@
 package org.vil4j.api.autodiff;
 
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
 import org.vil4j.api.MlstmGradients;
@@ -508,6 +509,44 @@ public final class GradientTape implements Ops {
                 org.vil4j.api.MlstmForm.PARALLEL, 0);
     }
 
+    // ---- fused forms: the backend's one-pass op while not recording, else the composition (recorded op by op) ----
+
+    @Override
+    public boolean recordsGradients() {
+        return recording;
+    }
+
+    @Override
+    public Tensor headwiseLinearConcat(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
+        return recording ? Ops.super.headwiseLinearConcat(xs, ws, bs) : base.headwiseLinearConcat(xs, ws, bs);
+    }
+
+    @Override
+    public Tensor linearConcat(Tensor x, List<Tensor> ws, List<Tensor> bs) {
+        return recording ? Ops.super.linearConcat(x, ws, bs) : base.linearConcat(x, ws, bs);
+    }
+
+    @Override
+    public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
+        return recording ? Ops.super.depthwiseConvSilu(x, neighbours, w, bias)
+                : base.depthwiseConvSilu(x, neighbours, w, bias);
+    }
+
+    @Override
+    public Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
+                            boolean intoResidual) {
+        // never in place while recording: the backward needs the block's input
+        return recording ? Ops.super.linearAdd(x, w, bias, residual, order, inverse, false)
+                : base.linearAdd(x, w, bias, residual, order, inverse, intoResidual);
+    }
+
+    @Override
+    public Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
+                                  Tensor bias, float eps) {
+        return recording ? Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
+                : base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
+    }
+
     @Override
     public boolean hasMlstmForm(org.vil4j.api.MlstmForm form) {
         return base.hasMlstmForm(form);
@@ -655,5 +694,49 @@ public final class GradientTape implements Ops {
     public MlstmGradients mlstmBackward(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, Tensor dh,
                                         int numHeads, float eps, org.vil4j.api.MlstmForm form, int chunkSize) {
         return base.mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps, form, chunkSize);
+    }
+
+    // ---- transformer ops -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        Tensor out = base.gelu(x);
+        return record(out, dy -> accumulate(x, base.geluBackward(x, dy)), x);
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor x, Tensor dy) {
+        return base.geluBackward(x, dy);
+    }
+
+    @Override
+    public Tensor scaleChannels(Tensor x, Tensor w) {
+        Tensor out = base.scaleChannels(x, w);
+        return record(out, dy -> {
+            if (needsGrad(x)) {
+                accumulate(x, base.scaleChannels(dy, w));
+            }
+            if (needsGrad(w)) {
+                Tensor rows = base.reshape(base.mul(dy, x), Shape.of(dy.shape().rows(), dy.shape().last()));
+                accumulate(w, base.reshape(base.columnSums(rows), w.shape()));
+            }
+        }, x, w);
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, int numHeads, float scale) {
+        Tensor out = base.attention(q, k, v, numHeads, scale);
+        return record(out, dy -> {
+            AttentionGradients g = base.attentionBackward(q, k, v, dy, numHeads, scale);
+            accumulate(q, g.dq());
+            accumulate(k, g.dk());
+            accumulate(v, g.dv());
+        }, q, k, v);
+    }
+
+    @Override
+    public AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads,
+                                                float scale) {
+        return base.attentionBackward(q, k, v, dout, numHeads, scale);
     }
 }

@@ -10,6 +10,7 @@ import static org.vil4j.backend.java.ShapeChecks.sameLeading;
 import static org.vil4j.backend.java.ShapeChecks.withDim;
 
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
@@ -836,6 +837,76 @@ final class JavaOps implements Ops {
             closed = true;
             workspace.clear();
         }
+    }
+
+    // ---- transformer ops -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        JavaTensor xs = live("gelu", "x", x);
+        JavaTensor out = allocate(xs.shape());
+        TransformerKernels.gelu(xs.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor x, Tensor dy) {
+        JavaTensor xs = live("geluBackward", "x", x);
+        JavaTensor dys = live("geluBackward", "dy", dy);
+        requireSameShape("geluBackward", "x", xs.shape(), "dy", dys.shape());
+        JavaTensor out = allocate(xs.shape());
+        TransformerKernels.geluBackward(xs.data(), dys.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor scaleChannels(Tensor x, Tensor w) {
+        JavaTensor xs = live("scaleChannels", "x", x);
+        JavaTensor ws = live("scaleChannels", "w", w);
+        requireMinRank("scaleChannels", "x", xs.shape(), 1);
+        requireVector("scaleChannels", "w", ws.shape(), xs.shape().last(), "features of x " + xs.shape());
+        JavaTensor out = allocate(xs.shape());
+        TransformerKernels.scaleChannels(xs.data(), ws.data(), out.data());
+        return out;
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, int numHeads, float scale) {
+        String op = "attention";
+        JavaTensor qs = live(op, "q", q), ks = live(op, "k", k), vs = live(op, "v", v);
+        int dh = attentionHeadDim(op, qs.shape(), ks.shape(), vs.shape(), numHeads);
+        Shape sh = qs.shape();
+        JavaTensor out = allocate(sh);
+        TransformerKernels.attention(qs.data(), ks.data(), vs.data(), out.data(), sh.dim(0), sh.dim(1), numHeads, dh,
+                scale);
+        return out;
+    }
+
+    @Override
+    public AttentionGradients attentionBackward(Tensor q, Tensor k, Tensor v, Tensor dout, int numHeads,
+                                                float scale) {
+        String op = "attentionBackward";
+        JavaTensor qs = live(op, "q", q), ks = live(op, "k", k), vs = live(op, "v", v);
+        JavaTensor ds = live(op, "dout", dout);
+        int dh = attentionHeadDim(op, qs.shape(), ks.shape(), vs.shape(), numHeads);
+        requireSameShape(op, "q", qs.shape(), "dout", ds.shape());
+        Shape sh = qs.shape();
+        JavaTensor dq = allocate(sh), dk = allocate(sh), dv = allocate(sh);
+        TransformerKernels.attentionBackward(qs.data(), ks.data(), vs.data(), ds.data(), dq.data(), dk.data(),
+                dv.data(), sh.dim(0), sh.dim(1), numHeads, dh, scale);
+        return new AttentionGradients(dq, dk, dv);
+    }
+
+    /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
+    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
+        requireRank(op, "q", q, 3);
+        requireSameShape(op, "q", q, "k", k);
+        requireSameShape(op, "q", q, "v", v);
+        if (numHeads < 1 || q.last() % numHeads != 0) {
+            throw mismatch(op, "the " + q.last() + " features of q " + q + " do not split into " + numHeads
+                    + " heads");
+        }
+        return q.last() / numHeads;
     }
 
     // ---- handles ---------------------------------------------------------------------------------------------

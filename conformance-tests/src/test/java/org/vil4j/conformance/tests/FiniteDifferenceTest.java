@@ -94,7 +94,12 @@ class FiniteDifferenceTest {
                 c("mlstm recurrent", List.of(Shape.of(2, 5, 8), Shape.of(2, 5, 8), Shape.of(2, 5, 8),
                                 Shape.of(2, 5, 2), Shape.of(2, 5, 2)),
                         (o, t) -> mlstmIn(o, t, org.vil4j.api.MlstmForm.RECURRENT, 0)),
-                c("reshape", List.of(Shape.of(2, 6)), (o, t) -> o.silu(o.reshape(t.get(0), Shape.of(3, 4)))));
+                c("reshape", List.of(Shape.of(2, 6)), (o, t) -> o.silu(o.reshape(t.get(0), Shape.of(3, 4)))),
+                c("gelu", List.of(Shape.of(4, 5)), (o, t) -> o.gelu(o.scale(t.get(0), 3f))),
+                c("scaleChannels", List.of(Shape.of(2, 3, 5), Shape.of(5)),
+                        (o, t) -> o.scaleChannels(t.get(0), t.get(1))),
+                c("attention", List.of(Shape.of(2, 5, 6), Shape.of(2, 5, 6), Shape.of(2, 5, 6)),
+                        (o, t) -> o.attention(t.get(0), t.get(1), t.get(2), 2, 1.3f)));
     }
 
     /** The mLSTM in a form (forward and, through the tape, backward), where the backend must or does have it. */

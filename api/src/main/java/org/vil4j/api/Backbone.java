@@ -1,0 +1,39 @@
+package org.vil4j.api;
+
+import java.util.Map;
+
+/**
+ * A backbone family as a plugin (e.g. a vision transformer shipped in its own jar): builds models from a reference
+ * constructor's keyword arguments ({@link ModelSpec}), declares their parameters under the reference's state_dict
+ * names, initialises them, and names its presets. Commands and the golden runner find a backbone by its stable
+ * name or by the reference class it builds, through {@link Plugins}.
+ */
+public interface Backbone {
+    /** Stable lower-case name recorded in saved models. */
+    String name();
+
+    /** One line for {@code vil plugins}. */
+    String description();
+
+    /** Whether this backbone builds the reference class {@code referenceClass} (a golden case's {@code ctor}). */
+    boolean builds(String referenceClass);
+
+    /** Named configurations (e.g. the hub's names), in a stable order. */
+    default Map<String, ModelSpec> presets() {
+        return Map.of();
+    }
+
+    /** The parameter names (state_dict order) and shapes of a configuration. */
+    Map<String, Shape> parameterShapes(ModelSpec spec, Plugins plugins);
+
+    /** Fresh weights as the reference's initialisation makes them; deterministic for a seed. */
+    Map<String, HostTensor> initialize(ModelSpec spec, Plugins plugins, long seed);
+
+    /**
+     * The model on {@code ops} with {@code weights} uploaded.
+     *
+     * @param source where the weights came from, for error messages
+     * @throws WeightsMismatchException listing every missing, unexpected or mis-shaped weight
+     */
+    BackboneModel create(ModelSpec spec, Plugins plugins, Ops ops, Map<String, HostTensor> weights, String source);
+}
