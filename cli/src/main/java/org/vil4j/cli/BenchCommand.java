@@ -72,8 +72,9 @@ final class BenchCommand implements Callable<Integer> {
             + "embedding is resized to it")
     String input;
 
-    @Option(names = "--mlstm-form", paramLabel = "FORM", defaultValue = "auto", description = "auto (by sequence "
-            + "length), parallel, chunkwise or recurrent (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mlstm-form", paramLabel = "FORM", defaultValue = "auto", description = "auto (chunkwise from "
+            + MlstmMixer.AUTO_CHUNKWISE_FROM + " tokens per image where the backend has it, parallel below), "
+            + "parallel, chunkwise or recurrent (default: ${DEFAULT-VALUE})")
     String mlstmForm;
 
     @Option(names = "--chunk", defaultValue = "64", description = "tokens a chunk for the chunkwise form "

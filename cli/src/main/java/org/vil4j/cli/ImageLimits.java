@@ -47,11 +47,14 @@ final class ImageLimits {
 
     /**
      * Checks the token grid of the classifier built for the input against the limit of the mLSTM form it will run
-     * in, sets that form where one was chosen, and hands the classifier the pixel limit. A backbone plugin's preset
-     * runs at its fixed size (checked there).
+     * in, sets that form where one was chosen, and hands the classifier the pixel limit.
      */
     void apply(Classifier classifier, String input, MlstmFormOptions forms, Ops ops) {
-        if (classifier.config != null) {
+        if (classifier.config == null) { // a backbone plugin's preset runs at its fixed size (checked there)
+            if (forms.chosen()) {
+                throw new Vil4jException("--mlstm-form/--chunk: this model (a backbone plugin's preset) has no mLSTM");
+            }
+        } else {
             check(classifier.config, input, forms, ops);
             if (forms.chosen()) {
                 classifier.model.setMlstmForm(forms.form(), forms.chunk);
