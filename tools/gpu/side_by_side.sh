@@ -71,7 +71,7 @@ case "$mode" in
     bench hr-896p --model vil2-tiny --batch 1 --input 896x896 --mlstm-form parallel --iterations 5 --input-on-device
     bench hr-train --model vil2-tiny --batch 8 --input 896x896 --train --iterations 3
     torch infer:tiny:1:1792 infer:tiny:1:896 train:tiny:8:896
-    java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main sweep --backend opencl --device gpu \
+    timeout 300 java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main sweep --backend opencl --device gpu \
       --output "$out/sweep-gpu.json" --plot "$out/sweep-gpu.png" 2>&1 | grep -v -e 'untested OpenCL' -e incubator | tail -30
     ;;
   *)
