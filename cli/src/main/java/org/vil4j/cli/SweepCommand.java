@@ -2,6 +2,7 @@ package org.vil4j.cli;
 
 import jakarta.inject.Inject;
 import org.vil4j.api.MlstmForm;
+import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
@@ -132,6 +133,14 @@ final class SweepCommand implements Callable<Integer> {
                     backend = ops.backendName();
                     device = ops.deviceName();
                     previous = measure(ops, config, form, t, height, width);
+                } catch (DeviceMemoryExhaustedException e) {
+                    // the point does not fit this device: said in the table, and the sweep goes on
+                    String why = "does not fit: " + e.getMessage();
+                    points.add(new Point(form, t, height, width, 0, 0, 0, 0, why));
+                    System.out.printf(Locale.ROOT, "%-9s %6d tokens (%dx%d): skipped, %s%n", form.id(), t, height,
+                            width, why);
+                    previous = points.get(points.size() - 1);
+                    continue;
                 }
                 points.add(previous);
                 System.out.printf(Locale.ROOT, "%-9s %6d tokens (%dx%d): %10.1f ms (min %.1f; %.1f CPU ms), peak "
