@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -73,6 +75,9 @@ final class SweepCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     double maxSeconds;
 
+    @Option(names = "--replot", description = "draw the plot of a sweep JSON written before (no measuring)")
+    Path replot;
+
     @Option(names = "--output", defaultValue = "sweep.json", description = "JSON file (default: ${DEFAULT-VALUE})")
     Path output;
 
@@ -99,6 +104,9 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (replot != null) {
+            return replot();
+        }
         VilConfig config = TrainingPresets.get(model).model();
         List<MlstmForm> chosen = parseForms();
         check(config);
@@ -151,8 +159,57 @@ final class SweepCommand implements Callable<Integer> {
         Files.writeString(output, json(points, backend, device));
         String title = String.format(Locale.ROOT, "%s %s, batch %d, %s on %s", model, train ? "forward+backward"
                 : "forward", batch, backend, device);
-        SweepPlot.write(plotFile, points, title);
-        System.out.println("wrote " + output + " and " + plotFile);
+        System.out.println("wrote " + output);
+        draw(plotFile, points, title, output);
+        return 0;
+    }
+
+    /** The plot, or one line saying why there is none (a Java runtime without fonts cannot draw text). */
+    private static void draw(Path plotFile, List<Point> points, String title, Path json) {
+        try {
+            SweepPlot.write(plotFile, points, title);
+            System.out.println("wrote " + plotFile);
+        } catch (RuntimeException | Error e) {
+            System.err.println("vil: sweep: no plot (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); draw it where Java has fonts: vil sweep --replot " + json);
+        }
+    }
+
+    private static final Pattern POINT = Pattern.compile("\\{\"mlstm_form\": \"(\\w+)\", \"tokens\": (\\d+), "
+            + "\"input\": \"(\\d+)x(\\d+)\", (?:\"ms_median\": ([0-9.]+), \"ms_min\": ([0-9.]+), "
+            + "\"process_cpu_ms_median\": ([0-9.]+), \"peak_device_bytes\": (\\d+)|\"skipped\": (\".*\"))\\}");
+    private static final Pattern HEADER = Pattern.compile("\"model\": \"([^\"]*)\", \"mode\": \"([^\"]*)\", "
+            + "\"backend\": \"([^\"]*)\", \"device\": \"([^\"]*)\", \"batch\": (\\d+)");
+
+    /** Draws the plot of a sweep JSON this command wrote (on another machine, say). */
+    private int replot() throws IOException {
+        String text;
+        try {
+            text = Files.readString(replot);
+        } catch (IOException e) {
+            throw new Vil4jException("--replot " + replot + ": cannot read it (" + e.getMessage() + ")");
+        }
+        Matcher header = HEADER.matcher(text);
+        if (!header.find()) {
+            throw new Vil4jException("--replot " + replot + ": not a vil sweep JSON file (no model/backend header)");
+        }
+        List<Point> points = new ArrayList<>();
+        Matcher m = POINT.matcher(text);
+        while (m.find()) {
+            MlstmForm form = MlstmForm.parse(m.group(1));
+            int tokens = Integer.parseInt(m.group(2)), h = Integer.parseInt(m.group(3));
+            int w = Integer.parseInt(m.group(4));
+            points.add(m.group(5) == null ? new Point(form, tokens, h, w, 0, 0, 0, 0, m.group(9))
+                    : new Point(form, tokens, h, w, Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)),
+                    Double.parseDouble(m.group(7)), Long.parseLong(m.group(8)), null));
+        }
+        if (points.isEmpty()) {
+            throw new Vil4jException("--replot " + replot + ": no points in it");
+        }
+        Path file = plot != null ? plot : Path.of(replot.toString().replaceFirst("\\.json$", "") + ".png");
+        String title = String.format(Locale.ROOT, "%s %s, batch %s, %s on %s", header.group(1), header.group(2),
+                header.group(5), header.group(3), header.group(4));
+        draw(file, points, title, replot);
         return 0;
     }
 
