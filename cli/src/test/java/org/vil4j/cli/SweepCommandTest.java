@@ -33,6 +33,19 @@ class SweepCommandTest {
         assertThat(peak(text, "chunkwise", 60)).isGreaterThan(peak(text, "chunkwise", 16));
         BufferedImage plot = ImageIO.read(dir.resolve("sweep.png").toFile());
         assertThat(plot.getWidth()).isGreaterThan(plot.getHeight());
+
+        // the JSON alone draws the same plot again (a GPU machine's Java runtime may have no fonts)
+        Path again = dir.resolve("again.png");
+        CliRun replot = CliRun.of("sweep", "--replot", json.toString(), "--plot", again.toString());
+        assertThat(replot.exitCode()).as(replot.out() + replot.err()).isZero();
+        BufferedImage redrawn = ImageIO.read(again.toFile());
+        assertThat(redrawn.getWidth()).isEqualTo(plot.getWidth());
+        assertThat(redrawn.getRGB(redrawn.getWidth() / 4, redrawn.getHeight() / 2))
+                .isEqualTo(plot.getRGB(plot.getWidth() / 4, plot.getHeight() / 2));
+        Path notSweep = dir.resolve("other.json");
+        Files.writeString(notSweep, "{\"model\": 1}");
+        ImageInputLimitsTest.assertOneLine(CliRun.of("sweep", "--replot", notSweep.toString()),
+                "not a vil sweep JSON file");
     }
 
     @Test
