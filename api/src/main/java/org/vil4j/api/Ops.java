@@ -358,15 +358,6 @@ public interface Ops extends AutoCloseable {
         return order == null ? add(residual, y) : addGatheredTokens(residual, y, inverse);
     }
 
-    /**
-     * {@code linearAdd(skipGate(h, skip, a, z), w, bias, residual, order, inverse, intoResidual)}: the mLSTM layer's
-     * output gate, down-projection and residual add in one op where the backend fuses them.
-     */
-    default Tensor skipGateLinearAdd(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor w, Tensor bias,
-                                     Tensor residual, IndexTable order, IndexTable inverse, boolean intoResidual) {
-        return linearAdd(skipGate(h, skip, a, z), w, bias, residual, order, inverse, intoResidual);
-    }
-
     /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */
     default Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
                                    Tensor bias, float eps) {

@@ -12,11 +12,6 @@ public record Residual(Tensor tensor, IndexTable order, IndexTable inverse, bool
         return order == null ? ops.add(tensor, y) : ops.addGatheredTokens(tensor, y, inverse);
     }
 
-    /** tensor + linear(skipGate(h, skip, a, z), w, bias), rows put back into grid order: one op where fused. */
-    public Tensor addSkipGatedLinear(Ops ops, Tensor h, Tensor skip, Tensor a, Tensor z, Tensor w, Tensor bias) {
-        return ops.skipGateLinearAdd(h, skip, a, z, w, bias, tensor, order, inverse, reusable);
-    }
-
     /** tensor + linear(x, w, bias), rows put back into grid order: one op where the backend fuses it. */
     public Tensor addLinear(Ops ops, Tensor x, Tensor w, Tensor bias) {
         return ops.linearAdd(x, w, bias, tensor, order, inverse, reusable);

@@ -120,31 +120,21 @@ final class MlstmLayer implements MixerLayer {
 
     @Override
     public Tensor forward(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
-        Gate g = gate(ops, p, xn, context);
-        return ops.linear(ops.skipGate(g.h, p.get("learnable_skip"), g.a, g.z), p.get("proj_down.weight"),
+        return ops.linear(gated(ops, p, xn, context), p.get("proj_down.weight"), p.optional("proj_down.bias"));
+    }
+
+    /** The down-projection and the residual add as one op (in place where the backbone allows it). */
+    @Override
+    public Tensor forwardAdd(Ops ops, ParameterSet p, Tensor xn, MixerContext context, Residual residual) {
+        return residual.addLinear(ops, gated(ops, p, xn, context), p.get("proj_down.weight"),
                 p.optional("proj_down.bias"));
     }
 
     /**
-     * The output gate, the down-projection and the residual add as one op (in place where the backbone allows it):
-     * the gated tensor is never written where the backend fuses them.
+     * Everything before the down-projection, with the fused ops (each the composition it names where a backend does
+     * not fuse it).
      */
-    @Override
-    public Tensor forwardAdd(Ops ops, ParameterSet p, Tensor xn, MixerContext context, Residual residual) {
-        Gate g = gate(ops, p, xn, context);
-        return residual.addSkipGatedLinear(ops, g.h, p.get("learnable_skip"), g.a, g.z,
-                p.get("proj_down.weight"), p.optional("proj_down.bias"));
-    }
-
-    /** What the output gate takes: the normed cell output, the convolution's activation and the gate branch z. */
-    private record Gate(Tensor h, Tensor a, Tensor z) {
-    }
-
-    /**
-     * Everything before the output gate, with the fused ops (each the composition it names where a backend does not
-     * fuse it).
-     */
-    private Gate gate(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
+    private Tensor gated(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
         Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
         Tensor xm = ops.columns(up, 0, inner);
         Tensor z = ops.columns(up, inner, inner);
@@ -157,7 +147,7 @@ final class MlstmLayer implements MixerLayer {
         Tensor h = ops.recordsGradients() ? unfusedCell(ops, p, a, xm) : fusedCell(ops, p, a, xm);
         Tensor hn = ops.layerNorm(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
                 p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
-        return new Gate(hn, a, z);
+        return ops.skipGate(hn, p.get("learnable_skip"), a, z);
     }
 
     /** q|k|v in one projection and both gates in one, read by the cell as column views: fewest passes. */

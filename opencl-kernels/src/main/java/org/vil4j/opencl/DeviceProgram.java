@@ -114,8 +114,8 @@ final class DeviceProgram extends Kernel {
     static final int WORK_GROUP = GROUP * GROUP;
     /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
     static final int ROW_LANES = 32;
-    /** Ints of one recorded command: the op code and a0..a29. */
-    static final int CMD_INTS = 31;
+    /** Ints of one recorded command: the op code and a0..a25. */
+    static final int CMD_INTS = 27;
     /** Floats of one recorded command: f0..f6. */
     static final int CMD_FLOATS = 7;
 
@@ -139,8 +139,6 @@ final class DeviceProgram extends Kernel {
     // generated code keeps these in each work-item's private copy of the kernel struct).
     int op;
     int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25;
-    // GEMM prologue (a26 >= 0): A is the mLSTM layer's output gate (h + a26[k] * a27) * silu(a28, row stride a29)
-    int a26, a27, a28, a29;
     float f0, f1, f2, f3, f4, f5, f6;
 
     @Local final float[] tileA = new float[KSTEP * TILE];
@@ -166,8 +164,7 @@ final class DeviceProgram extends Kernel {
         a12 = commands[c + 13]; a13 = commands[c + 14]; a14 = commands[c + 15]; a15 = commands[c + 16];
         a16 = commands[c + 17]; a17 = commands[c + 18]; a18 = commands[c + 19]; a19 = commands[c + 20];
         a20 = commands[c + 21]; a21 = commands[c + 22]; a22 = commands[c + 23]; a23 = commands[c + 24];
-        a24 = commands[c + 25]; a25 = commands[c + 26]; a26 = commands[c + 27]; a27 = commands[c + 28];
-        a28 = commands[c + 29]; a29 = commands[c + 30];
+        a24 = commands[c + 25]; a25 = commands[c + 26];
         int cf = getPassId() * CMD_FLOATS;
         f0 = commandFloats[cf]; f1 = commandFloats[cf + 1]; f2 = commandFloats[cf + 2];
         f3 = commandFloats[cf + 3]; f4 = commandFloats[cf + 4]; f5 = commandFloats[cf + 5];
@@ -361,11 +358,6 @@ final class DeviceProgram extends Kernel {
                 float va = 0f;
                 if (gi < m && gk < a2) {
                     va = mem[aBase + gi * a4 + gk * a5];
-                    if (a26 >= 0) {
-                        // the skip gate folded into the A tile: (h + skip[k] * a) * silu(z)
-                        float zv = mem[a28 + gi * a29 + gk];
-                        va = (va + mem[a26 + gk] * mem[a27 + gi * a4 + gk * a5]) * (zv / (1f + exp(-zv)));
-                    }
                 }
                 tileA[kk * TILE + rr] = va;
 

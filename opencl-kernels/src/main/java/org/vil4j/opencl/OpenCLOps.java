@@ -52,8 +52,6 @@ final class OpenCLOps implements Ops {
     private int scratchIndexCapacity;
     private boolean started;
     private boolean closed;
-    /** The next GEMM's skip-gate prologue operands (skip, a, z, z's row stride), or null. */
-    private int[] gate;
 
     private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
@@ -397,35 +395,7 @@ final class OpenCLOps implements Ops {
         if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || (order != null && !intoResidual)) {
             return Ops.super.linearAdd(xt, wt, bt, residual, order, inverse, intoResidual);
         }
-        return linearAdd(op, checkView(op, xt), w, bt, residual, order, intoResidual);
-    }
-
-    /** The skip gate computed as the GEMM loads its A tiles: the gated tensor is never written. */
-    @Override
-    public Tensor skipGateLinearAdd(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor wt, Tensor bias,
-                                    Tensor residual, IndexTable order, IndexTable inverse, boolean intoResidual) {
-        String op = "skipGateLinearAdd";
-        DeviceTensor w = check(op, wt);
-        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || (order != null && !intoResidual)) {
-            return Ops.super.skipGateLinearAdd(h, skip, a, z, wt, bias, residual, order, inverse, intoResidual);
-        }
-        DeviceTensor hd = check(op, h), ad = check(op, a), zd = checkView(op, z), sd = check(op, skip);
-        int k = hd.shape().last();
-        if (!ad.shape().equals(hd.shape()) || !zd.shape().equals(hd.shape()) || sd.size() != k) {
-            throw new ShapeMismatchException(op + ": h " + hd.shape() + ", skip " + sd.shape() + ", a " + ad.shape()
-                    + " and z " + zd.shape() + " do not fit");
-        }
-        gate = new int[]{sd.offset(), ad.offset(), zd.offset(), zd.stride()};
-        try {
-            return linearAdd(op, hd, w, bias, residual, order, intoResidual);
-        } finally {
-            gate = null;
-        }
-    }
-
-    private Tensor linearAdd(String op, DeviceTensor x, DeviceTensor w, Tensor bt, Tensor residual, IndexTable order,
-                             boolean intoResidual) {
-        DeviceTensor r = check(op, residual);
+        DeviceTensor x = checkView(op, xt), r = check(op, residual);
         DeviceTensor b = bt == null ? null : check(op, bt);
         int k = x.shape().last(), m = w.shape().dim(0);
         Shape product = x.shape().withLast(m);
@@ -1480,12 +1450,6 @@ final class OpenCLOps implements Ops {
         queue.flops(2L * m * n * k * batches);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
-        // a prologue only for the GEMM it was set up for (skipGateLinearAdd)
-        program.a26 = gate == null ? -1 : gate[0];
-        program.a27 = gate == null ? 0 : gate[1];
-        program.a28 = gate == null ? 0 : gate[2];
-        program.a29 = gate == null ? 0 : gate[3];
-        gate = null;
         enqueue(OP_GEMM);
     }
 

@@ -541,13 +541,6 @@ public final class GradientTape implements Ops {
     }
 
     @Override
-    public Tensor skipGateLinearAdd(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor w, Tensor bias,
-                                    Tensor residual, IndexTable order, IndexTable inverse, boolean intoResidual) {
-        return recording ? Ops.super.skipGateLinearAdd(h, skip, a, z, w, bias, residual, order, inverse, false)
-                : base.skipGateLinearAdd(h, skip, a, z, w, bias, residual, order, inverse, intoResidual);
-    }
-
-    @Override
     public Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
                                   Tensor bias, float eps) {
         return recording ? Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
