@@ -43,7 +43,7 @@ final class OpenCLOps implements Ops {
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     final DeviceProgram program;
-    private final CommandQueue queue;
+    final CommandQueue queue;
     private final WorkspaceStack workspace = new WorkspaceStack();
     private int persistentTop;
     private int indexTop;
@@ -308,85 +308,24 @@ final class OpenCLOps implements Ops {
     /** One pass for up to three projections of the same heads and block size; others as the default. */
     @Override
     public Tensor headwiseLinearConcat(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
-        String op = "headwiseLinearConcat";
         int parts = xs.size();
         if (parts < 1 || parts > 3 || ws.size() != parts || bs.size() != parts) {
             return Ops.super.headwiseLinearConcat(xs, ws, bs);
         }
-        int[] operands = new int[12];
-        Shape first = null;
-        Shape firstW = null;
-        for (int p = 0; p < parts; p++) {
-            DeviceTensor x = checkView(op, xs.get(p)), w = check(op, ws.get(p));
-            DeviceTensor b = bs.get(p) == null ? null : check(op, bs.get(p));
-            Shape wsh = w.shape();
-            if (wsh.rank() != 3 || wsh.dim(1) != wsh.dim(2) || wsh.dim(0) * wsh.dim(1) != x.shape().last()
-                    || (b != null && b.shape().size() != x.shape().last())
-                    || (first != null && !(x.shape().equals(first) && wsh.equals(firstW)))) {
-                throw new ShapeMismatchException(op + ": part " + p + ": x " + x.shape() + ", w " + wsh
-                        + (b == null ? "" : ", bias " + b.shape()) + " do not fit"
-                        + (first == null ? "" : " part 0's x " + first + " and w " + firstW));
-            }
-            first = x.shape();
-            firstW = wsh;
-            operands[4 * p] = x.offset();
-            operands[4 * p + 1] = x.stride();
-            operands[4 * p + 2] = w.offset();
-            operands[4 * p + 3] = b == null ? -1 : b.offset();
-        }
-        int width = first.last();
-        DeviceTensor out = allocate(first.withLast(parts * width));
-        int n = out.size();
-        args(n, firstW.dim(0), firstW.dim(1), parts, out.offset(), operands[0], operands[1], operands[2],
-                operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
-                operands[10], operands[11]);
-        queue.flops(2L * n * firstW.dim(1));
-        queue.bytes(8L * n);
-        launch1D(OP_HEADWISE_CONCAT, n);
-        return out;
+        return FusedSubBlock.headwiseConcat(this, xs, ws, bs);
     }
 
     /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass; others as the default. */
     @Override
     public Tensor linearConcat(Tensor xt, List<Tensor> ws, List<Tensor> bs) {
-        String op = "linearConcat";
         if (ws.size() == 1 && bs.size() == 1) {
             return linear(xt, ws.get(0), bs.get(0));
         }
-        if (ws.size() != 2 || bs.size() != 2) {
-            return Ops.super.linearConcat(xt, ws, bs);
-        }
-        DeviceTensor x = check(op, xt), w1 = check(op, ws.get(0)), w2 = check(op, ws.get(1));
-        int k = x.shape().last();
-        Shape s1 = w1.shape(), s2 = w2.shape();
-        if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + " and weights " + s1 + ", " + s2
-                    + " disagree on K");
-        }
-        int m1 = s1.dim(0), m = m1 + s2.dim(0);
-        if (m > SKINNY_OUTPUTS) {
-            return Ops.super.linearConcat(xt, ws, bs);
-        }
-        DeviceTensor b1 = bs.get(0) == null ? null : check(op, bs.get(0));
-        DeviceTensor b2 = bs.get(1) == null ? null : check(op, bs.get(1));
-        if ((b1 != null && b1.size() != m1) || (b2 != null && b2.size() != m - m1)) {
-            throw new ShapeMismatchException(op + ": biases " + (b1 == null ? "none" : b1.shape()) + ", "
-                    + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
-        }
-        int rows = x.shape().rows();
-        DeviceTensor out = allocate(x.shape().withLast(m));
-        args(rows, m, k, x.offset(), w1.offset(), b1 == null ? -1 : b1.offset(), out.offset(), m1, w2.offset(),
-                b2 == null ? -1 : b2.offset());
-        queue.flops(2L * rows * m * k);
-        queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
-        launch1D(OP_LINEAR_ROWS, rows);
-        return out;
+        Tensor fused = ws.size() == 2 && bs.size() == 2 ? FusedSubBlock.linearPair(this, xt, ws, bs) : null;
+        return fused != null ? fused : Ops.super.linearConcat(xt, ws, bs);
     }
 
-    /**
-     * The GEMM's epilogue adds the bias and the residual, in the residual's memory when allowed (then a gathered
-     * order scatters the product's rows back into place): one pass instead of two, and no copy at the block's end.
-     */
+    /** Bias and residual in the GEMM's epilogue (in place where allowed); others as the default. */
     @Override
     public Tensor linearAdd(Tensor xt, Tensor wt, Tensor bt, Tensor residual, IndexTable order, IndexTable inverse,
                             boolean intoResidual) {
@@ -395,34 +334,7 @@ final class OpenCLOps implements Ops {
         if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || (order != null && !intoResidual)) {
             return Ops.super.linearAdd(xt, wt, bt, residual, order, inverse, intoResidual);
         }
-        DeviceTensor x = checkView(op, xt), r = check(op, residual);
-        DeviceTensor b = bt == null ? null : check(op, bt);
-        int k = x.shape().last(), m = w.shape().dim(0);
-        Shape product = x.shape().withLast(m);
-        DeviceIndexTable idx = order == null ? null : checkTable(op, order, 1);
-        boolean fits = w.shape().dim(1) == k && (b == null || b.size() == m);
-        if (idx == null) {
-            fits = fits && r.shape().equals(product);
-        } else {
-            fits = fits && product.rank() == 3 && r.shape().rank() == 3 && r.shape().dim(0) == product.dim(0)
-                    && r.shape().dim(2) == m && idx.rows() == product.dim(1)
-                    && (idx.rows() == 0 || (idx.min() >= -1 && idx.max() < r.shape().dim(1)));
-        }
-        if (!fits) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
-                    + (b == null ? "" : ", bias " + b.shape()) + ", residual " + r.shape()
-                    + (idx == null ? "" : " and an order of " + idx.rows() + " rows") + " do not fit");
-        }
-        // writing into the residual is safe: each element is read, then written, by the same work-item
-        DeviceTensor out = intoResidual && r.slot() >= 0 ? r : allocate(r.shape());
-        if (idx != null) {
-            program.a23 = idx.rows();
-            program.a24 = r.shape().dim(1);
-        }
-        gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
-                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
-                1f, false);
-        return out;
+        return FusedSubBlock.linearAdd(this, op, xt, w, bt, residual, order, intoResidual);
     }
 
     @Override
@@ -1431,9 +1343,9 @@ final class OpenCLOps implements Ops {
 
     // ---- launching --------------------------------------------------------------------------------------------
 
-    private void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-                      int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-                      int epilogue, int e0, int e1, int e2, float alpha, boolean causalA) {
+    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
+              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
+              int epilogue, int e0, int e1, int e2, float alpha, boolean causalA) {
         gemm(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                 epilogue, e0, e1, e2, alpha, causalA, 1);
     }
@@ -1577,7 +1489,7 @@ final class OpenCLOps implements Ops {
     // ---- checks -----------------------------------------------------------------------------------------------
 
     /** The tensor, made dense (a column view is copied into a new workspace tensor). */
-    private DeviceTensor check(String op, Tensor t) {
+    DeviceTensor check(String op, Tensor t) {
         DeviceTensor d = checkView(op, t);
         if (!d.isView()) {
             return d;
@@ -1588,7 +1500,7 @@ final class OpenCLOps implements Ops {
     }
 
     /** The tensor as it is, a column view or dense, for ops that read a row stride. */
-    private DeviceTensor checkView(String op, Tensor t) {
+    DeviceTensor checkView(String op, Tensor t) {
         if (!(t instanceof DeviceTensor d)) {
             throw new IllegalArgumentException(op + ": tensor " + (t == null ? "null" : t.shape())
                     + " does not belong to the OpenCL backend");
@@ -1599,7 +1511,7 @@ final class OpenCLOps implements Ops {
         return d;
     }
 
-    private static DeviceIndexTable checkTable(String op, IndexTable t, int cols) {
+    static DeviceIndexTable checkTable(String op, IndexTable t, int cols) {
         if (!(t instanceof DeviceIndexTable d)) {
             throw new IllegalArgumentException(op + ": index table does not belong to the OpenCL backend");
         }

@@ -1,0 +1,124 @@
+package org.vil4j.opencl;
+
+import org.vil4j.api.IndexTable;
+import org.vil4j.api.Shape;
+import org.vil4j.api.ShapeMismatchException;
+import org.vil4j.api.Tensor;
+
+import java.util.List;
+
+import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.opencl.OpenCLOps.SKINNY_OUTPUTS;
+
+/**
+ * The fused forms of a sub-block's op sequences on the device (see {@code Ops}' fused ops and DESIGN.md): each
+ * records one pass where the composition would record two to four. {@link OpenCLOps} decides when a call fits and
+ * falls back to the composition otherwise.
+ */
+final class FusedSubBlock {
+    private FusedSubBlock() {
+    }
+
+    /** Up to three head-wise projections of the same heads and block size, side by side, in one pass. */
+    static Tensor headwiseConcat(OpenCLOps ops, List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
+        String op = "headwiseLinearConcat";
+        int parts = xs.size();
+        int[] operands = new int[12];
+        Shape first = null;
+        Shape firstW = null;
+        for (int p = 0; p < parts; p++) {
+            DeviceTensor x = ops.checkView(op, xs.get(p)), w = ops.check(op, ws.get(p));
+            DeviceTensor b = bs.get(p) == null ? null : ops.check(op, bs.get(p));
+            Shape wsh = w.shape();
+            if (wsh.rank() != 3 || wsh.dim(1) != wsh.dim(2) || wsh.dim(0) * wsh.dim(1) != x.shape().last()
+                    || (b != null && b.shape().size() != x.shape().last())
+                    || (first != null && !(x.shape().equals(first) && wsh.equals(firstW)))) {
+                throw new ShapeMismatchException(op + ": part " + p + ": x " + x.shape() + ", w " + wsh
+                        + (b == null ? "" : ", bias " + b.shape()) + " do not fit"
+                        + (first == null ? "" : " part 0's x " + first + " and w " + firstW));
+            }
+            first = x.shape();
+            firstW = wsh;
+            operands[4 * p] = x.offset();
+            operands[4 * p + 1] = x.stride();
+            operands[4 * p + 2] = w.offset();
+            operands[4 * p + 3] = b == null ? -1 : b.offset();
+        }
+        int width = first.last();
+        DeviceTensor out = ops.allocate(first.withLast(parts * width));
+        int n = out.size();
+        ops.args(n, firstW.dim(0), firstW.dim(1), parts, out.offset(), operands[0], operands[1], operands[2],
+                operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
+                operands[10], operands[11]);
+        ops.queue.flops(2L * n * firstW.dim(1));
+        ops.queue.bytes(8L * n);
+        ops.launch1D(OP_HEADWISE_CONCAT, n);
+        return out;
+    }
+
+    /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass, or null where they do not fit it. */
+    static Tensor linearPair(OpenCLOps ops, Tensor xt, List<Tensor> ws, List<Tensor> bs) {
+        String op = "linearConcat";
+        DeviceTensor x = ops.check(op, xt), w1 = ops.check(op, ws.get(0)), w2 = ops.check(op, ws.get(1));
+        int k = x.shape().last();
+        Shape s1 = w1.shape(), s2 = w2.shape();
+        if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + " and weights " + s1 + ", " + s2
+                    + " disagree on K");
+        }
+        int m1 = s1.dim(0), m = m1 + s2.dim(0);
+        if (m > SKINNY_OUTPUTS) {
+            return null;
+        }
+        DeviceTensor b1 = bs.get(0) == null ? null : ops.check(op, bs.get(0));
+        DeviceTensor b2 = bs.get(1) == null ? null : ops.check(op, bs.get(1));
+        if ((b1 != null && b1.size() != m1) || (b2 != null && b2.size() != m - m1)) {
+            throw new ShapeMismatchException(op + ": biases " + (b1 == null ? "none" : b1.shape()) + ", "
+                    + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
+        }
+        int rows = x.shape().rows();
+        DeviceTensor out = ops.allocate(x.shape().withLast(m));
+        ops.args(rows, m, k, x.offset(), w1.offset(), b1 == null ? -1 : b1.offset(), out.offset(), m1, w2.offset(),
+                b2 == null ? -1 : b2.offset());
+        ops.queue.flops(2L * rows * m * k);
+        ops.queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
+        ops.launch1D(OP_LINEAR_ROWS, rows);
+        return out;
+    }
+
+    /**
+     * x W^T + bias + residual in the GEMM's epilogue, in the residual's memory when allowed (then a gathered order
+     * scatters the product's rows back into place): one pass instead of two, and no copy at the block's end.
+     */
+    static Tensor linearAdd(OpenCLOps ops, String op, Tensor xt, DeviceTensor w, Tensor bt, Tensor residual,
+                            IndexTable order, boolean intoResidual) {
+        DeviceTensor x = ops.checkView(op, xt), r = ops.check(op, residual);
+        DeviceTensor b = bt == null ? null : ops.check(op, bt);
+        int k = x.shape().last(), m = w.shape().dim(0);
+        Shape product = x.shape().withLast(m);
+        DeviceIndexTable idx = order == null ? null : ops.checkTable(op, order, 1);
+        boolean fits = w.shape().dim(1) == k && (b == null || b.size() == m);
+        if (idx == null) {
+            fits = fits && r.shape().equals(product);
+        } else {
+            fits = fits && product.rank() == 3 && r.shape().rank() == 3 && r.shape().dim(0) == product.dim(0)
+                    && r.shape().dim(2) == m && idx.rows() == product.dim(1)
+                    && (idx.rows() == 0 || (idx.min() >= -1 && idx.max() < r.shape().dim(1)));
+        }
+        if (!fits) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
+                    + (b == null ? "" : ", bias " + b.shape()) + ", residual " + r.shape()
+                    + (idx == null ? "" : " and an order of " + idx.rows() + " rows") + " do not fit");
+        }
+        // writing into the residual is safe: each element is read, then written, by the same work-item
+        DeviceTensor out = intoResidual && r.slot() >= 0 ? r : ops.allocate(r.shape());
+        if (idx != null) {
+            ops.program.a23 = idx.rows();
+            ops.program.a24 = r.shape().dim(1);
+        }
+        ops.gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
+                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
+                1f, false);
+        return out;
+    }
+}
