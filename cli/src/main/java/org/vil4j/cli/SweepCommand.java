@@ -10,7 +10,10 @@ import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.api.autodiff.CrossEntropy;
 import org.vil4j.api.autodiff.GradientTape;
+import org.vil4j.formats.json.JsonNumber;
+import org.vil4j.formats.json.JsonSyntaxException;
 import org.vil4j.formats.json.JsonText;
+import org.vil4j.formats.json.StrictJsonParser;
 import org.vil4j.vil.ActivationSink;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
@@ -26,8 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -157,10 +159,8 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         Files.writeString(output, json(points, backend, device));
-        String title = String.format(Locale.ROOT, "%s %s, batch %d, %s on %s", model, train ? "forward+backward"
-                : "forward", batch, backend, device);
         System.out.println("wrote " + output);
-        draw(plotFile, points, title, output);
+        draw(plotFile, points, title(model, train ? "forward+backward" : "forward", batch, backend, device), output);
         return 0;
     }
 
@@ -175,42 +175,45 @@ final class SweepCommand implements Callable<Integer> {
         }
     }
 
-    private static final Pattern POINT = Pattern.compile("\\{\"mlstm_form\": \"(\\w+)\", \"tokens\": (\\d+), "
-            + "\"input\": \"(\\d+)x(\\d+)\", (?:\"ms_median\": ([0-9.]+), \"ms_min\": ([0-9.]+), "
-            + "\"process_cpu_ms_median\": ([0-9.]+), \"peak_device_bytes\": (\\d+)|\"skipped\": (\".*\"))\\}");
-    private static final Pattern HEADER = Pattern.compile("\"model\": \"([^\"]*)\", \"mode\": \"([^\"]*)\", "
-            + "\"backend\": \"([^\"]*)\", \"device\": \"([^\"]*)\", \"batch\": (\\d+)");
-
     /** Draws the plot of a sweep JSON this command wrote (on another machine, say). */
-    private int replot() throws IOException {
-        String text;
+    private int replot() {
+        Map<?, ?> sweep;
+        List<Point> points = new ArrayList<>();
         try {
-            text = Files.readString(replot);
+            sweep = (Map<?, ?>) StrictJsonParser.parse(Files.readString(replot));
+            for (Object o : (List<?>) sweep.get("points")) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                MlstmForm form = MlstmForm.parse((String) p.get("mlstm_form"));
+                int tokens = (int) number(p, "tokens");
+                String[] size = ((String) p.get("input")).split("x");
+                int h = Integer.parseInt(size[0]), w = Integer.parseInt(size[1]);
+                points.add(p.containsKey("skipped")
+                        ? new Point(form, tokens, h, w, 0, 0, 0, 0, (String) p.get("skipped"))
+                        : new Point(form, tokens, h, w, number(p, "ms_median"), number(p, "ms_min"),
+                        number(p, "process_cpu_ms_median"), (long) number(p, "peak_device_bytes"), null));
+            }
         } catch (IOException e) {
             throw new Vil4jException("--replot " + replot + ": cannot read it (" + e.getMessage() + ")");
-        }
-        Matcher header = HEADER.matcher(text);
-        if (!header.find()) {
-            throw new Vil4jException("--replot " + replot + ": not a vil sweep JSON file (no model/backend header)");
-        }
-        List<Point> points = new ArrayList<>();
-        Matcher m = POINT.matcher(text);
-        while (m.find()) {
-            MlstmForm form = MlstmForm.parse(m.group(1));
-            int tokens = Integer.parseInt(m.group(2)), h = Integer.parseInt(m.group(3));
-            int w = Integer.parseInt(m.group(4));
-            points.add(m.group(5) == null ? new Point(form, tokens, h, w, 0, 0, 0, 0, m.group(9))
-                    : new Point(form, tokens, h, w, Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)),
-                    Double.parseDouble(m.group(7)), Long.parseLong(m.group(8)), null));
+        } catch (JsonSyntaxException | ClassCastException | NullPointerException | IllegalArgumentException
+                 | ArrayIndexOutOfBoundsException e) {
+            throw new Vil4jException("--replot " + replot + ": not a vil sweep JSON file (" + e.getMessage() + ")");
         }
         if (points.isEmpty()) {
             throw new Vil4jException("--replot " + replot + ": no points in it");
         }
         Path file = plot != null ? plot : Path.of(replot.toString().replaceFirst("\\.json$", "") + ".png");
-        String title = String.format(Locale.ROOT, "%s %s, batch %s, %s on %s", header.group(1), header.group(2),
-                header.group(5), header.group(3), header.group(4));
-        draw(file, points, title, replot);
+        draw(file, points, title(sweep.get("model"), sweep.get("mode"), sweep.get("batch"), sweep.get("backend"),
+                sweep.get("device")), replot);
         return 0;
+    }
+
+    /** A number field of a point; a missing or non-numeric one fails as a file that is not a sweep. */
+    private static double number(Map<?, ?> point, String key) {
+        return Double.parseDouble(((JsonNumber) point.get(key)).literal());
+    }
+
+    private static String title(Object model, Object mode, Object batch, Object backend, Object device) {
+        return String.format(Locale.ROOT, "%s %s, batch %s, %s on %s", model, mode, batch, backend, device);
     }
 
     private Point measure(Ops ops, VilConfig config, MlstmForm form, int t, int height, int width) {
