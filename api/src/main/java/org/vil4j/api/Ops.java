@@ -312,28 +312,22 @@ public interface Ops extends AutoCloseable {
      */
     default Tensor headwiseLinearConcat(java.util.List<Tensor> xs, java.util.List<Tensor> ws,
                                         java.util.List<Tensor> bs) {
-        Fused.sameCount("headwiseLinearConcat", xs.size(), ws.size(), bs.size());
-        if (xs.size() == 3) {
-            return concatColumns(headwiseLinear(xs.get(0), ws.get(0), bs.get(0)),
-                    headwiseLinear(xs.get(1), ws.get(1), bs.get(1)), headwiseLinear(xs.get(2), ws.get(2), bs.get(2)));
-        }
-        Tensor out = null;
+        Fused.requireParts("headwiseLinearConcat", xs.size(), ws.size(), bs.size());
+        java.util.List<Tensor> parts = new java.util.ArrayList<>();
         for (int i = 0; i < xs.size(); i++) {
-            Tensor part = headwiseLinear(xs.get(i), ws.get(i), bs.get(i));
-            out = out == null ? part : concatColumns(out, part);
+            parts.add(headwiseLinear(xs.get(i), ws.get(i), bs.get(i)));
         }
-        return out;
+        return Fused.concat(this, parts);
     }
 
     /** {@code concatColumns(linear(x, ws[0], bs[0]), ...)}: several linears of one input (the mLSTM's gates). */
     default Tensor linearConcat(Tensor x, java.util.List<Tensor> ws, java.util.List<Tensor> bs) {
-        Fused.sameCount("linearConcat", ws.size(), ws.size(), bs.size());
-        Tensor out = null;
+        Fused.requireParts("linearConcat", -1, ws.size(), bs.size());
+        java.util.List<Tensor> parts = new java.util.ArrayList<>();
         for (int i = 0; i < ws.size(); i++) {
-            Tensor part = linear(x, ws.get(i), bs.get(i));
-            out = out == null ? part : concatColumns(out, part);
+            parts.add(linear(x, ws.get(i), bs.get(i)));
         }
-        return out;
+        return Fused.concat(this, parts);
     }
 
     /** {@code silu(depthwiseConv(x, neighbours, w, bias))}. */
