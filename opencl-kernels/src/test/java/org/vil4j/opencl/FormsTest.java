@@ -11,9 +11,9 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 import org.vil4j.backend.java.JavaBackend;
 
-import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -94,14 +94,5 @@ class FormsTest {
         } finally {
             ops.release(mark);
         }
-    }
-
-    private static float[] random(long seed, int n, double scale) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
-        }
-        return v;
     }
 }

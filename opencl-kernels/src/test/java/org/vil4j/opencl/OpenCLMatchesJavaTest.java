@@ -60,7 +60,8 @@ class OpenCLMatchesJavaTest {
         }
     }
 
-    private static float[] random(long seed, int n, double scale) {
+    /** Uniform in [-scale, scale), the same for a seed (other tests of this package draw their inputs here too). */
+    static float[] random(long seed, int n, double scale) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
