@@ -16,6 +16,12 @@ if [ "$cmd" = pack ]; then
   shared=${VIL_SHARED:-$root/../shared}
   "$shared/tools/gpu/pack.sh" .gpu cli/target/lib
   cp "$shared/tools/gpu/torch_side.py" .gpu/
+  # the build-options library (register cap on NVIDIA; tools/gpu/native/cl_build_options.c), where gcc is here
+  if command -v gcc >/dev/null && [ -f /usr/include/CL/cl.h ]; then
+    tools/gpu/native/build.sh .gpu/native >/dev/null
+  else
+    echo "warning: no gcc or OpenCL headers: ours runs without the register cap" >&2
+  fi
   # the golden cases our backbones run (the 26 MB ViL-T pair stays behind: the GPU tool ships at most 64 MiB)
   golden=${VIL4J_GOLDEN:-$shared/conformance/golden}
   mkdir -p .gpu/golden
@@ -33,16 +39,24 @@ mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 java_opts=(-Xmx96g ${VIL_JAVA_OPTS:-})
+# the program's register cap on NVIDIA (VIL_NV_REGCAP=0: none), through the preloaded build-options library
+regcap=${VIL_NV_REGCAP:-64}
+preload=()
+if [ -f .gpu/native/libclbuildoptions.so ] && [ "$regcap" != 0 ]; then
+  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so" "VIL4J_NV_MAXRREGCOUNT=$regcap")
+fi
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
-  java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu --output \
-    "$out/ours-$name.json" "$@" 2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
+  "${preload[@]}" java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu \
+    --output "$out/ours-$name.json" "$@" \
+    2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
     || echo "ours $name failed (see $out/ours-$name.profile.txt)"
 }
+uncapped() { local saved=("${preload[@]}"); preload=(); bench "$@"; preload=("${saved[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
-  java -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
+  "${preload[@]}" java -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
     .gpu/golden/*.safetensors > "$out/conformance-gpu.txt" 2>&1; echo "conformance on the GPU: exit $?"
   tail -3 "$out/conformance-gpu.txt"
 fi
@@ -51,6 +65,7 @@ case "$mode" in
   quick)
     bench infer --model vil2-tiny --batch 1,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    uncapped infer-resident-uncapped --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     bench train --model vil2-tiny --batch 32 --train --iterations 5 --profile
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
     torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128

@@ -50,6 +50,8 @@ for r in ours:
         return f"{r['images_per_s'] / v:.2f}x" if v else "-"
     launches = r.get("launches_per_forward", r.get("launches_per_step"))
     mode = r.get("mode", "infer") + (" (input on device)" if r.get("input_on_device") else "")
+    if "maxrregcount=" in r.get("device", ""):
+        mode += " [register cap " + r["device"].split("maxrregcount=")[1].split()[0].rstrip(")") + "]"
     if our_res(r) != 224:
         mode += f" {our_res(r)}^2" + (f" {r['mlstm_form']}" if r.get("mlstm_form") else "")
     print(f"| {r['model']} {mode} b{r['batch']} | {r['images_per_s']:.0f} ({r['ms_median']:.1f} ms) | {launches} | "

@@ -116,7 +116,9 @@ final class OpenCLOps implements Ops {
     @Override
     public String deviceName() {
         var info = found.info();
-        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + ")";
+        String build = NativeBuildOptions.added(found.platform().getVendor(), System.getenv())
+                .map(options -> ", build options " + options + " (preloaded)").orElse("");
+        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + ")";
     }
 
     /** Bytes reserved for the float arena on the device. */

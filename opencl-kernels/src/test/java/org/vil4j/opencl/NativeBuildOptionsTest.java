@@ -1,0 +1,128 @@
+package org.vil4j.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+
+/**
+ * The preloaded build-options library (tools/gpu/native/cl_build_options.c): what the device name reports, and, in
+ * child JVMs on this machine's OpenCL device, that the options really reach clBuildProgram, that the NVIDIA-only
+ * register cap is never sent to another vendor, and that a refused option ends in the backend's one-line error.
+ */
+class NativeBuildOptionsTest {
+    private static final Path SOURCE = Path.of("..", "tools", "gpu", "native", "cl_build_options.c");
+    private static final String PRELOAD = "/opt/x/libclbuildoptions.so";
+
+    @Test
+    void reportsNothingUnlessTheLibraryIsPreloaded() {
+        assertThat(NativeBuildOptions.added("NVIDIA Corporation", Map.of("VIL4J_NV_MAXRREGCOUNT", "64"))).isEmpty();
+        assertThat(NativeBuildOptions.added("NVIDIA Corporation",
+                Map.of("LD_PRELOAD", "/lib/other.so", "VIL4J_NV_MAXRREGCOUNT", "64"))).isEmpty();
+    }
+
+    @Test
+    void theRegisterCapIsForNvidiaOnly() {
+        Map<String, String> env = Map.of("LD_PRELOAD", PRELOAD, "VIL4J_NV_MAXRREGCOUNT", "64");
+        assertThat(NativeBuildOptions.added("NVIDIA Corporation", env)).contains("-cl-nv-maxrregcount=64");
+        assertThat(NativeBuildOptions.added("The pocl project", env)).isEmpty();
+        assertThat(NativeBuildOptions.added("NVIDIA Corporation",
+                Map.of("LD_PRELOAD", PRELOAD, "VIL4J_NV_MAXRREGCOUNT", "none"))).isEmpty();
+    }
+
+    @Test
+    void extraOptionsGoToEveryVendor() {
+        Map<String, String> env = Map.of("LD_PRELOAD", PRELOAD, "VIL4J_NV_MAXRREGCOUNT", "48",
+                "VIL4J_CL_BUILD_OPTIONS", " -cl-nv-verbose ");
+        assertThat(NativeBuildOptions.added("NVIDIA Corporation", env))
+                .contains("-cl-nv-maxrregcount=48 -cl-nv-verbose");
+        assertThat(NativeBuildOptions.added("Advanced Micro Devices, Inc.", env)).contains("-cl-nv-verbose");
+    }
+
+    /** The child: one op on the default device; prints the device name and the result. */
+    public static void main(String[] args) {
+        try (Ops ops = new OpenCLBackend().open("auto")) {
+            float[] sum = ops.download(ops.add(ops.upload(Shape.of(3), new float[] {1, 2, 3}),
+                    ops.upload(Shape.of(3), new float[] {10, 20, 30})));
+            System.out.println("device: " + ops.deviceName());
+            System.out.println("sum: " + Arrays.toString(sum));
+        } catch (RuntimeException e) {
+            System.out.println("error: " + e.getMessage());
+            System.exit(3);
+        }
+    }
+
+    @Test
+    void optionsReachTheBuildAndTheCapStaysOffOtherVendors(@TempDir Path dir) throws Exception {
+        Path library = compile(dir);
+        String output = runChild(dir, library, "-DVIL4J_SHIM_PROBE=1", 0);
+        assertThat(output).contains("[cl_build_options] building with options:")
+                .contains("-DVIL4J_SHIM_PROBE=1")
+                .contains("sum: [11.0, 22.0, 33.0]")
+                .contains("build options -DVIL4J_SHIM_PROBE=1 (preloaded)");
+        if (!output.contains("NVIDIA")) {
+            assertThat(output).doesNotContain("maxrregcount");
+        }
+    }
+
+    @Test
+    void aRefusedOptionIsTheBackendsOneLineError(@TempDir Path dir) throws Exception {
+        Path library = compile(dir);
+        String output = runChild(dir, library, "-vil4j-no-such-option", 3);
+        assertThat(output).contains("error: OpenCL backend: the device program does not build on")
+                .doesNotContain("sum:");
+    }
+
+    private static Path compile(Path dir) throws Exception {
+        assumeTrue(Files.exists(SOURCE), "the library's source is beside the module");
+        assumeTrue(Files.exists(Path.of("/usr/include/CL/cl.h")), "OpenCL headers (ocl-icd-opencl-dev)");
+        Path library = dir.resolve("libclbuildoptions.so");
+        Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", library.toString(), SOURCE.toString(),
+                    "-ldl", "-lOpenCL").redirectErrorStream(true).start();
+        } catch (java.io.IOException noCompiler) {
+            assumeTrue(false, "gcc is not installed");
+            throw noCompiler;
+        }
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(gcc.exitValue()).as("gcc:%n%s", log).isZero();
+        return library;
+    }
+
+    private static String runChild(Path dir, Path library, String extraOptions, int expectedExit) throws Exception {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", classPath(),
+                NativeBuildOptionsTest.class.getName());
+        Path log = dir.resolve("child.log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("LD_PRELOAD", library.toString());
+        builder.environment().put("VIL4J_CL_BUILD_LOG", "1");
+        builder.environment().put("VIL4J_NV_MAXRREGCOUNT", "64");
+        builder.environment().put("VIL4J_CL_BUILD_OPTIONS", extraOptions);
+        Process child = builder.start();
+        assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(child.exitValue()).as("child exit; output:%n%s", output).isEqualTo(expectedExit);
+        return output;
+    }
+
+    private static String classPath() {
+        String modules = System.getProperty("jdk.module.path", "");
+        String classes = System.getProperty("java.class.path", "");
+        return modules.isEmpty() ? classes : classes + File.pathSeparator + modules;
+    }
+}

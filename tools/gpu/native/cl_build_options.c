@@ -1,0 +1,81 @@
+// Build options for Aparapi's one OpenCL program, through LD_PRELOAD.
+//
+// Why: Aparapi 3.0.2 builds its program with no options (buildProgramJNI(context, source, key)), and all our ops are
+// branches of one kernel, so the kernel's register count is that of its heaviest branch: the GEMM takes 128
+// registers on NVIDIA's compiler while every other op needs at most 47, and the whole program runs at a quarter
+// occupancy. NVIDIA's `-cl-nv-maxrregcount` caps it (docs/DESIGN.md has the measurements); no source-level hint
+// reaches that compiler, so the option is added here, on the way to the driver.
+//
+//   VIL4J_NV_MAXRREGCOUNT=N   adds -cl-nv-maxrregcount=N when the program's device is NVIDIA's (other vendors
+//                             reject the option, so it is never sent to them)
+//   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
+//   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
+//
+// Build: gcc -O2 -shared -fPIC -o libclbuildoptions.so cl_build_options.c -ldl -lOpenCL  (tools/gpu/native/build.sh)
+#define _GNU_SOURCE
+#define CL_TARGET_OPENCL_VERSION 300
+#include <CL/cl.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef cl_int (*build_fn)(cl_program, cl_uint, const cl_device_id *, const char *,
+                           void (CL_CALLBACK *)(cl_program, void *), void *);
+
+static cl_device_id first_device(cl_program program, cl_uint num_devices, const cl_device_id *devices) {
+  cl_device_id device = NULL;
+  if (num_devices > 0 && devices != NULL) return devices[0];
+  if (clGetProgramInfo(program, CL_PROGRAM_DEVICES, sizeof device, &device, NULL) != CL_SUCCESS) return NULL;
+  return device;
+}
+
+static int is_nvidia(cl_device_id device) {
+  char vendor[256] = {0};
+  if (device == NULL || clGetDeviceInfo(device, CL_DEVICE_VENDOR, sizeof vendor - 1, vendor, NULL) != CL_SUCCESS) {
+    return 0;
+  }
+  return strstr(vendor, "NVIDIA") != NULL;
+}
+
+static void print_log(cl_program program, cl_device_id device) {
+  size_t size = 0;
+  if (device == NULL || clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS
+      || size == 0) {
+    return;
+  }
+  char *log = malloc(size + 1);
+  if (log == NULL) return;
+  if (clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, size, log, NULL) == CL_SUCCESS) {
+    log[size] = 0;
+    fprintf(stderr, "[cl_build_options] build log:\n%s\n", log);
+  }
+  free(log);
+}
+
+CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_devices, const cl_device_id *devices,
+                                               const char *options, void (CL_CALLBACK *notify)(cl_program, void *),
+                                               void *user_data) {
+  static build_fn real = NULL;
+  if (real == NULL) real = (build_fn) dlsym(RTLD_NEXT, "clBuildProgram");
+  if (real == NULL) return CL_INVALID_OPERATION;
+  cl_device_id device = first_device(program, num_devices, devices);
+  const char *cap = getenv("VIL4J_NV_MAXRREGCOUNT");
+  const char *extra = getenv("VIL4J_CL_BUILD_OPTIONS");
+  const char *log = getenv("VIL4J_CL_BUILD_LOG");
+  int verbose = log != NULL && strcmp(log, "1") == 0;
+  char merged[1024];
+  snprintf(merged, sizeof merged, "%s", options ? options : "");
+  if (cap != NULL && atoi(cap) > 0 && is_nvidia(device)) {
+    size_t used = strlen(merged);
+    snprintf(merged + used, sizeof merged - used, " -cl-nv-maxrregcount=%d", atoi(cap));
+  }
+  if (extra != NULL && *extra != 0) {
+    size_t used = strlen(merged);
+    snprintf(merged + used, sizeof merged - used, " %s", extra);
+  }
+  if (verbose) fprintf(stderr, "[cl_build_options] building with options:%s\n", merged);
+  cl_int rc = real(program, num_devices, devices, merged, notify, user_data);
+  if (verbose) print_log(program, device);
+  return rc;
+}
