@@ -139,7 +139,7 @@ final class CompareCommand implements Callable<Integer> {
             args.add("--resume");
         }
         TrainCommand.Outcome outcome = parseTrain(args, "--spec " + spec.name()).train();
-        return CompareRun.measured(spec, seed, runArgs(spec, seed), outcome, dir.resolve(TrainCommand.METRICS));
+        return CompareRun.measured(spec, seed, runArgs(spec, seed), outcome);
     }
 
     private List<SpecSummary> write(List<CompareSpec> specs, List<CompareRun> runs, long start, boolean plot) {

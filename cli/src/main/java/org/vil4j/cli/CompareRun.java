@@ -22,9 +22,9 @@ record CompareRun(String spec, long seed, List<String> args, int epochs, double 
         args = List.copyOf(args);
     }
 
-    /** The run's results from its metrics.jsonl epoch lines. */
-    static CompareRun measured(CompareSpec spec, long seed, List<String> args, TrainCommand.Outcome outcome,
-                               Path metrics) {
+    /** The run's results from the epoch lines of its metrics.jsonl. */
+    static CompareRun measured(CompareSpec spec, long seed, List<String> args, TrainCommand.Outcome outcome) {
+        Path metrics = outcome.out().resolve(TrainCommand.METRICS);
         List<Map<?, ?>> epochs = RunMetrics.epochLines(metrics);
         if (epochs.isEmpty()) {
             throw new org.vil4j.api.Vil4jException(metrics + ": the run " + spec.name() + " seed " + seed
