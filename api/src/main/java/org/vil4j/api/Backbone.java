@@ -26,6 +26,14 @@ public interface Backbone {
     /** The parameter names (state_dict order) and shapes of a configuration. */
     Map<String, Shape> parameterShapes(ModelSpec spec, Plugins plugins);
 
+    /**
+     * The weights of a configuration that the reference keeps fixed (registered buffers, e.g. a sin-cos position
+     * embedding): loaded and saved with the others, never updated by training.
+     */
+    default java.util.Set<String> buffers(ModelSpec spec) {
+        return java.util.Set.of();
+    }
+
     /** Fresh weights as the reference's initialisation makes them; deterministic for a seed. */
     Map<String, HostTensor> initialize(ModelSpec spec, Plugins plugins, long seed);
 

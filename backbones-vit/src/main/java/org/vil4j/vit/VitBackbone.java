@@ -13,13 +13,15 @@ import org.vil4j.api.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * The "vit" backbone: DeiT-III's {@code VisionTransformer} as the Vision-LSTM repository ships it, state_dict names
  * unchanged ({@code patch_embed.proj.*}, {@code pos_embed.embed}, {@code cls_tokens.tokens}, {@code blocks.i.norm1.*,
  * attn.qkv.*, attn.proj.*, ls1.gamma, norm2.*, mlp.fc1.*, mlp.fc2.*, ls2.gamma}, {@code head.0.*}, {@code head.1.*}).
- * Presets: the hub's {@code deit3-tiny} and {@code deit3-tiny-e400} (patch 16, dim 192, depth 12, 3 heads).
+ * Presets: the hub's {@code deit3-tiny} and {@code deit3-tiny-e400} (patch 16, dim 192, depth 12, 3 heads), and
+ * {@code vit-fmnist-tiny} (Fashion-MNIST's input, the size of ViL's {@code fmnist-tiny}).
  */
 public final class VitBackbone implements Backbone {
     public static final String NAME = "vit";
@@ -45,6 +47,16 @@ public final class VitBackbone implements Backbone {
         Map<String, ModelSpec> p = new LinkedHashMap<>();
         p.put("deit3-tiny", new ModelSpec(VitConfig.REFERENCE_CLASS, tiny));
         p.put("deit3-tiny-e400", new ModelSpec(VitConfig.REFERENCE_CLASS, tiny));
+        // ViL's fmnist-tiny at equal size (132,274 weights against 132,650) for comparisons on Fashion-MNIST: same
+        // patch and input, dim 72 (4 heads of 18) and 2 blocks
+        Map<String, Object> fmnist = new LinkedHashMap<>(); // in order: the spec is written out as given
+        fmnist.put("patch_size", 7);
+        fmnist.put("dim", 72);
+        fmnist.put("depth", 2);
+        fmnist.put("num_heads", 4);
+        fmnist.put("input_shape", List.of(1, 28, 28));
+        fmnist.put("num_outputs", 10);
+        p.put("vit-fmnist-tiny", new ModelSpec(VitConfig.REFERENCE_CLASS, fmnist));
         return p;
     }
 
@@ -144,8 +156,9 @@ public final class VitBackbone implements Backbone {
         return new VisionTransformer(spec, plugins, ops, weights, source);
     }
 
-    /** Names of parameters that the reference keeps fixed (a buffer): the sin-cos position embedding. */
-    public static List<String> buffers() {
-        return List.of("pos_embed.embed");
+    /** The reference's position embedding is a fixed sin-cos table ({@code VitPosEmbed2d(is_learnable=False)}). */
+    @Override
+    public Set<String> buffers(ModelSpec spec) {
+        return Set.of("pos_embed.embed");
     }
 }

@@ -43,6 +43,17 @@ class VitBackboneTest {
     }
 
     @Test
+    void vitFmnistTinyIsTheSizeOfVilFmnistTinyAndKeepsItsPositionEmbeddingFixed() {
+        VitBackbone vit = new VitBackbone();
+        ModelSpec spec = vit.presets().get("vit-fmnist-tiny");
+        long count = vit.parameterShapes(spec, PLUGINS).values().stream().mapToLong(Shape::sizeLong).sum();
+        // ViL's fmnist-tiny (patch 7, dim 64, 2 block pairs) has 132,650
+        assertThat(count).isEqualTo(132_274L);
+        assertThat(VitConfig.of(spec).tokens()).isEqualTo(17); // 4 x 4 patches of 7 and a class token
+        assertThat(vit.buffers(spec)).containsExactly("pos_embed.embed");
+    }
+
+    @Test
     void sincosEmbeddingIsKappamodulesRowsThenColumns() {
         float[] e = Initialisers.sincos2d(1, 2, 8); // per axis 4 wide: sin at freq 1 and 0.01, then cos
         float[] second = java.util.Arrays.copyOfRange(e, 8, 16);

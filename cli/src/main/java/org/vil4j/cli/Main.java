@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Vision-LSTM on the JVM: OpenCL kernels on any GPU or CPU, a plain-Java oracle.",
         subcommands = {ConformanceCommand.class, DevicesCommand.class, PluginsCommand.class, BenchCommand.class,
                 ConvertCommand.class, ExportCommand.class, PredictCommand.class, EvalCommand.class,
-                TraversalCommand.class,
+                TraversalCommand.class, CompareCommand.class,
                 TrainCommand.class, DataOrderCommand.class, PlotCommand.class, SweepCommand.class, SegmentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

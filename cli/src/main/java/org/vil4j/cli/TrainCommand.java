@@ -3,12 +3,12 @@ package org.vil4j.cli;
 import org.vil4j.training.LoaderBatchSource;
 import jakarta.inject.Inject;
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.ModelSpec;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonNumber;
 import org.vil4j.formats.json.JsonText;
-import org.vil4j.training.ConfigJson;
 import org.vil4j.training.OptimizerSettings;
 import org.vil4j.training.Trainer;
 import org.vil4j.training.TrainingCheckpoint;
@@ -23,11 +23,12 @@ import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
 import org.vil4j.training.model.Preprocessing;
 import org.vil4j.vil.VilConfig;
-import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -241,9 +242,22 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything resolved from the options before training starts. */
-    record Plan(TrainingPresets.Preset preset, VilConfig config, TrainingSettings settings, int cropPadding,
-                boolean flip, Data data) {
+    record Plan(TrainedModelChoice model, TrainingSettings settings, int cropPadding, boolean flip, Data data) {
+        /** The ViL's config, or null for a backbone plugin's model. */
+        VilConfig config() {
+            return model instanceof TrainedModelChoice.Vil vil ? vil.config() : null;
+        }
     }
+
+    /**
+     * What an invocation that trained reports: the model's weight count and where it ran; the epochs are in {@code
+     * metrics.jsonl}.
+     */
+    record Outcome(Path out, long parameters, String device, String backend) {
+    }
+
+    @Spec
+    CommandSpec commandSpec;
 
     private RunLock lock;
     private boolean createdOut;
@@ -256,11 +270,17 @@ final class TrainCommand implements Callable<Integer> {
         if (!task.equals("classification")) {
             throw new Vil4jException("--task must be classification or segmentation, got '" + task + "'");
         }
+        train();
+        return 0;
+    }
+
+    /** Trains as {@link #call} does (classification), returning what {@code vil compare} records of the run. */
+    Outcome train() {
         boolean finished = false;
         try {
-            Integer code = train();
+            Outcome outcome = trainClassifier();
             finished = true;
-            return code;
+            return outcome;
         } finally {
             if (lock != null) {
                 lock.close();
@@ -292,7 +312,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Integer train() {
+    private Outcome trainClassifier() {
         System.setProperty("java.awt.headless", "true");
         long wallStart = System.nanoTime();
         RecomputeActivations recompute = RecomputeActivations.parse(recomputeActivations);
@@ -313,17 +333,21 @@ final class TrainCommand implements Callable<Integer> {
                     + "or another --out for a new run");
         }
         PrintStream log = System.out;
+        boolean vil = plan.config() != null;
+        Outcome outcome;
         try (Ops ops = deviceOptions.open(plugins)) {
-            Map<String, HostTensor> init = VilInitializer.initialize(plan.config(), plugins, seed);
+            Map<String, HostTensor> init = plan.model().initialize(plugins, seed);
             if (initialWeights != null && resumed == null) {
                 init = FineTuneWeights.start(initialWeights, plan.config(), init, log);
             }
-            long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
-            Trainer trainer = new Trainer(ops, plugins, plan.config(), plan.settings(), init, "initialisation");
-            trainer.setRecipeJson(recipeJson(plan));
-            trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
-            trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
-            trainer.setModelInfo(modelInfo(plan));
+            Trainer trainer = plan.model().trainer(ops, plugins, plan.settings(), init);
+            long parameters = trainer.parameterCount();
+            if (vil) {
+                trainer.setRecipeJson(recipeJson(plan));
+                trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
+                trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
+                trainer.setModelInfo(modelInfo(plan));
+            }
             if (forms.chosen()) {
                 forms.formFor(ops, 0); // the backend must have a chosen form
                 trainer.setMlstmForm(forms.form(), forms.chunk);
@@ -354,17 +378,18 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException(plan.data().train().name() + " has " + plan.data().train().size()
                         + " samples, fewer than one batch of " + plan.settings().batchSize());
             }
-            VilConfig c = plan.config();
-            log.printf(Locale.ROOT, "training %s: %s dim %d, depth %d, patch %d, %dx%dx%d -> %d classes, %s, "
-                            + "%,d parameters%n", plan.preset().name(), c.version() == VilVersion.V2 ? "ViL v2"
-                            : "ViL v1", c.dim(), c.depth(), c.patchSize(), c.channels(), c.height(), c.width(),
-                    c.numClasses(), c.schedule(), parameters);
+            log.printf(Locale.ROOT, "training %s: %s, %,d parameters%n", plan.model().name(), plan.model().summary(),
+                    parameters);
             log.printf(Locale.ROOT, "data: %s, %d training / %d test images; %d epochs of %d steps of %d%n",
                     plan.data().name(), plan.data().train().size(), plan.data().test().size(),
                     plan.settings().epochs(), train.batchesPerEpoch(), plan.settings().batchSize());
             log.printf(Locale.ROOT, "device: %s (%s); output: %s%s%n", ops.deviceName(), ops.backendName(), out,
                     resumed == null ? "" : "; resuming after epoch " + trainer.epochsDone() + " from "
                             + checkpointIn);
+            if (!vil) {
+                log.println("note: no checkpoint or model file is written for a backbone plugin's model yet (they "
+                        + "record ViL configs); metrics.jsonl and curves.png are");
+            }
             Path metricsFile = out.resolve(METRICS);
             prepareMetrics(metricsFile, resumed == null ? 0 : trainer.epochsDone(), resumed != null);
             try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
@@ -375,7 +400,7 @@ final class TrainCommand implements Callable<Integer> {
                 try {
                     int lastEpoch = stopAfter == null ? plan.settings().epochs()
                             : Math.min(plan.settings().epochs(), trainer.epochsDone() + stopAfter);
-                    trainer.run(train, test, checkpoint, progress, lastEpoch);
+                    trainer.run(train, test, vil ? checkpoint : null, progress, lastEpoch);
                     if (trainer.epochsDone() < plan.settings().epochs()) {
                         log.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
                                 + "vil train --resume --out %s (and the same options)%n", trainer.epochsDone(),
@@ -389,11 +414,11 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
             }
             List<CurvesPlot.Point> history = RunMetrics.epochs(metricsFile);
-            if (trainer.epochsDone() > 0) {
+            if (trainer.epochsDone() > 0 && vil) {
                 writeModelFiles(plan, trainer, history);
             }
             if (!history.isEmpty()) {
-                RunMetrics.drawCurves(out.resolve(CURVES), history, plan.preset().name() + " on " + plan.data().name());
+                RunMetrics.drawCurves(out.resolve(CURVES), history, plan.model().name() + " on " + plan.data().name());
             }
             RunMetrics.printTable(log, history);
             if (trainer.epochsDone() >= plan.settings().epochs() && !history.isEmpty()) {
@@ -402,11 +427,12 @@ final class TrainCommand implements Callable<Integer> {
                         100 * history.get(history.size() - 1).testAccuracy(), ops.deviceName(), ops.backendName(),
                         minutes);
             }
+            outcome = new Outcome(out, parameters, ops.deviceName(), ops.backendName());
         }
         if (deviceOptions.verbose) {
             log.printf(Locale.ROOT, "wall time of this invocation: %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
         }
-        return 0;
+        return outcome;
     }
 
     /**
@@ -436,7 +462,7 @@ final class TrainCommand implements Callable<Integer> {
         VilConfig c = plan.config();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("created_by", "vil train");
-        provenance.put("model", plan.preset().name());
+        provenance.put("model", plan.model().name());
         provenance.put("dataset", plan.data().name());
         provenance.put("recipe", recipe(plan));
         return new ModelInfo(Preprocessing.training(plan.data().normalisation(), c.height(), c.width()),
@@ -445,30 +471,22 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Options -> model config, settings and data; bad values give one-line errors. */
     Plan plan() {
-        TrainingPresets.Preset preset = TrainingPresets.get(model);
-        TrainingPresets.Recipe r = preset.recipe();
-        VilConfig base = preset.model();
+        BackbonePresets.Found plugin = TrainingPresets.isVil(model) ? null
+                : BackbonePresets.find(plugins, model).orElse(null);
+        TrainingPresets.Recipe r = plugin != null ? TrainingPresets.GENERIC : vilPreset().recipe();
         try {
-            Data d = openData(base);
-            int p = patch != null ? patch : base.patchSize();
-            int stride = patch != null ? patch : base.stride();
-            int dm = dim != null ? dim : base.dim();
-            int dp = depth != null ? depth : base.depth();
-            int subBlocks = base.version() == VilVersion.V2 ? 2 * dp : dp;
-            VilConfig config;
-            try {
-                config = new VilConfig(base.version(), dm, dp, p, stride, d.train().channels(), d.train().height(),
-                        d.train().width(), d.train().classes(), pooling != null ? pooling : base.pooling(),
-                        base.legacyNorm(), base.convKind(), base.convKernelSize(), base.projBias(), base.normBias(),
-                        VilConfig.alternating(subBlocks), mixer != null ? mixer : base.mixer());
-            } catch (Vil4jException e) {
-                throw new Vil4jException(e.getMessage() + "; model " + model + " adapted to " + d.name() + " ("
-                        + d.train().channels() + "x" + d.train().height() + "x" + d.train().width()
-                        + "): choose another --patch or --model");
+            Data d;
+            TrainedModelChoice choice;
+            if (plugin != null) {
+                VilOnlyTrainOptions.refuse(this, commandSpec.commandLine().getParseResult(), plugin);
+                int[] in = plugin.input();
+                d = openData(in[0], in[1], in[2]);
+                choice = pluginModel(plugin, d);
+            } else {
+                VilConfig base = vilPreset().model();
+                d = openData(base.channels(), base.height(), base.width());
+                choice = new TrainedModelChoice.Vil(model, vilModel(base, d));
             }
-            config = config.withSchedule(schedule);
-            plugins.mixer(config.mixer()); // an unknown name fails here, listing the known ones, before any file
-            plugins.head(config.pooling());
             OptimizerSettings optimiser = new OptimizerSettings(optimizer, or(weightDecay, r.weightDecay()),
                     WeightDecayExclusion.parse(noDecay), 0.9, 0.999, 1e-8, momentum, nesterov, clipGradNorm,
                     layerDecay);
@@ -490,21 +508,87 @@ final class TrainCommand implements Callable<Integer> {
             if (settings.dropPath() < 0 || settings.dropPath() >= 1) {
                 throw new IllegalArgumentException("--drop-path must be in [0, 1)");
             }
-            return new Plan(preset, config, settings, padding, r.flip() && !noFlip, d);
+            return new Plan(choice, settings, padding, r.flip() && !noFlip, d);
         } catch (IllegalArgumentException e) {
             throw new Vil4jException("invalid training option: " + e.getMessage());
         }
+    }
+
+    /** The ViL preset named by --model; an unknown name lists every model that trains, the plugins' too. */
+    private TrainingPresets.Preset vilPreset() {
+        try {
+            return TrainingPresets.get(model);
+        } catch (Vil4jException e) {
+            List<String> pluginPresets = new ArrayList<>();
+            plugins.backbones().values().forEach(b -> pluginPresets.addAll(b.presets().keySet()));
+            throw new Vil4jException(e.getMessage() + "; the backbone plugins' presets are "
+                    + String.join(", ", pluginPresets));
+        }
+    }
+
+    /** A ViL preset at the data's input and classes, with the model options applied. */
+    private VilConfig vilModel(VilConfig base, Data d) {
+        int p = patch != null ? patch : base.patchSize();
+        int stride = patch != null ? patch : base.stride();
+        int dm = dim != null ? dim : base.dim();
+        int dp = depth != null ? depth : base.depth();
+        int subBlocks = base.version() == VilVersion.V2 ? 2 * dp : dp;
+        VilConfig config;
+        try {
+            config = new VilConfig(base.version(), dm, dp, p, stride, d.train().channels(), d.train().height(),
+                    d.train().width(), d.train().classes(), pooling != null ? pooling : base.pooling(),
+                    base.legacyNorm(), base.convKind(), base.convKernelSize(), base.projBias(), base.normBias(),
+                    VilConfig.alternating(subBlocks), mixer != null ? mixer : base.mixer());
+        } catch (Vil4jException e) {
+            throw new Vil4jException(e.getMessage() + "; model " + model + " adapted to " + d.name() + " ("
+                    + d.train().channels() + "x" + d.train().height() + "x" + d.train().width()
+                    + "): choose another --patch or --model");
+        }
+        config = config.withSchedule(schedule);
+        plugins.mixer(config.mixer()); // an unknown name fails here, listing the known ones, before any file
+        plugins.head(config.pooling());
+        return config;
+    }
+
+    /**
+     * A backbone plugin's preset at the data's input and classes, with the model options as the reference's
+     * arguments ({@code dim}, {@code depth}, {@code patch_size}, {@code pooling}, {@code mixer}); the backbone
+     * checks the result.
+     */
+    private TrainedModelChoice pluginModel(BackbonePresets.Found found, Data d) {
+        ModelSpec spec = found.spec().with("input_shape", List.of(d.train().channels(), d.train().height(),
+                d.train().width())).with("num_outputs", d.train().classes());
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        overrides.put("dim", dim);
+        overrides.put("depth", depth);
+        overrides.put("patch_size", patch);
+        overrides.put("pooling", pooling);
+        overrides.put("mixer", mixer);
+        for (var e : overrides.entrySet()) {
+            if (e.getValue() != null) {
+                spec = spec.with(e.getKey(), e.getValue());
+            }
+        }
+        try {
+            found.backbone().parameterShapes(spec, plugins);
+        } catch (Vil4jException e) {
+            throw new Vil4jException(e.getMessage() + "; model " + model + " adapted to " + d.name() + " ("
+                    + d.train().channels() + "x" + d.train().height() + "x" + d.train().width() + ", "
+                    + d.train().classes() + " classes)");
+        }
+        return new TrainedModelChoice.Plugin(model, found.backbone(), spec);
     }
 
     private static <T> T or(T value, T fallback) {
         return value != null ? value : fallback;
     }
 
-    private Data openData(VilConfig model) {
+    /** The data; an image folder is read at {@code channels} x {@code height} x {@code width}. */
+    private Data openData(int channels, int height, int width) {
         if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
             throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
         }
-        Data d = Datasets.open(dataset, data, model.channels(), model.height(), model.width(), maxImagePixels);
+        Data d = Datasets.open(dataset, data, channels, height, width, maxImagePixels);
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);
@@ -630,7 +714,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingSettings s = plan.settings();
         OptimizerSettings o = s.optimizer();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", plan.preset().name());
+        m.put("model", plan.model().name());
         m.put("dataset", plan.data().name());
         m.put("train_samples", plan.data().train().size());
         m.put("epochs", s.epochs());
@@ -664,7 +748,7 @@ final class TrainCommand implements Callable<Integer> {
         run.put("log_every", s.logEverySteps());
         run.put("backend", deviceOptions.backend);
         run.put("device", deviceOptions.device);
-        return "{\n  \"model\": " + ConfigJson.write(plan.config()) + ",\n  \"recipe\": " + recipeJson(plan)
+        return "{\n  \"model\": " + plan.model().json() + ",\n  \"recipe\": " + recipeJson(plan)
                 + ",\n  \"run\": " + json(run) + "\n}\n";
     }
 

@@ -71,6 +71,11 @@ final class TrainingPresets {
         return java.util.Collections.unmodifiableMap(PRESETS);
     }
 
+    /** Whether {@link #get} knows {@code name}: a training preset or a {@link VilPresets} model. */
+    static boolean isVil(String name) {
+        return PRESETS.containsKey(name) || VilPresets.all().containsKey(name);
+    }
+
     /** A training preset, or a {@link VilPresets} model with the generic recipe. */
     static Preset get(String name) {
         Preset preset = PRESETS.get(name);

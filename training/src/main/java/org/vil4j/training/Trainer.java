@@ -1,7 +1,9 @@
 package org.vil4j.training;
 
+import org.vil4j.api.Backbone;
 import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.ModelSpec;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
@@ -12,7 +14,6 @@ import org.vil4j.api.autodiff.GradientTape;
 import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
 import org.vil4j.training.data.Batch;
-import org.vil4j.vil.ActivationSink;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VisionLstm;
 
@@ -23,12 +24,17 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Trains a ViL classifier on one backend: forward on a {@link GradientTape}, host-side cross-entropy on the logits,
+ * Trains a classifier on one backend: forward on a {@link GradientTape}, host-side cross-entropy on the logits,
  * backward, then the optimiser updates the parameters where they live. Per epoch it evaluates on the test source and
  * writes a checkpoint atomically; a run resumed from a checkpoint continues exactly where it stopped (every random
  * choice derives from the seed and the step).
+ *
+ * <p>The model is a ViL ({@link VilConfig}) or a backbone plugin's classifier ({@link Backbone} and {@link
+ * ModelSpec}). Drop-path, recomputed activations, mLSTM forms, checkpoints and resuming need the ViL's structure or
+ * config; a backbone plugin's model trains without them (asking for one is an error) and keeps its buffers fixed.
  */
 public final class Trainer {
     /** Progress callbacks (progress bars, logs); all optional. */
@@ -46,11 +52,13 @@ public final class Trainer {
 
     private final Ops ops;
     private final GradientTape tape;
+    /** The ViL's config, or null for a backbone plugin's model. */
     private final VilConfig config;
     private final TrainingSettings settings;
-    private final VisionLstm model;
-    private final VisionLstm ema;
+    private final TrainedModel model;
+    private final TrainedModel ema;
     private final Optimizer optimizer;
+    /** Null for a backbone plugin's model (trained without drop-path). */
     private final DropPath dropPath;
     private int epochsDone;
     private long step;
@@ -67,17 +75,47 @@ public final class Trainer {
      */
     public Trainer(Ops ops, Plugins plugins, VilConfig config, TrainingSettings settings,
                    Map<String, HostTensor> initialWeights, String weightsSource) {
-        if (!config.isClassifier()) {
-            throw new Vil4jException("training needs a classifier (numClasses > 0); the config is in feature mode");
-        }
+        this(ops, classifier(config), settings, on -> new VilTrainedModel(new VisionLstm(config, plugins, on,
+                initialWeights, weightsSource)));
+    }
+
+    /**
+     * Builds a backbone plugin's model {@code spec} (and its EMA twin) with {@code initialWeights} on {@code ops}:
+     * its output must be logits {@code [batch, classes]}, and its {@link Backbone#buffers} stay as given.
+     *
+     * @throws IllegalArgumentException when the settings ask for drop-path (a ViL feature here)
+     */
+    public Trainer(Ops ops, Plugins plugins, Backbone backbone, ModelSpec spec, TrainingSettings settings,
+                   Map<String, HostTensor> initialWeights, String weightsSource) {
+        this(ops, null, withoutDropPath(backbone, settings), on -> new BackboneTrainedModel(backbone.create(spec,
+                plugins, on, initialWeights, weightsSource), backbone.buffers(spec), backbone.name()));
+    }
+
+    private Trainer(Ops ops, VilConfig config, TrainingSettings settings, Function<Ops, TrainedModel> build) {
         this.ops = ops;
         this.tape = new GradientTape(ops);
         this.config = config;
         this.settings = settings;
-        this.model = new VisionLstm(config, plugins, tape, initialWeights, weightsSource);
-        this.ema = settings.emaDecay() > 0 ? new VisionLstm(config, plugins, ops, initialWeights, weightsSource) : null;
-        this.optimizer = new Optimizer(ops, model.parameters(), config.depth(), settings.optimizer());
-        this.dropPath = new DropPath(config, settings.dropPath(), settings.dropPathDecay(), settings.seed());
+        this.model = build.apply(tape);
+        this.ema = settings.emaDecay() > 0 ? build.apply(ops) : null;
+        this.optimizer = new Optimizer(ops, model.trained(), model.blocks(), settings.optimizer());
+        this.dropPath = config == null ? null
+                : new DropPath(config, settings.dropPath(), settings.dropPathDecay(), settings.seed());
+    }
+
+    private static VilConfig classifier(VilConfig config) {
+        if (!config.isClassifier()) {
+            throw new Vil4jException("training needs a classifier (numClasses > 0); the config is in feature mode");
+        }
+        return config;
+    }
+
+    private static TrainingSettings withoutDropPath(Backbone backbone, TrainingSettings settings) {
+        if (settings.dropPath() != 0) {
+            throw new IllegalArgumentException("drop-path " + settings.dropPath() + ": a backbone plugin's model "
+                    + "('" + backbone.name() + "') trains without drop-path here (it scales a ViL's residuals)");
+        }
+        return settings;
     }
 
     /**
@@ -91,9 +129,13 @@ public final class Trainer {
             gradientBuffers = null;
             return;
         }
+        if (model.vil() == null) {
+            throw new Vil4jException("recomputing activations goes sub-block by sub-block through a ViL; "
+                    + model.description() + " is trained whole");
+        }
         if (gradientBuffers == null) {
             Map<Tensor, Tensor> buffers = new java.util.IdentityHashMap<>();
-            for (Tensor p : model.parameters().values()) {
+            for (Tensor p : model.trained().values()) {
                 buffers.put(p, ops.parameter(p.shape(), new float[p.shape().size()]));
             }
             gradientBuffers = buffers;
@@ -114,9 +156,12 @@ public final class Trainer {
      * {@code chunkSize} tokens; the backward runs in the same form. A runtime choice: checkpoints do not record it.
      */
     public void setMlstmForm(org.vil4j.api.MlstmForm form, int chunkSize) {
-        model.setMlstmForm(form, chunkSize);
+        if (model.vil() == null) {
+            throw new Vil4jException("the mLSTM form is a ViL's choice; " + model.description() + " has no mLSTM");
+        }
+        model.vil().setMlstmForm(form, chunkSize);
         if (ema != null) {
-            ema.setMlstmForm(form, chunkSize);
+            ema.vil().setMlstmForm(form, chunkSize);
         }
     }
 
@@ -124,8 +169,17 @@ public final class Trainer {
         return gradientBuffers != null;
     }
 
+    /** The ViL being trained. */
     public VisionLstm model() {
-        return model;
+        if (model.vil() == null) {
+            throw new IllegalStateException(model.description() + " is trained, not a ViL");
+        }
+        return model.vil();
+    }
+
+    /** How many weights the model has (buffers included). */
+    public long parameterCount() {
+        return model.parameters().values().stream().mapToLong(t -> t.shape().size()).sum();
     }
 
     public Optimizer optimizer() {
@@ -142,6 +196,10 @@ public final class Trainer {
 
     /** Restores weights, optimiser state, EMA and position from a checkpoint of the same model. */
     public void resume(TrainingCheckpoint checkpoint, Path source) {
+        if (config == null) {
+            throw new Vil4jException(source + ": resuming " + model.description() + " is not supported yet "
+                    + "(checkpoints record a ViL config)");
+        }
         if (!checkpoint.config().equals(config)) {
             throw new Vil4jException(source + ": the checkpoint's model config differs from this run's: "
                     + ConfigJson.write(checkpoint.config()) + " vs " + ConfigJson.write(config));
@@ -159,7 +217,7 @@ public final class Trainer {
         this.step = checkpoint.steps();
     }
 
-    private void assign(VisionLstm target, Map<String, float[]> values, Path source) {
+    private void assign(TrainedModel target, Map<String, float[]> values, Path source) {
         List<String> problems = new ArrayList<>();
         target.parameters().forEach((name, t) -> {
             float[] v = values.get(name);
@@ -196,7 +254,7 @@ public final class Trainer {
         LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.minLearningRate(),
                 Math.round(settings.warmupFraction() * totalSteps), totalSteps);
         List<EpochMetrics> history = new ArrayList<>();
-        model.setResidualScaling(dropPath);
+        scaleResiduals(true);
         for (int epoch = epochsDone; epoch < Math.min(lastEpoch, settings.epochs()); epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
@@ -225,7 +283,7 @@ public final class Trainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long evalStart = System.nanoTime();
-            double[] testResult = evaluate(model, test);
+            double[] testResult = evaluate(test);
             double emaAccuracy = ema == null ? Double.NaN : evaluate(ema, test)[1];
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             epochsDone = epoch + 1;
@@ -241,8 +299,15 @@ public final class Trainer {
             }
             listener.epoch(metrics);
         }
-        model.setResidualScaling(null);
+        scaleResiduals(false);
         return history;
+    }
+
+    /** Drop-path on the live ViL while it trains, off while it is evaluated (a backbone plugin's: none). */
+    private void scaleResiduals(boolean training) {
+        if (model.vil() != null) {
+            model.vil().setResidualScaling(training ? dropPath : null);
+        }
     }
 
     /**
@@ -250,13 +315,13 @@ public final class Trainer {
      * the step count advance as in a run); returns the batch's loss before the update.
      */
     public double step(Batch batch, double learningRate) {
-        model.setResidualScaling(dropPath);
+        scaleResiduals(true);
         try {
             StepResult r = trainStep(batch, learningRate, epochsDone, new Listener() { });
             step++;
             return r.loss;
         } finally {
-            model.setResidualScaling(null);
+            scaleResiduals(false);
         }
     }
 
@@ -264,7 +329,9 @@ public final class Trainer {
     }
 
     private StepResult trainStep(Batch batch, double lr, int epoch, Listener listener) {
-        dropPath.setStep(step);
+        if (dropPath != null) {
+            dropPath.setStep(step);
+        }
         updating = false;
         if (gradientBuffers != null) {
             return trainStepRecomputing(batch, lr, epoch);
@@ -272,7 +339,7 @@ public final class Trainer {
         try {
             return trainStepRecorded(batch, lr, epoch);
         } catch (DeviceMemoryExhaustedException e) {
-            if (!recomputeWhenMemoryRunsOut || updating) {
+            if (!recomputeWhenMemoryRunsOut || updating || model.vil() == null) {
                 throw e;
             }
             // nothing of this step reached the weights, and drop-path depends on the step only: taking it again
@@ -291,7 +358,7 @@ public final class Trainer {
         try {
             Tensor x = tape.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
                     batch.images());
-            Tensor logits = model.forward(x, ActivationSink.NONE);
+            Tensor logits = model.logits(x);
             CrossEntropy.Result ce = CrossEntropy.of(tape.download(logits), batch.labels(), logits.shape().last(),
                     settings.labelSmoothing());
             if (!Double.isFinite(ce.loss())) {
@@ -314,6 +381,7 @@ public final class Trainer {
      * segment's memory is freed.
      */
     private StepResult trainStepRecomputing(Batch batch, double lr, int epoch) {
+        VisionLstm model = this.model.vil();
         long start = ops.mark();
         try {
             Shape imageShape = Shape.of(batch.size(), batch.channels(), batch.height(), batch.width());
@@ -390,8 +458,8 @@ public final class Trainer {
 
     private void updateEma() {
         if (ema != null) {
-            Map<String, Tensor> live = model.parameters();
-            ema.parameters().forEach((name, t) -> ops.movingAverage(t, live.get(name), (float) settings.emaDecay()));
+            Map<String, Tensor> live = model.trained();
+            ema.trained().forEach((name, t) -> ops.movingAverage(t, live.get(name), (float) settings.emaDecay()));
         }
     }
 
@@ -402,9 +470,18 @@ public final class Trainer {
                 : "the checkpoint of epoch " + epochsDone + " is kept"));
     }
 
-    /** Mean loss and top-1 accuracy of {@code target} over one pass of {@code source}. */
-    public double[] evaluate(VisionLstm target, BatchSource source) {
-        ResidualScalingGuard guard = new ResidualScalingGuard(target);
+    /** Mean loss and top-1 accuracy of the model being trained over one pass of {@code source}. */
+    public double[] evaluate(BatchSource source) {
+        scaleResiduals(false);
+        try {
+            return evaluate(model, source);
+        } finally {
+            scaleResiduals(true);
+        }
+    }
+
+    /** Mean loss and top-1 accuracy of {@code target} (without drop-path) over one pass of {@code source}. */
+    private double[] evaluate(TrainedModel target, BatchSource source) {
         double lossSum = 0;
         long correct = 0;
         long seen = 0;
@@ -416,7 +493,7 @@ public final class Trainer {
                 try {
                     Tensor x = ops.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
                             batch.images());
-                    Tensor logits = target.forward(x, ActivationSink.NONE);
+                    Tensor logits = target.logits(x);
                     CrossEntropy.Result ce = CrossEntropy.of(ops.download(logits), batch.labels(),
                             logits.shape().last(), 0);
                     lossSum += ce.loss() * batch.size();
@@ -430,25 +507,8 @@ public final class Trainer {
             if (batches instanceof AutoCloseable c) {
                 closeQuietly(c);
             }
-            guard.restore();
         }
         return new double[]{lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen)};
-    }
-
-    /** Evaluation runs without drop-path; the training scaling comes back afterwards. */
-    private final class ResidualScalingGuard {
-        private final VisionLstm target;
-
-        ResidualScalingGuard(VisionLstm target) {
-            this.target = target;
-            target.setResidualScaling(null);
-        }
-
-        void restore() {
-            if (target == model) {
-                target.setResidualScaling(dropPath);
-            }
-        }
     }
 
     /**
@@ -461,6 +521,10 @@ public final class Trainer {
 
     /** Weights, optimiser state, EMA and position, written atomically. */
     public void writeCheckpoint(Path file) {
+        if (config == null) {
+            throw new Vil4jException(file + ": checkpoints of " + model.description() + " are not supported yet "
+                    + "(they record a ViL config)");
+        }
         Map<String, float[]> values = new LinkedHashMap<>();
         model.parameters().forEach((name, t) -> values.put("param." + name, ops.download(t)));
         values.putAll(optimizer.state());

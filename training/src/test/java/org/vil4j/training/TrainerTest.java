@@ -57,7 +57,7 @@ class TrainerTest {
         SyntheticData train = new SyntheticData(96, 8, 4, 8, 1);
         SyntheticData test = new SyntheticData(32, 8, 4, 8, 2);
         Trainer trainer = trainer(settings(4, 3e-3, 0));
-        double before = trainer.evaluate(trainer.model(), test)[1];
+        double before = trainer.evaluate(test)[1];
         List<EpochMetrics> history = trainer.run(train, test, null, new Trainer.Listener() { });
         assertThat(history).hasSize(4);
         assertThat(history.get(3).trainLoss()).isLessThan(history.get(0).trainLoss());
