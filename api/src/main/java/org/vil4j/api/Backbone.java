@@ -34,6 +34,15 @@ public interface Backbone {
         return java.util.Set.of();
     }
 
+    /**
+     * The other plugins a configuration is built from, by kind ({@code traversal}, {@code mixer}, {@code head}; a
+     * name or a list of names): saved models record them beside the backbone's own name, and loading a saved model
+     * checks that each is on the class path before building it. Empty for a backbone that uses none.
+     */
+    default Map<String, Object> pluginNames(ModelSpec spec) {
+        return Map.of();
+    }
+
     /** Fresh weights as the reference's initialisation makes them; deterministic for a seed. */
     Map<String, HostTensor> initialize(ModelSpec spec, Plugins plugins, long seed);
 

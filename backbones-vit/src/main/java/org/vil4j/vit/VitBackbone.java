@@ -156,6 +156,16 @@ public final class VitBackbone implements Backbone {
         return new VisionTransformer(spec, plugins, ops, weights, source);
     }
 
+    /** Its token mixer and its pooling head, both plugins chosen by name in the spec. */
+    @Override
+    public Map<String, Object> pluginNames(ModelSpec spec) {
+        VitConfig c = VitConfig.of(spec);
+        Map<String, Object> names = new LinkedHashMap<>();
+        names.put("mixer", c.mixer());
+        names.put("head", c.pooling());
+        return names;
+    }
+
     /** The reference's position embedding is a fixed sin-cos table ({@code VitPosEmbed2d(is_learnable=False)}). */
     @Override
     public Set<String> buffers(ModelSpec spec) {

@@ -54,6 +54,14 @@ class VitBackboneTest {
     }
 
     @Test
+    void namesTheMixerAndHeadItsSpecUsesForSavedModelsToRecord() {
+        VitBackbone vit = new VitBackbone();
+        ModelSpec spec = vit.presets().get("vit-fmnist-tiny");
+        assertThat(vit.pluginNames(spec)).containsExactly(Map.entry("mixer", "attention"), Map.entry("head", "first"));
+        assertThat(vit.pluginNames(spec.with("pooling", "mean"))).containsEntry("head", "mean");
+    }
+
+    @Test
     void sincosEmbeddingIsKappamodulesRowsThenColumns() {
         float[] e = Initialisers.sincos2d(1, 2, 8); // per axis 4 wide: sin at freq 1 and 0.01, then cos
         float[] second = java.util.Arrays.copyOfRange(e, 8, 16);

@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import org.vil4j.api.BackboneModel;
+import org.vil4j.api.ModelSpec;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
@@ -9,7 +10,9 @@ import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonText;
 import org.vil4j.training.model.ImageNetClasses;
 import org.vil4j.training.model.ImagePreprocessing;
+import org.vil4j.training.model.ModelInfo;
 import org.vil4j.training.model.Preprocessing;
+import org.vil4j.training.model.SavedPluginModel;
 import org.vil4j.training.model.VilModel;
 import org.vil4j.training.model.WeightsFiles;
 import org.vil4j.vil.VilConfig;
@@ -20,9 +23,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * predict's and eval's model: a {@link VilModel} on the command's backend, with --model and --input applied; or,
- * when --model names a backbone plugin's preset (e.g. {@code deit3-tiny}), that backbone's model with the file's
- * weights under their own names, the official ImageNet evaluation at the preset's size and ImageNet's classes.
+ * predict's and eval's model: a {@link VilModel} on the command's backend, with --model and --input applied; a
+ * backbone plugin's model that a model file or checkpoint records (the plugin looked up by the recorded name, every
+ * tensor checked against the shapes it declares, the file's preprocessing and class names); or, when --model names
+ * a backbone plugin's preset (e.g. {@code deit3-tiny}) and the file records no model, that backbone's model with the
+ * file's weights under their own names, the official ImageNet evaluation at the preset's size and ImageNet's classes.
  */
 final class Classifier {
     /** The ViL configuration, or null for a backbone plugin's model. */
@@ -37,7 +42,8 @@ final class Classifier {
 
     private final Ops ops;
     private final BackboneModel backbone;
-    private final String backboneName;
+    /** How --logits shows a backbone plugin's model (JSON), or null for a ViL. */
+    private final String backboneJson;
     private final int classes;
     private final List<String> classNames;
     private final boolean imageNetClasses;
@@ -45,43 +51,77 @@ final class Classifier {
     Classifier(Plugins plugins, Ops ops, Path weights, String preset, String input) {
         long start = System.nanoTime();
         this.ops = ops;
+        int[] size = WeightsFiles.parseSize(input);
         Optional<BackbonePresets.Found> plugin = preset == null ? Optional.empty()
                 : BackbonePresets.find(plugins, preset);
-        if (plugin.isPresent()) {
-            BackbonePresets.Found found = plugin.get().atInput(WeightsFiles.parseSize(input));
-            WeightsFiles.Contents contents = WeightsFiles.read(weights);
-            if (contents.note() != null) {
-                System.err.println("vil: " + contents.note());
+        WeightsFiles.Contents contents = WeightsFiles.read(weights);
+        if (contents.note() != null) {
+            System.err.println("vil: " + contents.note());
+        }
+        if (contents.plugin() != null) {
+            // the file records its model: the plugin is found by the recorded name, --model can only agree
+            SavedPluginModel saved = SavedPluginModel.of(contents, weights, plugins);
+            if (preset != null && (plugin.isEmpty() || !plugin.get().backbone().name().equals(saved.model()
+                    .backbone()))) {
+                throw new Vil4jException("--model " + preset + ": " + weights + " records its own model (backbone "
+                        + "plugin '" + saved.model().backbone() + "'); leave --model out");
             }
+            ModelSpec spec = saved.model().spec();
+            ModelInfo info = saved.info();
+            Preprocessing recorded = info != null ? info.preprocessing() : imageNetAt(spec);
+            Preprocessing p = size == null ? recorded : new Preprocessing(recorded.channels(), size[0], size[1],
+                    recorded.resize(), recorded.mean(), recorded.std());
+            if (size != null) {
+                spec = spec.with("input_shape", List.of(p.channels(), size[0], size[1]));
+            }
+            this.backbone = saved.create(plugins, ops, spec, weights.toString());
+            this.backboneJson = saved.model().json();
+            this.preprocessing = p;
+            this.classNames = info != null && !info.classNames().isEmpty() ? info.classNames()
+                    : defaultNames(spec.integer("num_outputs", ImageNetClasses.COUNT));
+            this.classes = classNames.size();
+            this.imageNetClasses = (info == null || info.classNames().isEmpty()) && classes == ImageNetClasses.COUNT;
+            this.config = null;
+            this.model = null;
+        } else if (plugin.isPresent()) {
+            BackbonePresets.Found found = plugin.get().atInput(size);
             int[] in = found.input();
             this.backbone = found.backbone().create(found.spec(), plugins, ops, contents.weights(),
                     weights.toString());
-            this.backboneName = preset;
+            this.backboneJson = "{\"backbone\":" + JsonText.quote(preset) + "}";
             this.config = null;
             this.model = null;
             this.preprocessing = Preprocessing.imageNet(in[1], in[2]);
             this.classes = found.spec().integer("num_outputs", ImageNetClasses.COUNT);
             this.imageNetClasses = classes == ImageNetClasses.COUNT;
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < classes; i++) {
-                names.add(imageNetClasses ? ImageNetClasses.name(i) : "class " + i);
-            }
-            this.classNames = names;
+            this.classNames = defaultNames(classes);
         } else {
-            WeightsFiles.Loaded loaded = WeightsFiles.load(weights, preset, WeightsFiles.parseSize(input));
-            if (loaded.note() != null) {
-                System.err.println("vil: " + loaded.note());
-            }
+            WeightsFiles.Loaded loaded = WeightsFiles.load(contents, weights, preset, size);
             this.model = VilModel.on(plugins, ops, loaded, weights.toString());
             this.config = model.config();
             this.preprocessing = model.preprocessing();
             this.backbone = null;
-            this.backboneName = null;
+            this.backboneJson = null;
             this.classes = config.numClasses();
             this.classNames = model.classNames();
             this.imageNetClasses = model.hasImageNetClasses();
         }
         this.loadSeconds = (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The official ImageNet evaluation at a spec's {@code input_shape} (the reference's 224 when it has none). */
+    private static Preprocessing imageNetAt(ModelSpec spec) {
+        int[] in = spec.integers("input_shape", new int[]{3, 224, 224});
+        return Preprocessing.imageNet(in[in.length - 2], in[in.length - 1]);
+    }
+
+    /** ImageNet's class names for 1000 classes, else "class 0", "class 1", ... */
+    private static List<String> defaultNames(int classes) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < classes; i++) {
+            names.add(classes == ImageNetClasses.COUNT ? ImageNetClasses.name(i) : "class " + i);
+        }
+        return names;
     }
 
     int numClasses() {
@@ -90,8 +130,7 @@ final class Classifier {
 
     /** The model's configuration as JSON (predict --logits). */
     String configJson() {
-        return config != null ? org.vil4j.training.ConfigJson.write(config)
-                : "{\"backbone\":" + JsonText.quote(backboneName) + "}";
+        return config != null ? org.vil4j.training.ConfigJson.write(config) : backboneJson;
     }
 
     /** The model's preprocessing of an image file (one-line error naming the file when it cannot be read). */
@@ -141,7 +180,12 @@ final class Classifier {
         try {
             Tensor x = ops.upload(Shape.of(batch, preprocessing.channels(), preprocessing.height(),
                     preprocessing.width()), inputs);
-            return ops.download(backbone.forward(x, (n, t) -> { }));
+            float[] logits = ops.download(backbone.forward(x, (n, t) -> { }));
+            if (logits.length != batch * classes) {
+                throw new Vil4jException("the model gives " + logits.length / Math.max(1, batch) + " outputs per "
+                        + "image, but " + classes + " classes are named (the file's class names or num_outputs)");
+            }
+            return logits;
         } finally {
             ops.release(mark);
         }

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
  * {@code vil compare}: trains every spec with every seed under one recipe, in this process through {@code vil train}'s
  * own path ({@link TrainCommand#train}), and writes the runs and each spec's accuracy mean and standard deviation as
  * JSON, a markdown table and a plot. Runs go seed by seed, every spec within a seed, so that a machine whose load
- * drifts slows all specs alike; a run already in {@code compare.json} is not run again, and a ViL run that was
- * interrupted after an epoch resumes from its checkpoint.
+ * drifts slows all specs alike; a run already in {@code compare.json} is not run again, and a run that was
+ * interrupted after an epoch (a ViL's or a backbone plugin's) resumes from its checkpoint.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains model specs under one recipe with several seeds (in this process, as vil train does) "

@@ -22,6 +22,10 @@ final class FineTuneWeights {
     static Map<String, HostTensor> start(Path file, VilConfig config, Map<String, HostTensor> fresh, PrintStream log) {
         // a training checkpoint's optimiser state and EMA weights are left out by the reader
         WeightsFiles.Contents contents = WeightsFiles.read(file);
+        if (contents.plugin() != null) {
+            throw new org.vil4j.api.Vil4jException("--weights " + file + ": holds a model of backbone plugin '"
+                    + contents.plugin().backbone() + "', not a ViL; fine-tuning starts from ViL weights");
+        }
         Map<String, HostTensor> raw = contents.weights();
         int classes = contents.config() != null ? contents.config().numClasses()
                 : OfficialCheckpointLayout.describe(raw, file.toString()).numClasses();

@@ -19,7 +19,6 @@ import org.vil4j.training.data.Augmentation;
 import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.ImageDecoding;
 import org.vil4j.training.data.Normalisation;
-import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
 import org.vil4j.training.model.Preprocessing;
 import org.vil4j.vil.VilConfig;
@@ -342,11 +341,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             Trainer trainer = plan.model().trainer(ops, plugins, plan.settings(), init);
             long parameters = trainer.parameterCount();
+            trainer.setRecipeJson(recipeJson(plan));
+            trainer.setModelInfo(modelInfo(plan));
             if (vil) {
-                trainer.setRecipeJson(recipeJson(plan));
                 trainer.setRecomputeActivations(recompute == RecomputeActivations.ALWAYS);
                 trainer.setRecomputeWhenMemoryRunsOut(recompute == RecomputeActivations.AUTO);
-                trainer.setModelInfo(modelInfo(plan));
             }
             if (forms.chosen()) {
                 forms.formFor(ops, 0); // the backend must have a chosen form
@@ -386,10 +385,6 @@ final class TrainCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "device: %s (%s); output: %s%s%n", ops.deviceName(), ops.backendName(), out,
                     resumed == null ? "" : "; resuming after epoch " + trainer.epochsDone() + " from "
                             + checkpointIn);
-            if (!vil) {
-                log.println("note: no checkpoint or model file is written for a backbone plugin's model yet (they "
-                        + "record ViL configs); metrics.jsonl and curves.png are");
-            }
             Path metricsFile = out.resolve(METRICS);
             prepareMetrics(metricsFile, resumed == null ? 0 : trainer.epochsDone(), resumed != null);
             try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8,
@@ -400,7 +395,7 @@ final class TrainCommand implements Callable<Integer> {
                 try {
                     int lastEpoch = stopAfter == null ? plan.settings().epochs()
                             : Math.min(plan.settings().epochs(), trainer.epochsDone() + stopAfter);
-                    trainer.run(train, test, vil ? checkpoint : null, progress, lastEpoch);
+                    trainer.run(train, test, checkpoint, progress, lastEpoch);
                     if (trainer.epochsDone() < plan.settings().epochs()) {
                         log.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
                                 + "vil train --resume --out %s (and the same options)%n", trainer.epochsDone(),
@@ -414,7 +409,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException("cannot write " + metricsFile + ": " + e.getMessage(), e);
             }
             List<CurvesPlot.Point> history = RunMetrics.epochs(metricsFile);
-            if (trainer.epochsDone() > 0 && vil) {
+            if (trainer.epochsDone() > 0) {
                 writeModelFiles(plan, trainer, history);
             }
             if (!history.isEmpty()) {
@@ -437,8 +432,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * {@code model.safetensors} (and {@code model-ema.safetensors} with EMA): the weights as they are now, with the
-     * config, plugin names, preprocessing (the training normalisation), class names and provenance, so predict and
-     * eval need nothing else.
+     * model (a ViL's config and plugin names, or a backbone plugin's name and spec), preprocessing (the training
+     * normalisation), class names and provenance, so predict and eval need nothing else.
      */
     private void writeModelFiles(Plan plan, Trainer trainer, List<CurvesPlot.Point> history) {
         ModelInfo base = modelInfo(plan);
@@ -446,27 +441,27 @@ final class TrainCommand implements Callable<Integer> {
         provenance.put("epoch", trainer.epochsDone());
         provenance.put("test_accuracy", history.isEmpty() ? Double.NaN
                 : history.get(history.size() - 1).testAccuracy());
-        ModelFile.write(out.resolve(MODEL), plan.config(), trainer.weights(), new ModelInfo(base.preprocessing(),
-                base.classNames(), provenance));
+        plan.model().writeModelFile(out.resolve(MODEL), plugins, trainer.weights(), new ModelInfo(
+                base.preprocessing(), base.classNames(), provenance));
         Map<String, float[]> ema = trainer.emaWeights();
         if (ema != null) {
             provenance.remove("test_accuracy"); // the EMA's is in metrics.jsonl (ema_test_accuracy)
             provenance.put("weights", "ema");
-            ModelFile.write(out.resolve(MODEL_EMA), plan.config(), ema, new ModelInfo(base.preprocessing(),
+            plan.model().writeModelFile(out.resolve(MODEL_EMA), plugins, ema, new ModelInfo(base.preprocessing(),
                     base.classNames(), provenance));
         }
     }
 
     /** Preprocessing (the training normalisation), class names and where the model comes from. */
     private ModelInfo modelInfo(Plan plan) {
-        VilConfig c = plan.config();
+        Dataset train = plan.data().train();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("created_by", "vil train");
         provenance.put("model", plan.model().name());
         provenance.put("dataset", plan.data().name());
         provenance.put("recipe", recipe(plan));
-        return new ModelInfo(Preprocessing.training(plan.data().normalisation(), c.height(), c.width()),
-                plan.data().train().classNames(), provenance);
+        return new ModelInfo(Preprocessing.training(plan.data().normalisation(), train.height(), train.width()),
+                train.classNames(), provenance);
     }
 
     /** Options -> model config, settings and data; bad values give one-line errors. */

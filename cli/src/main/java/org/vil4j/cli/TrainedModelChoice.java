@@ -9,11 +9,14 @@ import org.vil4j.training.ConfigJson;
 import org.vil4j.training.Json;
 import org.vil4j.training.Trainer;
 import org.vil4j.training.TrainingSettings;
+import org.vil4j.training.model.ModelFile;
+import org.vil4j.training.model.ModelInfo;
+import org.vil4j.training.model.PluginModelSpec;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VilInitializer;
 import org.vil4j.vil.VilVersion;
 
-import java.util.LinkedHashMap;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
@@ -36,6 +39,12 @@ sealed interface TrainedModelChoice {
 
     /** The model as config.json records it. */
     String json();
+
+    /**
+     * Writes {@code weights} as a model file with {@code info}, recording the model so that predict and eval rebuild
+     * it (a ViL's config, or the backbone plugin's name and spec).
+     */
+    void writeModelFile(Path file, Plugins plugins, Map<String, float[]> weights, ModelInfo info);
 
     /** A ViL. */
     record Vil(String name, VilConfig config) implements TrainedModelChoice {
@@ -61,6 +70,11 @@ sealed interface TrainedModelChoice {
         public String json() {
             return ConfigJson.write(config);
         }
+
+        @Override
+        public void writeModelFile(Path file, Plugins plugins, Map<String, float[]> weights, ModelInfo info) {
+            ModelFile.write(file, config, weights, info);
+        }
     }
 
     /** A backbone plugin's preset, its spec adapted to the data and the model options. */
@@ -82,11 +96,12 @@ sealed interface TrainedModelChoice {
 
         @Override
         public String json() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("backbone", backbone.name());
-            m.put("class", spec.referenceClass());
-            m.put("kwargs", spec.kwargs());
-            return Json.write(m);
+            return PluginModelSpec.of(backbone, spec).json();
+        }
+
+        @Override
+        public void writeModelFile(Path file, Plugins plugins, Map<String, float[]> weights, ModelInfo info) {
+            ModelFile.write(file, PluginModelSpec.of(backbone, spec), plugins, weights, info);
         }
     }
 }

@@ -5,8 +5,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code vil train} options that need a ViL's structure (its traversal schedule, mLSTM, sub-blocks, drop-path)
- * or its checkpoints: given for a backbone plugin's model, each is a one-line error naming it, instead of being
- * silently ignored.
+ * or ViL weights: given for a backbone plugin's model, each is a one-line error naming it, instead of being silently
+ * ignored. (Checkpoints, {@code --resume} and {@code --stop-after} work for every model.)
  */
 final class VilOnlyTrainOptions {
     private VilOnlyTrainOptions() {
@@ -20,8 +20,6 @@ final class VilOnlyTrainOptions {
         refuseIf(RecomputeActivations.parse(c.recomputeActivations) == RecomputeActivations.ALWAYS,
                 "--recompute-activations", who, "activations are recomputed sub-block by sub-block of a ViL");
         refuseIf(c.dropPath != null && c.dropPath != 0, "--drop-path", who, "drop-path scales a ViL's residuals");
-        refuseIf(c.resume != null, "--resume", who, "its runs write no checkpoint yet");
-        refuseIf(c.stopAfter != null, "--stop-after", who, "its runs write no checkpoint to resume from yet");
         refuseIf(c.initialWeights != null, "--weights", who, "fine-tuning reads ViL weights only");
     }
 

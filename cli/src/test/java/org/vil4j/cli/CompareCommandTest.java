@@ -158,4 +158,38 @@ class CompareCommandTest {
         ImageInputLimitsTest.assertOneLine(CliRun.of(other.toArray(String[]::new)), "holds runs of the recipe",
                 "use another --out");
     }
+
+    @Test
+    void anInterruptedViTRunIsResumedFromItsCheckpointLikeAViLRun() throws IOException {
+        List<String> recipe = List.of("--data", TrainCommandTest.data.toString(), "--max-train-samples", "128",
+                "--max-test-samples", "64", "--epochs", "2", "--batch-size", "32", "--dim", "16", "--depth", "1",
+                "--backend", "java", "--loader-threads", "1");
+        List<String> run = new ArrayList<>(List.of("train"));
+        run.addAll(recipe);
+        run.addAll(List.of("--model", "vit-fmnist-tiny", "--seed", "0"));
+        // the run compare would make, cut short after its first epoch (as a kill after the checkpoint would leave it)
+        Path runDir = dir.resolve(CompareCommand.RUNS).resolve("vit-seed0");
+        List<String> cut = new ArrayList<>(run);
+        cut.addAll(List.of("--out", runDir.toString(), "--stop-after", "1"));
+        CliRun first = CliRun.of(cut.toArray(String[]::new));
+        assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+        Path straight = dir.resolve("straight");
+        List<String> whole = new ArrayList<>(run);
+        whole.addAll(List.of("--out", straight.toString()));
+        assertThat(CliRun.of(whole.toArray(String[]::new)).exitCode()).isZero();
+
+        List<String> compare = new ArrayList<>(List.of("compare", "--out", dir.toString(), "--spec",
+                "vit=--model vit-fmnist-tiny", "--seeds", "0"));
+        compare.addAll(recipe);
+        CliRun resumed = CliRun.of(compare.toArray(String[]::new));
+        assertThat(resumed.exitCode()).as(resumed.out() + resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming after epoch 1");
+        org.vil4j.training.TrainingCheckpoint a = org.vil4j.training.TrainingCheckpoint.read(
+                straight.resolve(TrainCommand.CHECKPOINT));
+        org.vil4j.training.TrainingCheckpoint b = org.vil4j.training.TrainingCheckpoint.read(
+                runDir.resolve(TrainCommand.CHECKPOINT));
+        assertThat(b.epochsDone()).isEqualTo(2);
+        a.tensors().forEach((name, values) -> assertThat(b.tensors().get(name)).as(name).isEqualTo(values));
+        assertThat(TrainCommandTest.epochLines(runDir)).hasSize(2);
+    }
 }

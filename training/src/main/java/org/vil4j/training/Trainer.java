@@ -13,6 +13,7 @@ import org.vil4j.api.autodiff.CrossEntropy;
 import org.vil4j.api.autodiff.GradientTape;
 import org.vil4j.training.model.ModelFile;
 import org.vil4j.training.model.ModelInfo;
+import org.vil4j.training.model.PluginModelSpec;
 import org.vil4j.training.data.Batch;
 import org.vil4j.vil.VilConfig;
 import org.vil4j.vil.VisionLstm;
@@ -33,8 +34,9 @@ import java.util.function.Function;
  * choice derives from the seed and the step).
  *
  * <p>The model is a ViL ({@link VilConfig}) or a backbone plugin's classifier ({@link Backbone} and {@link
- * ModelSpec}). Drop-path, recomputed activations, mLSTM forms, checkpoints and resuming need the ViL's structure or
- * config; a backbone plugin's model trains without them (asking for one is an error) and keeps its buffers fixed.
+ * ModelSpec}). Drop-path, recomputed activations and mLSTM forms need the ViL's structure; a backbone plugin's model
+ * trains without them (asking for one is an error) and keeps its buffers fixed. Both checkpoint and resume alike: a
+ * plugin's checkpoint records the plugin's name and spec ({@link PluginModelSpec}) where a ViL's records its config.
  */
 public final class Trainer {
     /** Progress callbacks (progress bars, logs); all optional. */
@@ -54,6 +56,8 @@ public final class Trainer {
     private final GradientTape tape;
     /** The ViL's config, or null for a backbone plugin's model. */
     private final VilConfig config;
+    /** What checkpoints record of a backbone plugin's model, or null for a ViL. */
+    private final PluginModelSpec pluginModel;
     private final TrainingSettings settings;
     private final TrainedModel model;
     private final TrainedModel ema;
@@ -75,7 +79,7 @@ public final class Trainer {
      */
     public Trainer(Ops ops, Plugins plugins, VilConfig config, TrainingSettings settings,
                    Map<String, HostTensor> initialWeights, String weightsSource) {
-        this(ops, classifier(config), settings, on -> new VilTrainedModel(new VisionLstm(config, plugins, on,
+        this(ops, classifier(config), null, settings, on -> new VilTrainedModel(new VisionLstm(config, plugins, on,
                 initialWeights, weightsSource)));
     }
 
@@ -87,14 +91,17 @@ public final class Trainer {
      */
     public Trainer(Ops ops, Plugins plugins, Backbone backbone, ModelSpec spec, TrainingSettings settings,
                    Map<String, HostTensor> initialWeights, String weightsSource) {
-        this(ops, null, withoutDropPath(backbone, settings), on -> new BackboneTrainedModel(backbone.create(spec,
-                plugins, on, initialWeights, weightsSource), backbone.buffers(spec), backbone.name()));
+        this(ops, null, PluginModelSpec.of(backbone, spec), withoutDropPath(backbone, settings),
+                on -> new BackboneTrainedModel(backbone.create(spec, plugins, on, initialWeights, weightsSource),
+                        backbone.buffers(spec), backbone.name()));
     }
 
-    private Trainer(Ops ops, VilConfig config, TrainingSettings settings, Function<Ops, TrainedModel> build) {
+    private Trainer(Ops ops, VilConfig config, PluginModelSpec pluginModel, TrainingSettings settings,
+                    Function<Ops, TrainedModel> build) {
         this.ops = ops;
         this.tape = new GradientTape(ops);
         this.config = config;
+        this.pluginModel = pluginModel;
         this.settings = settings;
         this.model = build.apply(tape);
         this.ema = settings.emaDecay() > 0 ? build.apply(ops) : null;
@@ -196,11 +203,13 @@ public final class Trainer {
 
     /** Restores weights, optimiser state, EMA and position from a checkpoint of the same model. */
     public void resume(TrainingCheckpoint checkpoint, Path source) {
-        if (config == null) {
-            throw new Vil4jException(source + ": resuming " + model.description() + " is not supported yet "
-                    + "(checkpoints record a ViL config)");
-        }
-        if (!checkpoint.config().equals(config)) {
+        if (pluginModel != null || checkpoint.plugin() != null) {
+            if (pluginModel == null || !pluginModel.sameModel(checkpoint.plugin())) {
+                throw new Vil4jException(source + ": the checkpoint's model differs from this run's: "
+                        + recorded(checkpoint) + " vs " + (pluginModel != null ? pluginModel.json()
+                        : ConfigJson.write(config)));
+            }
+        } else if (!checkpoint.config().equals(config)) {
             throw new Vil4jException(source + ": the checkpoint's model config differs from this run's: "
                     + ConfigJson.write(checkpoint.config()) + " vs " + ConfigJson.write(config));
         }
@@ -208,21 +217,31 @@ public final class Trainer {
             throw new Vil4jException(source + ": the checkpoint was trained with seed " + checkpoint.seed()
                     + ", this run uses " + settings.seed());
         }
-        assign(model, checkpoint.withPrefix("param."), source);
+        assign(model, checkpoint.withPrefix("param."), checkpoint.shapes(), "param.", source);
         if (ema != null) {
-            assign(ema, checkpoint.withPrefix("ema."), source);
+            assign(ema, checkpoint.withPrefix("ema."), checkpoint.shapes(), "ema.", source);
         }
         optimizer.restore(checkpoint.tensors(), checkpoint.steps(), source.toString());
         this.epochsDone = checkpoint.epochsDone();
         this.step = checkpoint.steps();
     }
 
-    private void assign(TrainedModel target, Map<String, float[]> values, Path source) {
+    /** What a checkpoint records of its model, for messages. */
+    private static String recorded(TrainingCheckpoint checkpoint) {
+        return checkpoint.plugin() != null ? checkpoint.plugin().json() : ConfigJson.write(checkpoint.config());
+    }
+
+    private void assign(TrainedModel target, Map<String, float[]> values, Map<String, Shape> shapes, String prefix,
+                        Path source) {
         List<String> problems = new ArrayList<>();
         target.parameters().forEach((name, t) -> {
             float[] v = values.get(name);
+            Shape saved = shapes.get(prefix + name);
             if (v == null || v.length != t.shape().size()) {
-                problems.add(name + (v == null ? " missing" : " has " + v.length + " values for " + t.shape()));
+                problems.add(prefix + name + (v == null ? " missing" : " has " + v.length + " values for "
+                        + t.shape()));
+            } else if (saved != null && !saved.equals(t.shape())) {
+                problems.add(prefix + name + " is " + saved + ", the model's is " + t.shape());
             }
         });
         if (!problems.isEmpty()) {
@@ -521,10 +540,6 @@ public final class Trainer {
 
     /** Weights, optimiser state, EMA and position, written atomically. */
     public void writeCheckpoint(Path file) {
-        if (config == null) {
-            throw new Vil4jException(file + ": checkpoints of " + model.description() + " are not supported yet "
-                    + "(they record a ViL config)");
-        }
         Map<String, float[]> values = new LinkedHashMap<>();
         model.parameters().forEach((name, t) -> values.put("param." + name, ops.download(t)));
         values.putAll(optimizer.state());
@@ -550,8 +565,13 @@ public final class Trainer {
         if (recipeJson != null) {
             json = json.substring(0, json.length() - 1) + ",\"recipe\":" + recipeJson + "}";
         }
-        TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(), json,
-                checkpointMetadata);
+        if (pluginModel != null) {
+            TrainingCheckpoint.write(file, pluginModel, model.parameters(), values, epochsDone, step, settings.seed(),
+                    json, checkpointMetadata);
+        } else {
+            TrainingCheckpoint.write(file, config, model.parameters(), values, epochsDone, step, settings.seed(),
+                    json, checkpointMetadata);
+        }
     }
 
     private String recipeJson;

@@ -5,6 +5,7 @@ import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.safetensors.SafetensorsFile;
 import org.vil4j.formats.safetensors.SafetensorsWriter;
+import org.vil4j.training.model.PluginModelSpec;
 import org.vil4j.vil.VilConfig;
 
 import java.nio.file.Path;
@@ -13,12 +14,17 @@ import java.util.Map;
 
 /**
  * A training checkpoint as one safetensors file: the weights ({@code param.*}), the optimiser state ({@code
- * optim.*}), the EMA weights ({@code ema.*}) and, in the metadata, the model config, the plugin names, how far the
- * run got and its random state (the seed and the step: every random choice derives from them). Written atomically:
- * a crash leaves the previous checkpoint intact.
+ * optim.*}), the EMA weights ({@code ema.*}) and, in the metadata, the model (a ViL's config and plugin names, or a
+ * backbone plugin's name, spec and plugin names: {@link PluginModelSpec}), how far the run got and its random state
+ * (the seed and the step: every random choice derives from them). Written atomically: a crash leaves the previous
+ * checkpoint intact.
+ *
+ * @param config the ViL's config, or null when a backbone plugin's model was trained
+ * @param plugin the backbone plugin's model, or null for a ViL
  */
-public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors, Map<String, Shape> shapes,
-                                 int epochsDone, long steps, long seed, String settingsJson) {
+public record TrainingCheckpoint(VilConfig config, PluginModelSpec plugin, Map<String, float[]> tensors,
+                                 Map<String, Shape> shapes, int epochsDone, long steps, long seed,
+                                 String settingsJson) {
     public static final String FORMAT = "vil4j-training-checkpoint-1";
 
     public static void write(Path file, VilConfig config, Map<String, Tensor> params, Map<String, float[]> values,
@@ -29,11 +35,26 @@ public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors,
     /** With {@code extra} metadata entries (the model file's preprocessing, class names and provenance). */
     public static void write(Path file, VilConfig config, Map<String, Tensor> params, Map<String, float[]> values,
                              int epochsDone, long steps, long seed, String settingsJson, Map<String, String> extra) {
+        Map<String, String> model = new LinkedHashMap<>();
+        model.put("config", ConfigJson.write(config));
+        model.put("plugins", Json.write(config.pluginNames()));
+        write(file, model, params, values, epochsDone, steps, seed, settingsJson, extra);
+    }
+
+    /** A backbone plugin's model: its name, spec and plugin names are recorded instead of a ViL config. */
+    public static void write(Path file, PluginModelSpec plugin, Map<String, Tensor> params,
+                             Map<String, float[]> values, int epochsDone, long steps, long seed, String settingsJson,
+                             Map<String, String> extra) {
+        write(file, plugin.metadata(), params, values, epochsDone, steps, seed, settingsJson, extra);
+    }
+
+    private static void write(Path file, Map<String, String> model, Map<String, Tensor> params,
+                              Map<String, float[]> values, int epochsDone, long steps, long seed,
+                              String settingsJson, Map<String, String> extra) {
         SafetensorsWriter w = new SafetensorsWriter();
         extra.forEach(w::metadata);
         w.metadata("format", FORMAT);
-        w.metadata("config", ConfigJson.write(config));
-        w.metadata("plugins", Json.write(config.pluginNames()));
+        model.forEach(w::metadata);
         w.metadata("epochs_done", Integer.toString(epochsDone));
         w.metadata("steps", Long.toString(steps));
         Map<String, Object> rng = new java.util.LinkedHashMap<>();
@@ -64,7 +85,12 @@ public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors,
             throw new Vil4jException(file + ": not a vil4j training checkpoint (metadata format is "
                     + meta.get("format") + ", expected " + FORMAT + ")");
         }
-        VilConfig config = ConfigJson.read(meta.get("config"), file.toString());
+        PluginModelSpec plugin = PluginModelSpec.read(meta, file.toString());
+        if (plugin == null && meta.get("config") == null) {
+            throw new Vil4jException(file + ": the checkpoint records no model (neither metadata config nor "
+                    + "backbone)");
+        }
+        VilConfig config = plugin != null ? null : ConfigJson.read(meta.get("config"), file.toString());
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, Shape> shapes = new LinkedHashMap<>();
         for (String name : st.names()) {
@@ -73,7 +99,7 @@ public record TrainingCheckpoint(VilConfig config, Map<String, float[]> tensors,
         }
         try {
             long seed = Long.parseLong(meta.get("rng").replaceAll(".*\"seed\":(-?\\d+).*", "$1"));
-            return new TrainingCheckpoint(config, tensors, shapes, Integer.parseInt(meta.get("epochs_done")),
+            return new TrainingCheckpoint(config, plugin, tensors, shapes, Integer.parseInt(meta.get("epochs_done")),
                     Long.parseLong(meta.get("steps")), seed, meta.get("settings"));
         } catch (RuntimeException e) {
             throw new Vil4jException(file + ": checkpoint metadata (epochs_done, steps, rng) is missing or malformed");

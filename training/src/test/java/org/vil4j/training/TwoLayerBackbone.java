@@ -18,12 +18,13 @@ import java.util.function.BiConsumer;
 /**
  * A backbone plugin as a third party might write one, for the trainer's tests: images plus a fixed offset (a buffer,
  * as DeiT-III's sin-cos position embedding), then {@code blocks.0} (linear, GELU) and a linear classifier, or the
- * hidden features as one token {@code [B, 1, hidden]} in features mode ({@code "mode": "features"}).
+ * hidden features as one token {@code [B, 1, hidden]} in features mode ({@code "mode": "features"}). Registered for
+ * the tests by {@code META-INF/services/org.vil4j.api.Backbone}, so saved files find it by its name.
  */
-final class TwoLayerBackbone implements Backbone {
-    static final String OFFSET = "offset";
+public final class TwoLayerBackbone implements Backbone {
+    public static final String OFFSET = "offset";
 
-    static ModelSpec spec(int side, int hidden, int classes) {
+    public static ModelSpec spec(int side, int hidden, int classes) {
         return new ModelSpec("TwoLayer", Map.of("side", side, "hidden", hidden, "classes", classes));
     }
 

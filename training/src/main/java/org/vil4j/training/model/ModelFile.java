@@ -1,6 +1,7 @@
 package org.vil4j.training.model;
 
 import org.vil4j.api.HostTensor;
+import org.vil4j.api.Plugins;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.formats.json.JsonSyntaxException;
@@ -19,7 +20,8 @@ import java.util.Map;
 /**
  * A model file: one safetensors file with the weights under our parameter names and, in the metadata, everything
  * needed to use them: the model config, the plugin names (traversal schedule, mixer, head), the preprocessing, the
- * class names and the provenance. Keys are written in a fixed order (the writer sorts them, JSON values keep
+ * class names and the provenance. A backbone plugin's model records the plugin's name, its spec and the plugins
+ * that spec uses instead of a ViL config ({@link PluginModelSpec}). Keys are written in a fixed order (the writer sorts them, JSON values keep
  * theirs), so identical models give byte-identical files. {@link WeightsFiles} reads it back.
  */
 public final class ModelFile {
@@ -31,6 +33,26 @@ public final class ModelFile {
     /** Writes {@code weights} (every parameter of {@code config}) with {@code info}, atomically. */
     public static void write(Path file, VilConfig config, Map<String, float[]> weights, ModelInfo info) {
         toWriter(config, weights, info).write(file);
+    }
+
+    /**
+     * Writes a backbone plugin's model: {@code weights} must be exactly the tensors the plugin declares for the
+     * spec (buffers included), written atomically with the plugin's name, spec and plugin names and {@code info}.
+     */
+    public static void write(Path file, PluginModelSpec model, Plugins plugins, Map<String, float[]> weights,
+                             ModelInfo info) {
+        String source = "model file " + file;
+        Map<String, Shape> layout = model.declaredShapes(model.lookUp(plugins, source), plugins, source);
+        int[] input = model.spec().integers("input_shape", null);
+        if (input != null && input.length == 3 && info.preprocessing().channels() != input[0]) {
+            throw new Vil4jException(source + ": preprocessing gives " + info.preprocessing().channels()
+                    + " channel(s), the model takes " + input[0]);
+        }
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", FORMAT);
+        model.metadata().forEach(w::metadata);
+        metadata(info).forEach(w::metadata);
+        putWeights(w, layout, weights, source);
+        w.write(file);
     }
 
     /** The file's bytes (what {@link #write} puts on disk). */
@@ -55,15 +77,21 @@ public final class ModelFile {
                 .metadata("config", ConfigJson.write(config))
                 .metadata("plugins", Json.write(plugins));
         metadata(info).forEach(w::metadata);
-        for (Map.Entry<String, Shape> e : ParameterLayout.of(config).entrySet()) {
+        putWeights(w, ParameterLayout.of(config), weights, "model file");
+        return w;
+    }
+
+    /** Every weight of {@code layout}, in its order; one missing or of another size is an error naming it. */
+    private static void putWeights(SafetensorsWriter w, Map<String, Shape> layout, Map<String, float[]> weights,
+                                   String source) {
+        for (Map.Entry<String, Shape> e : layout.entrySet()) {
             float[] values = weights.get(e.getKey());
             if (values == null || values.length != e.getValue().size()) {
-                throw new Vil4jException("model file: weight " + e.getKey() + " " + e.getValue() + " is "
+                throw new Vil4jException(source + ": weight " + e.getKey() + " " + e.getValue() + " is "
                         + (values == null ? "missing" : "of " + values.length + " values"));
             }
             w.putF32(e.getKey(), e.getValue(), values);
         }
-        return w;
     }
 
     /** Host tensors to the plain arrays {@link #write} takes. */

@@ -38,11 +38,14 @@ public final class WeightsFiles {
     /**
      * A file's weights under the names it holds, and what it says about itself.
      *
-     * @param config the model config recorded in the file, or null
+     * @param config the ViL config recorded in the file, or null
      * @param info   preprocessing, class names and provenance (model files only), or null
      * @param note   what the reader did that the user should know (null when nothing)
+     * @param plugin the backbone plugin's model the file records (its name looked up by {@link SavedPluginModel}),
+     *               or null
      */
-    public record Contents(Kind kind, Map<String, HostTensor> weights, VilConfig config, ModelInfo info, String note) {
+    public record Contents(Kind kind, Map<String, HostTensor> weights, VilConfig config, ModelInfo info, String note,
+                           PluginModelSpec plugin) {
     }
 
     /**
@@ -73,7 +76,7 @@ public final class WeightsFiles {
             for (Map.Entry<String, TorchTensor> e : TorchCheckpoint.open(file).stateDict().entrySet()) {
                 out.put(e.getKey(), new HostTensor(e.getValue().shape(), e.getValue().toFloats()));
             }
-            return new Contents(Kind.TORCH, out, null, null, null);
+            return new Contents(Kind.TORCH, out, null, null, null, null);
         }
         if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             throw new Vil4jException("weights " + file + ": expected .safetensors, .th, .pt or .pth");
@@ -85,8 +88,11 @@ public final class WeightsFiles {
             for (String tensor : st.names()) {
                 out.put(tensor, new HostTensor(st.entry(tensor).shape(), st.floats(tensor)));
             }
-            return new Contents(Kind.MODEL_FILE, out, ConfigJson.read(required(meta, "config", file), file.toString()),
-                    ModelFile.readInfo(meta, file.toString()), null);
+            PluginModelSpec plugin = PluginModelSpec.read(meta, file.toString());
+            VilConfig config = plugin != null ? null
+                    : ConfigJson.read(required(meta, "config", file), file.toString());
+            return new Contents(Kind.MODEL_FILE, out, config, ModelFile.readInfo(meta, file.toString()), null,
+                    plugin);
         }
         boolean checkpoint = TrainingCheckpoint.FORMAT.equals(format) || st.names().stream()
                 .anyMatch(n -> n.startsWith("optim."));
@@ -100,13 +106,14 @@ public final class WeightsFiles {
                     left++;
                 }
             }
-            VilConfig config = meta.containsKey("config") ? ConfigJson.read(meta.get("config"), file.toString())
-                    : null;
+            PluginModelSpec plugin = PluginModelSpec.read(meta, file.toString());
+            VilConfig config = plugin == null && meta.containsKey("config")
+                    ? ConfigJson.read(meta.get("config"), file.toString()) : null;
             String epochs = meta.get("epochs_done");
             ModelInfo info = meta.containsKey("preprocessing") ? ModelFile.readInfo(meta, file.toString()) : null;
             return new Contents(Kind.TRAINING_CHECKPOINT, out, config, info, file + " is a training checkpoint"
                     + (epochs == null ? "" : " (after epoch " + epochs + ")") + ": using its model weights (param.*), "
-                    + "not its " + left + " optimiser/EMA tensors");
+                    + "not its " + left + " optimiser/EMA tensors", plugin);
         }
         for (String tensor : st.names()) {
             boolean golden = tensor.equals("input") || tensor.equals("output") || tensor.equals("labels")
@@ -116,7 +123,7 @@ public final class WeightsFiles {
                 out.put(key, new HostTensor(st.entry(tensor).shape(), st.floats(tensor)));
             }
         }
-        return new Contents(Kind.SAFETENSORS, out, null, null, null);
+        return new Contents(Kind.SAFETENSORS, out, null, null, null, null);
     }
 
     private static String required(Map<String, String> meta, String key, Path file) {
@@ -133,7 +140,19 @@ public final class WeightsFiles {
      * embedding resized.
      */
     public static Loaded load(Path file, String model, int[] input) {
-        Contents contents = read(file);
+        return load(read(file), file, model, input);
+    }
+
+    /**
+     * {@link #load(Path, String, int[])} of contents already read; a backbone plugin's model is refused (it is not
+     * fitted to a ViL: {@link SavedPluginModel} loads it).
+     */
+    public static Loaded load(Contents contents, Path file, String model, int[] input) {
+        if (contents.plugin() != null) {
+            throw new Vil4jException(file + " holds a model of backbone plugin '" + contents.plugin().backbone()
+                    + "' (" + contents.plugin().spec().referenceClass() + "), not a ViL's weights, which this needs "
+                    + "(vil predict and vil eval take it)");
+        }
         VilConfig config = model != null ? VilPresets.get(model) : contents.config() != null ? contents.config()
                 : OfficialCheckpointLayout.describe(contents.weights(), file.toString());
         if (input != null) {
