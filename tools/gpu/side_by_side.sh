@@ -39,11 +39,12 @@ mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 java_opts=(-Xmx96g ${VIL_JAVA_OPTS:-})
-# the program's register cap on NVIDIA (VIL_NV_REGCAP=0: none), through the preloaded build-options library
-regcap=${VIL_NV_REGCAP:-64}
+# through the preloaded library (tools/gpu/native): the program's register cap on NVIDIA (VIL_NV_REGCAP=0: none)
+# and passes run back to back (VIL_PIPELINE=0: Aparapi's host wait between passes)
 preload=()
-if [ -f .gpu/native/libclbuildoptions.so ] && [ "$regcap" != 0 ]; then
-  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so" "VIL4J_NV_MAXRREGCOUNT=$regcap")
+if [ -f .gpu/native/libclbuildoptions.so ]; then
+  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so" "VIL4J_NV_MAXRREGCOUNT=${VIL_NV_REGCAP:-64}"
+    "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}")
 fi
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
@@ -52,7 +53,7 @@ bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAM
     2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
     || echo "ours $name failed (see $out/ours-$name.profile.txt)"
 }
-uncapped() { local saved=("${preload[@]}"); preload=(); bench "$@"; preload=("${saved[@]}"); }
+plain() { local saved=("${preload[@]}"); preload=(); bench "$@"; preload=("${saved[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -65,10 +66,11 @@ case "$mode" in
   quick)
     bench infer --model vil2-tiny --batch 1,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
-    uncapped infer-resident-uncapped --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    plain infer-resident-plain --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    plain anchor-plain --model fmnist-anchor --batch 128 --train --iterations 10
     bench train --model vil2-tiny --batch 32 --train --iterations 5 --profile
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
-    torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128
+    torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128 train:anchor:128:224:compile
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

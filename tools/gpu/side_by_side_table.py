@@ -51,7 +51,9 @@ for r in ours:
     launches = r.get("launches_per_forward", r.get("launches_per_step"))
     mode = r.get("mode", "infer") + (" (input on device)" if r.get("input_on_device") else "")
     if "maxrregcount=" in r.get("device", ""):
-        mode += " [register cap " + r["device"].split("maxrregcount=")[1].split()[0].rstrip(")") + "]"
+        mode += " [register cap " + r["device"].split("maxrregcount=")[1].split()[0].rstrip("),") + "]"
+    if "passes pipelined" in r.get("device", ""):
+        mode += " [pipelined]"
     if our_res(r) != 224:
         mode += f" {our_res(r)}^2" + (f" {r['mlstm_form']}" if r.get("mlstm_form") else "")
     print(f"| {r['model']} {mode} b{r['batch']} | {r['images_per_s']:.0f} ({r['ms_median']:.1f} ms) | {launches} | "

@@ -10,6 +10,14 @@
 //                             reject the option, so it is never sent to them)
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
+//   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
+//
+// Passes: aparapi-native's enqueueKernel waits on the host for pass p-1's kernel event before it enqueues pass p
+// (clSetKernelArg(passid), clGetKernelWorkGroupInfo, clWaitForEvents, clEnqueueNDRangeKernel), so the device idles
+// for a host round trip between passes. Its queue is in order (created with no properties but profiling), so pass p
+// cannot start before p-1 has finished anyway, and kernel arguments are captured at enqueue. With the switch on, a
+// wait on one kernel event that comes between that loop's clGetKernelWorkGroupInfo and its next enqueue only flushes
+// the queue; every other wait (the one after the last pass, reads, markers) still blocks.
 //
 // Build: gcc -O2 -shared -fPIC -o libclbuildoptions.so cl_build_options.c -ldl -lOpenCL  (tools/gpu/native/build.sh)
 #define _GNU_SOURCE
@@ -78,4 +86,72 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   cl_int rc = real(program, num_devices, devices, merged, notify, user_data);
   if (verbose) print_log(program, device);
   return rc;
+}
+
+typedef cl_int (*wg_info_fn)(cl_kernel, cl_device_id, cl_kernel_work_group_info, size_t, void *, size_t *);
+typedef cl_int (*enqueue_fn)(cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *, const size_t *,
+                             cl_uint, const cl_event *, cl_event *);
+typedef cl_int (*wait_fn)(cl_uint, const cl_event *);
+
+static __thread int between_passes = 0;
+static int pipeline = -1;
+static long skipped_waits = 0;
+
+static int pipelining(void) {
+  if (pipeline < 0) {
+    const char *on = getenv("VIL4J_CL_PIPELINE_PASSES");
+    pipeline = on != NULL && strcmp(on, "1") == 0;
+  }
+  return pipeline;
+}
+
+CL_API_ENTRY cl_int CL_API_CALL clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
+                                                         cl_kernel_work_group_info name, size_t size, void *value,
+                                                         size_t *size_ret) {
+  static wg_info_fn real = NULL;
+  if (real == NULL) real = (wg_info_fn) dlsym(RTLD_NEXT, "clGetKernelWorkGroupInfo");
+  if (real == NULL) return CL_INVALID_OPERATION;
+  // enqueueKernel asks this once per pass, just before its wait on the previous pass
+  if (name == CL_KERNEL_WORK_GROUP_SIZE) between_passes = 1;
+  return real(kernel, device, name, size, value, size_ret);
+}
+
+CL_API_ENTRY cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, cl_kernel kernel, cl_uint dims,
+                                                       const size_t *offset, const size_t *global,
+                                                       const size_t *local, cl_uint waits, const cl_event *wait_list,
+                                                       cl_event *event) {
+  static enqueue_fn real = NULL;
+  if (real == NULL) real = (enqueue_fn) dlsym(RTLD_NEXT, "clEnqueueNDRangeKernel");
+  if (real == NULL) return CL_INVALID_OPERATION;
+  between_passes = 0;
+  return real(queue, kernel, dims, offset, global, local, waits, wait_list, event);
+}
+
+CL_API_ENTRY cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event *events) {
+  static wait_fn real = NULL;
+  if (real == NULL) real = (wait_fn) dlsym(RTLD_NEXT, "clWaitForEvents");
+  if (real == NULL) return CL_INVALID_OPERATION;
+  if (between_passes && count == 1 && pipelining()) {
+    cl_command_type type = 0;
+    cl_command_queue queue = NULL;
+    cl_command_queue_properties props = 0;
+    if (clGetEventInfo(events[0], CL_EVENT_COMMAND_TYPE, sizeof type, &type, NULL) == CL_SUCCESS
+        && type == CL_COMMAND_NDRANGE_KERNEL
+        && clGetEventInfo(events[0], CL_EVENT_COMMAND_QUEUE, sizeof queue, &queue, NULL) == CL_SUCCESS
+        && clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL) == CL_SUCCESS
+        && (props & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE) == 0) {
+      between_passes = 0;
+      skipped_waits++;
+      return clFlush(queue);  // in order: the next pass waits on the device, not on the host
+    }
+  }
+  return real(count, events);
+}
+
+
+__attribute__((destructor)) static void report(void) {
+  const char *log = getenv("VIL4J_CL_BUILD_LOG");
+  if (log != NULL && strcmp(log, "1") == 0 && pipelining()) {
+    fprintf(stderr, "[cl_build_options] host waits between passes skipped: %ld\n", skipped_waits);
+  }
 }

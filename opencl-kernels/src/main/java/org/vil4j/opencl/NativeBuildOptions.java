@@ -8,7 +8,8 @@ import java.util.Optional;
  * What the optional LD_PRELOAD library {@code tools/gpu/native/cl_build_options.c} adds to the build of the device
  * program. Aparapi builds with no options, and the program's register count is its GEMM's (128 on NVIDIA), which
  * halves the occupancy of every lighter op; the library caps it with {@code -cl-nv-maxrregcount} on NVIDIA devices
- * only. Reported with the device so that every benchmark says which build it timed.
+ * only; it can also let the passes of one Aparapi execute run without a host wait between them. Reported with the
+ * device so that every benchmark says what it timed.
  */
 final class NativeBuildOptions {
     static final String LIBRARY = "libclbuildoptions";
@@ -32,6 +33,20 @@ final class NativeBuildOptions {
             options.append(options.length() > 0 ? " " : "").append(extra);
         }
         return options.length() == 0 ? Optional.empty() : Optional.of(options.toString());
+    }
+
+    /** Whether the library lets the passes of one execute run without a host wait between them. */
+    static boolean pipelinesPasses(Map<String, String> env) {
+        return env.getOrDefault("LD_PRELOAD", "").contains(LIBRARY)
+                && "1".equals(env.get("VIL4J_CL_PIPELINE_PASSES"));
+    }
+
+    /** What the library changes for a device of this vendor, for the device's name; empty when nothing. */
+    static String describe(String vendor, Map<String, String> env) {
+        String options = added(vendor, env).map(o -> "build options " + o).orElse("");
+        String passes = pipelinesPasses(env) ? "passes pipelined" : "";
+        String both = options.isEmpty() || passes.isEmpty() ? options + passes : options + ", " + passes;
+        return both.isEmpty() ? "" : ", " + both + " (preloaded)";
     }
 
     /** As the C library reads it ({@code atoi}): a positive leading number, else 0. */

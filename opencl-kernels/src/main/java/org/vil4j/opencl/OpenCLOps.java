@@ -116,8 +116,7 @@ final class OpenCLOps implements Ops {
     @Override
     public String deviceName() {
         var info = found.info();
-        String build = NativeBuildOptions.added(found.platform().getVendor(), System.getenv())
-                .map(options -> ", build options " + options + " (preloaded)").orElse("");
+        String build = NativeBuildOptions.describe(found.platform().getVendor(), System.getenv());
         return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + ")";
     }
 

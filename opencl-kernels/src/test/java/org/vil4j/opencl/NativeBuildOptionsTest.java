@@ -15,15 +15,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
 
 /**
  * The preloaded build-options library (tools/gpu/native/cl_build_options.c): what the device name reports, and, in
  * child JVMs on this machine's OpenCL device, that the options really reach clBuildProgram, that the NVIDIA-only
- * register cap is never sent to another vendor, and that a refused option ends in the backend's one-line error.
+ * register cap is never sent to another vendor, that a refused option ends in the backend's one-line error, and that
+ * passes run without host waits still see each other's results in order.
  */
 class NativeBuildOptionsTest {
     private static final Path SOURCE = Path.of("..", "tools", "gpu", "native", "cl_build_options.c");
     private static final String PRELOAD = "/opt/x/libclbuildoptions.so";
+    private static final int CHAIN = 60;
 
     @Test
     void reportsNothingUnlessTheLibraryIsPreloaded() {
@@ -50,11 +53,26 @@ class NativeBuildOptionsTest {
         assertThat(NativeBuildOptions.added("Advanced Micro Devices, Inc.", env)).contains("-cl-nv-verbose");
     }
 
-    /** The child: one op on the default device; prints the device name and the result. */
+    @Test
+    void theDeviceNameSaysWhatTheLibraryChanges() {
+        Map<String, String> env = Map.of("LD_PRELOAD", PRELOAD, "VIL4J_NV_MAXRREGCOUNT", "64",
+                "VIL4J_CL_PIPELINE_PASSES", "1");
+        assertThat(NativeBuildOptions.describe("NVIDIA Corporation", env))
+                .isEqualTo(", build options -cl-nv-maxrregcount=64, passes pipelined (preloaded)");
+        assertThat(NativeBuildOptions.describe("The pocl project", env)).isEqualTo(", passes pipelined (preloaded)");
+        assertThat(NativeBuildOptions.describe("The pocl project", Map.of("VIL4J_CL_PIPELINE_PASSES", "1")))
+                .isEmpty();
+    }
+
+    /** The child: a chain of ops run as the passes of one execute; prints the device name and the result. */
     public static void main(String[] args) {
         try (Ops ops = new OpenCLBackend().open("auto")) {
-            float[] sum = ops.download(ops.add(ops.upload(Shape.of(3), new float[] {1, 2, 3}),
-                    ops.upload(Shape.of(3), new float[] {10, 20, 30})));
+            Tensor x = ops.upload(Shape.of(3), new float[] {1, 2, 3});
+            Tensor step = ops.upload(Shape.of(3), new float[] {10, 20, 30});
+            for (int i = 0; i < CHAIN; i++) {
+                x = ops.add(x, step); // each pass reads the one before: wrong order shows in the sum
+            }
+            float[] sum = ops.download(x);
             System.out.println("device: " + ops.deviceName());
             System.out.println("sum: " + Arrays.toString(sum));
         } catch (RuntimeException e) {
@@ -66,10 +84,10 @@ class NativeBuildOptionsTest {
     @Test
     void optionsReachTheBuildAndTheCapStaysOffOtherVendors(@TempDir Path dir) throws Exception {
         Path library = compile(dir);
-        String output = runChild(dir, library, "-DVIL4J_SHIM_PROBE=1", 0);
+        String output = runChild(dir, library, "-DVIL4J_SHIM_PROBE=1", "0", 0);
         assertThat(output).contains("[cl_build_options] building with options:")
                 .contains("-DVIL4J_SHIM_PROBE=1")
-                .contains("sum: [11.0, 22.0, 33.0]")
+                .contains("sum: [601.0, 1202.0, 1803.0]")
                 .contains("build options -DVIL4J_SHIM_PROBE=1 (preloaded)");
         if (!output.contains("NVIDIA")) {
             assertThat(output).doesNotContain("maxrregcount");
@@ -77,9 +95,20 @@ class NativeBuildOptionsTest {
     }
 
     @Test
+    void pipelinedPassesGiveTheSameResultWithoutTheHostWaits(@TempDir Path dir) throws Exception {
+        Path library = compile(dir);
+        String output = runChild(dir, library, "", "1", 0);
+        assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("passes pipelined (preloaded)");
+        java.util.regex.Matcher skipped = java.util.regex.Pattern
+                .compile("host waits between passes skipped: (\\d+)").matcher(output);
+        assertThat(skipped.find()).as("the library's count in:%n%s", output).isTrue();
+        assertThat(Long.parseLong(skipped.group(1))).isGreaterThanOrEqualTo(CHAIN - 1);
+    }
+
+    @Test
     void aRefusedOptionIsTheBackendsOneLineError(@TempDir Path dir) throws Exception {
         Path library = compile(dir);
-        String output = runChild(dir, library, "-vil4j-no-such-option", 3);
+        String output = runChild(dir, library, "-vil4j-no-such-option", "0", 3);
         assertThat(output).contains("error: OpenCL backend: the device program does not build on")
                 .doesNotContain("sum:");
     }
@@ -102,7 +131,8 @@ class NativeBuildOptionsTest {
         return library;
     }
 
-    private static String runChild(Path dir, Path library, String extraOptions, int expectedExit) throws Exception {
+    private static String runChild(Path dir, Path library, String extraOptions, String pipeline, int expectedExit)
+            throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", classPath(),
                 NativeBuildOptionsTest.class.getName());
@@ -113,6 +143,7 @@ class NativeBuildOptionsTest {
         builder.environment().put("VIL4J_CL_BUILD_LOG", "1");
         builder.environment().put("VIL4J_NV_MAXRREGCOUNT", "64");
         builder.environment().put("VIL4J_CL_BUILD_OPTIONS", extraOptions);
+        builder.environment().put("VIL4J_CL_PIPELINE_PASSES", pipeline);
         Process child = builder.start();
         assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String output = Files.readString(log, StandardCharsets.UTF_8);
