@@ -16,8 +16,8 @@
 // (clSetKernelArg(passid), clGetKernelWorkGroupInfo, clWaitForEvents, clEnqueueNDRangeKernel), so the device idles
 // for a host round trip between passes. Its queue is in order (created with no properties but profiling), so pass p
 // cannot start before p-1 has finished anyway, and kernel arguments are captured at enqueue. With the switch on, a
-// wait on one kernel event that comes between that loop's clGetKernelWorkGroupInfo and its next enqueue only flushes
-// the queue; every other wait (the one after the last pass, reads, markers) still blocks.
+// wait on one kernel event (of an in-order queue) that comes between that loop's clGetKernelWorkGroupInfo and its next
+// enqueue returns at once; every other wait (the one after the last pass, reads, markers) still blocks and flushes.
 //
 // Build: gcc -O2 -shared -fPIC -o libclbuildoptions.so cl_build_options.c -ldl -lOpenCL  (tools/gpu/native/build.sh)
 #define _GNU_SOURCE
@@ -142,7 +142,10 @@ CL_API_ENTRY cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event *e
         && (props & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE) == 0) {
       between_passes = 0;
       skipped_waits++;
-      return clFlush(queue);  // in order: the next pass waits on the device, not on the host
+      // in order: the next pass waits on the device, not on the host. No clFlush either: the driver submits on its
+      // own, and the wait after the last pass flushes (fmnist-anchor step on the H200: 22.0 ms with a flush per
+      // pass, 19.6 without)
+      return CL_SUCCESS;
     }
   }
   return real(count, events);
