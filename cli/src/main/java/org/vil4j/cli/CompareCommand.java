@@ -146,7 +146,7 @@ final class CompareCommand implements Callable<Integer> {
         List<SpecSummary> summaries = summaries(specs, runs);
         double wall = (System.nanoTime() - start) / 1e9;
         CompareFile.write(out.resolve(CompareFile.NAME), recipe, seeds, specs, runs, summaries, wall);
-        CompareFile.writeAtomically(out.resolve(MARKDOWN), CompareMarkdown.write(recipe, seeds, optionsBySpec(runs),
+        AtomicFiles.writeString(out.resolve(MARKDOWN), CompareMarkdown.write(recipe, seeds, optionsBySpec(runs),
                 summaries));
         if (plot) {
             try {

@@ -8,7 +8,6 @@ import org.vil4j.training.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,20 +76,7 @@ final class CompareFile {
             b.append(i == 0 ? "\n    " : ",\n    ").append(Json.write(runs.get(i).toJson()));
         }
         b.append("\n  ]\n}\n");
-        writeAtomically(file, b.toString());
+        AtomicFiles.writeString(file, b.toString());
     }
 
-    static void writeAtomically(Path file, String text) {
-        try {
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            try {
-                Files.writeString(tmp, text);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
 }

@@ -1,8 +1,6 @@
 package org.vil4j.cli;
 
-import org.vil4j.api.Vil4jException;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -10,10 +8,7 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -55,20 +50,7 @@ final class ComparePlot {
         } finally {
             g.dispose();
         }
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(parent, ".compare", ".png.tmp");
-            try {
-                if (!ImageIO.write(image, "png", tmp.toFile())) {
-                    throw new Vil4jException("no PNG writer in this JVM");
-                }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writePng(file, image);
     }
 
     private static void draw(Graphics2D g, int width, List<SpecSummary> summaries) {

@@ -1,18 +1,13 @@
 package org.vil4j.cli;
 
-import org.vil4j.api.Vil4jException;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -53,20 +48,7 @@ final class CurvesPlot {
         } finally {
             g.dispose();
         }
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(parent, ".curves", ".png.tmp");
-            try {
-                if (!ImageIO.write(image, "png", tmp.toFile())) {
-                    throw new Vil4jException("no PNG writer in this JVM");
-                }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writePng(file, image);
     }
 
     private static void panel(Graphics2D g, int x0, String title, double[] xs, double[] train, double[] test,

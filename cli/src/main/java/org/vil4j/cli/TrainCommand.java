@@ -35,7 +35,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -366,7 +365,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException(out + " already holds a run (" + CHECKPOINT + ")");
             }
             if (resumed == null) {
-                writeAtomically(out.resolve(CONFIG), configJson(plan));
+                AtomicFiles.writeString(out.resolve(CONFIG), configJson(plan));
             }
             LoaderBatchSource train = LoaderBatchSource.training(plan.data().train(), plan.settings().batchSize(),
                     new Augmentation(plan.cropPadding(), plan.flip(), plan.data().normalisation()), seed,
@@ -768,19 +767,6 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("no JSON for " + value.getClass());
     }
 
-    private static void writeAtomically(Path file, String text) {
-        try {
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            try {
-                Files.writeString(tmp, text);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new Vil4jException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
 
     /**
      * A fresh run starts an empty metrics.jsonl; a resumed one keeps the lines of the epochs its checkpoint holds
@@ -799,7 +785,7 @@ final class TrainCommand implements Callable<Integer> {
                     kept.add(line);
                 }
             }
-            writeAtomically(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+            AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
         } catch (IOException e) {
             throw new Vil4jException("cannot prepare " + file + ": " + e.getMessage(), e);
         }
