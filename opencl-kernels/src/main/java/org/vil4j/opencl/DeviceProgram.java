@@ -636,25 +636,68 @@ final class DeviceProgram extends Kernel {
         for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
             int row = min(first + segment, a0 - 1);
             int xBase = a3 + row * a2;
-            for (int j = 0; j < a1; j++) {
-                int wBase = a4 + j * a2;
-                int bias = a5 + j;
-                if (j >= a7) {
-                    wBase = a8 + (j - a7) * a2;
-                    bias = a9 + (j - a7);
-                }
-                float acc = 0f;
+            // four outputs a pass over the row and one tree for their four sums: one output a pass re-read the row
+            // and waited at a tree's barriers once per output
+            for (int j0 = 0; j0 < a1; j0 += 4) {
+                int w0 = linearRowsWeight(j0);
+                int w1 = linearRowsWeight(min(j0 + 1, a1 - 1));
+                int w2 = linearRowsWeight(min(j0 + 2, a1 - 1));
+                int w3 = linearRowsWeight(min(j0 + 3, a1 - 1));
+                float acc0 = 0f;
+                float acc1 = 0f;
+                float acc2 = 0f;
+                float acc3 = 0f;
                 for (int k = lane; k < a2; k += ROW_LANES) {
-                    acc += mem[xBase + k] * mem[wBase + k];
+                    float x = mem[xBase + k];
+                    acc0 += x * mem[w0 + k];
+                    acc1 += x * mem[w1 + k];
+                    acc2 += x * mem[w2 + k];
+                    acc3 += x * mem[w3 + k];
                 }
-                float total = segmentSum(lid, lane, acc);
-                if (lane == 0 && first + segment < a0) {
-                    if ((j < a7 && a5 >= 0) || (j >= a7 && a9 >= 0)) {
-                        total = total + mem[bias];
+                segmentSums4(lid, lane, acc0, acc1, acc2, acc3);
+                if (lane < 4 && j0 + lane < a1 && first + segment < a0) {
+                    int j = j0 + lane;
+                    float total = tileA[lane * WORK_GROUP + lid - lane];
+                    if (j < a7 && a5 >= 0) {
+                        total = total + mem[a5 + j];
+                    } else if (j >= a7 && a9 >= 0) {
+                        total = total + mem[a9 + j - a7];
                     }
                     mem[a6 + row * a1 + j] = total;
                 }
+                // tileA is written again by the next sums
+                localBarrier();
             }
+        }
+    }
+
+    /** Where output j's weight row starts: the first weight's rows below a7, the second's from a7 on. */
+    private int linearRowsWeight(int j) {
+        int base = a4 + j * a2;
+        if (j >= a7) {
+            base = a8 + (j - a7) * a2;
+        }
+        return base;
+    }
+
+    /**
+     * Four sums over this work-item's segment of ROW_LANES at once, in tileA's four WORK_GROUP-long quarters: sum q
+     * of the segment ends at tileA[q * WORK_GROUP + lid - lane]. The caller reads them, then waits at a barrier.
+     */
+    private void segmentSums4(int lid, int lane, float v0, float v1, float v2, float v3) {
+        tileA[lid] = v0;
+        tileA[WORK_GROUP + lid] = v1;
+        tileA[2 * WORK_GROUP + lid] = v2;
+        tileA[3 * WORK_GROUP + lid] = v3;
+        localBarrier();
+        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
+            if (lane < span) {
+                tileA[lid] = tileA[lid] + tileA[lid + span];
+                tileA[WORK_GROUP + lid] = tileA[WORK_GROUP + lid] + tileA[WORK_GROUP + lid + span];
+                tileA[2 * WORK_GROUP + lid] = tileA[2 * WORK_GROUP + lid] + tileA[2 * WORK_GROUP + lid + span];
+                tileA[3 * WORK_GROUP + lid] = tileA[3 * WORK_GROUP + lid] + tileA[3 * WORK_GROUP + lid + span];
+            }
+            localBarrier();
         }
     }
 

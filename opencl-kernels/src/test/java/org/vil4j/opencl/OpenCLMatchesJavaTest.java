@@ -153,6 +153,10 @@ class OpenCLMatchesJavaTest {
                 Arrays.asList(null, in(ops, 5, 5))));
         same(1e-5, ops -> ops.linearConcat(in(ops, 1, rows, 40), List.of(in(ops, 2, 30, 40), in(ops, 3, 5, 40)),
                 Arrays.asList(null, in(ops, 5, 5))));
+        // outputs in fours over the row: 2 + 5 = 7 leaves a partial four, the second weight starting inside one
+        same(1e-5, ops -> ops.linearConcat(in(ops, 1, rows, 33), List.of(in(ops, 2, 2, 33), in(ops, 3, 5, 33)),
+                Arrays.asList(in(ops, 4, 2), in(ops, 5, 5))));
+        same(1e-5, ops -> ops.linear(in(ops, 1, rows, 70), in(ops, 2, 1, 70), in(ops, 3, 1)));
         same(1e-6, ops -> ops.depthwiseConvSilu(in(ops, 1, 2, 15, 8), ops.indexTable(15, 9,
                 ConvolutionFrames.rowMajorFrame(3, 5, 3)), in(ops, 2, 8, 9), in(ops, 3, 8)));
         same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
