@@ -10,6 +10,7 @@ import org.vil4j.segmentation.SegmentationModelFile;
 import org.vil4j.segmentation.SegmentationTrainer;
 import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.JointAugmentation;
+import org.vil4j.segmentation.data.SceneLayout;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.ConfigJson;
 import org.vil4j.training.Json;
@@ -55,14 +56,15 @@ final class SegmentationTraining {
 
     Integer run() {
         System.setProperty("java.awt.headless", "true");
-        s.check();
+        String datasetName = SegmentationOptions.datasetName(o.dataset);
+        s.check(datasetName);
+        int canvas = s.canvas(datasetName);
         if (o.resume != null) {
             throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
                     + "RUN/model.safetensors continues from a run's weights with a new schedule)");
         }
         SegmentationModelFile.Loaded start = o.initialWeights == null ? null
                 : SegmentationModelFile.read(o.initialWeights);
-        String datasetName = SegmentationOptions.datasetName(o.dataset);
         boolean scenes = datasetName.equals(FmnistScenes.NAME);
         int channels = scenes ? 1 : 3;
         int dim = o.dim == null ? DEFAULT_DIM : o.dim;
@@ -74,8 +76,8 @@ final class SegmentationTraining {
             throw new Vil4jException("segmentation model: --dim (a multiple of 4), --depth, --patch, --epochs and "
                     + "--batch-size must be positive");
         }
-        if (s.canvas % patch != 0) {
-            throw new Vil4jException("--canvas " + s.canvas + " is not a multiple of --patch " + patch);
+        if (canvas % patch != 0) {
+            throw new Vil4jException("--canvas " + canvas + " is not a multiple of --patch " + patch);
         }
         long maxPixels = o.maxImagePixels;
         SegmentationDataset train = s.open(o.dataset, o.data, false, channels, o.seed, maxPixels);
@@ -85,21 +87,21 @@ final class SegmentationTraining {
         }
         int testLimit = o.maxTestSamples == null ? test.size() : Math.min(o.maxTestSamples, test.size());
         VilConfig backbone = VilConfig.builder().dim(dim).depth(depth).patchSize(patch)
-                .input(channels, s.canvas, s.canvas).classes(0).pooling("none").schedule(o.schedule).build();
+                .input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule).build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
                 SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
         if (start != null) {
             // continuing: the file's model is the model (its structure options win over the command line's)
             config = start.config();
-            if (config.backbone().height() != s.canvas || !config.classNames().equals(train.classNames())) {
+            if (config.backbone().height() != canvas || !config.classNames().equals(train.classNames())) {
                 throw new Vil4jException("--weights " + o.initialWeights + ": a model for " + config.classes()
                         + " classes at " + config.backbone().height() + "x" + config.backbone().width() + ", not "
-                        + train.classes() + " at --canvas " + s.canvas);
+                        + train.classes() + " at --canvas " + canvas);
             }
             backbone = config.backbone();
         }
         Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
-        double[] range = s.scales();
+        double[] range = s.scales(datasetName);
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
                 o.weightDecay == null ? 0.05 : o.weightDecay, o.seed,
@@ -127,11 +129,11 @@ final class SegmentationTraining {
                             + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
                     backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
                     start != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
-                    testLimit, s.canvas, s.canvas, config.classes(), ops.backendName(), ops.deviceName());
+                    testLimit, canvas, canvas, config.classes(), ops.backendName(), ops.deviceName());
             Path metrics = out.resolve(TrainCommand.METRICS);
             SegmentationTrainer.EpochResult last = null;
             for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
-                    normalisation, datasetName, o.seed, s.maxItems, s.testScenes))) {
+                    normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes))) {
                 last = r;
             }
             double minutes = (System.nanoTime() - wallStart) / 60e9;
@@ -179,7 +181,7 @@ final class SegmentationTraining {
 
     /** Plain progress lines, metrics.jsonl and the model file after every epoch. */
     private record Listener(Path metrics, Path out, SegmentationTrainer trainer, SegmentationConfig config,
-                            Normalisation normalisation, String dataset, long seed, int maxItems,
+                            Normalisation normalisation, String dataset, long seed, SceneLayout layout,
                             int testScenes) implements SegmentationTrainer.Listener {
         @Override
         public void step(int epoch, int batch, int batches, double loss, double imagesPerSecond) {
@@ -207,7 +209,12 @@ final class SegmentationTraining {
             provenance.put("dataset", dataset);
             provenance.put("epoch", Integer.toString(r.epoch()));
             provenance.put("seed", Long.toString(seed));
-            provenance.put("max_items", Integer.toString(maxItems));
+            if (layout != null) {
+                // what `vil eval` needs to draw the same held-out scenes
+                provenance.put("max_items", Integer.toString(layout.maxItems()));
+                provenance.put("item_scale", layout.minScale() + "," + layout.maxScale());
+                provenance.put("max_occlusion", Double.toString(layout.maxOcclusion()));
+            }
             provenance.put("test_scenes", Integer.toString(testScenes));
             provenance.put("test_miou", String.format(Locale.ROOT, "%.4f", r.meanIou()));
             SegmentationModelFile.write(out.resolve(TrainCommand.MODEL), config, trainer.weights(), trainer.shapes(),
