@@ -1,6 +1,7 @@
 package org.vil4j.cli;
 
 import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.SegmentationConfig;
 import org.vil4j.segmentation.data.Ade20kFolder;
 import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.SceneLayout;
@@ -55,6 +56,32 @@ final class SegmentationOptions {
             + "transposed convolutions; down: average pooling); at patch 4 the default gives strides 2-16 (mmseg at "
             + "patch 16: 4,2,1,0.5, strides 4-32) (default: ${DEFAULT-VALUE})")
     String pyramidScales;
+
+    @Option(names = "--feature-blocks", paramLabel = "B0,B1,B2,B3", description = "segmentation: the block (pair) "
+            + "whose tokens feed each of the decoder's four levels, finest first, non-decreasing, counted from 0 "
+            + "(default: spread evenly over the depth, e.g. 0,0,1,1 at depth 2, 2,5,8,11 at depth 12)")
+    String featureBlocks;
+
+    /** The blocks feeding the decoder's levels for a backbone of this depth. */
+    int[] blocks(int depth) {
+        if (featureBlocks == null) {
+            return SegmentationConfig.evenBlocks(depth, 4);
+        }
+        String[] parts = featureBlocks.split(",");
+        int[] out = new int[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Integer.parseInt(parts[i].trim());
+            }
+        } catch (NumberFormatException e) {
+            out = null;
+        }
+        if (out == null || out.length != 4) {
+            throw new Vil4jException("--feature-blocks must be four block indices (e.g. 0,1,1,1), got '"
+                    + featureBlocks + "'");
+        }
+        return out;
+    }
 
     double[] pyramid() {
         String[] parts = pyramidScales.split(",");

@@ -4,6 +4,7 @@ import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.PretrainedBackbone;
 import org.vil4j.segmentation.SegmentationConfig;
 import org.vil4j.segmentation.SegmentationModel;
 import org.vil4j.segmentation.SegmentationModelFile;
@@ -63,10 +64,13 @@ final class SegmentationTraining {
             throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
                     + "RUN/model.safetensors continues from a run's weights with a new schedule)");
         }
-        SegmentationModelFile.Loaded start = o.initialWeights == null ? null
-                : SegmentationModelFile.read(o.initialWeights);
         boolean scenes = datasetName.equals(FmnistScenes.NAME);
         int channels = scenes ? 1 : 3;
+        // --weights: a segmentation model file continues; any other model file or checkpoint gives the backbone
+        boolean continuing = o.initialWeights != null && SegmentationEval.isSegmentationModel(o.initialWeights);
+        SegmentationModelFile.Loaded start = continuing ? SegmentationModelFile.read(o.initialWeights) : null;
+        PretrainedBackbone pretrained = o.initialWeights != null && !continuing
+                ? PretrainedBackbone.load(o.initialWeights, channels, canvas, plugins) : null;
         int dim = o.dim == null ? DEFAULT_DIM : o.dim;
         int depth = o.depth == null ? DEFAULT_DEPTH : o.depth;
         int patch = o.patch == null ? DEFAULT_PATCH : o.patch;
@@ -86,10 +90,11 @@ final class SegmentationTraining {
             train = limited(train, o.maxTrainSamples);
         }
         int testLimit = o.maxTestSamples == null ? test.size() : Math.min(o.maxTestSamples, test.size());
-        VilConfig backbone = VilConfig.builder().dim(dim).depth(depth).patchSize(patch)
-                .input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule).build();
+        VilConfig backbone = pretrained != null ? pretrained.config() : VilConfig.builder().dim(dim).depth(depth)
+                .patchSize(patch).input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule)
+                .build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
-                SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
+                s.blocks(backbone.depth()), s.pyramid(), train.classNames(), 0.4);
         if (start != null) {
             // continuing: the file's model is the model (its structure options win over the command line's)
             config = start.config();
@@ -100,7 +105,10 @@ final class SegmentationTraining {
             }
             backbone = config.backbone();
         }
-        Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
+        // the input statistics the weights were trained with, where the file has them
+        Normalisation normalisation = start != null ? start.normalisation()
+                : pretrained != null && pretrained.normalisation() != null ? pretrained.normalisation()
+                : scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
         double[] range = s.scales(datasetName);
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
@@ -121,14 +129,20 @@ final class SegmentationTraining {
         try (Ops ops = o.deviceOptions.open(plugins)) {
             Map<String, HostTensor> init = start != null ? start.weights()
                     : SegmentationModel.initialize(config, o.seed);
+            if (pretrained != null) {
+                init.putAll(pretrained.weights());
+                System.err.println("backbone from " + o.initialWeights + " (left out: "
+                        + (pretrained.dropped().isEmpty() ? "nothing" : String.join(", ", pretrained.dropped()))
+                        + "); the decoder starts fresh");
+            }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             SegmentationTrainer trainer = new SegmentationTrainer(ops, plugins, config, settings, init,
-                    start != null ? o.initialWeights.toString() : "initialisation");
+                    o.initialWeights != null ? o.initialWeights.toString() : "initialisation");
             writeConfig(out, config, settings, datasetName, train, test);
             System.out.printf(Locale.ROOT, "segmentation: ViL dim %d, depth %d, patch %d, schedule %s + %s "
                             + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
                     backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
-                    start != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
+                    o.initialWeights != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
                     testLimit, canvas, canvas, config.classes(), ops.backendName(), ops.deviceName());
             Path metrics = out.resolve(TrainCommand.METRICS);
             SegmentationTrainer.EpochResult last = null;

@@ -61,6 +61,27 @@ class SegmentationCommandsTest {
     }
 
     @Test
+    void aClassifiersModelFileStartsTheBackbone() throws IOException {
+        Path classifier = shared.resolve("classifier");
+        CliRun cls = CliRun.of("train", "--data", data.toString(), "--max-train-samples", "64", "--max-test-samples",
+                "32", "--epochs", "1", "--batch-size", "32", "--patch", "4", "--dim", "8", "--depth", "1", "--backend",
+                "java", "--loader-threads", "1", "--out", classifier.toString());
+        assertThat(cls.exitCode()).as(cls.err()).isZero();
+        Path seg = shared.resolve("from-classifier");
+        CliRun run = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "4", "--epochs", "1", "--batch-size", "16", "--decoder-channels",
+                "4", "--backend", "java", "--weights", classifier.resolve("model.safetensors").toString(), "--out",
+                seg.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("backbone from", "head.weight", "the decoder starts fresh");
+        var file = org.vil4j.segmentation.SegmentationModelFile.read(seg.resolve("model.safetensors"));
+        assertThat(file.config().backbone().dim()).as("the classifier's structure, not the defaults").isEqualTo(8);
+        assertThat(file.config().backbone().patchSize()).isEqualTo(4);
+        // the classifier's input statistics (Fashion-MNIST's), which its features were learned with
+        assertThat(file.normalisation().mean(0)).isEqualTo(0.2860f);
+    }
+
+    @Test
     void heldOutScenesPasteFashionMnistsTestImagesOnly() {
         SegmentationOptions options = new SegmentationOptions();
         options.scenes = 40;
