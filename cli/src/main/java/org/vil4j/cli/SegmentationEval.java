@@ -41,6 +41,9 @@ final class SegmentationEval {
         options.canvas = file.side();
         long seed = Long.parseLong(p.getOrDefault("seed", "0"));
         options.maxItems = Integer.parseInt(p.getOrDefault("max_items", Integer.toString(options.maxItems)));
+        options.itemScale = p.getOrDefault("item_scale", options.itemScale);
+        options.maxOcclusion = Double.parseDouble(p.getOrDefault("max_occlusion",
+                Double.toString(options.maxOcclusion)));
         options.testScenes = Integer.parseInt(p.getOrDefault("test_scenes", Integer.toString(options.testScenes)));
         SegmentationDataset test = options.open(name, data, true, file.config().backbone().channels(), seed, maxPixels);
         if (!test.classNames().equals(file.config().classNames())) {

@@ -1,8 +1,10 @@
 package org.vil4j.cli;
 
 import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.SegmentationConfig;
 import org.vil4j.segmentation.data.Ade20kFolder;
 import org.vil4j.segmentation.data.FmnistScenes;
+import org.vil4j.segmentation.data.SceneLayout;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.data.FashionMnist;
 
@@ -20,9 +22,9 @@ final class SegmentationOptions {
             + "(default: ${DEFAULT-VALUE})")
     int decoderChannels;
 
-    @Option(names = "--canvas", defaultValue = "32", paramLabel = "SIDE", description = "segmentation: the square "
-            + "input side; fmnist-scenes' canvas (default: ${DEFAULT-VALUE})")
-    int canvas;
+    @Option(names = "--canvas", paramLabel = "SIDE", description = "segmentation: the square input side; "
+            + "fmnist-scenes' canvas (default: 48 for fmnist-scenes, 256 for ade20k)")
+    Integer canvas;
 
     @Option(names = "--scenes", defaultValue = "9000", description = "fmnist-scenes: training scenes (default: "
             + "${DEFAULT-VALUE})")
@@ -32,12 +34,21 @@ final class SegmentationOptions {
             + "Fashion-MNIST's test images (default: ${DEFAULT-VALUE})")
     int testScenes;
 
-    @Option(names = "--max-items", defaultValue = "2", description = "fmnist-scenes: items per scene, 1 to this "
+    @Option(names = "--max-items", defaultValue = "3", description = "fmnist-scenes: items per scene, 1 to this "
             + "(default: ${DEFAULT-VALUE})")
     int maxItems;
 
-    @Option(names = "--scale-range", defaultValue = "0.75,1.5", paramLabel = "MIN,MAX", description = "segmentation: "
-            + "random rescale of image and mask before the crop (default: ${DEFAULT-VALUE})")
+    @Option(names = "--item-scale", defaultValue = "0.75,1.25", paramLabel = "MIN,MAX", description = "fmnist-scenes: "
+            + "an item's side is 28 px times a factor in this range (default: ${DEFAULT-VALUE})")
+    String itemScale;
+
+    @Option(names = "--max-occlusion", defaultValue = "0.25", paramLabel = "SHARE", description = "fmnist-scenes: the "
+            + "largest share of an item's pixels later items may cover, 0 to 1 (default: ${DEFAULT-VALUE})")
+    double maxOcclusion;
+
+    @Option(names = "--scale-range", paramLabel = "MIN,MAX", description = "segmentation: random rescale of image "
+            + "and mask before the crop (default: 1,1 for fmnist-scenes, whose generator varies scale and place "
+            + "itself; 0.75,1.5 for ade20k)")
     String scaleRange;
 
     @Option(names = "--pyramid-scales", defaultValue = "2,1,0.5,0.25", paramLabel = "S0,S1,S2,S3", description =
@@ -45,6 +56,32 @@ final class SegmentationOptions {
             + "transposed convolutions; down: average pooling); at patch 4 the default gives strides 2-16 (mmseg at "
             + "patch 16: 4,2,1,0.5, strides 4-32) (default: ${DEFAULT-VALUE})")
     String pyramidScales;
+
+    @Option(names = "--feature-blocks", paramLabel = "B0,B1,B2,B3", description = "segmentation: the block (pair) "
+            + "whose tokens feed each of the decoder's four levels, finest first, non-decreasing, counted from 0 "
+            + "(default: spread evenly over the depth, e.g. 0,0,1,1 at depth 2, 2,5,8,11 at depth 12)")
+    String featureBlocks;
+
+    /** The blocks feeding the decoder's levels for a backbone of this depth. */
+    int[] blocks(int depth) {
+        if (featureBlocks == null) {
+            return SegmentationConfig.evenBlocks(depth, 4);
+        }
+        String[] parts = featureBlocks.split(",");
+        int[] out = new int[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Integer.parseInt(parts[i].trim());
+            }
+        } catch (NumberFormatException e) {
+            out = null;
+        }
+        if (out == null || out.length != 4) {
+            throw new Vil4jException("--feature-blocks must be four block indices (e.g. 0,1,1,1), got '"
+                    + featureBlocks + "'");
+        }
+        return out;
+    }
 
     double[] pyramid() {
         String[] parts = pyramidScales.split(",");
@@ -68,8 +105,29 @@ final class SegmentationOptions {
         return out;
     }
 
-    double[] scales() {
-        String[] parts = scaleRange.split(",");
+    /** The augmentation's rescale range for a dataset: the option, else the dataset's default. */
+    double[] scales(String dataset) {
+        if (scaleRange == null) {
+            return datasetName(dataset).equals(FmnistScenes.NAME) ? new double[]{1, 1} : new double[]{0.75, 1.5};
+        }
+        return range("--scale-range", scaleRange);
+    }
+
+    /** The canvas for a dataset: the option, else the dataset's default. */
+    int canvas(String dataset) {
+        if (canvas != null) {
+            return canvas;
+        }
+        return datasetName(dataset).equals(FmnistScenes.NAME) ? SceneLayout.DEFAULT.side() : 256;
+    }
+
+    SceneLayout layout(String dataset) {
+        double[] items = range("--item-scale", itemScale);
+        return new SceneLayout(canvas(dataset), maxItems, items[0], items[1], maxOcclusion);
+    }
+
+    private static double[] range(String option, String value) {
+        String[] parts = value.split(",");
         try {
             if (parts.length == 2) {
                 double lo = Double.parseDouble(parts[0].trim()), hi = Double.parseDouble(parts[1].trim());
@@ -80,12 +138,13 @@ final class SegmentationOptions {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new Vil4jException("--scale-range must be MIN,MAX with 0 < MIN <= MAX, got '" + scaleRange + "'");
+        throw new Vil4jException(option + " must be MIN,MAX with 0 < MIN <= MAX < 100, got '" + value + "'");
     }
 
-    void check() {
-        if (canvas < 16 || canvas > 2048) {
-            throw new Vil4jException("--canvas must be between 16 and 2048, got " + canvas);
+    void check(String dataset) {
+        int side = canvas(dataset);
+        if (side < 16 || side > 2048) {
+            throw new Vil4jException("--canvas must be between 16 and 2048, got " + side);
         }
         if (scenes < 1 || testScenes < 1 || maxItems < 1) {
             throw new Vil4jException("--scenes, --test-scenes and --max-items must be at least 1");
@@ -93,7 +152,8 @@ final class SegmentationOptions {
         if (decoderChannels < 1) {
             throw new Vil4jException("--decoder-channels must be at least 1, got " + decoderChannels);
         }
-        scales();
+        scales(dataset);
+        layout(dataset);
         pyramid();
     }
 
@@ -107,15 +167,17 @@ final class SegmentationOptions {
         String name = datasetName(dataset);
         if (name.equals(FmnistScenes.NAME)) {
             Path dir = FashionMnist.locate(data);
+            SceneLayout layout = layout(name);
             return heldOut
-                    ? new FmnistScenes(FashionMnist.test(dir), "test", testScenes, canvas, maxItems, seed + 1_000_003)
-                    : new FmnistScenes(FashionMnist.train(dir), "train", scenes, canvas, maxItems, seed);
+                    ? new FmnistScenes(FashionMnist.test(dir), "test", testScenes, layout, seed + 1_000_003)
+                    : new FmnistScenes(FashionMnist.train(dir), "train", scenes, layout, seed);
         }
         if (name.equals(Ade20kFolder.NAME)) {
             if (data == null) {
                 throw new Vil4jException("--dataset ade20k needs --data DIR (the ADEChallengeData2016 folder)");
             }
-            return new Ade20kFolder(Path.of(data), heldOut ? "validation" : "training", channels, canvas, maxPixels);
+            return new Ade20kFolder(Path.of(data), heldOut ? "validation" : "training", channels, canvas(name),
+                    maxPixels);
         }
         throw new Vil4jException("--dataset " + dataset + " is not a segmentation dataset (fmnist-scenes, ade20k)");
     }

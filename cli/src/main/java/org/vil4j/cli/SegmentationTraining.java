@@ -4,12 +4,14 @@ import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
+import org.vil4j.segmentation.PretrainedBackbone;
 import org.vil4j.segmentation.SegmentationConfig;
 import org.vil4j.segmentation.SegmentationModel;
 import org.vil4j.segmentation.SegmentationModelFile;
 import org.vil4j.segmentation.SegmentationTrainer;
 import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.JointAugmentation;
+import org.vil4j.segmentation.data.SceneLayout;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.ConfigJson;
 import org.vil4j.training.Json;
@@ -55,16 +57,20 @@ final class SegmentationTraining {
 
     Integer run() {
         System.setProperty("java.awt.headless", "true");
-        s.check();
+        String datasetName = SegmentationOptions.datasetName(o.dataset);
+        s.check(datasetName);
+        int canvas = s.canvas(datasetName);
         if (o.resume != null) {
             throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
                     + "RUN/model.safetensors continues from a run's weights with a new schedule)");
         }
-        SegmentationModelFile.Loaded start = o.initialWeights == null ? null
-                : SegmentationModelFile.read(o.initialWeights);
-        String datasetName = SegmentationOptions.datasetName(o.dataset);
         boolean scenes = datasetName.equals(FmnistScenes.NAME);
         int channels = scenes ? 1 : 3;
+        // --weights: a segmentation model file continues; any other model file or checkpoint gives the backbone
+        boolean continuing = o.initialWeights != null && SegmentationEval.isSegmentationModel(o.initialWeights);
+        SegmentationModelFile.Loaded start = continuing ? SegmentationModelFile.read(o.initialWeights) : null;
+        PretrainedBackbone pretrained = o.initialWeights != null && !continuing
+                ? PretrainedBackbone.load(o.initialWeights, channels, canvas, plugins) : null;
         int dim = o.dim == null ? DEFAULT_DIM : o.dim;
         int depth = o.depth == null ? DEFAULT_DEPTH : o.depth;
         int patch = o.patch == null ? DEFAULT_PATCH : o.patch;
@@ -74,8 +80,8 @@ final class SegmentationTraining {
             throw new Vil4jException("segmentation model: --dim (a multiple of 4), --depth, --patch, --epochs and "
                     + "--batch-size must be positive");
         }
-        if (s.canvas % patch != 0) {
-            throw new Vil4jException("--canvas " + s.canvas + " is not a multiple of --patch " + patch);
+        if (canvas % patch != 0) {
+            throw new Vil4jException("--canvas " + canvas + " is not a multiple of --patch " + patch);
         }
         long maxPixels = o.maxImagePixels;
         SegmentationDataset train = s.open(o.dataset, o.data, false, channels, o.seed, maxPixels);
@@ -84,22 +90,26 @@ final class SegmentationTraining {
             train = limited(train, o.maxTrainSamples);
         }
         int testLimit = o.maxTestSamples == null ? test.size() : Math.min(o.maxTestSamples, test.size());
-        VilConfig backbone = VilConfig.builder().dim(dim).depth(depth).patchSize(patch)
-                .input(channels, s.canvas, s.canvas).classes(0).pooling("none").schedule(o.schedule).build();
+        VilConfig backbone = pretrained != null ? pretrained.config() : VilConfig.builder().dim(dim).depth(depth)
+                .patchSize(patch).input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule)
+                .build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
-                SegmentationConfig.evenBlocks(depth, 4), s.pyramid(), train.classNames(), 0.4);
+                s.blocks(backbone.depth()), s.pyramid(), train.classNames(), 0.4);
         if (start != null) {
             // continuing: the file's model is the model (its structure options win over the command line's)
             config = start.config();
-            if (config.backbone().height() != s.canvas || !config.classNames().equals(train.classNames())) {
+            if (config.backbone().height() != canvas || !config.classNames().equals(train.classNames())) {
                 throw new Vil4jException("--weights " + o.initialWeights + ": a model for " + config.classes()
                         + " classes at " + config.backbone().height() + "x" + config.backbone().width() + ", not "
-                        + train.classes() + " at --canvas " + s.canvas);
+                        + train.classes() + " at --canvas " + canvas);
             }
             backbone = config.backbone();
         }
-        Normalisation normalisation = scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
-        double[] range = s.scales();
+        // the input statistics the weights were trained with, where the file has them
+        Normalisation normalisation = start != null ? start.normalisation()
+                : pretrained != null && pretrained.normalisation() != null ? pretrained.normalisation()
+                : scenes ? FMNIST_SCENES : Normalisation.IMAGENET;
+        double[] range = s.scales(datasetName);
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
                 o.weightDecay == null ? 0.05 : o.weightDecay, o.seed,
@@ -119,19 +129,25 @@ final class SegmentationTraining {
         try (Ops ops = o.deviceOptions.open(plugins)) {
             Map<String, HostTensor> init = start != null ? start.weights()
                     : SegmentationModel.initialize(config, o.seed);
+            if (pretrained != null) {
+                init.putAll(pretrained.weights());
+                System.err.println("backbone from " + o.initialWeights + " (left out: "
+                        + (pretrained.dropped().isEmpty() ? "nothing" : String.join(", ", pretrained.dropped()))
+                        + "); the decoder starts fresh");
+            }
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             SegmentationTrainer trainer = new SegmentationTrainer(ops, plugins, config, settings, init,
-                    start != null ? o.initialWeights.toString() : "initialisation");
+                    o.initialWeights != null ? o.initialWeights.toString() : "initialisation");
             writeConfig(out, config, settings, datasetName, train, test);
             System.out.printf(Locale.ROOT, "segmentation: ViL dim %d, depth %d, patch %d, schedule %s + %s "
                             + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
                     backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
-                    start != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
-                    testLimit, s.canvas, s.canvas, config.classes(), ops.backendName(), ops.deviceName());
+                    o.initialWeights != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
+                    testLimit, canvas, canvas, config.classes(), ops.backendName(), ops.deviceName());
             Path metrics = out.resolve(TrainCommand.METRICS);
             SegmentationTrainer.EpochResult last = null;
             for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
-                    normalisation, datasetName, o.seed, s.maxItems, s.testScenes))) {
+                    normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes))) {
                 last = r;
             }
             double minutes = (System.nanoTime() - wallStart) / 60e9;
@@ -179,7 +195,7 @@ final class SegmentationTraining {
 
     /** Plain progress lines, metrics.jsonl and the model file after every epoch. */
     private record Listener(Path metrics, Path out, SegmentationTrainer trainer, SegmentationConfig config,
-                            Normalisation normalisation, String dataset, long seed, int maxItems,
+                            Normalisation normalisation, String dataset, long seed, SceneLayout layout,
                             int testScenes) implements SegmentationTrainer.Listener {
         @Override
         public void step(int epoch, int batch, int batches, double loss, double imagesPerSecond) {
@@ -207,7 +223,12 @@ final class SegmentationTraining {
             provenance.put("dataset", dataset);
             provenance.put("epoch", Integer.toString(r.epoch()));
             provenance.put("seed", Long.toString(seed));
-            provenance.put("max_items", Integer.toString(maxItems));
+            if (layout != null) {
+                // what `vil eval` needs to draw the same held-out scenes
+                provenance.put("max_items", Integer.toString(layout.maxItems()));
+                provenance.put("item_scale", layout.minScale() + "," + layout.maxScale());
+                provenance.put("max_occlusion", Double.toString(layout.maxOcclusion()));
+            }
             provenance.put("test_scenes", Integer.toString(testScenes));
             provenance.put("test_miou", String.format(Locale.ROOT, "%.4f", r.meanIou()));
             SegmentationModelFile.write(out.resolve(TrainCommand.MODEL), config, trainer.weights(), trainer.shapes(),

@@ -4,6 +4,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.vil4j.segmentation.data.FmnistScenes;
+import org.vil4j.training.data.Dataset;
+import org.vil4j.training.data.FashionMnist;
+
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -27,8 +31,9 @@ class SegmentationCommandsTest {
         TrainCommandTest.writeIdx(data, "train", 320, 1);
         TrainCommandTest.writeIdx(data, "t10k", 128, 2);
         run = shared.resolve("run");
+        // a scene layout other than the defaults: eval must draw the held-out scenes from what the file records
         trained = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
-                "--scenes", "32", "--test-scenes", "8", "--epochs", "2", "--batch-size", "16", "--dim", "8",
+                "--item-scale", "0.5,0.6", "--max-occlusion", "0.5", "--max-items", "2", "--scenes", "32", "--test-scenes", "8", "--epochs", "2", "--batch-size", "16", "--dim", "8",
                 "--depth", "1", "--decoder-channels", "4", "--seed", "3", "--backend", "java", "--out",
                 run.toString());
     }
@@ -53,6 +58,69 @@ class SegmentationCommandsTest {
         // the same held-out scenes (seed, count and items come from the model file) give the run's last numbers
         String last = trained.out().lines().filter(l -> l.startsWith("mIoU ")).findFirst().orElseThrow();
         assertThat(eval.out()).contains(last, "8 images of fmnist-scenes/test");
+    }
+
+    @Test
+    void aClassifiersModelFileStartsTheBackbone() throws IOException {
+        Path classifier = shared.resolve("classifier");
+        CliRun cls = CliRun.of("train", "--data", data.toString(), "--max-train-samples", "64", "--max-test-samples",
+                "32", "--epochs", "1", "--batch-size", "32", "--patch", "4", "--dim", "8", "--depth", "1", "--backend",
+                "java", "--loader-threads", "1", "--out", classifier.toString());
+        assertThat(cls.exitCode()).as(cls.err()).isZero();
+        Path seg = shared.resolve("from-classifier");
+        CliRun run = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "4", "--epochs", "1", "--batch-size", "16", "--decoder-channels",
+                "4", "--backend", "java", "--weights", classifier.resolve("model.safetensors").toString(), "--out",
+                seg.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("backbone from", "head.weight", "the decoder starts fresh");
+        var file = org.vil4j.segmentation.SegmentationModelFile.read(seg.resolve("model.safetensors"));
+        assertThat(file.config().backbone().dim()).as("the classifier's structure, not the defaults").isEqualTo(8);
+        assertThat(file.config().backbone().patchSize()).isEqualTo(4);
+        // the classifier's input statistics (Fashion-MNIST's), which its features were learned with
+        assertThat(file.normalisation().mean(0)).isEqualTo(0.2860f);
+    }
+
+    @Test
+    void heldOutScenesPasteFashionMnistsTestImagesOnly() {
+        SegmentationOptions options = new SegmentationOptions();
+        options.scenes = 40;
+        options.testScenes = 40;
+        options.maxItems = 3;
+        options.itemScale = "0.75,1.25";
+        options.maxOcclusion = 0.25;
+        Dataset testItems = FashionMnist.test(data), trainItems = FashionMnist.train(data);
+        FmnistScenes heldOut = (FmnistScenes) options.open(null, data.toString(), true, 1, 0, Long.MAX_VALUE);
+        FmnistScenes train = (FmnistScenes) options.open(null, data.toString(), false, 1, 0, Long.MAX_VALUE);
+        assertThat(heldOut.name()).isEqualTo("fmnist-scenes/test");
+        assertThat(heldOut.height()).isEqualTo(48);
+        assertThat(pastedFrom(heldOut, testItems)).isTrue();
+        assertThat(pastedFrom(train, trainItems)).isTrue();
+        assertThat(pastedFrom(heldOut, trainItems)).as("the check can fail").isFalse();
+    }
+
+    /** Whether every scene's top item shows the pixels of {@code items}' image at its index. */
+    private static boolean pastedFrom(FmnistScenes scenes, Dataset items) {
+        float[] picture = new float[28 * 28];
+        int side = scenes.height();
+        for (int i = 0; i < scenes.size(); i++) {
+            FmnistScenes.Scene scene = scenes.scene(i);
+            FmnistScenes.Placement top = scene.items().get(scene.items().size() - 1);
+            if (top.item() >= items.size() || items.label(top.item()) + 1 != top.label()) {
+                return false;
+            }
+            items.image(top.item(), picture, 0);
+            for (int y = 0; y < top.size(); y++) {
+                for (int x = 0; x < top.size(); x++) {
+                    float v = picture[(y * 28 / top.size()) * 28 + x * 28 / top.size()];
+                    int p = (top.y() + y) * side + top.x() + x;
+                    if (v > FmnistScenes.THRESHOLD && Math.abs(scene.pixels()[p] - v) > 1e-6) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     @Test

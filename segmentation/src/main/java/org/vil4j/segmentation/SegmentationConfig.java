@@ -18,7 +18,8 @@ import java.util.Map;
  * @param backbone   the ViL (numClasses 0)
  * @param decoder    "upernet" or "linear"
  * @param channels   the decoder's width (UperNet)
- * @param blocks     the blocks (v2: block pairs) whose outputs are the features, ascending
+ * @param blocks     the blocks (v2: block pairs) whose outputs feed the decoder's levels, finest first, non-decreasing
+ *                   (a model file from before one block per level lists fewer: its finer levels repeat the first)
  * @param scales     UperNet's pyramid scales per feature
  * @param classNames index = class
  * @param auxWeight  the auxiliary head's loss weight (UperNet's FCN head; mmseg: 0.4)
@@ -39,6 +40,12 @@ public record SegmentationConfig(VilConfig backbone, String decoder, int channel
         }
         blocks = blocks.clone();
         scales = scales.clone();
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i] < 0 || blocks[i] >= backbone.depth() || (i > 0 && blocks[i] < blocks[i - 1])) {
+                throw new Vil4jException("feature blocks " + java.util.Arrays.toString(blocks) + " must be "
+                        + "non-decreasing within the backbone's " + backbone.depth() + " blocks");
+            }
+        }
     }
 
     public int classes() {
@@ -46,18 +53,22 @@ public record SegmentationConfig(VilConfig backbone, String decoder, int channel
     }
 
     /**
-     * Four blocks spread evenly over the depth, ending at the last (depth 4: 0, 1, 2, 3; depth 12: 2, 5, 8, 11, as the
-     * ViT/ViL UperNet setups take them); with fewer blocks than levels, the finer levels repeat the shallowest.
+     * One block per decoder level, spread evenly over the depth and ending at the last (depth 4: 0, 1, 2, 3; depth
+     * 12: 2, 5, 8, 11, as the ViT/ViL UperNet setups take them). A backbone with fewer blocks than levels feeds a
+     * block to neighbouring levels (depth 2: 0, 0, 1, 1): every level, the coarse ones included, keeps features of
+     * its depth share, where repeating the shallowest block left the deep features to the coarsest level alone.
      */
     public static int[] evenBlocks(int depth, int count) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            int b = (int) Math.round((double) depth * i / count) - 1;
-            if (out.isEmpty() || b > out.get(out.size() - 1)) {
-                out.add(Math.max(0, b));
-            }
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = Math.max(0, (int) Math.ceil((double) depth * (i + 1) / count) - 1);
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return out;
+    }
+
+    /** The distinct blocks, ascending: what the backbone computes features for. */
+    public int[] distinctBlocks() {
+        return java.util.Arrays.stream(blocks).distinct().sorted().toArray();
     }
 
     /** The decoder this config describes, fresh (its parameters are declared, not yet made). */

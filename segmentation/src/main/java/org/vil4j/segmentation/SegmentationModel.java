@@ -111,9 +111,12 @@ public final class SegmentationModel {
         Shape in = images.shape();
         int height = in.dim(2), width = in.dim(3);
         int[] grid = backbone.grid(height, width);
+        int[] distinct = config.distinctBlocks();
+        List<Tensor> computed = backbone.features(images, distinct);
         List<FeatureMap> features = new ArrayList<>();
-        for (Tensor t : backbone.features(images, config.blocks())) {
-            features.add(new FeatureMap(t, grid[0], grid[1]));
+        for (int block : config.blocks()) {
+            features.add(new FeatureMap(computed.get(java.util.Arrays.binarySearch(distinct, block)), grid[0],
+                    grid[1]));
         }
         while (features.size() < decoder.featureCount()) {
             features.add(0, features.get(0)); // a backbone shallower than the decoder's levels repeats its first

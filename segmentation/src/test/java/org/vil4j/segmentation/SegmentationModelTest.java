@@ -51,7 +51,8 @@ class SegmentationModelTest {
     void featuresComeFromTheChosenBlocksAscending() {
         assertThat(SegmentationConfig.evenBlocks(4, 4)).containsExactly(0, 1, 2, 3);
         assertThat(SegmentationConfig.evenBlocks(12, 4)).containsExactly(2, 5, 8, 11);
-        assertThat(SegmentationConfig.evenBlocks(2, 4)).containsExactly(0, 1);
+        assertThat(SegmentationConfig.evenBlocks(2, 4)).containsExactly(0, 0, 1, 1);
+        assertThat(SegmentationConfig.evenBlocks(1, 4)).containsExactly(0, 0, 0, 0);
         SegmentationConfig c = config("upernet", "alternate");
         Ops ops = SharedBackends.ops("java");
         SegmentationModel model = new SegmentationModel(c, SharedBackends.plugins(), ops,

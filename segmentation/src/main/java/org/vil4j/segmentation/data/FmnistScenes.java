@@ -4,84 +4,148 @@ import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.FashionMnist;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * A generated segmentation set (`--dataset fmnist-scenes`): Fashion-MNIST items pasted on a dark square canvas, each
- * scaled by a random factor, partly over the edge or over each other, with the label map of what ends on top. Class 0
- * is the background, class k + 1 the Fashion-MNIST class k; an item's pixel belongs to it where its intensity is above
- * {@link #THRESHOLD} (the rest of its 28 x 28 box is background, as it looks). Scene i of a split depends only on the
- * seed, the split's items and i: any size, any count, reproducible. Held out: the test split pastes only items of
- * Fashion-MNIST's test set.
+ * scaled by a random factor, later ones on top, with the label map of what ends on top. Class 0 is the background,
+ * class k + 1 the Fashion-MNIST class k; an item's pixel belongs to it where its intensity is above {@link #THRESHOLD}
+ * (the rest of its box is background, as it looks). An item lies wholly on the canvas when it fits; a place is drawn
+ * again (up to {@link #PLACEMENT_TRIES} times, else the item is left out) while it would leave an earlier item with
+ * less than {@code 1 - maxOcclusion} of its pixels in view, so that every item shows enough of itself to be told
+ * apart. Scene i depends only on the seed, the split's items, the layout and i, and is drawn when asked for: any
+ * count costs no memory. Held out: the test split pastes only items of Fashion-MNIST's test set.
  */
 public final class FmnistScenes implements SegmentationDataset {
     public static final String NAME = "fmnist-scenes";
     public static final float THRESHOLD = 0.2f;
-    public static final double MIN_ITEM_SCALE = 0.8;
-    public static final double MAX_ITEM_SCALE = 1.25;
+    public static final int PLACEMENT_TRIES = 20;
 
-    private final String name;
-    private final int side;
-    private final byte[] pixels;
-    private final byte[] labels;
-    private final int count;
-
-    /**
-     * @param items    Fashion-MNIST images (train or test split)
-     * @param count    how many scenes
-     * @param side     the canvas's side in pixels (>= 16)
-     * @param maxItems items per scene are 1..maxItems
-     */
-    public FmnistScenes(Dataset items, String split, int count, int side, int maxItems, long seed) {
-        if (side < 16 || count < 1 || maxItems < 1) {
-            throw new IllegalArgumentException("fmnist-scenes: canvas " + side + " (>= 16), " + count + " scenes (>= 1)"
-                    + " and " + maxItems + " items (>= 1) per scene");
-        }
-        this.name = NAME + "/" + split;
-        this.side = side;
-        this.count = count;
-        this.pixels = new byte[count * side * side];
-        this.labels = new byte[count * side * side];
-        float[] item = new float[FashionMnist.SIDE * FashionMnist.SIDE];
-        for (int i = 0; i < count; i++) {
-            SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i * 0xBF58476D1CE4E5B9L + 17);
-            int n = 1 + r.nextInt(maxItems);
-            for (int k = 0; k < n; k++) {
-                int which = r.nextInt(items.size());
-                items.image(which, item, 0);
-                int cls = items.label(which) + 1;
-                int size = (int) Math.round(FashionMnist.SIDE * (MIN_ITEM_SCALE
-                        + r.nextDouble() * (MAX_ITEM_SCALE - MIN_ITEM_SCALE)));
-                // anywhere with at least half of the box on the canvas
-                int y0 = -size / 4 + r.nextInt(Math.max(1, side - size / 2));
-                int x0 = -size / 4 + r.nextInt(Math.max(1, side - size / 2));
-                paste(i, item, size, y0, x0, cls);
-            }
-        }
+    /** One pasted item: its index in the items' dataset, its class (1-10), its side and its box's top left. */
+    public record Placement(int item, int label, int size, int y, int x) {
     }
 
-    /** Nearest-neighbour scaling of the item into its box; pixels above the threshold overwrite the canvas. */
-    private void paste(int scene, float[] item, int size, int y0, int x0, int cls) {
-        int base = scene * side * side;
-        for (int y = 0; y < size; y++) {
-            int cy = y0 + y;
-            if (cy < 0 || cy >= side) {
-                continue;
-            }
-            int sy = Math.min(FashionMnist.SIDE - 1, y * FashionMnist.SIDE / size);
-            for (int x = 0; x < size; x++) {
-                int cx = x0 + x;
-                if (cx < 0 || cx >= side) {
+    /** A drawn scene: intensities in [0, 1], labels, and the items in the order they were pasted. */
+    public record Scene(float[] pixels, int[] labels, List<Placement> items) {
+    }
+
+    private final Dataset items;
+    private final String name;
+    private final SceneLayout layout;
+    private final int count;
+    private final long seed;
+
+    /**
+     * @param items  Fashion-MNIST images (train or test split)
+     * @param count  how many scenes
+     * @param layout canvas, items per scene, their scales and how much of them may be hidden
+     */
+    public FmnistScenes(Dataset items, String split, int count, SceneLayout layout, long seed) {
+        if (count < 1) {
+            throw new IllegalArgumentException("fmnist-scenes: " + count + " scenes (must be >= 1)");
+        }
+        if (items.height() != FashionMnist.SIDE || items.width() != FashionMnist.SIDE || items.channels() != 1) {
+            throw new IllegalArgumentException("fmnist-scenes pastes 1x28x28 items, not " + items.channels() + "x"
+                    + items.height() + "x" + items.width() + " (" + items.name() + ")");
+        }
+        this.items = items;
+        this.name = NAME + "/" + split;
+        this.layout = layout;
+        this.count = count;
+        this.seed = seed;
+    }
+
+    public SceneLayout layout() {
+        return layout;
+    }
+
+    /** Draws scene {@code index}. */
+    public Scene scene(int index) {
+        if (index < 0 || index >= count) {
+            throw new IndexOutOfBoundsException("scene " + index + " of " + count);
+        }
+        int side = layout.side(), plane = side * side;
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 17);
+        float[] pixels = new float[plane];
+        int[] labels = new int[plane];
+        int[] owner = new int[plane]; // which placed item shows at a pixel, -1: none
+        Arrays.fill(owner, -1);
+        List<Placement> placed = new ArrayList<>();
+        int[] pasted = new int[layout.maxItems()]; // each placed item's pixels on the canvas when pasted
+        int[] shown = new int[layout.maxItems()]; // and how many of them are still on top
+        float[] item = new float[FashionMnist.SIDE * FashionMnist.SIDE];
+        int wanted = 1 + r.nextInt(layout.maxItems());
+        for (int k = 0; k < wanted; k++) {
+            int which = r.nextInt(items.size());
+            items.image(which, item, 0);
+            int size = (int) Math.round(FashionMnist.SIDE * (layout.minScale()
+                    + r.nextDouble() * (layout.maxScale() - layout.minScale())));
+            for (int attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
+                // wholly on the canvas when it fits, else covering it
+                int y0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
+                int x0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
+                if (!placed.isEmpty() && !leavesEnough(item, size, y0, x0, owner, shown, pasted, placed.size())) {
                     continue;
                 }
-                float v = item[sy * FashionMnist.SIDE + Math.min(FashionMnist.SIDE - 1, x * FashionMnist.SIDE / size)];
-                if (v > THRESHOLD) {
-                    pixels[base + cy * side + cx] = (byte) Math.round(v * 255);
-                    labels[base + cy * side + cx] = (byte) cls;
+                int id = placed.size();
+                int mine = 0;
+                for (int y = 0; y < size; y++) {
+                    for (int x = 0; x < size; x++) {
+                        int p = canvasPixel(size, y0, x0, y, x);
+                        float v = p < 0 ? 0 : itemValue(item, size, y, x);
+                        if (v > THRESHOLD) {
+                            if (owner[p] >= 0) {
+                                shown[owner[p]]--;
+                            }
+                            owner[p] = id;
+                            pixels[p] = Math.round(v * 255) / 255f;
+                            labels[p] = items.label(which) + 1;
+                            mine++;
+                        }
+                    }
+                }
+                shown[id] = mine;
+                pasted[id] = mine;
+                placed.add(new Placement(which, items.label(which) + 1, size, y0, x0));
+                break;
+            }
+        }
+        return new Scene(pixels, labels, List.copyOf(placed));
+    }
+
+    /** Whether every earlier item keeps at least {@code 1 - maxOcclusion} of its pixels in view under this one. */
+    private boolean leavesEnough(float[] item, int size, int y0, int x0, int[] owner, int[] shown, int[] pasted,
+                                 int placed) {
+        int[] covered = new int[shown.length];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int p = canvasPixel(size, y0, x0, y, x);
+                if (p >= 0 && owner[p] >= 0 && itemValue(item, size, y, x) > THRESHOLD) {
+                    covered[owner[p]]++;
                 }
             }
         }
+        for (int j = 0; j < placed; j++) {
+            if (shown[j] - covered[j] < (1 - layout.maxOcclusion()) * pasted[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The canvas index of the item's pixel (y, x) pasted at (y0, x0), or -1 off the canvas. */
+    private int canvasPixel(int size, int y0, int x0, int y, int x) {
+        int cy = y0 + y, cx = x0 + x, side = layout.side();
+        return cy < 0 || cy >= side || cx < 0 || cx >= side ? -1 : cy * side + cx;
+    }
+
+    /** Nearest-neighbour scaling of the 28 x 28 item to a {@code size} box. */
+    private static float itemValue(float[] item, int size, int y, int x) {
+        int sy = Math.min(FashionMnist.SIDE - 1, y * FashionMnist.SIDE / size);
+        int sx = Math.min(FashionMnist.SIDE - 1, x * FashionMnist.SIDE / size);
+        return item[sy * FashionMnist.SIDE + sx];
     }
 
     /** "background" and the ten Fashion-MNIST classes. */
@@ -109,12 +173,12 @@ public final class FmnistScenes implements SegmentationDataset {
 
     @Override
     public int height() {
-        return side;
+        return layout.side();
     }
 
     @Override
     public int width() {
-        return side;
+        return layout.side();
     }
 
     @Override
@@ -124,10 +188,8 @@ public final class FmnistScenes implements SegmentationDataset {
 
     @Override
     public void sample(int index, float[] image, int imageOffset, int[] target, int labelOffset) {
-        int plane = side * side, base = index * plane;
-        for (int i = 0; i < plane; i++) {
-            image[imageOffset + i] = (pixels[base + i] & 0xFF) / 255f;
-            target[labelOffset + i] = labels[base + i];
-        }
+        Scene s = scene(index);
+        System.arraycopy(s.pixels(), 0, image, imageOffset, s.pixels().length);
+        System.arraycopy(s.labels(), 0, target, labelOffset, s.labels().length);
     }
 }

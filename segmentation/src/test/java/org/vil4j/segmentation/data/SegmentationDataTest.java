@@ -40,9 +40,10 @@ class SegmentationDataTest {
 
     @Test
     void scenesAreSeededAndTheirLabelsFollowThePixels() {
-        FmnistScenes a = new FmnistScenes(items(1), "train", 12, 40, 3, 7);
-        FmnistScenes b = new FmnistScenes(items(1), "train", 12, 40, 3, 7);
-        FmnistScenes other = new FmnistScenes(items(1), "train", 12, 40, 3, 8);
+        SceneLayout layout = new SceneLayout(40, 3, 0.75, 1.25, 0.25);
+        FmnistScenes a = new FmnistScenes(items(1), "train", 12, layout, 7);
+        FmnistScenes b = new FmnistScenes(items(1), "train", 12, layout, 7);
+        FmnistScenes other = new FmnistScenes(items(1), "train", 12, layout, 8);
         assertThat(a.classNames()).hasSize(11).startsWith("background");
         float[] ia = new float[40 * 40], ib = new float[40 * 40], io = new float[40 * 40];
         int[] la = new int[40 * 40], lb = new int[40 * 40], lo = new int[40 * 40];
@@ -69,6 +70,73 @@ class SegmentationDataTest {
         assertThat(seen[0]).isPositive();
         assertThat(Arrays.stream(seen).skip(1).filter(c -> c > 0).count()).as("item classes present")
                 .isGreaterThan(3);
+    }
+
+    @Test
+    void everyItemIsPastedAsPlacedWithinTheLayout() {
+        ByteImageDataset items = items(4);
+        SceneLayout layout = new SceneLayout(48, 4, 0.75, 1.25, 0.25);
+        FmnistScenes scenes = new FmnistScenes(items, "train", 200, layout, 11);
+        int itemsSeen = 0, smallest = Integer.MAX_VALUE, largest = 0;
+        float[] picture = new float[28 * 28];
+        for (int i = 0; i < scenes.size(); i++) {
+            FmnistScenes.Scene scene = scenes.scene(i);
+            // the scene drawn again from its placements alone: later items over earlier ones
+            int[] owner = new int[48 * 48];
+            Arrays.fill(owner, -1);
+            float[] pixels = new float[48 * 48];
+            int[] pasted = new int[scene.items().size()];
+            for (int k = 0; k < scene.items().size(); k++) {
+                FmnistScenes.Placement at = scene.items().get(k);
+                assertThat(at.label()).isEqualTo(items.label(at.item()) + 1);
+                assertThat(at.size()).isBetween(21, 35); // round(28 * 0.75) .. round(28 * 1.25)
+                assertThat(at.y()).as("wholly on the canvas").isBetween(0, 48 - at.size());
+                assertThat(at.x()).isBetween(0, 48 - at.size());
+                smallest = Math.min(smallest, at.size());
+                largest = Math.max(largest, at.size());
+                items.image(at.item(), picture, 0);
+                for (int y = 0; y < at.size(); y++) {
+                    for (int x = 0; x < at.size(); x++) {
+                        float v = picture[(y * 28 / at.size()) * 28 + x * 28 / at.size()];
+                        if (v > FmnistScenes.THRESHOLD) {
+                            int p = (at.y() + y) * 48 + at.x() + x;
+                            owner[p] = k;
+                            pixels[p] = Math.round(v * 255) / 255f;
+                            pasted[k]++;
+                        }
+                    }
+                }
+            }
+            int[] shown = new int[pasted.length];
+            for (int p = 0; p < owner.length; p++) {
+                int expected = owner[p] < 0 ? 0 : scene.items().get(owner[p]).label();
+                assertThat(scene.labels()[p]).as("scene %d pixel %d", i, p).isEqualTo(expected);
+                assertThat(scene.pixels()[p]).isEqualTo(pixels[p]);
+                if (owner[p] >= 0) {
+                    shown[owner[p]]++;
+                }
+            }
+            for (int k = 0; k < pasted.length; k++) {
+                assertThat(shown[k]).as("scene %d item %d stays mostly in view", i, k)
+                        .isGreaterThanOrEqualTo((int) Math.ceil(0.75 * pasted[k]));
+            }
+            itemsSeen += pasted.length;
+        }
+        assertThat(itemsSeen).as("scenes hold several items").isGreaterThan(2 * scenes.size());
+        assertThat(smallest).as("the scale range is used").isLessThan(24);
+        assertThat(largest).isGreaterThan(32);
+    }
+
+    @Test
+    void anItemThatFitsNowhereIsLeftOut() {
+        // items as large as the canvas and none may be hidden: only the first fits
+        SceneLayout layout = new SceneLayout(28, 3, 1, 1, 0);
+        FmnistScenes scenes = new FmnistScenes(items(2), "train", 20, layout, 5);
+        for (int i = 0; i < scenes.size(); i++) {
+            assertThat(scenes.scene(i).items()).hasSize(1);
+        }
+        assertThatThrownBy(() -> new SceneLayout(48, 3, 1.25, 0.75, 0.25)).hasMessageContaining("0 < MIN <= MAX");
+        assertThatThrownBy(() -> new SceneLayout(48, 3, 1, 1, 1.5)).hasMessageContaining("[0, 1]");
     }
 
     @Test
