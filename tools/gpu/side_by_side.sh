@@ -72,6 +72,12 @@ case "$mode" in
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
     torch infer:tiny:1 infer:tiny:256 train:tiny:32 train:anchor:128 train:anchor:128:224:compile
     ;;
+  lean)
+    # the headline rows only: ViL-T inference (input on the device) and the anchor's training step
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
+    torch infer:tiny:1 infer:tiny:256 train:anchor:128:224:compile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

@@ -320,6 +320,17 @@ public interface Ops extends AutoCloseable {
         return Fused.concat(this, parts);
     }
 
+    /**
+     * {@code y = headwiseLinearConcat(xs, ws, bs)} with {@code linearConcat(y, gateWs, gateBs)}'s columns after its
+     * own: the mLSTM's q|k|v and, in the last columns, both gates (read as column views of one tensor).
+     */
+    default Tensor headwiseLinearConcatGates(java.util.List<Tensor> xs, java.util.List<Tensor> ws,
+                                             java.util.List<Tensor> bs, java.util.List<Tensor> gateWs,
+                                             java.util.List<Tensor> gateBs) {
+        Tensor y = headwiseLinearConcat(xs, ws, bs);
+        return concatColumns(y, linearConcat(y, gateWs, gateBs));
+    }
+
     /** {@code concatColumns(linear(x, ws[0], bs[0]), ...)}: several linears of one input (the mLSTM's gates). */
     default Tensor linearConcat(Tensor x, java.util.List<Tensor> ws, java.util.List<Tensor> bs) {
         Fused.requireParts("linearConcat", -1, ws.size(), bs.size());
@@ -350,6 +361,15 @@ public interface Ops extends AutoCloseable {
                              boolean intoResidual) {
         Tensor y = linear(x, w, bias);
         return order == null ? add(residual, y) : addGatheredTokens(residual, y, inverse);
+    }
+
+    /**
+     * {@code skipGate(layerNorm(h, groupSize, weight, residualWeight, bias, eps), skip, a, z)}: the mLSTM's output
+     * norm (per head) and its gate, one pass where the backend fuses them.
+     */
+    default Tensor normSkipGate(Tensor h, int groupSize, Tensor weight, boolean residualWeight, Tensor bias,
+                                float eps, Tensor skip, Tensor a, Tensor z) {
+        return skipGate(layerNorm(h, groupSize, weight, residualWeight, bias, eps), skip, a, z);
     }
 
     /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */

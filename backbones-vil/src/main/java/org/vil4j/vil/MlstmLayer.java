@@ -145,23 +145,21 @@ final class MlstmLayer implements MixerLayer {
         Tensor a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
         int heads = VilConfig.QKV_BLOCK;
         Tensor h = ops.recordsGradients() ? unfusedCell(ops, p, a, xm) : fusedCell(ops, p, a, xm);
-        Tensor hn = ops.layerNorm(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
-                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS);
-        return ops.skipGate(hn, p.get("learnable_skip"), a, z);
+        return ops.normSkipGate(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
+                p.optional("mlstm_cell.outnorm.bias"), NORM_EPS, p.get("learnable_skip"), a, z);
     }
 
-    /** q|k|v in one projection and both gates in one, read by the cell as column views: fewest passes. */
+    /** q|k|v and both gates in one projection, read by the cell as column views of one tensor: fewest passes. */
     private Tensor fusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
-        Tensor qkv = ops.headwiseLinearConcat(List.of(a, a, xm),
+        Tensor all = ops.headwiseLinearConcatGates(List.of(a, a, xm),
                 List.of(p.get("q_proj.weight"), p.get("k_proj.weight"), p.get("v_proj.weight")),
-                Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")));
-        Tensor gates = ops.linearConcat(qkv,
+                Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")),
                 List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
                 List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
         int heads = VilConfig.QKV_BLOCK;
-        return cell.mix(ops, ops.columns(qkv, 0, inner), ops.columns(qkv, inner, inner),
-                ops.columns(qkv, 2 * inner, inner), ops.columns(gates, 0, heads), ops.columns(gates, heads, heads),
-                heads);
+        return cell.mix(ops, ops.columns(all, 0, inner), ops.columns(all, inner, inner),
+                ops.columns(all, 2 * inner, inner), ops.columns(all, 3 * inner, heads),
+                ops.columns(all, 3 * inner + heads, heads), heads);
     }
 
     /** q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply. */

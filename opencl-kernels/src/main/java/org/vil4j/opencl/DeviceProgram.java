@@ -27,7 +27,7 @@ final class DeviceProgram extends Kernel {
     static final int OP_PATCHIFY = 11;
     static final int OP_TRANSPOSE = 12;
     static final int OP_MLSTM_PREFIX = 13;
-    static final int OP_MLSTM_ROW_NORM = 14;
+    // 14: the mLSTM row normaliser, now the value GEMM's epilogue (EPI_MLSTM_VALUES_NORM)
     static final int OP_COPY = 15;
     // Backward and optimiser ops (dispatched by gradients()).
     static final int OP_REDUCE_COLUMNS = 16;
@@ -51,6 +51,7 @@ final class DeviceProgram extends Kernel {
     static final int OP_MLSTM_CHUNK_STATES = 34;
     static final int OP_MLSTM_CHUNK_NORM = 35;
     static final int OP_HEADWISE_CONCAT = 36;
+    static final int OP_HEADWISE_GATES = 37;
     // Transformer ops (40-59; dispatched by transformerOps()).
     static final int OP_TRANSFORMER_ELEMENTWISE = 40;
     static final int OP_ATTENTION_ROWS = 41;
@@ -87,7 +88,7 @@ final class DeviceProgram extends Kernel {
     static final int EPI_STORE = 0;
     static final int EPI_BIAS = 1;
     static final int EPI_MLSTM_SCORES = 2;
-    static final int EPI_MLSTM_VALUES = 3;
+    // 3: the mLSTM value division by a stored normaliser, replaced by EPI_MLSTM_VALUES_NORM
     /** Store C[i][j] for j <= i and 0 above the diagonal (tiles entirely above it are skipped). */
     static final int EPI_CAUSAL = 4;
     /** Chunk scores: C[t][s] * exp(lambda(t, s)) for s <= t; a19 = R at the launch's first row, a23/a24 = rows
@@ -101,6 +102,12 @@ final class DeviceProgram extends Kernel {
      * (a23 = product rows a batch, a24 = residual rows a batch; -1 entries are dropped): C may be the residual itself.
      */
     static final int EPI_LINEAR_RESIDUAL = 7;
+    /**
+     * The mLSTM's h = (C v) / norm with the normaliser taken from A's own rows (A = the masked scores): norm_t =
+     * max(|sum_s C[t,s]|, exp(-m_t)) + eps, a19 = m per (z, row), f1 = eps. One pass instead of a row-norm pass and
+     * a value GEMM.
+     */
+    static final int EPI_MLSTM_VALUES_NORM = 8;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -114,6 +121,8 @@ final class DeviceProgram extends Kernel {
     static final int WORK_GROUP = GROUP * GROUP;
     /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
     static final int ROW_LANES = 32;
+    /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
+    static final int GATE_OUTPUTS = 8;
     /** Ints of one recorded command: the op code and a0..a25. */
     static final int CMD_INTS = 27;
     /** Floats of one recorded command: f0..f6. */
@@ -189,8 +198,6 @@ final class DeviceProgram extends Kernel {
             depthwiseConv();
         } else if (op == OP_MLSTM_PREFIX) {
             mlstmPrefix();
-        } else if (op == OP_MLSTM_ROW_NORM) {
-            mlstmRowNorm();
         } else if (op == OP_PATCHIFY) {
             patchify();
         } else if (op == OP_TRANSPOSE) {
@@ -211,6 +218,8 @@ final class DeviceProgram extends Kernel {
             mlstmChunks();
         } else if (op == OP_HEADWISE_CONCAT) {
             headwiseConcat();
+        } else if (op == OP_HEADWISE_GATES) {
+            headwiseGates();
         } else if (op >= OP_TRANSFORMER_ELEMENTWISE) {
             transformerOps();
         } else if (op >= OP_REDUCE_COLUMNS) {
@@ -396,10 +405,48 @@ final class DeviceProgram extends Kernel {
         }
         int ia = i0 + ty;
         int jb = j0 + tx;
+        if (a18 == EPI_MLSTM_VALUES_NORM) {
+            float n0 = rowNormaliser(aBase, z, ia, tx, lid);
+            float n1 = rowNormaliser(aBase, z, ia + 16, tx, lid);
+            float n2 = rowNormaliser(aBase, z, ia + 32, tx, lid);
+            float n3 = rowNormaliser(aBase, z, ia + 48, tx, lid);
+            c00 = c00 / n0; c01 = c01 / n0; c02 = c02 / n0; c03 = c03 / n0;
+            c10 = c10 / n1; c11 = c11 / n1; c12 = c12 / n1; c13 = c13 / n1;
+            c20 = c20 / n2; c21 = c21 / n2; c22 = c22 / n2; c23 = c23 / n2;
+            c30 = c30 / n3; c31 = c31 / n3; c32 = c32 / n3; c33 = c33 / n3;
+        }
         store(cBase, z, ia, jb, c00); store(cBase, z, ia, jb + 16, c01); store(cBase, z, ia, jb + 32, c02); store(cBase, z, ia, jb + 48, c03);
         store(cBase, z, ia + 16, jb, c10); store(cBase, z, ia + 16, jb + 16, c11); store(cBase, z, ia + 16, jb + 32, c12); store(cBase, z, ia + 16, jb + 48, c13);
         store(cBase, z, ia + 32, jb, c20); store(cBase, z, ia + 32, jb + 16, c21); store(cBase, z, ia + 32, jb + 32, c22); store(cBase, z, ia + 32, jb + 48, c23);
         store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
+    }
+
+    /**
+     * max(|sum_{s <= i} A[i][s]|, exp(-m_i)) + eps for row i of this tile's A: the 16 work-items of a tile row sum a
+     * strided share each and meet in tileA (free after the K loop's last barrier). Every work-item of the group
+     * calls it (it has barriers); rows past the end give 1.
+     */
+    private float rowNormaliser(int aBase, int z, int i, int tx, int lid) {
+        float part = 0f;
+        if (i < a0) {
+            int end = min(i + 1, a2);
+            for (int s = tx; s < end; s += GROUP) {
+                part += mem[aBase + i * a4 + s * a5];
+            }
+        }
+        tileA[lid] = part;
+        localBarrier();
+        int first = lid - tx;
+        float sum = 0f;
+        for (int u = 0; u < GROUP; u++) {
+            sum += tileA[first + u];
+        }
+        localBarrier();
+        float norm = 1f;
+        if (i < a0) {
+            norm = max(abs(sum), exp(-mem[a19 + z * a0 + i])) + f1;
+        }
+        return norm;
     }
 
     private void store(int cBase, int z, int i, int j, float acc) {
@@ -421,9 +468,6 @@ final class DeviceProgram extends Kernel {
                 } else {
                     v = 0f;
                 }
-            } else if (a18 == EPI_MLSTM_VALUES) {
-                // a19 = normaliser per (z, row)
-                v = v / mem[a19 + z * a0 + i];
             } else if (a18 == EPI_MLSTM_CHUNK_SCORES) {
                 if (j <= i) {
                     int outer = z / a11;
@@ -560,7 +604,8 @@ final class DeviceProgram extends Kernel {
      * A segment of ROW_LANES work-items per (row, group), reading the row coalesced: a0 = rows*groups, a1 = group
      * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
      * a7 = bias or -1, f0 = eps; a8 = a row index table or -1 (then output row (b, t) is input row (b, index[t]):
-     * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch). Mean, then the variance of the
+     * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch); a11 = skip [C] or -1 (then the
+     * mLSTM's skip gate follows: a12 = a, dense, a13 = z, rows a14 apart). Mean, then the variance of the
      * deviations (two passes, as the reference).
      */
     private void layerNorm() {
@@ -616,6 +661,11 @@ final class DeviceProgram extends Kernel {
                     if (a7 >= 0) {
                         y = y + mem[a7 + c];
                     }
+                    if (a11 >= 0) {
+                        // the mLSTM's skip gate: (y + skip[c] * a) * silu(z), z rows a14 apart
+                        float zz = mem[a13 + row * a14 + c];
+                        y = (y + mem[a11 + c] * mem[a12 + row * a2 + c]) * (zz / (1f + exp(-zz)));
+                    }
                     mem[outBase + e] = y;
                 }
             }
@@ -669,6 +719,138 @@ final class DeviceProgram extends Kernel {
                 localBarrier();
             }
         }
+    }
+
+    /**
+     * q|k|v and the gates over them, a segment of ROW_LANES work-items per row: a0 = rows, a1 = blocks, a2 = block
+     * size (W = a1 * a2 columns a part, K = 3W), a3 = gate outputs (at most 8), a4 = out [rows, a22], a5..a16 = the
+     * three parts' (x, x row stride, w, bias or -1) as in headwiseConcat, a17/a18 = the first gate weight [a19, K]
+     * and bias (or -1), a20/a21 = the second's [a3 - a19, K]. One pass over the row: each q|k|v value is computed
+     * once, stored to columns 0..K-1 and taken into all eight gate sums (two trees, in tileA and tileB); the gates
+     * go to columns K..K+a3-1.
+     */
+    private void headwiseGates() {
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        int width = a1 * a2;
+        int k3 = 3 * width;
+        int last = a3 - 1;
+        int w0 = gateWeight(0, k3);
+        int w1 = gateWeight(min(1, last), k3);
+        int w2 = gateWeight(min(2, last), k3);
+        int w3 = gateWeight(min(3, last), k3);
+        int w4 = gateWeight(min(4, last), k3);
+        int w5 = gateWeight(min(5, last), k3);
+        int w6 = gateWeight(min(6, last), k3);
+        int w7 = gateWeight(min(7, last), k3);
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int row = min(first + segment, a0 - 1);
+            boolean active = first + segment < a0;
+            int outBase = a4 + row * a22;
+            float acc0 = 0f;
+            float acc1 = 0f;
+            float acc2 = 0f;
+            float acc3 = 0f;
+            float acc4 = 0f;
+            float acc5 = 0f;
+            float acc6 = 0f;
+            float acc7 = 0f;
+            for (int part = 0; part < 3; part++) {
+                int x = a5;
+                int stride = a6;
+                int w = a7;
+                int bias = a8;
+                if (part == 1) {
+                    x = a9;
+                    stride = a10;
+                    w = a11;
+                    bias = a12;
+                } else if (part == 2) {
+                    x = a13;
+                    stride = a14;
+                    w = a15;
+                    bias = a16;
+                }
+                int xRow = x + row * stride;
+                for (int cc = lane; cc < width; cc += ROW_LANES) {
+                    int h = cc / a2;
+                    int xb = xRow + h * a2;
+                    int wb = w + cc * a2;
+                    float v = 0f;
+                    for (int d = 0; d < a2; d++) {
+                        v += mem[xb + d] * mem[wb + d];
+                    }
+                    if (bias >= 0) {
+                        v += mem[bias + cc];
+                    }
+                    int k = part * width + cc;
+                    if (active) {
+                        mem[outBase + k] = v;
+                    }
+                    acc0 += v * mem[w0 + k];
+                    acc1 += v * mem[w1 + k];
+                    acc2 += v * mem[w2 + k];
+                    acc3 += v * mem[w3 + k];
+                    acc4 += v * mem[w4 + k];
+                    acc5 += v * mem[w5 + k];
+                    acc6 += v * mem[w6 + k];
+                    acc7 += v * mem[w7 + k];
+                }
+            }
+            segmentSums8(lid, lane, acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+            if (lane < 8 && lane < a3 && active) {
+                float total = tileA[lane * WORK_GROUP + lid - lane];
+                if (lane >= 4) {
+                    total = tileB[(lane - 4) * WORK_GROUP + lid - lane];
+                }
+                if (lane < a19 && a18 >= 0) {
+                    total = total + mem[a18 + lane];
+                } else if (lane >= a19 && a21 >= 0) {
+                    total = total + mem[a21 + lane - a19];
+                }
+                mem[outBase + k3 + lane] = total;
+            }
+            // tileA and tileB are written again by the next row's sums
+            localBarrier();
+        }
+    }
+
+    /** segmentSums4 of v0..v3 in tileA's quarters and of v4..v7 in tileB's, with one barrier a level. */
+    private void segmentSums8(int lid, int lane, float v0, float v1, float v2, float v3, float v4, float v5,
+                              float v6, float v7) {
+        tileA[lid] = v0;
+        tileA[WORK_GROUP + lid] = v1;
+        tileA[2 * WORK_GROUP + lid] = v2;
+        tileA[3 * WORK_GROUP + lid] = v3;
+        tileB[lid] = v4;
+        tileB[WORK_GROUP + lid] = v5;
+        tileB[2 * WORK_GROUP + lid] = v6;
+        tileB[3 * WORK_GROUP + lid] = v7;
+        localBarrier();
+        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
+            if (lane < span) {
+                tileA[lid] = tileA[lid] + tileA[lid + span];
+                tileA[WORK_GROUP + lid] = tileA[WORK_GROUP + lid] + tileA[WORK_GROUP + lid + span];
+                tileA[2 * WORK_GROUP + lid] = tileA[2 * WORK_GROUP + lid] + tileA[2 * WORK_GROUP + lid + span];
+                tileA[3 * WORK_GROUP + lid] = tileA[3 * WORK_GROUP + lid] + tileA[3 * WORK_GROUP + lid + span];
+                tileB[lid] = tileB[lid] + tileB[lid + span];
+                tileB[WORK_GROUP + lid] = tileB[WORK_GROUP + lid] + tileB[WORK_GROUP + lid + span];
+                tileB[2 * WORK_GROUP + lid] = tileB[2 * WORK_GROUP + lid] + tileB[2 * WORK_GROUP + lid + span];
+                tileB[3 * WORK_GROUP + lid] = tileB[3 * WORK_GROUP + lid] + tileB[3 * WORK_GROUP + lid + span];
+            }
+            localBarrier();
+        }
+    }
+
+    /** Where gate output j's weight row (K = k3 long) starts: the first weight's below a19, the second's after. */
+    private int gateWeight(int j, int k3) {
+        int base = a17 + j * k3;
+        if (j >= a19) {
+            base = a20 + (j - a19) * k3;
+        }
+        return base;
     }
 
     /** Where output j's weight row starts: the first weight's rows below a7, the second's from a7 on. */
@@ -1030,22 +1212,6 @@ final class DeviceProgram extends Kernel {
                 carryR = (int) tileB[0];
                 localBarrier();
             }
-        }
-    }
-
-    /**
-     * Normaliser per row of the masked score matrix C [B*NH, S, S]: a0 = B*NH*S, a1 = S, a2 = C, a3 = M, a4 = out,
-     * f0 = eps; out = max(|sum_{s<=t} C[t,s]|, exp(-m_t)) + eps.
-     */
-    private void mlstmRowNorm() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
-            int t = gid % a1;
-            int base = a2 + gid * a1;
-            float sum = 0f;
-            for (int s = 0; s <= t; s++) {
-                sum += mem[base + s];
-            }
-            mem[a4 + gid] = max(abs(sum), exp(-mem[a3 + gid])) + f0;
         }
     }
 

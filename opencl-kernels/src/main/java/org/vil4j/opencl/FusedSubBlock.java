@@ -23,6 +23,25 @@ final class FusedSubBlock {
     static Tensor headwiseConcat(OpenCLOps ops, List<Tensor> xs, List<Tensor> ws, List<Tensor> bs) {
         String op = "headwiseLinearConcat";
         int parts = xs.size();
+        int[] operands = headwiseOperands(ops, op, xs, ws, bs);
+        Shape first = xs.get(0).shape();
+        Shape firstW = ws.get(0).shape();
+        int width = first.last();
+        DeviceTensor out = ops.allocate(first.withLast(parts * width));
+        int n = out.size();
+        ops.args(n, firstW.dim(0), firstW.dim(1), parts, out.offset(), operands[0], operands[1], operands[2],
+                operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
+                operands[10], operands[11]);
+        ops.queue.flops(2L * n * firstW.dim(1));
+        ops.queue.bytes(8L * n);
+        ops.launch1D(OP_HEADWISE_CONCAT, n);
+        return out;
+    }
+
+    /** Checks up to three head-wise parts of one shape; their (x, x's row stride, w, bias or -1) offsets. */
+    private static int[] headwiseOperands(OpenCLOps ops, String op, List<Tensor> xs, List<Tensor> ws,
+                                          List<Tensor> bs) {
+        int parts = xs.size();
         int[] operands = new int[12];
         Shape first = null;
         Shape firstW = null;
@@ -44,15 +63,46 @@ final class FusedSubBlock {
             operands[4 * p + 2] = w.offset();
             operands[4 * p + 3] = b == null ? -1 : b.offset();
         }
-        int width = first.last();
-        DeviceTensor out = ops.allocate(first.withLast(parts * width));
-        int n = out.size();
-        ops.args(n, firstW.dim(0), firstW.dim(1), parts, out.offset(), operands[0], operands[1], operands[2],
+        return operands;
+    }
+
+    /**
+     * Three head-wise projections side by side (q|k|v) and, in the columns after them, two skinny linears over that
+     * row (the mLSTM's gates), one row-wise pass: each row segment computes its q|k|v row, stores it and takes the
+     * gates' dot products from the same values. Null where the gates do not fit the pass.
+     */
+    static Tensor headwiseGates(OpenCLOps ops, List<Tensor> xs, List<Tensor> ws, List<Tensor> bs,
+                                List<Tensor> gateWs, List<Tensor> gateBs) {
+        String op = "headwiseLinearConcatGates";
+        int[] operands = headwiseOperands(ops, op, xs, ws, bs);
+        Shape first = xs.get(0).shape();
+        Shape firstW = ws.get(0).shape();
+        int k = 3 * first.last();
+        DeviceTensor w1 = ops.check(op, gateWs.get(0)), w2 = ops.check(op, gateWs.get(1));
+        Shape s1 = w1.shape(), s2 = w2.shape();
+        if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
+            throw new ShapeMismatchException(op + ": q|k|v of " + k + " columns and gate weights " + s1 + ", " + s2
+                    + " disagree on K");
+        }
+        int m1 = s1.dim(0), m = m1 + s2.dim(0);
+        if (m > GATE_OUTPUTS) {
+            return null;
+        }
+        DeviceTensor b1 = gateBs.get(0) == null ? null : ops.check(op, gateBs.get(0));
+        DeviceTensor b2 = gateBs.get(1) == null ? null : ops.check(op, gateBs.get(1));
+        if ((b1 != null && b1.size() != m1) || (b2 != null && b2.size() != m - m1)) {
+            throw new ShapeMismatchException(op + ": gate biases " + (b1 == null ? "none" : b1.shape()) + ", "
+                    + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
+        }
+        int rows = first.rows();
+        DeviceTensor out = ops.allocate(first.withLast(k + m));
+        ops.args(rows, firstW.dim(0), firstW.dim(1), m, out.offset(), operands[0], operands[1], operands[2],
                 operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
-                operands[10], operands[11]);
-        ops.queue.flops(2L * n * firstW.dim(1));
-        ops.queue.bytes(8L * n);
-        ops.launch1D(OP_HEADWISE_CONCAT, n);
+                operands[10], operands[11], w1.offset(), b1 == null ? -1 : b1.offset(), m1, w2.offset(),
+                b2 == null ? -1 : b2.offset(), k + m);
+        ops.queue.flops(2L * rows * k * (firstW.dim(1) + m));
+        ops.queue.bytes(4L * ((long) rows * (k + k + m) + (long) m * k));
+        ops.launch1D(OP_HEADWISE_GATES, rows);
         return out;
     }
 

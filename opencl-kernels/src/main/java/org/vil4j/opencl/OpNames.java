@@ -4,9 +4,9 @@ import static org.vil4j.opencl.DeviceProgram.*;
 
 /** Readable names of the device program's op codes (and their modes), for profiles. */
 final class OpNames {
-    private static final String[] OPS = new String[64];
-    private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "mlstm_values", "causal",
-            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual"};
+    private static final String[] OPS = new String[128];
+    private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "(unused)", "causal",
+            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
@@ -27,7 +27,6 @@ final class OpNames {
         OPS[OP_PATCHIFY] = "patchify";
         OPS[OP_TRANSPOSE] = "transpose";
         OPS[OP_MLSTM_PREFIX] = "mlstm_prefix";
-        OPS[OP_MLSTM_ROW_NORM] = "mlstm_row_norm";
         OPS[OP_COPY] = "copy";
         OPS[OP_REDUCE_COLUMNS] = "reduce_columns";
         OPS[OP_GRAD_ELEMENTWISE] = "grad_elementwise";
@@ -49,6 +48,7 @@ final class OpNames {
         OPS[OP_MLSTM_CHUNK_STATES] = "mlstm_chunk_states";
         OPS[OP_MLSTM_CHUNK_NORM] = "mlstm_chunk_norm";
         OPS[OP_HEADWISE_CONCAT] = "headwise_concat";
+        OPS[OP_HEADWISE_GATES] = "headwise_gates";
         OPS[OP_ATTENTION_ROWS] = "attention_rows";
         OPS[OP_ATTENTION_STATS] = "attention_stats";
         OPS[OP_ATTENTION_DQ] = "attention_dq";

@@ -316,6 +316,15 @@ final class OpenCLOps implements Ops {
         return FusedSubBlock.headwiseConcat(this, xs, ws, bs);
     }
 
+    /** q|k|v and the two gates' skinny linears over them in one row-wise pass; others as the default. */
+    @Override
+    public Tensor headwiseLinearConcatGates(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
+                                            List<Tensor> gateBs) {
+        Tensor fused = xs.size() == 3 && ws.size() == 3 && bs.size() == 3 && gateWs.size() == 2
+                && gateBs.size() == 2 ? FusedSubBlock.headwiseGates(this, xs, ws, bs, gateWs, gateBs) : null;
+        return fused != null ? fused : Ops.super.headwiseLinearConcatGates(xs, ws, bs, gateWs, gateBs);
+    }
+
     /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass; others as the default. */
     @Override
     public Tensor linearConcat(Tensor xt, List<Tensor> ws, List<Tensor> bs) {
@@ -411,9 +420,28 @@ final class OpenCLOps implements Ops {
         return layerNorm(x, x.shape(), null, groupSize, wt, residualWeight, bt, eps);
     }
 
+    @Override
+    public Tensor normSkipGate(Tensor ht, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps,
+                               Tensor skipt, Tensor at, Tensor zt) {
+        DeviceTensor h = check("normSkipGate", ht), skip = check("normSkipGate", skipt);
+        DeviceTensor a = check("normSkipGate", at), z = checkView("normSkipGate", zt);
+        sameShape("normSkipGate", h, a);
+        sameShape("normSkipGate", h, z);
+        if (skip.size() != h.shape().last()) {
+            throw new ShapeMismatchException("normSkipGate: skip " + skip.shape() + " does not match " + h.shape());
+        }
+        return layerNorm(h, h.shape(), null, groupSize, wt, residualWeight, bt, eps, new DeviceTensor[]{skip, a, z});
+    }
+
     /** Layer norm of x's rows, or of the rows an index picks per batch (then out is [B, index rows, C]). */
     private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
                              boolean residualWeight, Tensor bt, float eps) {
+        return layerNorm(x, outShape, idx, groupSize, wt, residualWeight, bt, eps, null);
+    }
+
+    /** ... and with the skip gate {skip, a, z} applied to the result where {@code gate} is given. */
+    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
+                             boolean residualWeight, Tensor bt, float eps, DeviceTensor[] gate) {
         DeviceTensor w = wt == null ? null : check("layerNorm", wt);
         DeviceTensor b = bt == null ? null : check("layerNorm", bt);
         int c = x.shape().last();
@@ -426,9 +454,11 @@ final class OpenCLOps implements Ops {
         int n = outShape.rows() * (c / groupSize);
         args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
                 b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
-                idx == null ? 0 : x.shape().dim(1));
+                idx == null ? 0 : x.shape().dim(1), gate == null ? -1 : gate[0].offset(),
+                gate == null ? 0 : gate[1].offset(), gate == null ? 0 : gate[2].offset(),
+                gate == null ? 0 : gate[2].stride());
         program.f0 = eps;
-        queue.bytes(8L * x.size());
+        queue.bytes((gate == null ? 8L : 16L) * x.size());
         launch1D(OP_LAYER_NORM, n);
         return out;
     }
@@ -655,7 +685,6 @@ final class OpenCLOps implements Ops {
         DeviceTensor m = allocate(Shape.of(z, len));
         DeviceTensor argmax = allocate(Shape.of(z, len));
         DeviceTensor scores = allocate(Shape.of(z, len, len));
-        DeviceTensor norm = allocate(Shape.of(z, len));
         DeviceTensor inputGates = allocate(Shape.of(z, len));
         args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
                 inputGates.offset(), ig.stride());
@@ -667,13 +696,12 @@ final class OpenCLOps implements Ops {
         gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
                 inStride, dh, inStride, dh, numHeads * len * len, len * len,
                 EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
-        args(z * len, len, scores.offset(), m.offset(), norm.offset());
-        program.f0 = eps;
-        launch1D(OP_MLSTM_ROW_NORM, z * len);
-        // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]
+        // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]; the GEMM sums the score rows
+        // for norm_t itself (one pass fewer than a row-norm pass)
+        program.f1 = eps;
         gemm(len, dh, len, scores.offset(), len, 1, v.offset(), rowStride, 1, h.offset(), width, numHeads,
                 numHeads * len * len, len * len, inStride, dh, seqStride, dh,
-                EPI_MLSTM_VALUES, norm.offset(), 0, 0, 1f, true, z);
+                EPI_MLSTM_VALUES_NORM, m.offset(), 0, 0, 1f, true, z);
         release(mark);
         return h;
     }

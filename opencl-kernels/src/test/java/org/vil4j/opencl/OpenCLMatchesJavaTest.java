@@ -165,6 +165,33 @@ class OpenCLMatchesJavaTest {
                 in(ops, 4, rows, 70)));
         same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
                 in(ops, 4, 2, rows, 33), null, null, true));
+        // q|k|v and the gates over them in one pass: 4 + 4 gates, and 3 + 5 (a four split between the weights)
+        same(1e-5, ops -> ops.headwiseLinearConcatGates(
+                List.of(in(ops, 1, 2, rows, 24), in(ops, 2, 2, rows, 24), ops.columns(in(ops, 3, 2, rows, 48), 24, 24)),
+                List.of(in(ops, 4, 6, 4, 4), in(ops, 5, 6, 4, 4), in(ops, 6, 6, 4, 4)),
+                Arrays.asList(in(ops, 7, 24), null, in(ops, 8, 24)),
+                List.of(in(ops, 9, 4, 72), in(ops, 10, 4, 72)), List.of(in(ops, 11, 4), in(ops, 12, 4))));
+        same(1e-5, ops -> ops.headwiseLinearConcatGates(
+                List.of(in(ops, 1, rows, 15), in(ops, 2, rows, 15), in(ops, 3, rows, 15)),
+                List.of(in(ops, 4, 5, 3, 3), in(ops, 5, 5, 3, 3), in(ops, 6, 5, 3, 3)),
+                Arrays.asList(null, null, null),
+                List.of(in(ops, 9, 3, 45), in(ops, 10, 5, 45)), Arrays.asList(null, in(ops, 12, 5))));
+        // 2 + 3 gates (fewer than eight), and 6 + 5 (more: the unfused way)
+        same(1e-5, ops -> ops.headwiseLinearConcatGates(
+                List.of(in(ops, 1, rows, 15), in(ops, 2, rows, 15), in(ops, 3, rows, 15)),
+                List.of(in(ops, 4, 5, 3, 3), in(ops, 5, 5, 3, 3), in(ops, 6, 5, 3, 3)),
+                Arrays.asList(in(ops, 7, 15), in(ops, 8, 15), null),
+                List.of(in(ops, 9, 2, 45), in(ops, 10, 3, 45)), List.of(in(ops, 11, 2), in(ops, 12, 3))));
+        same(1e-5, ops -> ops.headwiseLinearConcatGates(
+                List.of(in(ops, 1, rows, 15), in(ops, 2, rows, 15), in(ops, 3, rows, 15)),
+                List.of(in(ops, 4, 5, 3, 3), in(ops, 5, 5, 3, 3), in(ops, 6, 5, 3, 3)),
+                Arrays.asList(in(ops, 7, 15), in(ops, 8, 15), null),
+                List.of(in(ops, 9, 6, 45), in(ops, 10, 5, 45)), List.of(in(ops, 11, 6), in(ops, 12, 5))));
+        // the output norm per head and the skip gate, z a column view of the up-projection as in the model
+        same(1e-5, ops -> ops.normSkipGate(in(ops, 1, 2, rows, 24), 6, in(ops, 2, 24), true, null, 1e-6f,
+                in(ops, 3, 24), in(ops, 4, 2, rows, 24), ops.columns(in(ops, 5, 2, rows, 48), 24, 24)));
+        same(1e-5, ops -> ops.normSkipGate(in(ops, 1, rows, 20), 20, in(ops, 2, 20), false, in(ops, 6, 20), 1e-5f,
+                in(ops, 3, 20), in(ops, 4, rows, 20), in(ops, 5, rows, 20)));
     }
 
     /** A traversal's order fused into the block's first norm and last projection (dropped tokens included). */

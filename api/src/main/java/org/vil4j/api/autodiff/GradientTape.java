@@ -548,6 +548,14 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public Tensor normSkipGate(Tensor h, int groupSize, Tensor weight, boolean residualWeight, Tensor bias,
+                               float eps, Tensor skip, Tensor a, Tensor z) {
+        // recorded as its two parts (their backward exists); fused only when nothing is recorded
+        return recording ? Ops.super.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z)
+                : base.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z);
+    }
+
+    @Override
     public boolean hasMlstmForm(org.vil4j.api.MlstmForm form) {
         return base.hasMlstmForm(form);
     }

@@ -44,9 +44,29 @@ public final class PixelCrossEntropy {
         }
         float[] grad = new float[logits.length];
         int[] predicted = new int[pixels];
-        double total = 0;
         double norm = labelled == 0 ? 0 : weight / labelled;
-        for (int i = 0; i < pixels; i++) {
+        // blocks of pixels in parallel, each block's loss kept apart and added in block order: the same result for
+        // any number of threads (a batch of 64 48x48 scenes is 1.6M logits: single-threaded it cost more than the
+        // GPU's whole training step)
+        int blocks = (pixels + BLOCK - 1) / BLOCK;
+        double[] partial = new double[blocks];
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> partial[b] = block(logits, labels,
+                classes, ignoreIndex, norm, grad, predicted, b * BLOCK, Math.min(pixels, (b + 1) * BLOCK)));
+        double total = 0;
+        for (double t : partial) {
+            total += t;
+        }
+        return new Result(total * norm, grad, predicted, labelled);
+    }
+
+    private static final int BLOCK = 4096;
+
+    /** Pixels [from, to): their top classes, gradients, and the sum of their losses (unscaled). */
+    private static double block(float[] logits, int[] labels, int classes, int ignoreIndex, double norm,
+                                float[] grad, int[] predicted, int from, int to) {
+        double[] e = new double[classes];
+        double total = 0;
+        for (int i = from; i < to; i++) {
             int base = i * classes;
             double max = Double.NEGATIVE_INFINITY;
             int argmax = 0;
@@ -63,15 +83,15 @@ public final class PixelCrossEntropy {
             }
             double sum = 0;
             for (int c = 0; c < classes; c++) {
-                sum += Math.exp(logits[base + c] - max);
+                e[c] = Math.exp(logits[base + c] - max);
+                sum += e[c];
             }
-            double logSum = Math.log(sum) + max;
-            total -= logits[base + label] - logSum;
+            total -= logits[base + label] - (Math.log(sum) + max);
+            double scale = norm / sum;
             for (int c = 0; c < classes; c++) {
-                double p = Math.exp(logits[base + c] - logSum);
-                grad[base + c] = (float) ((p - (c == label ? 1 : 0)) * norm);
+                grad[base + c] = (float) (e[c] * scale - (c == label ? norm : 0));
             }
         }
-        return new Result(total * norm, grad, predicted, labelled);
+        return total;
     }
 }
