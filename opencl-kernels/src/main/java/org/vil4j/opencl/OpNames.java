@@ -4,7 +4,7 @@ import static org.vil4j.opencl.DeviceProgram.*;
 
 /** Readable names of the device program's op codes (and their modes), for profiles. */
 final class OpNames {
-    private static final String[] OPS = new String[64];
+    private static final String[] OPS = new String[70];
     private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "mlstm_values", "causal",
             "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
@@ -53,6 +53,14 @@ final class OpNames {
         OPS[OP_ATTENTION_STATS] = "attention_stats";
         OPS[OP_ATTENTION_DQ] = "attention_dq";
         OPS[OP_ATTENTION_DKV] = "attention_dkv";
+        OPS[OP_MLSTM_BACK_ROWS] = "mlstm_back_rows";
+        OPS[OP_MLSTM_BACK_QUERIES] = "mlstm_back_queries";
+        OPS[OP_MLSTM_BACK_STATES] = "mlstm_back_states";
+        OPS[OP_MLSTM_BACK_COLUMNS] = "mlstm_back_columns";
+        OPS[OP_MLSTM_BACK_GATES] = "mlstm_back_gates";
+        OPS[OP_MLSTM_BACK_PAIR_ROWS] = "mlstm_back_pair_rows";
+        OPS[OP_MLSTM_BACK_PAIRS] = "mlstm_back_pairs";
+        OPS[OP_MLSTM_BACK_CROSS] = "mlstm_back_cross";
     }
 
     private OpNames() {
