@@ -16,8 +16,9 @@ import static org.vil4j.opencl.DeviceProgram.*;
  * the floor's and the row's part of dm_t, the reverse-state weight tau_t; the reverse states (weighted queries, their
  * increments' GEMM, a scan from the last chunk); dP = [w, dn] [v, 1]^T weighted by the chunk scores' epilogue; dq =
  * dP k + sigma [w, dn] C_{k-1}^T, dk = dP^T q + tau R [v, 1], dv = scores^T w + tau R^T k (the read-outs through
- * the chunk-values epilogue, as the forward adds its state); column sums k . dk; the gates walking each sequence
- * once. Gate arithmetic is float, every exponent <= 0.
+ * the chunk-values epilogue, as the forward adds its state); column sums k . dk; df's pairs s < u <= t summed
+ * directly (row sums minus column sums cancel where forget gates are closed); the gates walking each sequence once.
+ * Gate arithmetic is float, every exponent <= 0.
  */
 final class MlstmChunkwiseBackward {
     private MlstmChunkwiseBackward() {
