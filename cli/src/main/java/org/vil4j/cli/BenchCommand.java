@@ -116,10 +116,13 @@ final class BenchCommand implements Callable<Integer> {
         RecomputeActivations when = RecomputeActivations.parse(recompute);
         if (train) {
             boolean failed = false;
+            // --input and --mlstm-form hold for training steps too: the model trains at that size, in that form
+            int[] size = inputSize(config);
+            VilConfig trained = config.withInput(config.channels(), size[0], size[1]);
             try (Ops ops = deviceOptions.open(plugins)) {
                 for (int batch : batches) {
                     try {
-                        rows.add(trainRow(ops, config, batch, when));
+                        rows.add(trainRow(ops, trained, batch, when));
                     } catch (DeviceMemoryExhaustedException e) {
                         // the batches that fit keep their rows; this one says why it has none
                         failed = true;
@@ -252,6 +255,11 @@ final class BenchCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(ops, plugins, config, settings, VilInitializer.initialize(config, 0), "init");
         trainer.setRecomputeActivations(when == RecomputeActivations.ALWAYS);
         trainer.setRecomputeWhenMemoryRunsOut(when == RecomputeActivations.AUTO);
+        MlstmForm form = mlstmForm();
+        if (form != null || chunk != MlstmMixer.DEFAULT_CHUNK) {
+            // the tape runs the backward in the forward's form (linear memory for chunkwise and recurrent)
+            trainer.setMlstmForm(form, chunk);
+        }
         BatchSource source = new BatchSource() {
             @Override
             public int batchesPerEpoch() {
@@ -315,11 +323,13 @@ final class BenchCommand implements Callable<Integer> {
         Arrays.sort(ms);
         double median = ms[ms.length / 2];
         return String.format(Locale.ROOT, "{\"model\": \"%s\", \"mode\": \"train%s\", \"backend\": \"%s\", "
-                        + "\"device\": \"%s\", \"batch\": %d, \"iterations\": %d, \"ms_median\": %.3f, "
+                        + "\"device\": \"%s\", \"batch\": %d, \"input\": \"%dx%d\", \"mlstm_form\": \"%s\", "
+                        + "\"iterations\": %d, \"ms_median\": %.3f, "
                         + "\"ms_min\": %.3f, \"ms_max\": %.3f, \"images_per_s\": %.2f, \"bytes_in_per_step\": %d, "
                         + "\"bytes_out_per_step\": %d, \"launches_per_step\": %d, \"peak_device_bytes\": %d%s}",
                 model, trainer.recomputesActivations() ? " (recomputed activations)" : "", ops.backendName(),
-                ops.deviceName().replace("\"", "'"), batch, iterations, median, ms[0], ms[ms.length - 1],
+                ops.deviceName().replace("\"", "'"), batch, config.height(), config.width(), mlstmForm,
+                iterations, median, ms[0], ms[ms.length - 1],
                 batch * 1000.0 / median, moved[0].bytesIn() / iterations, moved[0].bytesOut() / iterations,
                 launches / iterations, ops.peakDeviceBytes(), profileJson);
     }

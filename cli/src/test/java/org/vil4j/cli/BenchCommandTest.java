@@ -25,6 +25,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void trainingStepsTakeTheInputSizeAndTheMlstmForm(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("bench.json");
+        CliRun run = CliRun.of("bench", "--train", "--model", "fmnist-tiny", "--input", "35x42", "--mlstm-form",
+                "chunkwise", "--chunk", "7", "--batch", "2", "--warmup", "1", "--iterations", "1", "--backend",
+                "opencl", "--device", "cpu", "--profile", "--output", json.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String text = Files.readString(json);
+        assertThat(text).contains("\"input\": \"35x42\"").contains("\"mlstm_form\": \"chunkwise\"")
+                .contains("\"bytes_in_per_step\": " + (2 * 35 * 42 * 4 + 2 * 10 * 4))
+                // the chunkwise forward and its own backward, not the parallel ones
+                .contains("\"op\": \"mlstm_chunk_prep\"").contains("\"op\": \"mlstm_back_rows\"")
+                .doesNotContain("\"op\": \"mlstm_backward_rows\"");
+    }
+
+    @Test
     void forwardsMoveOnlyTheInputAndTheOutput(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("bench.json");
         CliRun run = CliRun.of("bench", "--model", "fmnist-tiny", "--batch", "2,4", "--warmup", "1", "--iterations",

@@ -20,6 +20,16 @@ final class MlstmChunkwise {
     private MlstmChunkwise() {
     }
 
+    /**
+     * What the forward leaves for the backward ({@link MlstmChunkwiseBackward}): the row table, m before each chunk,
+     * the carried states,
+     * the state read-out, the masked chunk scores, the normalisers and the keys' scratch [Z, S, DH]; chunks of
+     * {@code l} tokens, {@code full} whole ones and a last one of {@code tail} tokens (0: none), {@code chunks} in all.
+     */
+    record Passes(DeviceTensor rows, DeviceTensor mPrev, DeviceTensor states, DeviceTensor readout, DeviceTensor scores,
+                  DeviceTensor norm, DeviceTensor keys, int l, int full, int tail, int chunks) {
+    }
+
     static DeviceTensor forward(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig,
                                 DeviceTensor fg, int numHeads, float eps, int chunk) {
         if (chunk < 1) {
@@ -27,21 +37,34 @@ final class MlstmChunkwise {
         }
         int dh = ops.mlstmHeadDim(q, k, v, ig, fg, numHeads);
         Shape s = q.shape();
+        // the output first, so that releasing the scratch above it leaves it in place
+        DeviceTensor h = ops.allocate(s);
+        if (s.dim(0) == 0 || s.dim(1) == 0 || dh == 0) {
+            return h;
+        }
+        long mark = ops.mark();
+        passes(ops, q, k, v, ig, fg, numHeads, eps, chunk, h);
+        ops.release(mark);
+        return h;
+    }
+
+    /**
+     * The forward's passes, writing h (dense [B, S, NH*DH]) and leaving their scratch allocated (the caller
+     * releases it). Needs B, S and DH above 0 and chunk at least 1.
+     */
+    static Passes passes(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig,
+                         DeviceTensor fg, int numHeads, float eps, int chunk, DeviceTensor h) {
+        int dh = ops.mlstmHeadDim(q, k, v, ig, fg, numHeads);
+        Shape s = q.shape();
         int batch = s.dim(0), len = s.dim(1), width = s.dim(2);
         // q, k, v rows lie `in` floats apart (column views of one tensor, or dense); h is dense
         int in = q.stride();
-        // the output first, so that releasing the scratch above it leaves it in place
-        DeviceTensor h = ops.allocate(s);
-        if (batch == 0 || len == 0 || dh == 0) {
-            return h;
-        }
         int zs = batch * numHeads;
         int l = Math.min(chunk, len);
         int full = len / l;
         int tail = len - full * l;
         int chunks = full + (tail > 0 ? 1 : 0);
         int stateSize = dh * (dh + 1);
-        long mark = ops.mark();
         DeviceTensor rows = ops.allocate(Shape.of(zs, len, 8));
         DeviceTensor mPrev = ops.allocate(Shape.of(zs, chunks));
         DeviceTensor keys = ops.allocate(Shape.of(zs, len, dh));
@@ -124,15 +147,14 @@ final class MlstmChunkwise {
                         norm.offset() + firstRow, 1f, true, batch * count);
             }
         }
-        ops.release(mark);
-        return h;
+        return new Passes(rows, mPrev, states, readout, scores, norm, keys, l, full, tail, chunks);
     }
 
     /**
      * The GEMM launches over chunks from {@code first}: {@code whole} chunks of {@code l} rows in one launch, then
      * a last chunk of {@code tail} rows (each entry: first chunk, chunk count, rows a chunk).
      */
-    private static int[][] parts(int first, int whole, int l, int tail) {
+    static int[][] parts(int first, int whole, int l, int tail) {
         int[][] out = new int[2][];
         int n = 0;
         if (whole > 0) {

@@ -53,6 +53,14 @@ final class OpNames {
         OPS[OP_ATTENTION_STATS] = "attention_stats";
         OPS[OP_ATTENTION_DQ] = "attention_dq";
         OPS[OP_ATTENTION_DKV] = "attention_dkv";
+        OPS[OP_MLSTM_BACK_ROWS] = "mlstm_back_rows";
+        OPS[OP_MLSTM_BACK_QUERIES] = "mlstm_back_queries";
+        OPS[OP_MLSTM_BACK_STATES] = "mlstm_back_states";
+        OPS[OP_MLSTM_BACK_COLUMNS] = "mlstm_back_columns";
+        OPS[OP_MLSTM_BACK_GATES] = "mlstm_back_gates";
+        OPS[OP_MLSTM_BACK_PAIR_ROWS] = "mlstm_back_pair_rows";
+        OPS[OP_MLSTM_BACK_PAIRS] = "mlstm_back_pairs";
+        OPS[OP_MLSTM_BACK_CROSS] = "mlstm_back_cross";
     }
 
     private OpNames() {

@@ -990,7 +990,22 @@ final class OpenCLOps implements Ops {
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps) {
+        return mlstmBackward(qt, kt, vt, igate, fgate, dht, numHeads, eps, MlstmForm.PARALLEL, 0);
+    }
+
+    @Override
+    public boolean hasMlstmBackwardForm(MlstmForm form) {
+        return true;
+    }
+
+    /** The parallel form's S x S scratch, or chunks of {@code chunkSize} tokens (1 for the recurrent form). */
+    @Override
+    public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
+                                        int numHeads, float eps, MlstmForm form, int chunkSize) {
         String op = "mlstmBackward";
+        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
+            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
+        }
         DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
         DeviceTensor ig = check(op, igate), fg = check(op, fgate), dh = check(op, dht);
         Shape shape = q.shape();
@@ -1016,6 +1031,10 @@ final class OpenCLOps implements Ops {
             zero(di);
             zero(df);
             return new MlstmGradients(dq, dk, dv, di, df);
+        }
+        if (form != MlstmForm.PARALLEL) {
+            return MlstmChunkwiseBackward.backward(this, q, k, v, ig, fg, dh, numHeads, eps,
+                    form == MlstmForm.RECURRENT ? 1 : chunkSize, dq, dk, dv, di, df);
         }
         long perSample = 3L * numHeads * len * len;
         // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
