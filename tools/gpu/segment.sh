@@ -21,7 +21,7 @@ fi
 name=$1; shift
 out=${OUT:-/tmp/segment}
 data=${SEG_DATA:-/tmp/fashion-mnist}
-source .gpu/boot.sh >/dev/null
+[ -n "${VIL_BOOTED:-}" ] || source .gpu/boot.sh >/dev/null
 if [ ! -f "$data/train-images-idx3-ubyte" ]; then
   mkdir -p "$data"
   for f in .segdata/*.xz; do xz -dc "$f" > "$data/$(basename "$f" .xz)"; done
@@ -32,7 +32,7 @@ if [ -f .gpu/native/libclbuildoptions.so ]; then
     "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}")
 fi
 mkdir -p "$out"
-"${preload[@]}" java -Xmx64g -cp ".gpu/lib/*" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
+"${preload[@]}" java -Xmx${SEG_XMX:-16g} ${SEG_JAVA_OPTS:-} -cp ".gpu/lib/*" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
   --data "$data" --backend opencl --device gpu --out "$out/$name" "$@" > "$out/$name.log" 2>&1
 rc=$?
 [ "${SEG_KEEP_MODEL:-1}" = 1 ] || rm -f "$out/$name/model.safetensors"
