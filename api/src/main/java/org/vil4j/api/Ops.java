@@ -67,7 +67,7 @@ public interface Ops extends AutoCloseable {
     /** Copies a tensor to the host; counted in {@link TransferStats#bytesOut()}. */
     float[] download(Tensor tensor);
 
-    /** Current workspace position. */
+    /** The current position in the workspace's allocation order: what is made from now on is "after" it. */
     long mark();
 
     /** Frees every workspace tensor made after {@code mark}; their handles must not be used again. */
@@ -75,8 +75,9 @@ public interface Ops extends AutoCloseable {
 
     /**
      * Frees every workspace tensor made after {@code mark} except the values of {@code keep}, which come back in a
-     * new workspace tensor made right after {@code mark}: how a block hands its output on without keeping its
-     * intermediates.
+     * workspace tensor counted as made right after {@code mark} (a later {@code release(mark)} frees it): how a block
+     * hands its output on without keeping its intermediates. A backend that frees one by one returns {@code keep}
+     * itself, uncopied, when it is a whole allocation made after {@code mark}.
      */
     Tensor keep(long mark, Tensor keep);
 
