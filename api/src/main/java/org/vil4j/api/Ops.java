@@ -7,7 +7,9 @@ package org.vil4j.api;
  *
  * <p>Memory: parameters and index tables are persistent. Every other result is allocated in a workspace that
  * {@link #mark()} / {@link #release(long)} reset in stack order, so a forward pass reuses the same device memory each
- * time and nothing is copied between host and device but what {@link #upload} and {@link #download} move.
+ * time and nothing is copied between host and device but what {@link #upload} and {@link #download} move. A backend
+ * may also free workspace tensors one by one ({@link #free}, {@link #releaseExcept}): the gradient tape does, so a
+ * backward holds the saved activations and the live gradients, not every temporary of the step.
  *
  * <p>Every backend must give the same results as the plain-Java one within float32 rounding.
  */
@@ -65,7 +67,7 @@ public interface Ops extends AutoCloseable {
     /** Copies a tensor to the host; counted in {@link TransferStats#bytesOut()}. */
     float[] download(Tensor tensor);
 
-    /** Current workspace position. */
+    /** The current position in the workspace's allocation order: what is made from now on is "after" it. */
     long mark();
 
     /** Frees every workspace tensor made after {@code mark}; their handles must not be used again. */
@@ -73,10 +75,42 @@ public interface Ops extends AutoCloseable {
 
     /**
      * Frees every workspace tensor made after {@code mark} except the values of {@code keep}, which come back in a
-     * new workspace tensor made right after {@code mark}: how a block hands its output on without keeping its
-     * intermediates.
+     * workspace tensor counted as made right after {@code mark} (a later {@code release(mark)} frees it): how a block
+     * hands its output on without keeping its intermediates. A backend that frees one by one returns {@code keep}
+     * itself, uncopied, when it is a whole allocation made after {@code mark}.
      */
     Tensor keep(long mark, Tensor keep);
+
+    /**
+     * A number for the workspace allocation behind {@code t}, the same for every tensor that shares its memory
+     * (reshapes, column views) and ordered like {@link #mark()}: {@code t}'s memory was allocated after mark {@code
+     * m} exactly when {@code allocationOf(t) >= m}. Unique among live allocations. -1 for persistent tensors, and
+     * for every tensor of a backend that frees only by mark (the default, where {@link #free} does nothing).
+     */
+    default long allocationOf(Tensor t) {
+        return -1;
+    }
+
+    /**
+     * Frees {@code t}'s workspace memory now, when {@code t} owns it: it is the whole allocation (what an operation
+     * returned, or a reshape of that). Every handle sharing the memory (its reshapes and column views) becomes
+     * unusable, as after a {@link #release}. Frees nothing and returns false for persistent tensors (parameters,
+     * optimiser state, index tables), for a column view or part of an allocation (the memory is its base's), and on
+     * a backend that frees only by mark (the default).
+     *
+     * @return whether memory was freed
+     */
+    default boolean free(Tensor t) {
+        return false;
+    }
+
+    /**
+     * Frees every workspace tensor made after {@code mark} except the allocations behind {@code survivors}, which
+     * stay where they are (their handles stay valid, nothing is copied). The default frees nothing, which is
+     * correct, only not frugal.
+     */
+    default void releaseExcept(long mark, java.util.Collection<Tensor> survivors) {
+    }
 
     /** The same data seen with another shape of equal size (no copy). */
     Tensor reshape(Tensor x, Shape shape);

@@ -27,7 +27,7 @@ import static org.vil4j.opencl.DeviceProgram.*;
 
 /**
  * {@link Ops} on one OpenCL device. Every tensor is an offset into the {@link DeviceProgram}'s float arena;
- * parameters sit at the bottom, the workspace stack above them. Host and device exchange data only through the
+ * parameters sit at the bottom, the workspace (blocks freed by mark or one by one) above them. Host and device exchange data only through the
  * staging arrays, and every byte that crosses is counted.
  */
 final class OpenCLOps implements Ops {
@@ -44,7 +44,7 @@ final class OpenCLOps implements Ops {
     private final OpenCLDevice device;
     final DeviceProgram program;
     final CommandQueue queue;
-    private final WorkspaceStack workspace = new WorkspaceStack();
+    private final Workspace workspace = new Workspace();
     private int persistentTop;
     private int indexTop;
     /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
@@ -56,6 +56,8 @@ final class OpenCLOps implements Ops {
     private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
     private long peakFloats;
+    /** Copies {@link #keep} made. */
+    private long keepCopies;
 
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats) {
         this(found, arenaFloats, MAX_ARENA_FLOATS);
@@ -233,7 +235,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public long mark() {
-        return workspace.top();
+        return workspace.mark();
     }
 
     @Override
@@ -241,29 +243,80 @@ final class OpenCLOps implements Ops {
         workspace.release(mark);
     }
 
+    /**
+     * Frees everything made after {@code mark} but {@code keep}'s block. When {@code keep} is a whole block made after
+     * the mark (what an op returned, or a reshape of it) it stays where it is, uncopied; otherwise (a column view, a
+     * tensor made before the mark or persistent) its values are copied into a new block.
+     */
     @Override
     public Tensor keep(long mark, Tensor keep) {
-        DeviceTensor t = check("keep", keep);
-        int n = t.size();
-        if (t.offset() == mark) {
-            // the first tensor made after the mark: it already sits where the kept one goes
-            release(mark);
-            return allocate(t.shape());
+        DeviceTensor t = checkView("keep", keep);
+        boolean after = t.slot() >= 0 && t.serial() >= mark;
+        if (after && ownsBlock(t)) {
+            workspace.releaseExcept(mark, new long[]{t.serial()});
+            return t;
         }
-        if (t.offset() >= mark + n || t.offset() + n <= mark) {
-            // no overlap with its new place: one copy (it runs before anything reuses the freed memory)
-            release(mark);
-            DeviceTensor kept = allocate(t.shape());
-            copy(t.offset(), kept.offset(), n);
-            return kept;
+        if (after) {
+            workspace.releaseExcept(mark, new long[]{t.serial()});
+        } else {
+            workspace.release(mark);
         }
-        // park the values above everything live, then move them down to the mark: neither copy overlaps
-        DeviceTensor parked = allocate(t.shape());
-        copy(t.offset(), parked.offset(), n);
-        release(mark);
+        // t's block is still live, so the new one cannot overlap it; the copy runs before anything reuses the block
         DeviceTensor kept = allocate(t.shape());
-        copy(parked.offset(), kept.offset(), n);
+        if (t.isView()) {
+            copyColumns(t, 0, t.shape().last(), kept, 0);
+        } else {
+            copy(t.offset(), kept.offset(), t.size());
+        }
+        if (after) {
+            workspace.free(t.slot(), t.serial());
+        }
+        keepCopies++;
         return kept;
+    }
+
+    /** Copies {@link #keep} made (a kept tensor that was not a whole block made after the mark). */
+    long keepCopies() {
+        return keepCopies;
+    }
+
+    @Override
+    public long allocationOf(Tensor t) {
+        DeviceTensor d = checkView("allocationOf", t);
+        return d.slot() >= 0 ? d.serial() : -1;
+    }
+
+    /**
+     * Frees {@code t}'s block when {@code t} is all of it (dense, from the block's start, of the block's size: what an
+     * op returned or a reshape of it). A column view, a persistent tensor, or a part of a block frees nothing.
+     */
+    @Override
+    public boolean free(Tensor t) {
+        DeviceTensor d = checkView("free", t);
+        if (d.slot() < 0 || !ownsBlock(d)) {
+            return false;
+        }
+        workspace.free(d.slot(), d.serial());
+        return true;
+    }
+
+    @Override
+    public void releaseExcept(long mark, java.util.Collection<Tensor> survivors) {
+        long[] keep = new long[survivors.size()];
+        int n = 0;
+        for (Tensor s : survivors) {
+            DeviceTensor d = checkView("releaseExcept", s);
+            if (d.slot() >= 0) {
+                keep[n++] = d.serial();
+            }
+        }
+        workspace.releaseExcept(mark, Arrays.copyOf(keep, n));
+    }
+
+    /** Whether a workspace tensor is the whole of its block. */
+    private boolean ownsBlock(DeviceTensor t) {
+        return !t.isView() && t.offset() == workspace.offsetOf(t.slot())
+                && Workspace.blockSize(t.size()) == workspace.sizeOf(t.slot());
     }
 
     @Override
@@ -1479,9 +1532,9 @@ final class OpenCLOps implements Ops {
 
     DeviceTensor allocate(Shape shape) {
         int n = shape.size();
-        long top = workspace.topAfter(n);
-        ensureCapacity(top);
-        peakFloats = Math.max(peakFloats, top);
+        long end = workspace.endAfter(n);
+        ensureCapacity(end);
+        peakFloats = Math.max(peakFloats, end);
         int slot = workspace.push(n);
         return new DeviceTensor(shape, workspace.offsetOf(slot), slot, workspace.serialOf(slot));
     }
@@ -1554,7 +1607,8 @@ final class OpenCLOps implements Ops {
                     + " does not belong to the OpenCL backend");
         }
         if (d.slot() >= 0 && !workspace.isLive(d.slot(), d.serial())) {
-            throw new IllegalStateException(op + ": tensor " + d.shape() + " was released with its workspace");
+            throw new IllegalStateException(op + ": tensor " + d.shape() + " was released with its workspace (or "
+                    + "freed)");
         }
         return d;
     }

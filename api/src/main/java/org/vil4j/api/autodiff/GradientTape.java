@@ -28,6 +28,15 @@ import java.util.Set;
  * <p>Parameters made through the tape are trainable; uploads are too when {@link #trackInputs(boolean)} is on.
  * While recording, {@code keep} and {@code release} free nothing (the backward needs the activations); {@link
  * #end()} frees the whole step at once.
+ *
+ * <p>Memory of the backward: on a backend that frees tensors one by one ({@link Ops#free}), {@link #backward} frees
+ * what is dead as soon as it is, so the backward holds the saved activations and the live gradients. Gradients are
+ * counted per allocation (several gradients may share one: a reshape, the column views concat's backward hands on,
+ * one dy sent to both operands of an add). After each node's backward it frees (a) the node's output gradient, once
+ * no gradient still shares its allocation, (b) every temporary the node's backward made that does not back a
+ * gradient ({@link Ops#releaseExcept} from a mark taken before the node), (c) the gradients an accumulation summed,
+ * under the same rule as (a). It never frees what was made before the backward began (activations, the seed,
+ * anything the caller made) nor the gradients it returns.
  */
 public final class GradientTape implements Ops {
     /** How one recorded operation sends its output gradient to its inputs. */
@@ -42,6 +51,12 @@ public final class GradientTape implements Ops {
     private record InverseKey(IndexTable table, int tokens) {
     }
 
+    /** An allocation made during the backward, with the gradients that use it. */
+    private static final class Allocation {
+        int references;
+        final List<Tensor> handles = new ArrayList<>(2);
+    }
+
     private final Ops base;
     private final Set<Tensor> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -50,6 +65,15 @@ public final class GradientTape implements Ops {
     private final List<Node> nodes = new ArrayList<>();
     private Map<Tensor, Tensor> grads = new IdentityHashMap<>();
     private boolean trackInputs;
+    private boolean freeEarly = true;
+    // the backward's early frees: gradient references per allocation (allocations made before the backward are not
+    // counted), the targets given a gradient by the node running now, and allocations whose count fell to 0
+    private final Map<Long, Allocation> allocations = new java.util.HashMap<>();
+    private final Map<Tensor, Long> allocationKeys = new IdentityHashMap<>();
+    private final List<Tensor> touched = new ArrayList<>();
+    private final List<Long> unreferenced = new ArrayList<>();
+    private long backwardStart = Long.MAX_VALUE;
+    private long unfreed;
     private boolean recording;
     private long stepMark;
 
@@ -60,6 +84,22 @@ public final class GradientTape implements Ops {
     /** The backend the tape runs on. */
     public Ops base() {
         return base;
+    }
+
+    /**
+     * Whether {@link #backward} frees dead gradients and temporaries as it goes (the default) or keeps everything
+     * until {@link #end()}; the values are the same either way.
+     */
+    public void freeEarly(boolean on) {
+        this.freeEarly = on;
+    }
+
+    /**
+     * Allocations the last backward found dead but could not free, because only column views of them were at hand
+     * (they are freed by {@link #end()}); 0 when every dead allocation was freed.
+     */
+    public long unfreedAllocations() {
+        return unfreed;
     }
 
     /** Whether uploads made while recording get gradients (d loss / d input). */
@@ -87,8 +127,9 @@ public final class GradientTape implements Ops {
     }
 
     /**
-     * Stops recording and frees every tensor of the step except the values of {@code keep}, which come back in a new
-     * workspace tensor right after the step's start: how a recomputed segment hands on its input's gradient.
+     * Stops recording and frees every tensor of the step except the values of {@code keep} ({@link Ops#keep} from
+     * the step's start: on a backend that frees one by one, {@code keep} itself when it is a whole allocation made
+     * in the step): how a recomputed segment hands on its input's gradient.
      */
     public Tensor end(Tensor keep) {
         stopRecording();
@@ -130,12 +171,29 @@ public final class GradientTape implements Ops {
             throw new IllegalArgumentException("seed " + seed.shape() + " does not match output " + output.shape());
         }
         grads.put(output, seed);
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            Node node = nodes.get(i);
-            Tensor dy = grads.remove(node.output());
-            if (dy != null) {
+        backwardStart = freeEarly ? base.mark() : Long.MAX_VALUE;
+        unfreed = 0;
+        try {
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                Node node = nodes.get(i);
+                Tensor dy = grads.remove(node.output());
+                if (dy == null) {
+                    continue;
+                }
+                if (!freeEarly) {
+                    node.backward().run(dy);
+                    continue;
+                }
+                long mark = base.mark();
                 node.backward().run(dy);
+                freeDead(mark, dy);
             }
+        } finally {
+            backwardStart = Long.MAX_VALUE;
+            allocations.clear();
+            allocationKeys.clear();
+            touched.clear();
+            unreferenced.clear();
         }
         Map<Tensor, Tensor> leaves = new IdentityHashMap<>();
         grads.forEach((tensor, grad) -> {
@@ -173,7 +231,80 @@ public final class GradientTape implements Ops {
             return;
         }
         Tensor old = grads.get(target);
-        grads.put(target, old == null ? grad : base.add(old, grad));
+        Tensor sum = old == null ? grad : base.add(old, grad);
+        grads.put(target, sum);
+        if (backwardStart != Long.MAX_VALUE) {
+            touched.add(target);
+            reference(sum);
+            if (old != null) {
+                unreference(old);
+            }
+        }
+    }
+
+    /** Counts {@code grad} as a user of its allocation, if the allocation was made during the backward. */
+    private void reference(Tensor grad) {
+        long key = allocationKeys.computeIfAbsent(grad, base::allocationOf);
+        if (key < backwardStart) {
+            return;
+        }
+        Allocation a = allocations.computeIfAbsent(key, k -> new Allocation());
+        a.references++;
+        if (!a.handles.contains(grad)) {
+            a.handles.add(grad);
+        }
+    }
+
+    private void unreference(Tensor grad) {
+        Long key = allocationKeys.get(grad);
+        if (key == null || key < backwardStart) {
+            return;
+        }
+        Allocation a = allocations.get(key);
+        if (--a.references == 0) {
+            unreferenced.add(key);
+        }
+    }
+
+    /**
+     * After a node's backward (begun at {@code mark}, sent {@code dy}): frees its temporaries, its dy and the summed
+     * gradients that nothing references any more.
+     */
+    private void freeDead(long mark, Tensor dy) {
+        List<Tensor> survivors = new ArrayList<>(touched.size());
+        for (Tensor target : touched) {
+            Tensor g = grads.get(target);
+            if (g != null) {
+                survivors.add(g);
+            }
+        }
+        touched.clear();
+        base.releaseExcept(mark, survivors);
+        unreference(dy);
+        for (Long key : unreferenced) {
+            Allocation a = allocations.get(key);
+            if (a == null || a.references != 0) {
+                continue; // freed already, or referenced again by this node
+            }
+            allocations.remove(key);
+            for (Tensor h : a.handles) {
+                allocationKeys.remove(h);
+            }
+            if (key >= mark) {
+                continue; // made by this node and dead again: releaseExcept freed it
+            }
+            boolean freed = false;
+            for (Tensor h : a.handles) {
+                if (base.free(h)) {
+                    freed = true;
+                    break;
+                }
+            }
+            if (!freed) {
+                unfreed++;
+            }
+        }
+        unreferenced.clear();
     }
 
     /** The gradient of a broadcast operand b of shape {@code bShape} from dy of a's shape. */

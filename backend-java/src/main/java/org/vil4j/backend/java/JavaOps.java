@@ -132,6 +132,33 @@ final class JavaOps implements Ops {
         return new JavaTensor(kept.shape(), workspace.keep(mark, kept.storage), this);
     }
 
+    /** Every Java tensor is the whole of its storage: the storage's position in the workspace list. */
+    @Override
+    public long allocationOf(Tensor t) {
+        JavaTensor tensor = live("allocationOf", "t", t);
+        return tensor.storage.persistent ? -1 : tensor.storage.index;
+    }
+
+    @Override
+    public boolean free(Tensor t) {
+        JavaTensor tensor = live("free", "t", t);
+        if (tensor.storage.persistent) {
+            return false;
+        }
+        workspace.free(tensor.storage);
+        return true;
+    }
+
+    @Override
+    public void releaseExcept(long mark, java.util.Collection<Tensor> survivors) {
+        requireOpen("releaseExcept");
+        java.util.Set<Storage> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Tensor t : survivors) {
+            keep.add(live("releaseExcept", "survivor", t).storage);
+        }
+        workspace.releaseExcept(mark, keep);
+    }
+
     @Override
     public Tensor reshape(Tensor x, Shape shape) {
         JavaTensor source = live("reshape", "x", x);
@@ -942,6 +969,10 @@ final class JavaOps implements Ops {
         if (!(tensor instanceof JavaTensor javaTensor) || javaTensor.owner != this) {
             throw new IllegalArgumentException(op + ": " + role + " " + tensor.shape()
                     + " belongs to another Ops instance");
+        }
+        if (javaTensor.storage.freed()) {
+            throw new IllegalStateException(op + ": " + role + " " + tensor.shape() + " was freed (free or "
+                    + "releaseExcept) and must not be used again");
         }
         if (javaTensor.storage.released()) {
             throw new IllegalStateException(op + ": " + role + " " + tensor.shape() + " was freed by release("

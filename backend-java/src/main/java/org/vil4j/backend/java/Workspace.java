@@ -8,9 +8,11 @@ import java.util.Map;
 
 /**
  * The stack of non-persistent allocations. Released arrays go to a free list by length and are handed out again,
- * so a repeated forward pass allocates nothing new, like a device workspace. Reused arrays are not cleared: every
- * kernel writes all of its output. Live plus pooled floats never exceed the most ever live at once, so changing
- * shapes (another batch size) cannot grow the pool without bound.
+ * so a repeated forward pass allocates nothing new, like a device workspace. An allocation can also be freed on its
+ * own ({@link #free}): it stays in the list as a freed entry, so positions (and marks) keep their meaning, and
+ * {@link #release} drops it with the rest. Reused arrays are not cleared: every kernel writes all of its output. Live
+ * plus pooled floats never exceed the most ever live at once, so changing shapes (another batch size) cannot grow
+ * the pool without bound.
  */
 final class Workspace {
     private final List<Storage> live = new ArrayList<>();
@@ -36,6 +38,7 @@ final class Workspace {
         liveFloats += size;
         peakFloats = Math.max(peakFloats, liveFloats);
         Storage storage = new Storage(data, false);
+        storage.index = live.size();
         live.add(storage);
         return storage;
     }
@@ -52,7 +55,31 @@ final class Workspace {
     void release(long mark) {
         requireMark(mark);
         for (int i = live.size() - 1; i >= mark; i--) {
-            free(live.remove(i), mark);
+            Storage s = live.remove(i);
+            if (!s.released()) {
+                free(s, mark);
+            }
+        }
+    }
+
+    /** Frees one live workspace allocation now; its entry stays (freed) until a release passes it. */
+    void free(Storage storage) {
+        if (storage.persistent || storage.released() || live.get(storage.index) != storage) {
+            throw new IllegalStateException("not a live workspace allocation");
+        }
+        pool(storage);
+        storage.free();
+    }
+
+    /** Frees every allocation after {@code mark} but {@code survivors}, which stay where they are. */
+    void releaseExcept(long mark, java.util.Set<Storage> survivors) {
+        requireMark(mark);
+        for (int i = (int) mark; i < live.size(); i++) {
+            Storage s = live.get(i);
+            if (!s.released() && !survivors.contains(s)) {
+                pool(s);
+                s.free();
+            }
         }
     }
 
@@ -74,6 +101,7 @@ final class Workspace {
         release(mark);
         kept.release(mark);
         Storage moved = new Storage(kept.data, false);
+        moved.index = live.size();
         live.add(moved);
         return moved;
     }
@@ -87,6 +115,10 @@ final class Workspace {
 
     private void free(Storage storage, long mark) {
         storage.release(mark);
+        pool(storage);
+    }
+
+    private void pool(Storage storage) {
         int size = storage.data.length;
         liveFloats -= size;
         pooledFloats += size;

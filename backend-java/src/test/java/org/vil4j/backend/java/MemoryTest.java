@@ -220,4 +220,31 @@ class MemoryTest {
         assertThatThrownBy(() -> ops.silu(x)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> ops.upload(Shape.of(1), new float[1])).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void freeEndsOneAllocationAndItsPeakIsReused() {
+        Tensor before = ops.upload(Shape.of(4), new float[] {1, 2, 3, 4});
+        long mark = ops.mark();
+        Tensor big = ops.upload(Shape.of(1000), new float[1000]);
+        Tensor flat = ops.reshape(big, Shape.of(10, 100));
+        Tensor small = ops.upload(Shape.of(2), new float[] {5, 6});
+        long peak = ops.peakDeviceBytes();
+        assertThat(ops.allocationOf(flat)).isEqualTo(ops.allocationOf(big)).isGreaterThanOrEqualTo(mark);
+        assertThat(ops.allocationOf(before)).isLessThan(mark);
+        assertThat(ops.free(flat)).isTrue(); // a reshape is the whole allocation
+        assertThatThrownBy(() -> ops.download(big)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("freed");
+        Tensor again = ops.upload(Shape.of(1000), new float[1000]);
+        assertThat(ops.peakDeviceBytes()).as("the freed array is reused, not added").isEqualTo(peak);
+        ops.releaseExcept(mark, java.util.List.of(small));
+        assertThatThrownBy(() -> ops.download(again)).isInstanceOf(IllegalStateException.class);
+        assertThat(ops.download(small)).containsExactly(5, 6);
+        assertThat(ops.download(before)).containsExactly(1, 2, 3, 4);
+        Tensor p = ops.parameter(Shape.of(2), new float[] {7, 8});
+        assertThat(ops.free(p)).as("parameters are never freed").isFalse();
+        assertThat(ops.allocationOf(p)).isEqualTo(-1);
+        ops.release(mark); // passes the freed entries
+        assertThatThrownBy(() -> ops.download(small)).isInstanceOf(IllegalStateException.class);
+        assertThat(ops.mark()).isEqualTo(mark);
+    }
 }
