@@ -78,6 +78,14 @@ case "$mode" in
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
     torch infer:tiny:1 infer:tiny:256 train:anchor:128:224:compile
     ;;
+  round5)
+    # the closing run of round 5: inference, both training rows, and PyTorch's fp32, tf32 and compile where they run
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    bench train --model vil2-tiny --batch 32 --train --iterations 5
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:anchor:128 \
+      train:anchor:128:224:compile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
