@@ -78,28 +78,16 @@ final class FusedSubBlock {
         Shape first = xs.get(0).shape();
         Shape firstW = ws.get(0).shape();
         int k = 3 * first.last();
-        DeviceTensor w1 = ops.check(op, gateWs.get(0)), w2 = ops.check(op, gateWs.get(1));
-        Shape s1 = w1.shape(), s2 = w2.shape();
-        if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
-            throw new ShapeMismatchException(op + ": q|k|v of " + k + " columns and gate weights " + s1 + ", " + s2
-                    + " disagree on K");
-        }
-        int m1 = s1.dim(0), m = m1 + s2.dim(0);
-        if (m > GATE_OUTPUTS) {
+        int[] gates = pairOperands(ops, op, "q|k|v of " + k + " columns", k, gateWs, gateBs, GATE_OUTPUTS);
+        if (gates == null) {
             return null;
         }
-        DeviceTensor b1 = gateBs.get(0) == null ? null : ops.check(op, gateBs.get(0));
-        DeviceTensor b2 = gateBs.get(1) == null ? null : ops.check(op, gateBs.get(1));
-        if ((b1 != null && b1.size() != m1) || (b2 != null && b2.size() != m - m1)) {
-            throw new ShapeMismatchException(op + ": gate biases " + (b1 == null ? "none" : b1.shape()) + ", "
-                    + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
-        }
+        int m = gates[5];
         int rows = first.rows();
         DeviceTensor out = ops.allocate(first.withLast(k + m));
         ops.args(rows, firstW.dim(0), firstW.dim(1), m, out.offset(), operands[0], operands[1], operands[2],
                 operands[3], operands[4], operands[5], operands[6], operands[7], operands[8], operands[9],
-                operands[10], operands[11], w1.offset(), b1 == null ? -1 : b1.offset(), m1, w2.offset(),
-                b2 == null ? -1 : b2.offset(), k + m);
+                operands[10], operands[11], gates[0], gates[1], gates[2], gates[3], gates[4], k + m);
         ops.queue.flops(2L * rows * k * (firstW.dim(1) + m));
         ops.queue.bytes(4L * ((long) rows * (k + k + m) + (long) m * k));
         ops.launch1D(OP_HEADWISE_GATES, rows);
@@ -109,15 +97,35 @@ final class FusedSubBlock {
     /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass, or null where they do not fit it. */
     static Tensor linearPair(OpenCLOps ops, Tensor xt, List<Tensor> ws, List<Tensor> bs) {
         String op = "linearConcat";
-        DeviceTensor x = ops.check(op, xt), w1 = ops.check(op, ws.get(0)), w2 = ops.check(op, ws.get(1));
+        DeviceTensor x = ops.check(op, xt);
         int k = x.shape().last();
+        int[] pair = pairOperands(ops, op, "x " + x.shape(), k, ws, bs, SKINNY_OUTPUTS);
+        if (pair == null) {
+            return null;
+        }
+        int m = pair[5];
+        int rows = x.shape().rows();
+        DeviceTensor out = ops.allocate(x.shape().withLast(m));
+        ops.args(rows, m, k, x.offset(), pair[0], pair[1], out.offset(), pair[2], pair[3], pair[4]);
+        ops.queue.flops(2L * rows * m * k);
+        ops.queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
+        ops.launch1D(OP_LINEAR_ROWS, rows);
+        return out;
+    }
+
+    /**
+     * Two skinny weights [m1, K] and [m2, K] with their biases (or null) over one input of K columns: (w1, b1 or -1,
+     * m1, w2, b2 or -1, m1 + m2), or null where m1 + m2 exceeds {@code limit} (the caller then takes another way).
+     */
+    private static int[] pairOperands(OpenCLOps ops, String op, String input, int k, List<Tensor> ws,
+                                      List<Tensor> bs, int limit) {
+        DeviceTensor w1 = ops.check(op, ws.get(0)), w2 = ops.check(op, ws.get(1));
         Shape s1 = w1.shape(), s2 = w2.shape();
         if (s1.rank() != 2 || s2.rank() != 2 || s1.dim(1) != k || s2.dim(1) != k) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + " and weights " + s1 + ", " + s2
-                    + " disagree on K");
+            throw new ShapeMismatchException(op + ": " + input + " and weights " + s1 + ", " + s2 + " disagree on K");
         }
         int m1 = s1.dim(0), m = m1 + s2.dim(0);
-        if (m > SKINNY_OUTPUTS) {
+        if (m > limit) {
             return null;
         }
         DeviceTensor b1 = bs.get(0) == null ? null : ops.check(op, bs.get(0));
@@ -126,14 +134,8 @@ final class FusedSubBlock {
             throw new ShapeMismatchException(op + ": biases " + (b1 == null ? "none" : b1.shape()) + ", "
                     + (b2 == null ? "none" : b2.shape()) + " do not match weights " + s1 + ", " + s2);
         }
-        int rows = x.shape().rows();
-        DeviceTensor out = ops.allocate(x.shape().withLast(m));
-        ops.args(rows, m, k, x.offset(), w1.offset(), b1 == null ? -1 : b1.offset(), out.offset(), m1, w2.offset(),
-                b2 == null ? -1 : b2.offset());
-        ops.queue.flops(2L * rows * m * k);
-        ops.queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
-        ops.launch1D(OP_LINEAR_ROWS, rows);
-        return out;
+        return new int[]{w1.offset(), b1 == null ? -1 : b1.offset(), m1, w2.offset(), b2 == null ? -1 : b2.offset(),
+                m};
     }
 
     /**

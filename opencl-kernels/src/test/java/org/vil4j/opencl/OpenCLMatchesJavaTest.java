@@ -237,6 +237,21 @@ class OpenCLMatchesJavaTest {
                     .hasMessageContaining("outside");
             assertThatThrownBy(() -> device.linear(x, in(device, 2, 3, 4), null))
                     .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("[2,6,5]");
+            // gate weights that do not span q|k|v (3 x 8 columns), and a gate bias of the wrong length
+            List<Tensor> xs = List.of(in(device, 1, 2, 6, 8), in(device, 2, 2, 6, 8), in(device, 3, 2, 6, 8));
+            List<Tensor> ws = List.of(in(device, 4, 2, 4, 4), in(device, 5, 2, 4, 4), in(device, 6, 2, 4, 4));
+            List<Tensor> none = Arrays.asList(null, null, null);
+            assertThatThrownBy(() -> device.headwiseLinearConcatGates(xs, ws, none,
+                    List.of(in(device, 7, 4, 23), in(device, 8, 4, 24)), Arrays.asList(null, null)))
+                    .isInstanceOf(ShapeMismatchException.class)
+                    .hasMessage("headwiseLinearConcatGates: q|k|v of 24 columns and weights [4,23], [4,24] disagree "
+                            + "on K");
+            assertThatThrownBy(() -> device.headwiseLinearConcatGates(xs, ws, none,
+                    List.of(in(device, 7, 4, 24), in(device, 8, 4, 24)), Arrays.asList(in(device, 9, 3), null)))
+                    .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("biases [3], none");
+            assertThatThrownBy(() -> device.normSkipGate(in(device, 1, 6, 8), 4, null, false, null, 1e-5f,
+                    in(device, 2, 7), in(device, 3, 6, 8), in(device, 4, 6, 8)))
+                    .isInstanceOf(ShapeMismatchException.class).hasMessage("normSkipGate: skip [7] does not match [6,8]");
         } finally {
             device.release(mark);
         }
