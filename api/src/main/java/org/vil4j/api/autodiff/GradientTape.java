@@ -65,7 +65,8 @@ public final class GradientTape implements Ops {
     private final List<Node> nodes = new ArrayList<>();
     private Map<Tensor, Tensor> grads = new IdentityHashMap<>();
     private boolean trackInputs;
-    private boolean freeEarly = true;
+    // -Dvil4j.tape.freeEarly=false: the backward keeps every temporary to the step's end (for A/B measurements)
+    private boolean freeEarly = !"false".equals(System.getProperty("vil4j.tape.freeEarly"));
     // the backward's early frees: gradient references per allocation (allocations made before the backward are not
     // counted), the targets given a gradient by the node running now, and allocations whose count fell to 0
     private final Map<Long, Allocation> allocations = new java.util.HashMap<>();
