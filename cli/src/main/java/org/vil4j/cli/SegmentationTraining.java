@@ -5,6 +5,7 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.segmentation.PretrainedBackbone;
+import org.vil4j.segmentation.SegmentationCheckpoint;
 import org.vil4j.segmentation.SegmentationConfig;
 import org.vil4j.segmentation.SegmentationModel;
 import org.vil4j.segmentation.SegmentationModelFile;
@@ -23,16 +24,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * {@code vil train --task segmentation}: a ViL backbone with a decoder on fmnist-scenes or an ADE20K folder; mIoU and
  * pixel accuracy on the held-out split after every epoch, {@code metrics.jsonl}, {@code config.json} and {@code
- * model.safetensors} (written atomically after every epoch), and the per-class IoU table at the end.
+ * model.safetensors} and {@code checkpoint.safetensors} (written atomically after every epoch; {@code --resume}
+ * continues a run exactly from the latter), and the per-class IoU table at the end.
  */
 final class SegmentationTraining {
     // the defaults: the run measured in the README (sized for a 2-core CPU)
@@ -60,10 +63,12 @@ final class SegmentationTraining {
         String datasetName = SegmentationOptions.datasetName(o.dataset);
         s.check(datasetName);
         int canvas = s.canvas(datasetName);
-        if (o.resume != null) {
-            throw new Vil4jException("--resume is not supported with --task segmentation yet (--weights "
-                    + "RUN/model.safetensors continues from a run's weights with a new schedule)");
+        if (o.stopAfter != null && o.stopAfter < 1) {
+            throw new Vil4jException("--stop-after must be at least 1, got " + o.stopAfter);
         }
+        // --resume: the run's checkpoint (read first: a missing or damaged one fails before anything else)
+        Path checkpointIn = o.resolveOut("segment-");
+        SegmentationCheckpoint resumed = checkpointIn == null ? null : SegmentationCheckpoint.read(checkpointIn);
         boolean scenes = datasetName.equals(FmnistScenes.NAME);
         int channels = scenes ? 1 : 3;
         // --weights: a segmentation model file continues; any other model file or checkpoint gives the backbone
@@ -114,15 +119,25 @@ final class SegmentationTraining {
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
                 o.weightDecay == null ? 0.05 : o.weightDecay, o.seed,
                 new JointAugmentation(range[0], range[1], !o.noFlip, o.seed), normalisation);
-        Path out = o.out != null ? o.out : TrainCommand.RUNS.resolve("segment-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path out = o.out;
+        String recipe = recipeJson(datasetName, train, config, settings, range, scenes ? s.layout(datasetName)
+                : null);
+        if (resumed != null) {
+            checkRecipe(recipe, resumed, checkpointIn);
+            if (resumed.epochsDone() >= epochs) {
+                throw new Vil4jException("--resume: " + checkpointIn + " is a finished run (" + resumed.epochsDone()
+                        + " of " + epochs + " epochs done): nothing to continue");
+            }
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
             throw new Vil4jException("--out " + out + ": cannot create it (" + e.getMessage() + ")");
         }
-        if (Files.exists(out.resolve(TrainCommand.MODEL))) {
-            throw new Vil4jException(out + " already holds a run (" + TrainCommand.MODEL + "): pass another --out");
+        if (resumed == null && (Files.exists(out.resolve(TrainCommand.MODEL))
+                || Files.exists(out.resolve(TrainCommand.CHECKPOINT)))) {
+            throw new Vil4jException(out + " already holds a run (" + TrainCommand.MODEL + "): pass --resume to "
+                    + "continue it or another --out for a new run");
         }
         RunLock lock = RunLock.acquire(out);
         long wallStart = System.nanoTime();
@@ -138,17 +153,35 @@ final class SegmentationTraining {
             long parameters = init.values().stream().mapToLong(t -> t.shape().size()).sum();
             SegmentationTrainer trainer = new SegmentationTrainer(ops, plugins, config, settings, init,
                     o.initialWeights != null ? o.initialWeights.toString() : "initialisation");
-            writeConfig(out, config, settings, datasetName, train, test);
+            trainer.setRecipeJson(recipe);
+            if (resumed != null) {
+                trainer.resume(resumed, checkpointIn);
+            } else {
+                writeConfig(out, config, settings, datasetName, train, test);
+            }
             System.out.printf(Locale.ROOT, "segmentation: ViL dim %d, depth %d, patch %d, schedule %s + %s "
                             + "(%,d parameters%s) on %s, %d training / %d held-out images of %dx%d, %d classes; %s on %s%n",
                     backbone.dim(), backbone.depth(), backbone.patchSize(), backbone.schedule(), config.decoder(), parameters,
                     o.initialWeights != null ? ", from " + o.initialWeights : "", datasetName, train.size(),
                     testLimit, canvas, canvas, config.classes(), ops.backendName(), ops.deviceName());
+            if (resumed != null) {
+                System.out.printf(Locale.ROOT, "resuming after epoch %d of %d from %s%n", trainer.epochsDone(),
+                        epochs, checkpointIn);
+            }
             Path metrics = out.resolve(TrainCommand.METRICS);
+            TrainCommand.prepareMetrics(metrics, trainer.epochsDone(), resumed != null);
+            int lastEpoch = o.stopAfter == null ? epochs : Math.min(epochs, trainer.epochsDone() + o.stopAfter);
             SegmentationTrainer.EpochResult last = null;
             for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
-                    normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes))) {
+                    normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes),
+                    out.resolve(TrainCommand.CHECKPOINT), lastEpoch)) {
                 last = r;
+            }
+            if (trainer.epochsDone() < epochs) {
+                System.out.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
+                        + "vil train --task segmentation --resume %s (and the same options)%n", trainer.epochsDone(),
+                        epochs, out);
+                return 0;
             }
             double minutes = (System.nanoTime() - wallStart) / 60e9;
             System.out.println(last.metrics().table(config.classNames()));
@@ -157,6 +190,79 @@ final class SegmentationTraining {
             return 0;
         } finally {
             lock.close();
+        }
+    }
+
+    /**
+     * What decides the trajectory, by option (effective values: a model file given with --weights decides the
+     * structure): recorded in every checkpoint, a resume must match it.
+     */
+    private String recipeJson(String dataset, SegmentationDataset train, SegmentationConfig config,
+                              SegmentationTrainer.Settings settings, double[] range, SceneLayout layout) {
+        VilConfig b = config.backbone();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("--dataset", dataset);
+        m.put("--weights", o.initialWeights == null ? "none" : o.initialWeights.toString());
+        m.put("--max-train-samples", o.maxTrainSamples == null ? "all" : o.maxTrainSamples.toString());
+        if (layout != null) {
+            m.put("--scenes", Integer.toString(s.scenes));
+            m.put("--test-scenes", Integer.toString(s.testScenes));
+            m.put("--max-items", Integer.toString(layout.maxItems()));
+            m.put("--item-scale", layout.minScale() + "," + layout.maxScale());
+            m.put("--max-occlusion", Double.toString(layout.maxOcclusion()));
+        }
+        m.put("--canvas", Integer.toString(b.height()));
+        m.put("--scale-range", range[0] + "," + range[1]);
+        m.put("--no-flip", Boolean.toString(!settings.augmentation().flip()));
+        m.put("--decoder", config.decoder());
+        m.put("--decoder-channels", Integer.toString(config.channels()));
+        m.put("--feature-blocks", join(Arrays.stream(config.blocks()).mapToObj(Integer::toString)));
+        m.put("--pyramid-scales", join(Arrays.stream(config.scales()).mapToObj(Double::toString)));
+        m.put("--dim", Integer.toString(b.dim()));
+        m.put("--depth", Integer.toString(b.depth()));
+        m.put("--patch", Integer.toString(b.patchSize()));
+        m.put("--schedule", String.valueOf(b.schedule()));
+        m.put("--batch-size", Integer.toString(settings.batchSize()));
+        m.put("--lr", Double.toString(settings.learningRate()));
+        m.put("--min-lr", Double.toString(settings.minLearningRate()));
+        m.put("--warmup", Double.toString(settings.warmup()));
+        m.put("--weight-decay", Double.toString(settings.weightDecay()));
+        m.put("--epochs", Integer.toString(settings.epochs()));
+        m.put("--seed", Long.toString(settings.seed()));
+        // derived: after the options, which name the cause first
+        m.put("training samples", Integer.toString(train.size()));
+        Normalisation n = settings.normalisation();
+        StringBuilder stats = new StringBuilder();
+        for (int c = 0; c < n.channels(); c++) {
+            stats.append(c == 0 ? "" : ",").append(n.mean(c)).append('/').append(n.std(c));
+        }
+        m.put("normalisation", stats.toString());
+        m.put("backbone config", ConfigJson.write(b));
+        return Json.write(m);
+    }
+
+    private static String join(java.util.stream.Stream<String> parts) {
+        return String.join(",", parts.toList());
+    }
+
+    /** A resume must use the options its checkpoint records: one line naming each that differs. */
+    private static void checkRecipe(String recipe, SegmentationCheckpoint checkpoint, Path file) {
+        Map<?, ?> now = RunMetrics.parse(recipe);
+        Map<?, ?> was = checkpoint.recipeJson() == null ? null : RunMetrics.parse(checkpoint.recipeJson());
+        if (was == null) {
+            throw new Vil4jException("--resume: " + file + " records no recipe to check this run's options against");
+        }
+        List<String> differ = new ArrayList<>();
+        for (var e : now.entrySet()) {
+            Object before = was.get(e.getKey());
+            if (!e.getValue().equals(before)) {
+                differ.add(e.getKey() + " " + e.getValue() + " (checkpoint: " + (before == null ? "not recorded"
+                        : before) + ")");
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new Vil4jException("--resume: this run's options differ from those " + file + " records: "
+                    + String.join(", ", differ));
         }
     }
 

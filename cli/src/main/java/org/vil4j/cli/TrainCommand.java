@@ -205,8 +205,9 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", arity = "0..1", fallbackValue = RESUME_DEFAULT, paramLabel = "CHECKPOINT",
-            description = "continue a run from its checkpoint (default: " + RESUME_DEFAULT + "); pass the options "
-                    + "of the original run")
+            description = "continue a run (classification or segmentation) exactly from its checkpoint, a file or a "
+                    + "run folder (default: " + RESUME_DEFAULT + ", else the latest run's); pass the options of the "
+                    + "original run")
     String resume;
 
     @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "end this invocation after that many "
@@ -594,30 +595,42 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Sets {@link #out}; returns the checkpoint to resume from, or null for a fresh run. */
     private Path resolveOut() {
+        return resolveOut("train-");
+    }
+
+    /**
+     * Sets {@link #out} for a run whose default folder is {@code runs/<prefix>TIMESTAMP}; returns the checkpoint to
+     * resume from, or null for a fresh run. {@code --resume} names a checkpoint file or a run folder (its {@value
+     * #CHECKPOINT}); alone, the checkpoint in {@code --out}, else in the latest {@code runs/<prefix>*} holding one.
+     */
+    Path resolveOut(String prefix) {
         if (resume == null) {
             if (out == null) {
-                out = RUNS.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
+                out = RUNS.resolve(prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
                         "yyyyMMdd-HHmmss")));
             }
             return null;
         }
         if (!resume.equals(RESUME_DEFAULT)) {
             Path file = Path.of(resume);
+            if (Files.isDirectory(file)) {
+                file = file.resolve(CHECKPOINT);
+            }
             if (out == null) {
                 out = file.toAbsolutePath().getParent();
             }
             return file;
         }
         if (out == null) {
-            out = latestRun();
+            out = latestRun(prefix);
         }
         return out.resolve(CHECKPOINT);
     }
 
-    private static Path latestRun() {
+    private static Path latestRun(String prefix) {
         if (Files.isDirectory(RUNS)) {
             try (Stream<Path> runs = Files.list(RUNS)) {
-                List<Path> found = runs.filter(p -> p.getFileName().toString().startsWith("train-"))
+                List<Path> found = runs.filter(p -> p.getFileName().toString().startsWith(prefix))
                         .filter(p -> Files.isRegularFile(p.resolve(CHECKPOINT))).sorted().toList();
                 if (!found.isEmpty()) {
                     return found.get(found.size() - 1);
@@ -626,7 +639,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new Vil4jException("cannot list " + RUNS + ": " + e.getMessage(), e);
             }
         }
-        throw new Vil4jException("--resume: no run to continue (no " + RUNS + "/train-*/" + CHECKPOINT
+        throw new Vil4jException("--resume: no run to continue (no " + RUNS + "/" + prefix + "*/" + CHECKPOINT
                 + "); pass --out DIR or --resume CHECKPOINT");
     }
 
@@ -772,7 +785,7 @@ final class TrainCommand implements Callable<Integer> {
      * A fresh run starts an empty metrics.jsonl; a resumed one keeps the lines of the epochs its checkpoint holds
      * (step lines of an epoch that was cut short are dropped, the resumed run writes them again).
      */
-    private static void prepareMetrics(Path file, int epochsDone, boolean resuming) {
+    static void prepareMetrics(Path file, int epochsDone, boolean resuming) {
         try {
             if (!resuming || !Files.exists(file)) {
                 Files.writeString(file, "");

@@ -52,6 +52,8 @@ public final class SegmentationTrainer {
     private final Optimizer optimizer;
     private final Settings settings;
     private long steps;
+    private int epochsDone;
+    private String recipeJson;
 
     public SegmentationTrainer(Ops ops, Plugins plugins, SegmentationConfig config, Settings settings,
                                Map<String, HostTensor> weights, String source) {
@@ -64,6 +66,65 @@ public final class SegmentationTrainer {
 
     public SegmentationModel model() {
         return model;
+    }
+
+    /** Epochs finished (a resumed run: counting those before the checkpoint). */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** Updates so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /** A JSON object of the options that decide the trajectory, recorded in every checkpoint (checked on resume). */
+    public void setRecipeJson(String json) {
+        this.recipeJson = json;
+    }
+
+    /**
+     * Restores the weights, the optimiser state and the position (epochs done, steps) from a checkpoint of the same
+     * model and seed: {@link #run} then continues exactly where the checkpointed run stopped.
+     */
+    public void resume(SegmentationCheckpoint checkpoint, java.nio.file.Path source) {
+        SegmentationConfig c = model.config();
+        String was = org.vil4j.training.ConfigJson.write(checkpoint.config().backbone()) + " "
+                + checkpoint.config().toJson() + " " + checkpoint.config().classNames();
+        String now = org.vil4j.training.ConfigJson.write(c.backbone()) + " " + c.toJson() + " " + c.classNames();
+        if (!was.equals(now)) {
+            throw new Vil4jException(source + ": the checkpoint's model differs from this run's: " + was + " vs "
+                    + now);
+        }
+        if (checkpoint.seed() != settings.seed()) {
+            throw new Vil4jException(source + ": the checkpoint was trained with seed " + checkpoint.seed()
+                    + ", this run has --seed " + settings.seed());
+        }
+        if (checkpoint.epochsDone() >= settings.epochs()) {
+            throw new Vil4jException(source + ": the run is finished (" + checkpoint.epochsDone() + " of "
+                    + settings.epochs() + " epochs done): nothing to resume");
+        }
+        List<String> problems = new ArrayList<>();
+        model.parameters().forEach((name, t) -> {
+            float[] v = checkpoint.params().get(name);
+            if (v == null || v.length != t.shape().size()) {
+                problems.add("param." + name + (v == null ? " missing" : " has " + v.length + " values for "
+                        + t.shape()));
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new Vil4jException(source + ": checkpoint does not fit the model: " + String.join(", ", problems));
+        }
+        optimizer.restore(checkpoint.optimizerState(), checkpoint.steps(), source.toString());
+        model.parameters().forEach((name, t) -> tape.assign(t, checkpoint.params().get(name)));
+        this.steps = checkpoint.steps();
+        this.epochsDone = checkpoint.epochsDone();
+    }
+
+    /** The weights, optimiser state, position, seed and recipe, written atomically. */
+    public void writeCheckpoint(java.nio.file.Path file) {
+        SegmentationCheckpoint.write(file, model.config(), weights(), shapes(), optimizer.state(), epochsDone, steps,
+                settings.seed(), recipeJson);
     }
 
     /** One step on a normalised batch {@code [B, C, H, W]} with its labels; returns the loss (main + aux share). */
@@ -171,6 +232,16 @@ public final class SegmentationTrainer {
     /** Trains for the recipe's epochs, evaluating on {@code test} after each. */
     public List<EpochResult> run(SegmentationDataset train, SegmentationDataset test, int testLimit,
                                  Listener listener) {
+        return run(train, test, testLimit, listener, null, settings.epochs());
+    }
+
+    /**
+     * Trains the remaining epochs up to epoch {@code lastEpoch} (at most the recipe's), evaluating on {@code test}
+     * after each and then writing a checkpoint to {@code checkpoint} (null: none). The schedule spans all the
+     * recipe's epochs, so a run stopped early and {@link #resume resumed} ends where an uninterrupted one does.
+     */
+    public List<EpochResult> run(SegmentationDataset train, SegmentationDataset test, int testLimit,
+                                 Listener listener, java.nio.file.Path checkpoint, int lastEpoch) {
         int c = train.channels(), h = train.height(), w = train.width();
         int batches = train.size() / settings.batchSize();
         if (batches < 1) {
@@ -182,7 +253,7 @@ public final class SegmentationTrainer {
                 Math.round(total * settings.warmup()), total);
         model.prepare(h, w);
         List<EpochResult> results = new ArrayList<>();
-        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+        for (int epoch = epochsDone; epoch < Math.min(lastEpoch, settings.epochs()); epoch++) {
             int[] order = order(train.size(), settings.seed(), epoch);
             long start = System.nanoTime();
             double lossSum = 0;
@@ -206,7 +277,13 @@ public final class SegmentationTrainer {
             EpochResult r = new EpochResult(epoch + 1, lossSum / batches, metrics.meanIou(), metrics.pixelAccuracy(),
                     trainSeconds, batches * b / trainSeconds, metrics);
             results.add(r);
+            epochsDone = epoch + 1;
+            // after the listener's metrics line and model file: a crash in between resumes from the epoch before,
+            // whose metrics the resumed run keeps
             listener.epoch(r);
+            if (checkpoint != null) {
+                writeCheckpoint(checkpoint);
+            }
         }
         return results;
     }
