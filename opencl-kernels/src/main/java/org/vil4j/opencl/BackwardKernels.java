@@ -1,0 +1,383 @@
+package org.vil4j.opencl;
+
+/**
+ * Backward passes: column reductions, element-wise and layer-norm gradients, gathers, convolution and patchify
+ * adjoints, the parallel mLSTM's backward rows (op codes 16-25).
+ *
+ * <p>One link of the device program's class chain (ProgramState ... DeviceProgram; docs/DESIGN.md): Aparapi
+ * translates the methods {@link DeviceProgram#run()} reaches in any superclass of the kernel into the one OpenCL
+ * program. Written in Aparapi's kernel subset (no objects, break/continue, switch or overloading).
+ */
+abstract class BackwardKernels extends GemmKernels {
+    // ==== gradients and optimiser updates ======================================================================
+    // No float atomics: every reduction is one work-item per output (or per partial) looping over the reduced axis.
+
+    /**
+     * Partial column sums: work-item (chunk, col) sums rows [chunk*a3, (chunk+1)*a3) of column col.
+     * a0 = chunks*cols, a1 = cols, a2 = rows, a3 = chunk length, a4 = x [rows, cols], a5 = out [chunks, cols],
+     * a6 = 1 to sum squares, a7 = 0 or C: the output column of col is then (col % C) * (cols / C) + col / C
+     * (a [K, C] row stored as [C, K]).
+     */
+    /**
+     * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch: a work-group per column
+     * (its size a power of two), each work-item adding every lanes-th row, then a tree in local memory (tileA).
+     * a0 = columns, a1 = rows, a2 = x, a3 = out, a4 = square, a5 = column map (see mappedColumn).
+     */
+    void reduceColumns() {
+        int lane = getLocalId(0);
+        int lanes = getLocalSize(0);
+        for (int col = getGroupId(0); col < a0; col += getNumGroups(0)) {
+            reduceColumn(col, lane, lanes);
+        }
+    }
+
+    void reduceColumn(int col, int lane, int lanes) {
+        float acc = 0f;
+        for (int r = lane; r < a1; r += lanes) {
+            float v = mem[a2 + r * a0 + col];
+            if (a4 == 1) {
+                v = v * v;
+            }
+            acc += v;
+        }
+        tileA[lane] = acc;
+        localBarrier();
+        for (int span = lanes / 2; span > 0; span = span / 2) {
+            if (lane < span) {
+                tileA[lane] = tileA[lane] + tileA[lane + span];
+            }
+            localBarrier();
+        }
+        if (lane == 0) {
+            mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
+        }
+        // tileA is written again by the next column
+        localBarrier();
+    }
+
+    int mappedColumn(int col, int cols, int c) {
+        int result = col;
+        if (c > 0) {
+            result = (col % c) * (cols / c) + col / c;
+        }
+        return result;
+    }
+
+    /**
+     * a0 = n, a1 = mode, a2 = out.
+     * silu: a3 = x, a4 = dy; out = dy * silu'(x).
+     * skip gate (out = dh): a3 = h, a4 = skip, a5 = a, a6 = z, a7 = dy, a8 = da, a9 = dz, a10 = columns.
+     * scale samples: a3 = x, a4 = scales, a5 = elements per sample.
+     * place columns (n = rows * total): a3 = x, a4 = count, a5 = start, a6 = total.
+     */
+    void gradElementwise() {
+        for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
+            if (a1 == GW_SILU) {
+                mem[a2 + i] = mem[a4 + i] * siluDerivative(mem[a3 + i]);
+            } else if (a1 == GW_SKIP_GATE) {
+                float z = mem[a6 + i];
+                float dy = mem[a7 + i];
+                float s = mem[a4 + i % a10];
+                float dh = dy * (z / (1f + exp(-z)));
+                mem[a2 + i] = dh;
+                mem[a8 + i] = dh * s;
+                mem[a9 + i] = dy * (mem[a3 + i] + s * mem[a5 + i]) * siluDerivative(z);
+            } else if (a1 == GW_SCALE_SAMPLES) {
+                mem[a2 + i] = mem[a3 + i] * mem[a4 + i / a5];
+            } else if (a1 == GW_PLACE_COLUMNS) {
+                int r = i / a6;
+                int c = i - r * a6 - a5;
+                float v = 0f;
+                if (c >= 0 && c < a4) {
+                    v = mem[a3 + r * a4 + c];
+                }
+                mem[a2 + i] = v;
+            }
+        }
+    }
+
+    /** d/dx of x * sigmoid(x) = s * (1 + x * (1 - s)). */
+    float siluDerivative(float x) {
+        float s = 1f / (1f + exp(-x));
+        return s * (1f + x * (1f - s));
+    }
+
+    /**
+     * One work-item per (row, group): a0 = rows*groups, a1 = group size, a2 = row width, a3 = x, a4 = dy, a5 = out,
+     * a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps.
+     * dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * scale.
+     */
+    void layerNormBackward() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int groups = a2 / a1;
+            int row = gid / groups;
+            int g = gid - row * groups;
+            int base = row * a2 + g * a1;
+            float mean = 0f;
+            for (int e = 0; e < a1; e++) {
+                mean += mem[a3 + base + e];
+            }
+            mean = mean / a1;
+            float var = 0f;
+            for (int e = 0; e < a1; e++) {
+                float d = mem[a3 + base + e] - mean;
+                var += d * d;
+            }
+            float inv = 1f / sqrt(var / a1 + f0);
+            float meanG = 0f;
+            float meanGX = 0f;
+            for (int e = 0; e < a1; e++) {
+                float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
+                meanG += gg;
+                meanGX += gg * ((mem[a3 + base + e] - mean) * inv);
+            }
+            meanG = meanG / a1;
+            meanGX = meanGX / a1;
+            for (int e = 0; e < a1; e++) {
+                float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
+                float xhat = (mem[a3 + base + e] - mean) * inv;
+                mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
+            }
+        }
+    }
+
+    float layerNormScale(int c) {
+        float w = 1f;
+        if (a6 >= 0) {
+            w = mem[a6 + c];
+            if (a7 == 1) {
+                w = w + 1f;
+            }
+        }
+        return w;
+    }
+
+    /**
+     * out[b, j, c] = sum_e x[b, table[j, e], c] over non-negative entries, zero for j >= table rows:
+     * a0 = B*tokens*C, a1 = tokens, a2 = C, a3 = S of x, a4 = x, a5 = table, a6 = table rows, a7 = table cols,
+     * a8 = out.
+     */
+    void gatherSum() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int c = gid % a2;
+            int t = gid / a2;
+            int j = t % a1;
+            int b = t / a1;
+            float acc = 0f;
+            if (j < a6) {
+                for (int e = 0; e < a7; e++) {
+                    int src = index[a5 + j * a7 + e];
+                    if (src >= 0) {
+                        acc += mem[a4 + (b * a3 + src) * a2 + c];
+                    }
+                }
+            }
+            mem[a8 + gid] = acc;
+        }
+    }
+
+    /**
+     * dx of the depthwise convolution through the inverse neighbour table (entries s*K + k):
+     * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = dy, a5 = inverse table, a6 = its columns, a7 = w [C,K], a8 = out.
+     */
+    void depthwiseBackwardInput() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int c = gid % a2;
+            int t = gid / a2;
+            int j = t % a1;
+            int b = t / a1;
+            float acc = 0f;
+            for (int e = 0; e < a6; e++) {
+                int flat = index[a5 + j * a6 + e];
+                if (flat >= 0) {
+                    int s = flat / a3;
+                    int k = flat - s * a3;
+                    acc += mem[a7 + c * a3 + k] * mem[a4 + (b * a1 + s) * a2 + c];
+                }
+            }
+            mem[a8 + gid] = acc;
+        }
+    }
+
+    /**
+     * Partials of the depthwise weight gradient: work-item (chunk, k, c) sums dy[b,s,c] * x[b, nb[s,k], c] over the
+     * (b, s) items [chunk*a3, (chunk+1)*a3). a0 = chunks*K*C, a1 = K*C, a2 = items B*S, a3 = chunk length, a4 = x,
+     * a5 = dy, a6 = neighbour table [S,K], a7 = 0 or C (output column mapping, see reduceColumns), a8 = S,
+     * a9 = K, a10 = out [chunks, K*C].
+     */
+    void depthwiseWeightPartials() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int chunk = gid / a1;
+            int col = gid - chunk * a1;
+            int channels = a1 / a9;
+            int k = col / channels;
+            int c = col - k * channels;
+            int i0 = chunk * a3;
+            int i1 = min(a2, i0 + a3);
+            float acc = 0f;
+            for (int item = i0; item < i1; item++) {
+                int b = item / a8;
+                int s = item - b * a8;
+                int src = index[a6 + s * a9 + k];
+                if (src >= 0) {
+                    acc += mem[a5 + item * channels + c] * mem[a4 + (b * a8 + src) * channels + c];
+                }
+            }
+            mem[a10 + chunk * a1 + mappedColumn(col, a1, a7)] = acc;
+        }
+    }
+
+    /**
+     * col2im, one work-item per image element summing the patches that cover it (patch order, like the oracle):
+     * a0 = B*C*H*W, a1 = C, a2 = H, a3 = W, a4 = ph, a5 = pw, a6 = sh, a7 = sw, a8 = grid h, a9 = grid w,
+     * a10 = patches [B, gh*gw, C*ph*pw], a11 = out [B,C,H,W].
+     */
+    void unpatchify() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int x = gid % a3;
+            int t = gid / a3;
+            int y = t % a2;
+            t = t / a2;
+            int c = t % a1;
+            int b = t / a1;
+            int pyLo = 0;
+            if (y >= a4) {
+                pyLo = (y - a4) / a6 + 1;
+            }
+            int pyHi = min(a8 - 1, y / a6);
+            int pxLo = 0;
+            if (x >= a5) {
+                pxLo = (x - a5) / a7 + 1;
+            }
+            int pxHi = min(a9 - 1, x / a7);
+            int rowLength = a1 * a4 * a5;
+            float acc = 0f;
+            for (int py = pyLo; py <= pyHi; py++) {
+                int ky = y - py * a6;
+                for (int px = pxLo; px <= pxHi; px++) {
+                    int kx = x - px * a7;
+                    acc += mem[a10 + (b * a8 * a9 + py * a9 + px) * rowLength + (c * a4 + ky) * a5 + kx];
+                }
+            }
+            mem[a11 + gid] = acc;
+        }
+    }
+
+    /**
+     * The per-row part of the mLSTM backward, one work-item per (z = b*NH + h, t). a0 = Z*S, a1 = S, a2 = NH,
+     * a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch),
+     * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH],
+     * f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient times 1/sqrt(DH), for dq and dk), of G
+     * C/den (for dv), of L dL (the gradient of log D, including dm at the argmax); zero right of the diagonal.
+     */
+    void mlstmBackwardRows() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int z = gid / a1;
+            int t = gid - z * a1;
+            int b = z / a2;
+            int h = z - b * a2;
+            int row = z * a1;
+            int base = gid * a1;
+            int r = (int) mem[a9 + row + t];
+            float ir = mem[a10 + (b * a1 + r) * a2 + h];
+            float hr = mem[a6 + row + r];
+            float lr = mem[a7 + row + r];
+            // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
+            float n = 0f;
+            float nc = 0f;
+            for (int s = 0; s <= t; s++) {
+                float is = mem[a10 + (b * a1 + s) * a2 + h];
+                float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+                mem[a5 + base + s] = d;
+                float y = mem[a3 + base + s] * d - nc;
+                float sum = n + y;
+                nc = (sum - n) - y;
+                n = sum;
+            }
+            float lower = exp(-mem[a8 + row + t]);
+            float absN = abs(n);
+            float den = max(absN, lower) + f0;
+            float g = 0f;
+            float gc = 0f;
+            for (int s = 0; s <= t; s++) {
+                float y = mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s] - gc;
+                float sum = g + y;
+                gc = (sum - g) - y;
+                g = sum;
+            }
+            float dDen = -g / (den * den);
+            float sgn = 0f;
+            if (n > 0f) {
+                sgn = 1f;
+            } else if (n < 0f) {
+                sgn = -1f;
+            }
+            float dn = 0f;
+            float dFloor = 0f;
+            if (absN > lower) {
+                dn = dDen * sgn;
+            } else if (absN < lower) {
+                dFloor = dDen;
+            } else {
+                dn = 0.5f * dDen * sgn;
+                dFloor = 0.5f * dDen;
+            }
+            float dm = -lower * dFloor;
+            for (int s = 0; s < a1; s++) {
+                float dP = 0f;
+                float cn = 0f;
+                float dL = 0f;
+                if (s <= t) {
+                    float p = mem[a3 + base + s];
+                    float d = mem[a5 + base + s];
+                    float dC = mem[a4 + base + s] / den + dn;
+                    cn = p * d / den;
+                    dP = dC * d * f1;
+                    dL = dC * p * d;
+                    dm -= dL;
+                }
+                mem[a3 + base + s] = dP;
+                mem[a4 + base + s] = cn;
+                mem[a5 + base + s] = dL;
+            }
+            mem[a5 + base + r] += dm;
+        }
+    }
+
+    /** Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S, a2 = L. */
+    void mlstmRowScan() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int t = gid % a1;
+            int base = a2 + gid * a1;
+            float prefix = 0f;
+            for (int s = 0; s <= t; s++) {
+                float v = mem[base + s];
+                mem[base + s] = prefix;
+                prefix += v;
+            }
+        }
+    }
+
+    /**
+     * Causal column sums of L into a gate-shaped gradient: out[b, s, h] = sum_{t>=s} L[z, t, s] (times
+     * sigmoid(-f[b,s,h]) when a5 >= 0). a0 = Z*S, a1 = S, a2 = NH, a3 = L, a4 = out [B,S,NH], a5 = fgate or -1.
+     */
+    void mlstmGateGradients() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int z = gid / a1;
+            int s = gid - z * a1;
+            int b = z / a2;
+            int h = z - b * a2;
+            int base = a3 + z * a1 * a1 + s;
+            float acc = 0f;
+            for (int t = s; t < a1; t++) {
+                acc += mem[base + t * a1];
+            }
+            int gate = (b * a1 + s) * a2 + h;
+            if (a5 >= 0) {
+                acc = acc / (1f + exp(mem[a5 + gate]));
+            }
+            mem[a4 + gate] = acc;
+        }
+    }
+}

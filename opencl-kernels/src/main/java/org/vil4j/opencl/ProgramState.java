@@ -1,0 +1,162 @@
+package org.vil4j.opencl;
+
+import com.aparapi.Kernel;
+
+/**
+ * The device program's state: op codes, modes and tile sizes (compile-time constants, inherited by
+ * {@link DeviceProgram}, so {@code DeviceProgram.OP_GEMM} and {@code import static ...DeviceProgram.*} find them),
+ * the arenas, the current command's scalar fields and the @Local tiles. The base of the class chain that
+ * DeviceProgram ends (docs/DESIGN.md): fields are package-private because Aparapi ignores private fields of a
+ * kernel's superclasses.
+ */
+abstract class ProgramState extends Kernel {
+    // Op codes. Compile-time constants: javac inlines them, so the kernel sees literals.
+    static final int OP_COPY_IN = 1;
+    static final int OP_COPY_OUT = 2;
+    static final int OP_COPY_INDEX_IN = 3;
+    static final int OP_GEMM = 4;
+    static final int OP_HEADWISE = 5;
+    static final int OP_LAYER_NORM = 6;
+    static final int OP_ELEMENTWISE = 7;
+    static final int OP_GATHER_TOKENS = 8;
+    static final int OP_COPY_COLUMNS = 9;
+    static final int OP_DEPTHWISE_CONV = 10;
+    static final int OP_PATCHIFY = 11;
+    static final int OP_TRANSPOSE = 12;
+    static final int OP_MLSTM_PREFIX = 13;
+    // 14: the mLSTM row normaliser, now the value GEMM's epilogue (EPI_MLSTM_VALUES_NORM)
+    static final int OP_COPY = 15;
+    // Backward and optimiser ops (dispatched by gradients()).
+    static final int OP_REDUCE_COLUMNS = 16;
+    static final int OP_GRAD_ELEMENTWISE = 17;
+    static final int OP_LAYER_NORM_BACKWARD = 18;
+    static final int OP_GATHER_SUM = 19;
+    static final int OP_DEPTHWISE_BACKWARD_INPUT = 20;
+    static final int OP_DEPTHWISE_WEIGHT_PARTIALS = 21;
+    static final int OP_UNPATCHIFY = 22;
+    static final int OP_MLSTM_BACKWARD_ROWS = 23;
+    static final int OP_MLSTM_ROW_SCAN = 24;
+    static final int OP_MLSTM_GATE_GRADIENTS = 25;
+    static final int OP_OPTIMISER = 26;
+    static final int OP_LINEAR_ROWS = 27;
+    static final int OP_CONCAT = 28;
+    // The chunkwise mLSTM (op codes 30-35).
+    static final int OP_MLSTM_CHUNK_PREP = 30;
+    static final int OP_MLSTM_CHUNK_SCAN = 31;
+    static final int OP_MLSTM_CHUNK_ANCHORS = 32;
+    static final int OP_MLSTM_CHUNK_KEYS = 33;
+    static final int OP_MLSTM_CHUNK_STATES = 34;
+    static final int OP_MLSTM_CHUNK_NORM = 35;
+    static final int OP_HEADWISE_CONCAT = 36;
+    static final int OP_HEADWISE_GATES = 37;
+    // Transformer ops (40-59; dispatched by transformerOps()).
+    static final int OP_TRANSFORMER_ELEMENTWISE = 40;
+    static final int OP_ATTENTION_ROWS = 41;
+    static final int OP_ATTENTION_STATS = 42;
+    static final int OP_ATTENTION_DQ = 43;
+    static final int OP_ATTENTION_DKV = 44;
+    // The chunkwise mLSTM backward (60-69; dispatched by mlstmChunkBackward()).
+    static final int OP_MLSTM_BACK_ROWS = 60;
+    static final int OP_MLSTM_BACK_QUERIES = 61;
+    static final int OP_MLSTM_BACK_STATES = 62;
+    static final int OP_MLSTM_BACK_COLUMNS = 63;
+    static final int OP_MLSTM_BACK_GATES = 64;
+    static final int OP_MLSTM_BACK_PAIR_ROWS = 65;
+    static final int OP_MLSTM_BACK_PAIRS = 66;
+    static final int OP_MLSTM_BACK_CROSS = 67;
+    static final int OP_MLSTM_BACK_LAST = 69;
+
+    // Transformer element-wise modes.
+    static final int TW_GELU = 0;
+    static final int TW_GELU_BACKWARD = 1;
+    static final int TW_SCALE_CHANNELS = 2;
+
+    // Backward element-wise modes.
+    static final int GW_SILU = 0;
+    static final int GW_SKIP_GATE = 1;
+    static final int GW_SCALE_SAMPLES = 2;
+    static final int GW_PLACE_COLUMNS = 3;
+
+    // Optimiser modes.
+    static final int OPT_ADAMW = 0;
+    static final int OPT_SGD = 1;
+    static final int OPT_MOVING_AVERAGE = 2;
+    /** AdamW over many tensors: a table of (param, grad, m, v, first element) per tensor in the int arena. */
+    static final int OPT_ADAMW_MULTI = 3;
+
+    // Element-wise modes.
+    static final int EW_ADD = 0;
+    static final int EW_MUL = 1;
+    static final int EW_SCALE = 2;
+    static final int EW_SILU = 3;
+    static final int EW_SKIP_GATE = 4;
+
+    // GEMM epilogues.
+    static final int EPI_STORE = 0;
+    static final int EPI_BIAS = 1;
+    static final int EPI_MLSTM_SCORES = 2;
+    // 3: the mLSTM value division by a stored normaliser, replaced by EPI_MLSTM_VALUES_NORM
+    /** Store C[i][j] for j <= i and 0 above the diagonal (tiles entirely above it are skipped). */
+    static final int EPI_CAUSAL = 4;
+    /** Chunk scores: C[t][s] * exp(lambda(t, s)) for s <= t; a19 = R at the launch's first row, a23/a24 = rows
+     *  between batches (outer) and chunks (inner). */
+    static final int EPI_MLSTM_CHUNK_SCORES = 5;
+    /** Chunk outputs: (C + sigma_t * readout[t][j]) / norm_t; a19 = R, a20 = read-out, a21 = norm, as above. */
+    static final int EPI_MLSTM_CHUNK_VALUES = 6;
+    /**
+     * x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. With a
+     * row index table at a21 (else -1), row (b, t) of the product goes to row (b, index[t]) of the residual and of C
+     * (a23 = product rows a batch, a24 = residual rows a batch; -1 entries are dropped): C may be the residual itself.
+     */
+    static final int EPI_LINEAR_RESIDUAL = 7;
+    /**
+     * The mLSTM's h = (C v) / norm with the normaliser taken from A's own rows (A = the masked scores): norm_t =
+     * max(|sum_s C[t,s]|, exp(-m_t)) + eps, a19 = m per (z, row), f1 = eps. One pass instead of a row-norm pass and
+     * a value GEMM.
+     */
+    static final int EPI_MLSTM_VALUES_NORM = 8;
+
+    /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
+    static final int TILE = 64;
+    static final int GROUP = 16;
+    static final int KSTEP = 16;
+    /**
+     * Every launch runs over one fixed range: work-groups of WORK_GROUP work-items (the GEMM's 16 x 16), as many
+     * groups as fill the device; each op loops over its elements (grid-stride), GEMM tiles and reduced columns by
+     * group. So consecutive ops can run as passes of one execute.
+     */
+    static final int WORK_GROUP = GROUP * GROUP;
+    /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
+    static final int ROW_LANES = 32;
+    /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
+    static final int GATE_OUTPUTS = 8;
+    /** Ints of one recorded command: the op code and a0..a25. */
+    static final int CMD_INTS = 27;
+    /** Floats of one recorded command: f0..f6. */
+    static final int CMD_FLOATS = 7;
+
+    /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
+    float[] mem;
+    /** Int arena: index tables. */
+    int[] index;
+    /** Staging arrays for host transfers: exactly the size of one transfer, so only that many bytes move. */
+    float[] stageIn;
+    float[] stageOut;
+    int[] stageIndex;
+
+    /**
+     * Recorded commands, one per pass of a launch: op code and int arguments ({@link #CMD_INTS} each), float
+     * arguments ({@link #CMD_FLOATS} each). Each work-item copies its pass's command into the fields below.
+     */
+    int[] commands;
+    float[] commandFloats;
+
+    // The current command: written only by run() from the command arrays (Aparapi's PUTFIELD switch; the
+    // generated code keeps these in each work-item's private copy of the kernel struct).
+    int op;
+    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25;
+    float f0, f1, f2, f3, f4, f5, f6;
+
+    @Local final float[] tileA = new float[KSTEP * TILE];
+    @Local final float[] tileB = new float[KSTEP * TILE];
+}
