@@ -24,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.opencl.OperandChecks.*;
 
 /**
  * {@link Ops} on one OpenCL device. Every tensor is an offset into the {@link DeviceProgram}'s float arena;
@@ -39,12 +40,12 @@ final class OpenCLOps implements Ops {
     /** Linear layers with at most this many outputs (the mLSTM gates) use a row-wise kernel instead of a GEMM. */
     static final int SKINNY_OUTPUTS = 16;
 
-    private final long maxArenaFloats;
+    final long maxArenaFloats;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     final DeviceProgram program;
     final CommandQueue queue;
-    private final Workspace workspace = new Workspace();
+    final Workspace workspace = new Workspace();
     private int persistentTop;
     private int indexTop;
     /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
@@ -722,48 +723,14 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor mlstm(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads, float eps) {
-        DeviceTensor[] in = mlstmInputs(qt, kt, vt, it, ft);
-        DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4];
-        int dh = mlstmHeadDim(q, k, v, ig, fg, numHeads);
-        // q, k and v may be column views of one tensor (the fused projections' output): rows `rowStride` apart
-        int rowStride = q.stride();
-        Shape s = q.shape();
-        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        int z = b * numHeads;
-        // the output first, so that releasing the scratch above it leaves it in place (no copy)
-        DeviceTensor h = allocate(s);
-        long mark = mark();
-        DeviceTensor fHi = allocate(Shape.of(z, len));
-        DeviceTensor fLo = allocate(Shape.of(z, len));
-        DeviceTensor m = allocate(Shape.of(z, len));
-        DeviceTensor argmax = allocate(Shape.of(z, len));
-        DeviceTensor scores = allocate(Shape.of(z, len, len));
-        DeviceTensor inputGates = allocate(Shape.of(z, len));
-        args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
-                inputGates.offset(), ig.stride());
-        launch1D(OP_MLSTM_PREFIX, z);
-        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the input gates [Z, S] at a23
-        program.a23 = inputGates.offset();
-        int seqStride = len * width;
-        int inStride = len * rowStride;
-        gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
-                inStride, dh, inStride, dh, numHeads * len * len, len * len,
-                EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
-        // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]; the GEMM sums the score rows
-        // for norm_t itself (one pass fewer than a row-norm pass)
-        program.f1 = eps;
-        gemm(len, dh, len, scores.offset(), len, 1, v.offset(), rowStride, 1, h.offset(), width, numHeads,
-                numHeads * len * len, len * len, inStride, dh, seqStride, dh,
-                EPI_MLSTM_VALUES_NORM, m.offset(), 0, 0, 1f, true, z);
-        release(mark);
-        return h;
+        return MlstmParallel.forward(this, qt, kt, vt, it, ft, numHeads, eps);
     }
 
     /**
      * q, k, v and the two gates as the mLSTM kernels read them: column views are taken as they are when q, k and v
      * share one row stride and so do the gates (as the fused projections leave them), else made dense.
      */
-    private DeviceTensor[] mlstmInputs(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
+    DeviceTensor[] mlstmInputs(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
         String op = "mlstm";
         DeviceTensor q = checkView(op, qt), k = checkView(op, kt), v = checkView(op, vt);
         if (q.stride() != k.stride() || q.stride() != v.stride()) {
@@ -817,221 +784,63 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor columnSums(Tensor xt) {
-        DeviceTensor x = check("columnSums", xt);
-        needMinRank("columnSums", "x", x.shape(), 1);
-        int cols = x.shape().last();
-        DeviceTensor out = allocate(Shape.of(cols));
-        reduceColumns(x.offset(), x.shape().rows(), cols, false, out.offset(), 0);
-        return out;
+        return DeviceGradients.columnSums(this, xt);
     }
 
     @Override
     public Tensor linearWeightGradient(Tensor xt, Tensor dyt) {
-        String op = "linearWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        needMinRank(op, "x", x.shape(), 1);
-        Shape xs = x.shape(), ds = dy.shape();
-        if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
-            throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
-        }
-        int depth = xs.last(), outFeatures = ds.last();
-        DeviceTensor out = allocate(Shape.of(outFeatures, depth));
-        weightGradient(xs.rows(), outFeatures, depth, 1, dy.offset(), outFeatures, 0, x.offset(), depth, 0,
-                out.offset());
-        return out;
+        return DeviceGradients.linearWeightGradient(this, xt, dyt);
     }
 
     @Override
     public Tensor headwiseWeightGradient(Tensor xt, Tensor dyt, int numHeads) {
-        String op = "headwiseWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        int features = x.shape().last();
-        if (numHeads < 1 || features % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + x.shape());
-        }
-        int d = features / numHeads;
-        DeviceTensor out = allocate(Shape.of(numHeads, d, d));
-        weightGradient(x.shape().rows(), d, d, numHeads, dy.offset(), features, d, x.offset(), features, d,
-                out.offset());
-        return out;
+        return DeviceGradients.headwiseWeightGradient(this, xt, dyt, numHeads);
     }
 
     @Override
     public Tensor layerNormBackward(Tensor xt, Tensor dyt, int groupSize, Tensor weight, boolean residualWeight,
                                     float eps) {
-        String op = "layerNormBackward";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        DeviceTensor w = weight == null ? null : check(op, weight);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        int cols = x.shape().last();
-        if (groupSize < 1 || cols % groupSize != 0) {
-            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
-                    + x.shape());
-        }
-        if (w != null) {
-            needVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
-        }
-        DeviceTensor out = allocate(x.shape());
-        int n = x.shape().rows() * (cols / groupSize);
-        args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
-                residualWeight ? 1 : 0);
-        program.f0 = eps;
-        launch1D(OP_LAYER_NORM_BACKWARD, n);
-        return out;
+        return DeviceGradients.layerNormBackward(this, xt, dyt, groupSize, weight, residualWeight, eps);
     }
 
     @Override
     public Tensor siluBackward(Tensor xt, Tensor dyt) {
-        DeviceTensor x = check("siluBackward", xt), dy = check("siluBackward", dyt);
-        needSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, GW_SILU, out.offset(), x.offset(), dy.offset());
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.siluBackward(this, xt, dyt);
     }
 
     @Override
     public SkipGateGradients skipGateBackward(Tensor ht, Tensor skipt, Tensor at, Tensor zt, Tensor dyt) {
-        String op = "skipGateBackward";
-        DeviceTensor h = check(op, ht), skip = check(op, skipt), a = check(op, at), z = check(op, zt);
-        DeviceTensor dy = check(op, dyt);
-        needMinRank(op, "h", h.shape(), 1);
-        needSameShape(op, "h", h.shape(), "a", a.shape());
-        needSameShape(op, "h", h.shape(), "z", z.shape());
-        needSameShape(op, "h", h.shape(), "dy", dy.shape());
-        int cols = h.shape().last();
-        needVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
-        DeviceTensor dh = allocate(h.shape()), da = allocate(h.shape()), dz = allocate(h.shape());
-        int n = h.size();
-        args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
-                da.offset(), dz.offset(), Math.max(cols, 1));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return new SkipGateGradients(dh, da, dz);
+        return DeviceGradients.skipGateBackward(this, ht, skipt, at, zt, dyt);
     }
 
     @Override
     public Tensor gatherSum(Tensor xt, IndexTable table, int tokens) {
-        String op = "gatherSum";
-        DeviceTensor x = check(op, xt);
-        DeviceIndexTable t = checkTable(op, table, -1);
-        needMinRank(op, "x", x.shape(), 2);
-        int seq = x.shape().dim(-2);
-        needEntriesBelow(op, t, seq, "x " + x.shape());
-        if (tokens < 0) {
-            throw new IllegalArgumentException(op + ": negative token count " + tokens);
-        }
-        DeviceTensor out = allocate(withDim(x.shape(), -2, tokens));
-        int n = out.size();
-        args(n, tokens, x.shape().last(), seq, x.offset(), t.offset(), t.rows(), t.cols(), out.offset());
-        launch1D(OP_GATHER_SUM, n);
-        return out;
+        return DeviceGradients.gatherSum(this, xt, table, tokens);
     }
 
     @Override
     public Tensor scaleSamples(Tensor xt, Tensor scalest) {
-        DeviceTensor x = check("scaleSamples", xt), scales = check("scaleSamples", scalest);
-        needMinRank("scaleSamples", "x", x.shape(), 1);
-        needVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, GW_SCALE_SAMPLES, out.offset(), x.offset(), scales.offset(), Math.max(1, n / Math.max(1,
-                x.shape().dim(0))));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.scaleSamples(this, xt, scalest);
     }
 
     @Override
     public Tensor placeColumns(Tensor xt, int start, int totalColumns) {
-        DeviceTensor x = check("placeColumns", xt);
-        needMinRank("placeColumns", "x", x.shape(), 1);
-        int count = x.shape().last();
-        if (start < 0 || (long) start + count > totalColumns) {
-            throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
-                    + totalColumns + " columns");
-        }
-        DeviceTensor out = allocate(x.shape().withLast(totalColumns));
-        int n = out.size();
-        args(n, GW_PLACE_COLUMNS, out.offset(), x.offset(), count, start, Math.max(totalColumns, 1));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.placeColumns(this, xt, start, totalColumns);
     }
 
     @Override
     public Tensor depthwiseConvBackwardInput(Tensor dyt, IndexTable inverse, Tensor wt) {
-        String op = "depthwiseConvBackwardInput";
-        DeviceTensor dy = check(op, dyt), w = check(op, wt);
-        DeviceIndexTable t = checkTable(op, inverse, -1);
-        Shape shape = dy.shape();
-        needMinRank(op, "dy", shape, 2);
-        needRank(op, "w", w.shape(), 2);
-        int seq = shape.dim(-2), channels = shape.last(), taps = w.shape().dim(1);
-        if (w.shape().dim(0) != channels || t.rows() != seq) {
-            throw mismatch(op, "dy " + shape + ", w " + w.shape() + " and an inverse table of " + t.rows()
-                    + " rows disagree");
-        }
-        needEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
-        DeviceTensor out = allocate(shape);
-        int n = out.size();
-        args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset());
-        launch1D(OP_DEPTHWISE_BACKWARD_INPUT, n);
-        return out;
+        return DeviceGradients.depthwiseConvBackwardInput(this, dyt, inverse, wt);
     }
 
     @Override
     public Tensor depthwiseConvWeightGradient(Tensor xt, Tensor dyt, IndexTable neighbours) {
-        String op = "depthwiseConvWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        DeviceIndexTable t = checkTable(op, neighbours, -1);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        needMinRank(op, "x", x.shape(), 2);
-        int seq = x.shape().dim(-2);
-        if (t.rows() != seq) {
-            throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + x.shape() + " has " + seq
-                    + " tokens");
-        }
-        needEntriesBelow(op, t, seq, "x " + x.shape());
-        int channels = x.shape().last(), taps = t.cols();
-        DeviceTensor out = allocate(Shape.of(channels, taps));
-        int cols = channels * taps;
-        int items = batchOf(x.shape()) * seq;
-        if (cols == 0) {
-            return out;
-        }
-        int chunks = chunkCount(items, cols);
-        int length = Math.max(1, (items + chunks - 1) / chunks);
-        chunks = Math.max(1, (items + length - 1) / length);
-        long mark = mark();
-        DeviceTensor partial = chunks == 1 ? out : allocate(Shape.of(chunks, cols));
-        args(chunks * cols, cols, items, length, x.offset(), dy.offset(), t.offset(), chunks == 1 ? channels : 0,
-                seq, taps, partial.offset());
-        launch1D(OP_DEPTHWISE_WEIGHT_PARTIALS, chunks * cols);
-        if (chunks > 1) {
-            reduceColumns(partial.offset(), chunks, cols, false, out.offset(), channels);
-        }
-        release(mark);
-        return out;
+        return DeviceGradients.depthwiseConvWeightGradient(this, xt, dyt, neighbours);
     }
 
     @Override
     public Tensor unpatchify(Tensor patchest, int channels, int height, int width, int ph, int pw, int sh, int sw) {
-        String op = "unpatchify";
-        DeviceTensor ps = check(op, patchest);
-        needRank(op, "patches", ps.shape(), 3);
-        if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
-            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
-                    + " and image " + height + "x" + width + " do not fit");
-        }
-        int gh = (height - ph) / sh + 1, gw = (width - pw) / sw + 1;
-        Shape expected = Shape.of(ps.shape().dim(0), gh * gw, channels * ph * pw);
-        needSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
-                + " image", expected);
-        DeviceTensor out = allocate(Shape.of(ps.shape().dim(0), channels, height, width));
-        int n = out.size();
-        args(n, channels, height, width, ph, pw, sh, sw, gh, gw, ps.offset(), out.offset());
-        launch1D(OP_UNPATCHIFY, n);
-        return out;
+        return DeviceGradients.unpatchify(this, patchest, channels, height, width, ph, pw, sh, sw);
     }
 
     /**
@@ -1051,97 +860,10 @@ final class OpenCLOps implements Ops {
         return true;
     }
 
-    /** The parallel form's S x S scratch, or chunks of {@code chunkSize} tokens (1 for the recurrent form). */
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps, MlstmForm form, int chunkSize) {
-        String op = "mlstmBackward";
-        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
-            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
-        }
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
-        DeviceTensor ig = check(op, igate), fg = check(op, fgate), dh = check(op, dht);
-        Shape shape = q.shape();
-        needRank(op, "q", shape, 3);
-        needSameShape(op, "q", shape, "k", k.shape());
-        needSameShape(op, "q", shape, "v", v.shape());
-        needSameShape(op, "q", shape, "dh", dh.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        needSameShape(op, "igate", ig.shape(), "[B, S, NH]", gates);
-        needSameShape(op, "fgate", fg.shape(), "[B, S, NH]", gates);
-        DeviceTensor dq = allocate(shape), dk = allocate(shape), dv = allocate(shape);
-        DeviceTensor di = allocate(gates), df = allocate(gates);
-        int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
-        int headDim = width / numHeads;
-        if (batch == 0 || len == 0) {
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (headDim == 0) {
-            // no features: the outputs are zero-sized and the gates get no gradient
-            zero(di);
-            zero(df);
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (form != MlstmForm.PARALLEL) {
-            return MlstmChunkwiseBackward.backward(this, q, k, v, ig, fg, dh, numHeads, eps,
-                    form == MlstmForm.RECURRENT ? 1 : chunkSize, dq, dk, dv, di, df);
-        }
-        long perSample = 3L * numHeads * len * len;
-        // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
-        // running short costs launches rather than failing the step
-        long room = maxArenaFloats - workspace.topAfter(0) - 4L * batch * numHeads * (len + 64) - 8L * 64;
-        int chunk = (int) Math.max(1, Math.min(batch, Math.min(mlstmScratchFloats, room) / perSample));
-        long mark = mark();
-        int zMax = chunk * numHeads;
-        DeviceTensor fHi = allocate(Shape.of(zMax, len)), fLo = allocate(Shape.of(zMax, len));
-        DeviceTensor m = allocate(Shape.of(zMax, len)), argmax = allocate(Shape.of(zMax, len));
-        DeviceTensor p = allocate(Shape.of(zMax, len, len)), g = allocate(Shape.of(zMax, len, len));
-        DeviceTensor l = allocate(Shape.of(zMax, len, len));
-        float keyScale = (float) (1.0 / Math.sqrt(headDim));
-        int seqStride = len * width;
-        int matrix = len * len;
-        for (int b0 = 0; b0 < batch; b0 += chunk) {
-            int z = Math.min(chunk, batch - b0) * numHeads;
-            int feat = b0 * seqStride, gate = b0 * len * numHeads;
-            int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
-            int io = ig.offset() + gate, fo = fg.offset() + gate;
-            // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
-            args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, numHeads);
-            launch1D(OP_MLSTM_PREFIX, z);
-            // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
-            gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
-            gemm(len, len, headDim, dho, width, 1, vo, 1, width, g.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
-            // per row: P becomes dP / sqrt(DH), G becomes C / den, L the gradient of log D
-            args(z * len, len, numHeads, p.offset(), g.offset(), l.offset(), fHi.offset(), fLo.offset(),
-                    m.offset(), argmax.offset(), io);
-            program.f0 = eps;
-            program.f1 = keyScale;
-            launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
-            // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
-            gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    true, z);
-            gemm(len, headDim, len, p.offset(), 1, len, qo, width, 1, dk.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
-            gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
-            // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
-            args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1);
-            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
-            args(z * len, len, l.offset());
-            launch1D(OP_MLSTM_ROW_SCAN, z * len);
-            args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo);
-            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
-        }
-        release(mark);
-        return new MlstmGradients(dq, dk, dv, di, df);
+        return DeviceGradients.mlstmBackward(this, qt, kt, vt, igate, fgate, dht, numHeads, eps, form, chunkSize);
     }
 
     // ---- optimiser updates -------------------------------------------------------------------------------------
@@ -1150,7 +872,7 @@ final class OpenCLOps implements Ops {
     public Tensor sumOfSquares(Tensor xt) {
         DeviceTensor x = check("sumOfSquares", xt);
         DeviceTensor out = allocate(Shape.of(1));
-        reduceColumns(x.offset(), x.size(), 1, true, out.offset(), 0);
+        DeviceGradients.reduceColumns(this, x.offset(), x.size(), 1, true, out.offset(), 0);
         return out;
     }
 
@@ -1306,63 +1028,6 @@ final class OpenCLOps implements Ops {
 
     // ---- reductions used by the gradients ----------------------------------------------------------------------
 
-    /**
-     * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
-     * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
-     */
-    private void reduceColumns(int x, int rows, int cols, boolean square, int out, int map) {
-        if (cols == 0) {
-            return;
-        }
-        // one launch whatever the row count: on a GPU driven one op at a time, a launch costs more than the adds
-        args(cols, rows, x, out, square ? 1 : 0, map);
-        enqueue(OP_REDUCE_COLUMNS);
-    }
-
-    /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
-    private static int chunkCount(int rows, int cols) {
-        return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
-    }
-
-    /**
-     * out[h][o][d] = sum_r dy[r*dyRow + h*dyHead + o] * x[r*xRow + h*xHead + d] for h < heads, o < m, d < n: a GEMM
-     * whose reduced axis is the rows. Few output tiles and many rows: the rows are split (split-K) into partial
-     * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
-     */
-    private void weightGradient(int rows, int m, int n, int heads, int dy, int dyRow, int dyHead, int x, int xRow,
-                                int xHead, int out) {
-        int size = heads * m * n;
-        if (size == 0) {
-            return;
-        }
-        int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
-        int splits = Math.max(1, Math.min(rows / 128, (256 + tiles - 1) / tiles));
-        if (splits <= 1) {
-            gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
-                    EPI_STORE, 0, 0, 0, 1f, false, heads);
-            return;
-        }
-        int length = rows / splits;
-        int rest = rows - length * splits;
-        long mark = mark();
-        DeviceTensor partial = allocate(Shape.of(splits + (rest > 0 ? 1 : 0), size));
-        gemm(m, n, length, dy, 1, dyRow, x, xRow, 1, partial.offset(), n, heads, length * dyRow, dyHead,
-                length * xRow, xHead, size, m * n, EPI_STORE, 0, 0, 0, 1f, false, splits * heads);
-        if (rest > 0) {
-            gemm(m, n, rest, dy + splits * length * dyRow, 1, dyRow, x + splits * length * xRow, xRow, 1,
-                    partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
-                    1f, false, heads);
-        }
-        reduceColumns(partial.offset(), splits + (rest > 0 ? 1 : 0), size, false, out, 0);
-        release(mark);
-    }
-
-    private void zero(DeviceTensor t) {
-        int n = t.size();
-        args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-    }
-
     private DeviceTensor persistent(String op, String role, Tensor tensor) {
         DeviceTensor t = check(op, tensor);
         if (t.slot() >= 0) {
@@ -1370,63 +1035,6 @@ final class OpenCLOps implements Ops {
                     + " is a workspace tensor; updates write persistent tensors (parameters, optimiser state)");
         }
         return t;
-    }
-
-    private static ShapeMismatchException mismatch(String op, String detail) {
-        return new ShapeMismatchException(op + ": " + detail);
-    }
-
-    private static void needRank(String op, String role, Shape shape, int rank) {
-        if (shape.rank() != rank) {
-            throw mismatch(op, role + " " + shape + " must have rank " + rank);
-        }
-    }
-
-    private static void needMinRank(String op, String role, Shape shape, int minRank) {
-        if (shape.rank() < minRank) {
-            throw mismatch(op, role + " " + shape + " must have rank " + minRank + " or more");
-        }
-    }
-
-    private static void needVector(String op, String role, Shape shape, int size, String why) {
-        if (shape.sizeLong() != size) {
-            throw mismatch(op, role + " " + shape + " must have " + size + " elements (" + why + ")");
-        }
-    }
-
-    private static void needSameShape(String op, String roleA, Shape a, String roleB, Shape b) {
-        if (!a.equals(b)) {
-            throw mismatch(op, roleA + " " + a + " and " + roleB + " " + b + " must have the same shape");
-        }
-    }
-
-    private static void needSameSize(String op, DeviceTensor first, DeviceTensor... others) {
-        for (DeviceTensor other : others) {
-            if (other.shape().sizeLong() != first.shape().sizeLong()) {
-                throw mismatch(op, first.shape() + " and " + other.shape() + " differ in size");
-            }
-        }
-    }
-
-    private static void needEntriesBelow(String op, DeviceIndexTable table, int tokens, String what) {
-        if (table.rows() > 0 && table.cols() > 0 && table.max() >= tokens) {
-            throw mismatch(op, "table entry " + table.max() + " is past the " + tokens + " tokens of " + what);
-        }
-    }
-
-    private static Shape withDim(Shape shape, int axis, int value) {
-        int[] dims = shape.dims();
-        dims[axis < 0 ? dims.length + axis : axis] = value;
-        return Shape.of(dims);
-    }
-
-    /** Product of all dimensions before the last two (1 for a rank-2 tensor). */
-    private static int batchOf(Shape shape) {
-        int batch = 1;
-        for (int axis = 0; axis < shape.rank() - 2; axis++) {
-            batch *= shape.dim(axis);
-        }
-        return batch;
     }
 
     @Override
@@ -1474,7 +1082,7 @@ final class OpenCLOps implements Ops {
     }
 
     /** Records the op with the arguments now in the program's fields (see CommandQueue). */
-    private void enqueue(int op) {
+    void enqueue(int op) {
         if (closed) {
             throw new IllegalStateException("this OpenCL backend instance is closed");
         }
@@ -1629,31 +1237,6 @@ final class OpenCLOps implements Ops {
             throw new ShapeMismatchException(op + ": shape " + shape + " needs " + shape.sizeLong()
                     + " values, got " + length);
         }
-    }
-
-    private static void sameShape(String op, DeviceTensor a, DeviceTensor b) {
-        if (!a.shape().equals(b.shape())) {
-            throw new ShapeMismatchException(op + ": shapes " + a.shape() + " and " + b.shape() + " differ");
-        }
-    }
-
-    private static void requireRank(String op, DeviceTensor t, int rank) {
-        if (t.shape().rank() != rank) {
-            throw new ShapeMismatchException(op + ": needs a rank-" + rank + " tensor, got " + t.shape());
-        }
-    }
-
-    private static boolean isTrailingShape(Shape small, Shape big) {
-        int[] s = small.dims(), b = big.dims();
-        if (s.length > b.length) {
-            return false;
-        }
-        for (int i = 1; i <= s.length; i++) {
-            if (s[s.length - i] != b[b.length - i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
