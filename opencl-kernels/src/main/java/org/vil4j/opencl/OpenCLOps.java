@@ -153,6 +153,19 @@ final class OpenCLOps implements Ops {
         return 4 * Math.max(peakFloats, persistentTop);
     }
 
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            // a program that never executed has no native kernel state: Aparapi's disposeJNI then frees garbage and
+            // the JVM dies (SIGSEGV / "free(): invalid size", PoCL 3.1, about half the runs); recorded commands that
+            // never ran do not count
+            if (queue.executes() > 0) {
+                program.dispose();
+            }
+        }
+    }
+
     // ---- memory ----------------------------------------------------------------------------------------------
 
     @Override
@@ -328,6 +341,46 @@ final class OpenCLOps implements Ops {
                     + " elements, " + shape + " needs " + shape.sizeLong());
         }
         return new DeviceTensor(shape, t.offset(), t.slot(), t.serial());
+    }
+
+    /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
+    int scratchIndex(int[] data) {
+        if (data.length > scratchIndexCapacity) {
+            scratchIndexOffset = reserveIndex(data.length);
+            scratchIndexCapacity = data.length;
+        }
+        writeIndex(data, scratchIndexOffset);
+        return scratchIndexOffset;
+    }
+
+    /** {@code n} ints at the top of the int arena, for good. */
+    private int reserveIndex(int n) {
+        if ((long) indexTop + n > program.index.length) {
+            growIndex((long) indexTop + n);
+        }
+        int offset = indexTop;
+        indexTop += n;
+        return offset;
+    }
+
+    /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
+    private void writeIndex(int[] data, int offset) {
+        int n = data.length;
+        if (!started) {
+            System.arraycopy(data, 0, program.index, offset, n);
+            return;
+        }
+        flush(); // a recorded copy may still read the staging array
+        if (program.stageIndex.length != n) {
+            program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
+        } else {
+            System.arraycopy(data, 0, program.stageIndex, 0, n);
+            program.put(program.stageIndex);
+        }
+        parameterBytes += 4L * n;
+        transfers++;
+        args(n, offset);
+        launch1D(OP_COPY_INDEX_IN, n);
     }
 
     // ---- dense algebra ---------------------------------------------------------------------------------------
@@ -870,184 +923,33 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor sumOfSquares(Tensor xt) {
-        DeviceTensor x = check("sumOfSquares", xt);
-        DeviceTensor out = allocate(Shape.of(1));
-        DeviceGradients.reduceColumns(this, x.offset(), x.size(), 1, true, out.offset(), 0);
-        return out;
+        return DeviceOptimiser.sumOfSquares(this, xt);
     }
 
     @Override
     public void adamwUpdate(Tensor paramt, Tensor gradt, Tensor mt, Tensor vt, AdamWStep step) {
-        String op = "adamwUpdate";
-        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
-        DeviceTensor m = persistent(op, "m", mt), v = persistent(op, "v", vt);
-        needSameSize(op, p, grad, m, v);
-        int n = p.size();
-        args(n, OPT_ADAMW, p.offset(), grad.offset(), m.offset(), v.offset());
-        DeviceProgram k = program;
-        float lr = step.learningRate();
-        k.f0 = step.gradScale();
-        k.f1 = 1f - lr * step.weightDecay();
-        k.f2 = step.beta1();
-        k.f3 = step.beta2();
-        k.f4 = lr / step.biasCorrection1();
-        k.f5 = (float) Math.sqrt(step.biasCorrection2());
-        k.f6 = step.eps();
-        launch1D(OP_OPTIMISER, n);
+        DeviceOptimiser.adamwUpdate(this, paramt, gradt, mt, vt, step);
     }
 
-    /** One launch for all parameters: a per-step table of offsets in a reused int region, per-tensor rates. */
     @Override
     public void adamwUpdateAll(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs,
                                float[] learningRates, float[] weightDecays, AdamWStep step) {
-        String op = "adamwUpdateAll";
-        int n = params.size();
-        if (grads.size() != n || ms.size() != n || vs.size() != n || learningRates.length != n
-                || weightDecays.length != n) {
-            throw new IllegalArgumentException(op + ": " + n + " parameters but " + grads.size() + " gradients, "
-                    + ms.size() + "/" + vs.size() + " moments, " + learningRates.length + " rates and "
-                    + weightDecays.length + " decays");
-        }
-        if (n == 0) {
-            return;
-        }
-        int[] table = new int[5 * n];
-        float[] rates = new float[2 * n];
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            DeviceTensor p = persistent(op, "param " + i, params.get(i)), g = check(op, grads.get(i));
-            DeviceTensor m = persistent(op, "m " + i, ms.get(i)), v = persistent(op, "v " + i, vs.get(i));
-            needSameSize(op, p, g, m, v);
-            table[5 * i] = p.offset();
-            table[5 * i + 1] = g.offset();
-            table[5 * i + 2] = m.offset();
-            table[5 * i + 3] = v.offset();
-            table[5 * i + 4] = (int) total;
-            total += p.size();
-            rates[2 * i] = 1f - learningRates[i] * weightDecays[i];
-            rates[2 * i + 1] = learningRates[i] / step.biasCorrection1();
-        }
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": " + total + " elements do not fit one launch");
-        }
-        int tableOffset = scratchIndex(table);
-        long mark = mark();
-        try {
-            DeviceTensor perTensor = allocate(Shape.of(2 * n));
-            stageIn(rates, perTensor.offset());
-            if (started) {
-                parameterBytes += 4L * rates.length;
-            }
-            args((int) total, OPT_ADAMW_MULTI, tableOffset, n, perTensor.offset());
-            DeviceProgram k = program;
-            k.f0 = step.gradScale();
-            k.f2 = step.beta1();
-            k.f3 = step.beta2();
-            k.f5 = (float) Math.sqrt(step.biasCorrection2());
-            k.f6 = step.eps();
-            launch1D(OP_OPTIMISER, (int) total);
-        } finally {
-            release(mark);
-        }
-    }
-
-    /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
-    private int scratchIndex(int[] data) {
-        if (data.length > scratchIndexCapacity) {
-            scratchIndexOffset = reserveIndex(data.length);
-            scratchIndexCapacity = data.length;
-        }
-        writeIndex(data, scratchIndexOffset);
-        return scratchIndexOffset;
-    }
-
-    /** {@code n} ints at the top of the int arena, for good. */
-    private int reserveIndex(int n) {
-        if ((long) indexTop + n > program.index.length) {
-            growIndex((long) indexTop + n);
-        }
-        int offset = indexTop;
-        indexTop += n;
-        return offset;
-    }
-
-    /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
-    private void writeIndex(int[] data, int offset) {
-        int n = data.length;
-        if (!started) {
-            System.arraycopy(data, 0, program.index, offset, n);
-            return;
-        }
-        flush(); // a recorded copy may still read the staging array
-        if (program.stageIndex.length != n) {
-            program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-        } else {
-            System.arraycopy(data, 0, program.stageIndex, 0, n);
-            program.put(program.stageIndex);
-        }
-        parameterBytes += 4L * n;
-        transfers++;
-        args(n, offset);
-        launch1D(OP_COPY_INDEX_IN, n);
+        DeviceOptimiser.adamwUpdateAll(this, params, grads, ms, vs, learningRates, weightDecays, step);
     }
 
     @Override
     public void sgdUpdate(Tensor paramt, Tensor gradt, Tensor velocityt, SgdStep step) {
-        String op = "sgdUpdate";
-        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
-        DeviceTensor vel = persistent(op, "velocity", velocityt);
-        needSameSize(op, p, grad, vel);
-        int n = p.size();
-        args(n, OPT_SGD, p.offset(), grad.offset(), vel.offset(), 0,
-                step.firstStep() || step.momentum() == 0f ? 1 : 0, step.nesterov() ? 1 : 0);
-        program.f0 = step.gradScale();
-        program.f1 = step.weightDecay();
-        program.f2 = step.momentum();
-        program.f3 = step.learningRate();
-        launch1D(OP_OPTIMISER, n);
+        DeviceOptimiser.sgdUpdate(this, paramt, gradt, velocityt, step);
     }
 
     @Override
     public void copyInto(Tensor targett, Tensor sourcet) {
-        DeviceTensor target = persistent("copyInto", "target", targett);
-        DeviceTensor source = check("copyInto", sourcet);
-        needSameSize("copyInto", target, source);
-        copy(source.offset(), target.offset(), target.size());
+        DeviceOptimiser.copyInto(this, targett, sourcet);
     }
 
     @Override
     public void movingAverage(Tensor targett, Tensor sourcet, float decay) {
-        DeviceTensor target = persistent("movingAverage", "target", targett);
-        DeviceTensor source = check("movingAverage", sourcet);
-        needSameSize("movingAverage", target, source);
-        int n = target.size();
-        args(n, OPT_MOVING_AVERAGE, target.offset(), source.offset());
-        program.f0 = decay;
-        launch1D(OP_OPTIMISER, n);
-    }
-
-    // ---- reductions used by the gradients ----------------------------------------------------------------------
-
-    private DeviceTensor persistent(String op, String role, Tensor tensor) {
-        DeviceTensor t = check(op, tensor);
-        if (t.slot() >= 0) {
-            throw new IllegalArgumentException(op + ": " + role + " " + t.shape()
-                    + " is a workspace tensor; updates write persistent tensors (parameters, optimiser state)");
-        }
-        return t;
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            // a program that never executed has no native kernel state: Aparapi's disposeJNI then frees garbage and
-            // the JVM dies (SIGSEGV / "free(): invalid size", PoCL 3.1, about half the runs); recorded commands that
-            // never ran do not count
-            if (queue.executes() > 0) {
-                program.dispose();
-            }
-        }
+        DeviceOptimiser.movingAverage(this, targett, sourcet, decay);
     }
 
     // ---- launching --------------------------------------------------------------------------------------------
@@ -1132,7 +1034,15 @@ final class OpenCLOps implements Ops {
         launch1D(OP_COPY_IN, n);
     }
 
-    private void copy(int from, int to, int n) {
+    /** Stages per-step values into the arena, counted as parameter bytes once the arena is on the device. */
+    void stageParameters(float[] data, int offset) {
+        stageIn(data, offset);
+        if (started) {
+            parameterBytes += 4L * data.length;
+        }
+    }
+
+    void copy(int from, int to, int n) {
         args(n, from, to);
         queue.bytes(8L * n);
         launch1D(OP_COPY, n);
@@ -1243,79 +1153,28 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor gelu(Tensor xt) {
-        DeviceTensor x = check("gelu", xt);
-        return transformerElementwise(TW_GELU, x, null, 1);
+        return TransformerDeviceOps.gelu(this, xt);
     }
 
     @Override
     public Tensor geluBackward(Tensor xt, Tensor dyt) {
-        DeviceTensor x = check("geluBackward", xt), dy = check("geluBackward", dyt);
-        needSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
-        return transformerElementwise(TW_GELU_BACKWARD, x, dy, 1);
+        return TransformerDeviceOps.geluBackward(this, xt, dyt);
     }
 
     @Override
     public Tensor scaleChannels(Tensor xt, Tensor wt) {
-        DeviceTensor x = check("scaleChannels", xt), w = check("scaleChannels", wt);
-        needMinRank("scaleChannels", "x", x.shape(), 1);
-        int cols = x.shape().last();
-        needVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
-        return transformerElementwise(TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
-    }
-
-    private DeviceTensor transformerElementwise(int mode, DeviceTensor x, DeviceTensor y, int channels) {
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, mode, out.offset(), x.offset(), y == null ? -1 : y.offset(), channels);
-        queue.bytes(4L * (y == null ? 2 : 3) * n);
-        launch1D(OP_TRANSFORMER_ELEMENTWISE, n);
-        return out;
+        return TransformerDeviceOps.scaleChannels(this, xt, wt);
     }
 
     @Override
     public Tensor attention(Tensor qt, Tensor kt, Tensor vt, int numHeads, float scale) {
-        String op = "attention";
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
-        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
-        DeviceTensor out = allocate(q.shape());
-        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
-        args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), out.offset());
-        program.f0 = scale;
-        queue.flops(6L * rows * seq * dh);
-        launch1D(OP_ATTENTION_ROWS, rows);
-        return out;
+        return TransformerDeviceOps.attention(this, qt, kt, vt, numHeads, scale);
     }
 
     @Override
     public AttentionGradients attentionBackward(Tensor qt, Tensor kt, Tensor vt, Tensor doutt, int numHeads,
                                                 float scale) {
-        String op = "attentionBackward";
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt), dout = check(op, doutt);
-        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
-        needSameShape(op, "q", q.shape(), "dout", dout.shape());
-        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
-        DeviceTensor dq = allocate(q.shape()), dk = allocate(q.shape()), dv = allocate(q.shape());
-        // per-row statistics only (log-sum-exp and sum P dP): 2 floats a row instead of an S x S matrix
-        DeviceTensor lse = allocate(Shape.of(rows)), delta = allocate(Shape.of(rows));
-        for (int kernel : new int[]{OP_ATTENTION_STATS, OP_ATTENTION_DQ, OP_ATTENTION_DKV}) {
-            args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), dout.offset(), lse.offset(),
-                    delta.offset(), kernel == OP_ATTENTION_DQ ? dq.offset() : dk.offset(), dv.offset());
-            program.f0 = scale;
-            queue.flops(6L * rows * seq * dh);
-            launch1D(kernel, rows);
-        }
-        return new AttentionGradients(dq, dk, dv);
+        return TransformerDeviceOps.attentionBackward(this, qt, kt, vt, doutt, numHeads, scale);
     }
 
-    /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
-    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
-        needRank(op, "q", q, 3);
-        needSameShape(op, "q", q, "k", k);
-        needSameShape(op, "q", q, "v", v);
-        if (numHeads < 1 || q.last() % numHeads != 0) {
-            throw new ShapeMismatchException(op + ": the " + q.last() + " features of q " + q
-                    + " do not split into " + numHeads + " heads");
-        }
-        return q.last() / numHeads;
-    }
 }
