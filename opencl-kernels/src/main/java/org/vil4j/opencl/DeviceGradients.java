@@ -283,7 +283,7 @@ final class DeviceGradients {
     }
 
     /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
-    static int chunkCount(int rows, int cols) {
+    private static int chunkCount(int rows, int cols) {
         return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
     }
 
@@ -292,8 +292,8 @@ final class DeviceGradients {
      * whose reduced axis is the rows. Few output tiles and many rows: the rows are split (split-K) into partial
      * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
      */
-    static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow, int dyHead, int x,
-                               int xRow, int xHead, int out) {
+    private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
+                                       int dyHead, int x, int xRow, int xHead, int out) {
         int size = heads * m * n;
         if (size == 0) {
             return;
@@ -320,7 +320,7 @@ final class DeviceGradients {
         ops.release(mark);
     }
 
-    static void zero(OpenCLOps ops, DeviceTensor t) {
+    private static void zero(OpenCLOps ops, DeviceTensor t) {
         int n = t.size();
         ops.args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
         ops.launch1D(OP_GRAD_ELEMENTWISE, n);

@@ -128,7 +128,7 @@ final class DeviceOptimiser {
         ops.launch1D(OP_OPTIMISER, n);
     }
 
-    static DeviceTensor persistent(OpenCLOps ops, String op, String role, Tensor tensor) {
+    private static DeviceTensor persistent(OpenCLOps ops, String op, String role, Tensor tensor) {
         DeviceTensor t = ops.check(op, tensor);
         if (t.slot() >= 0) {
             throw new IllegalArgumentException(op + ": " + role + " " + t.shape()

@@ -387,30 +387,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor linear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor w = check("linear", wt);
-        DeviceTensor x = w.shape().rank() == 2 && w.shape().dim(0) <= SKINNY_OUTPUTS ? check("linear", xt)
-                : checkView("linear", xt);
-        DeviceTensor b = bt == null ? null : check("linear", bt);
-        int k = x.shape().last();
-        if (w.shape().rank() != 2 || w.shape().dim(1) != k) {
-            throw new ShapeMismatchException("linear: x " + x.shape() + " and w " + w.shape() + " disagree on K");
-        }
-        int m = w.shape().dim(0);
-        if (b != null && (b.shape().size() != m)) {
-            throw new ShapeMismatchException("linear: bias " + b.shape() + " does not match w " + w.shape());
-        }
-        int rows = x.shape().rows();
-        DeviceTensor out = allocate(x.shape().withLast(m));
-        if (m <= SKINNY_OUTPUTS) {
-            args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), m);
-            queue.flops(2L * rows * m * k);
-            queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
-            launch1D(OP_LINEAR_ROWS, rows);
-            return out;
-        }
-        gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
-                b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
-        return out;
+        return DeviceAlgebra.linear(this, xt, wt, bt);
     }
 
     /** One pass for up to three projections of the same heads and block size; others as the default. */
@@ -457,260 +434,87 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
                                   Tensor bt, float eps) {
-        String op = "layerNormGather";
-        DeviceTensor x = check(op, xt);
-        DeviceIndexTable idx = checkTable(op, index, 1);
-        requireRank(op, x, 3);
-        Shape s = x.shape();
-        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-            throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");
-        }
-        return layerNorm(x, Shape.of(s.dim(0), idx.rows(), s.dim(2)), idx, groupSize, wt, residualWeight, bt, eps);
+        return DeviceLayerNorm.layerNormGather(this, xt, index, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
     public Tensor matmul(Tensor at, Tensor ct) {
-        DeviceTensor a = check("matmul", at), c = check("matmul", ct);
-        Shape as = a.shape(), cs = c.shape();
-        int batch = as.rank() == 3 ? as.dim(0) : 1;
-        int cBatch = cs.rank() == 3 ? cs.dim(0) : 1;
-        if (as.rank() < 2 || as.rank() > 3 || cs.rank() < 2 || cs.rank() > 3 || as.dim(-1) != cs.dim(-2)
-                || (cBatch != batch && cBatch != 1)) {
-            throw new ShapeMismatchException("matmul: cannot multiply " + as + " by " + cs);
-        }
-        int i = as.dim(-2), k = as.dim(-1), j = cs.dim(-1);
-        DeviceTensor out = allocate(as.rank() == 3 ? Shape.of(batch, i, j) : Shape.of(i, j));
-        gemm(i, j, k, a.offset(), k, 1, c.offset(), j, 1, out.offset(), j, 1, i * k, 0,
-                cBatch == 1 ? 0 : k * j, 0, i * j, 0, EPI_STORE, 0, 0, 0, 1f, false, batch);
-        return out;
+        return DeviceAlgebra.matmul(this, at, ct);
     }
 
     @Override
     public Tensor headwiseLinear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor x = checkView("headwiseLinear", xt), w = check("headwiseLinear", wt);
-        DeviceTensor b = bt == null ? null : check("headwiseLinear", bt);
-        Shape ws = w.shape();
-        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
-                || (b != null && b.shape().size() != x.shape().last())) {
-            throw new ShapeMismatchException("headwiseLinear: x " + x.shape() + ", w " + ws
-                    + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
-        }
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), x.stride());
-        queue.flops(2L * n * ws.dim(1));
-        queue.bytes(8L * n);
-        launch1D(OP_HEADWISE, n);
-        return out;
+        return DeviceAlgebra.headwiseLinear(this, xt, wt, bt);
     }
 
     @Override
     public Tensor transpose(Tensor xt) {
-        DeviceTensor x = check("transpose", xt);
-        Shape s = x.shape();
-        if (s.rank() != 2 && s.rank() != 3) {
-            throw new ShapeMismatchException("transpose: needs [B,R,C] or [R,C], got " + s);
-        }
-        int b = s.rank() == 3 ? s.dim(0) : 1, r = s.dim(-2), c = s.dim(-1);
-        DeviceTensor out = allocate(s.rank() == 3 ? Shape.of(b, c, r) : Shape.of(c, r));
-        int n = out.size();
-        args(n, r, c, x.offset(), out.offset());
-        launch1D(OP_TRANSPOSE, n);
-        return out;
+        return DeviceAlgebra.transpose(this, xt);
     }
 
     // ---- normalisation and element-wise -----------------------------------------------------------------------
 
     @Override
     public Tensor layerNorm(Tensor xt, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps) {
-        DeviceTensor x = check("layerNorm", xt);
-        return layerNorm(x, x.shape(), null, groupSize, wt, residualWeight, bt, eps);
+        return DeviceLayerNorm.layerNorm(this, xt, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
     public Tensor normSkipGate(Tensor ht, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps,
                                Tensor skipt, Tensor at, Tensor zt) {
-        DeviceTensor h = check("normSkipGate", ht), skip = check("normSkipGate", skipt);
-        DeviceTensor a = check("normSkipGate", at), z = checkView("normSkipGate", zt);
-        sameShape("normSkipGate", h, a);
-        sameShape("normSkipGate", h, z);
-        if (skip.size() != h.shape().last()) {
-            throw new ShapeMismatchException("normSkipGate: skip " + skip.shape() + " does not match " + h.shape());
-        }
-        return layerNorm(h, h.shape(), null, groupSize, wt, residualWeight, bt, eps, new DeviceTensor[]{skip, a, z});
-    }
-
-    /** Layer norm of x's rows, or of the rows an index picks per batch (then out is [B, index rows, C]). */
-    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
-                             boolean residualWeight, Tensor bt, float eps) {
-        return layerNorm(x, outShape, idx, groupSize, wt, residualWeight, bt, eps, null);
-    }
-
-    /** ... and with the skip gate {skip, a, z} applied to the result where {@code gate} is given. */
-    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
-                             boolean residualWeight, Tensor bt, float eps, DeviceTensor[] gate) {
-        DeviceTensor w = wt == null ? null : check("layerNorm", wt);
-        DeviceTensor b = bt == null ? null : check("layerNorm", bt);
-        int c = x.shape().last();
-        if (groupSize <= 0 || c % groupSize != 0 || (w != null && w.size() != c) || (b != null && b.size() != c)) {
-            throw new ShapeMismatchException("layerNorm: x " + x.shape() + ", group " + groupSize
-                    + (w == null ? "" : ", weight " + w.shape()) + (b == null ? "" : ", bias " + b.shape())
-                    + " do not fit");
-        }
-        DeviceTensor out = allocate(outShape);
-        int n = outShape.rows() * (c / groupSize);
-        args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
-                b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
-                idx == null ? 0 : x.shape().dim(1), gate == null ? -1 : gate[0].offset(),
-                gate == null ? 0 : gate[1].offset(), gate == null ? 0 : gate[2].offset(),
-                gate == null ? 0 : gate[2].stride());
-        program.f0 = eps;
-        queue.bytes((gate == null ? 8L : 16L) * x.size());
-        launch1D(OP_LAYER_NORM, n);
-        return out;
+        return DeviceLayerNorm.normSkipGate(this, ht, groupSize, wt, residualWeight, bt, eps, skipt, at, zt);
     }
 
     @Override
     public Tensor add(Tensor at, Tensor bt) {
-        DeviceTensor a = check("add", at), b = check("add", bt);
-        if (!isTrailingShape(b.shape(), a.shape())) {
-            throw new ShapeMismatchException("add: " + b.shape() + " is neither " + a.shape()
-                    + " nor a trailing part of it");
-        }
-        return elementwise(EW_ADD, a, b, null, null, b.size(), 0f);
+        return DeviceElementwise.add(this, at, bt);
     }
 
     @Override
     public Tensor mul(Tensor at, Tensor bt) {
-        DeviceTensor a = check("mul", at), b = check("mul", bt);
-        sameShape("mul", a, b);
-        return elementwise(EW_MUL, a, b, null, null, 1, 0f);
+        return DeviceElementwise.mul(this, at, bt);
     }
 
     @Override
     public Tensor scale(Tensor xt, float s) {
-        return elementwise(EW_SCALE, check("scale", xt), null, null, null, 1, s);
+        return DeviceElementwise.scale(this, xt, s);
     }
 
     @Override
     public Tensor silu(Tensor xt) {
-        return elementwise(EW_SILU, check("silu", xt), null, null, null, 1, 0f);
+        return DeviceElementwise.silu(this, xt);
     }
 
     @Override
     public Tensor skipGate(Tensor ht, Tensor skipt, Tensor at, Tensor zt) {
-        DeviceTensor h = check("skipGate", ht), skip = check("skipGate", skipt);
-        DeviceTensor a = check("skipGate", at), z = checkView("skipGate", zt);
-        sameShape("skipGate", h, a);
-        sameShape("skipGate", h, z);
-        if (skip.size() != h.shape().last()) {
-            throw new ShapeMismatchException("skipGate: skip " + skip.shape() + " does not match " + h.shape());
-        }
-        return elementwise(EW_SKIP_GATE, h, a, z, skip, skip.size(), 0f);
-    }
-
-    private DeviceTensor elementwise(int mode, DeviceTensor x, DeviceTensor y, DeviceTensor z, DeviceTensor w,
-                                     int period, float scalar) {
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, mode, out.offset(), x.offset(), y == null ? 0 : y.offset(), z == null ? 0 : z.offset(),
-                w == null ? 0 : w.offset(), Math.max(period, 1), z == null ? 0 : z.stride());
-        program.f0 = scalar;
-        queue.bytes(4L * n * (2 + (y == null ? 0 : 1) + (z == null ? 0 : 1)));
-        launch1D(OP_ELEMENTWISE, n);
-        return out;
+        return DeviceElementwise.skipGate(this, ht, skipt, at, zt);
     }
 
     // ---- token movement ---------------------------------------------------------------------------------------
 
     @Override
     public Tensor gatherTokens(Tensor xt, IndexTable index) {
-        DeviceTensor x = check("gatherTokens", xt);
-        DeviceIndexTable idx = checkTable("gatherTokens", index, 1);
-        requireRank("gatherTokens", x, 3);
-        Shape s = x.shape();
-        DeviceTensor out = allocate(Shape.of(s.dim(0), idx.rows(), s.dim(2)));
-        gather(x, idx, out, -1);
-        return out;
+        return DeviceTokens.gatherTokens(this, xt, index);
     }
 
     @Override
     public Tensor addGatheredTokens(Tensor residualt, Tensor yt, IndexTable index) {
-        DeviceTensor r = check("addGatheredTokens", residualt), y = check("addGatheredTokens", yt);
-        DeviceIndexTable idx = checkTable("addGatheredTokens", index, 1);
-        requireRank("addGatheredTokens", r, 3);
-        requireRank("addGatheredTokens", y, 3);
-        if (r.shape().dim(0) != y.shape().dim(0) || r.shape().dim(2) != y.shape().dim(2)
-                || idx.rows() != r.shape().dim(1)) {
-            throw new ShapeMismatchException("addGatheredTokens: residual " + r.shape() + ", branch " + y.shape()
-                    + " and an index of " + idx.rows() + " rows do not fit");
-        }
-        DeviceTensor out = allocate(r.shape());
-        gather(y, idx, out, r.offset());
-        return out;
-    }
-
-    private void gather(DeviceTensor x, DeviceIndexTable idx, DeviceTensor out, int residualOffset) {
-        Shape s = x.shape();
-        // -1 entries read nothing: zeros, or the residual alone
-        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-            throw new ShapeMismatchException("gatherTokens: index entries [" + idx.min() + ", " + idx.max()
-                    + "] are outside the " + s.dim(1) + " tokens of " + s);
-        }
-        int n = out.size();
-        args(n, idx.rows(), s.dim(2), s.dim(1), x.offset(), idx.offset(), out.offset(), residualOffset);
-        queue.bytes(4L * n * (residualOffset >= 0 ? 3 : 2));
-        launch1D(OP_GATHER_TOKENS, n);
+        return DeviceTokens.addGatheredTokens(this, residualt, yt, index);
     }
 
     @Override
     public Tensor columns(Tensor xt, int start, int count) {
-        DeviceTensor x = checkView("columns", xt);
-        int c = x.shape().last();
-        if (start < 0 || count < 0 || start + count > c) {
-            throw new ShapeMismatchException("columns: [" + start + ", " + (start + count) + ") is outside "
-                    + x.shape());
-        }
-        if (count == c) {
-            return x;
-        }
-        // a view: no copy; ops that cannot read a row stride get a dense copy (check)
-        return new DeviceTensor(x.shape().withLast(count), x.offset() + start, x.slot(), x.serial(), x.stride());
+        return DeviceTokens.columns(this, xt, start, count);
     }
 
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt) {
-        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
-        sameRows(a, b);
-        return concat(a, b, null);
+        return DeviceTokens.concatColumns(this, at, bt);
     }
 
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt, Tensor ct) {
-        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
-        DeviceTensor c = checkView("concatColumns", ct);
-        sameRows(a, b);
-        sameRows(a, c);
-        return concat(a, b, c);
-    }
-
-    private static void sameRows(DeviceTensor a, DeviceTensor b) {
-        if (a.shape().rows() != b.shape().rows() || a.shape().rank() != b.shape().rank()) {
-            throw new ShapeMismatchException("concatColumns: " + a.shape() + " and " + b.shape()
-                    + " have different rows");
-        }
-    }
-
-    /** One pass writing [a | b | c] (c may be null). */
-    private DeviceTensor concat(DeviceTensor a, DeviceTensor b, DeviceTensor c) {
-        int ca = a.shape().last(), cb = b.shape().last(), cc = c == null ? 0 : c.shape().last();
-        DeviceTensor out = allocate(a.shape().withLast(ca + cb + cc));
-        int n = out.size();
-        args(n, ca + cb + cc, ca, cb, a.offset(), a.stride(), b.offset(), b.stride(), c == null ? 0 : c.offset(),
-                c == null ? 0 : c.stride(), out.offset());
-        queue.bytes(8L * n);
-        launch1D(OP_CONCAT, n);
-        return out;
+        return DeviceTokens.concatColumns(this, at, bt, ct);
     }
 
     private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
@@ -724,52 +528,17 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt) {
-        return depthwiseConv(xt, neighbours, wt, bt, false);
+        return DeviceConvolutions.depthwiseConv(this, xt, neighbours, wt, bt, false);
     }
 
     @Override
     public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
-        return depthwiseConv(x, neighbours, w, bias, true);
-    }
-
-    private Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt, boolean silu) {
-        DeviceTensor x = checkView("depthwiseConv", xt), w = check("depthwiseConv", wt);
-        DeviceTensor b = bt == null ? null : check("depthwiseConv", bt);
-        requireRank("depthwiseConv", x, 3);
-        DeviceIndexTable nb = checkTable("depthwiseConv", neighbours, -1);
-        Shape s = x.shape();
-        int c = s.dim(2), k = nb.cols();
-        if (nb.rows() != s.dim(1) || w.size() != c * k || (b != null && b.size() != c)
-                || (nb.rows() > 0 && (nb.min() < -1 || nb.max() >= s.dim(1)))) {
-            throw new ShapeMismatchException("depthwiseConv: x " + s + ", neighbours " + nb.rows() + "x" + k
-                    + ", w " + w.shape() + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
-        }
-        DeviceTensor out = allocate(s);
-        int n = out.size();
-        args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
-                x.stride(), silu ? 1 : 0);
-        queue.flops(2L * n * k);
-        queue.bytes(8L * n);
-        launch1D(OP_DEPTHWISE_CONV, n);
-        return out;
+        return DeviceConvolutions.depthwiseConv(this, x, neighbours, w, bias, true);
     }
 
     @Override
     public Tensor patchify(Tensor xt, int ph, int pw, int sh, int sw) {
-        DeviceTensor x = check("patchify", xt);
-        requireRank("patchify", x, 4);
-        Shape s = x.shape();
-        int b = s.dim(0), c = s.dim(1), h = s.dim(2), w = s.dim(3);
-        if (ph <= 0 || pw <= 0 || sh <= 0 || sw <= 0 || h < ph || w < pw) {
-            throw new ShapeMismatchException("patchify: image " + s + " cannot hold " + ph + "x" + pw
-                    + " patches with stride " + sh + "x" + sw);
-        }
-        int gh = (h - ph) / sh + 1, gw = (w - pw) / sw + 1;
-        DeviceTensor out = allocate(Shape.of(b, gh * gw, c * ph * pw));
-        int n = out.size();
-        args(n, c, h, w, ph, pw, sh, sw, gh, gw, x.offset(), out.offset());
-        launch1D(OP_PATCHIFY, n);
-        return out;
+        return DeviceConvolutions.patchify(this, xt, ph, pw, sh, sw);
     }
 
     // ---- sequence mixing -------------------------------------------------------------------------------------

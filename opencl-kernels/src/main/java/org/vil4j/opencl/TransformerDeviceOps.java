@@ -35,7 +35,8 @@ final class TransformerDeviceOps {
         return transformerElementwise(ops, TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
     }
 
-    static DeviceTensor transformerElementwise(OpenCLOps ops, int mode, DeviceTensor x, DeviceTensor y, int channels) {
+    private static DeviceTensor transformerElementwise(OpenCLOps ops, int mode, DeviceTensor x, DeviceTensor y,
+                                                       int channels) {
         DeviceTensor out = ops.allocate(x.shape());
         int n = out.size();
         ops.args(n, mode, out.offset(), x.offset(), y == null ? -1 : y.offset(), channels);
@@ -78,7 +79,7 @@ final class TransformerDeviceOps {
     }
 
     /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
-    static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
+    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
         needRank(op, "q", q, 3);
         needSameShape(op, "q", q, "k", k);
         needSameShape(op, "q", q, "v", v);
