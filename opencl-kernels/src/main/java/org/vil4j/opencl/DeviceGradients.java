@@ -1,8 +1,6 @@
 package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
-import org.vil4j.api.MlstmForm;
-import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Tensor;
@@ -13,8 +11,8 @@ import static org.vil4j.opencl.OpenCLOps.checkTable;
 
 /**
  * The backward ops on the device: norm, gate and element-wise gradients, token and column scatters, the depthwise
- * convolution's and the linears' gradients (split-K weight gradients added up by one column reduction), and the mLSTM's
- * checks and form dispatch ({@link MlstmParallel}, {@link MlstmChunkwiseBackward}).
+ * convolution's and the linears' gradients (split-K weight gradients added up by one column reduction). The mLSTM's
+ * backward is {@link DeviceMlstm}'s.
  */
 final class DeviceGradients {
     private DeviceGradients() {
@@ -229,46 +227,6 @@ final class DeviceGradients {
         return out;
     }
 
-    /** The parallel form's S x S scratch, or chunks of {@code chunkSize} tokens (1 for the recurrent form). */
-    static MlstmGradients mlstmBackward(OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate,
-                                        Tensor dht, int numHeads, float eps, MlstmForm form, int chunkSize) {
-        String op = "mlstmBackward";
-        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
-            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
-        }
-        DeviceTensor q = ops.check(op, qt), k = ops.check(op, kt), v = ops.check(op, vt);
-        DeviceTensor ig = ops.check(op, igate), fg = ops.check(op, fgate), dh = ops.check(op, dht);
-        Shape shape = q.shape();
-        needRank(op, "q", shape, 3);
-        needSameShape(op, "q", shape, "k", k.shape());
-        needSameShape(op, "q", shape, "v", v.shape());
-        needSameShape(op, "q", shape, "dh", dh.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        needSameShape(op, "igate", ig.shape(), "[B, S, NH]", gates);
-        needSameShape(op, "fgate", fg.shape(), "[B, S, NH]", gates);
-        DeviceTensor dq = ops.allocate(shape), dk = ops.allocate(shape), dv = ops.allocate(shape);
-        DeviceTensor di = ops.allocate(gates), df = ops.allocate(gates);
-        int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
-        int headDim = width / numHeads;
-        if (batch == 0 || len == 0) {
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (headDim == 0) {
-            // no features: the outputs are zero-sized and the gates get no gradient
-            zero(ops, di);
-            zero(ops, df);
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (form != MlstmForm.PARALLEL) {
-            return MlstmChunkwiseBackward.backward(ops, q, k, v, ig, fg, dh, numHeads, eps,
-                    form == MlstmForm.RECURRENT ? 1 : chunkSize, dq, dk, dv, di, df);
-        }
-        return MlstmParallel.backward(ops, q, k, v, ig, fg, dh, numHeads, eps, dq, dk, dv, di, df);
-    }
-
     /**
      * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
      * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
@@ -320,7 +278,7 @@ final class DeviceGradients {
         ops.release(mark);
     }
 
-    private static void zero(OpenCLOps ops, DeviceTensor t) {
+    static void zero(OpenCLOps ops, DeviceTensor t) {
         int n = t.size();
         ops.args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
         ops.launch1D(OP_GRAD_ELEMENTWISE, n);

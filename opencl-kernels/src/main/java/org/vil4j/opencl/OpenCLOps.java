@@ -548,41 +548,6 @@ final class OpenCLOps implements Ops {
         return MlstmParallel.forward(this, qt, kt, vt, it, ft, numHeads, eps);
     }
 
-    /**
-     * q, k, v and the two gates as the mLSTM kernels read them: column views are taken as they are when q, k and v
-     * share one row stride and so do the gates (as the fused projections leave them), else made dense.
-     */
-    DeviceTensor[] mlstmInputs(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
-        String op = "mlstm";
-        DeviceTensor q = checkView(op, qt), k = checkView(op, kt), v = checkView(op, vt);
-        if (q.stride() != k.stride() || q.stride() != v.stride()) {
-            q = check(op, qt);
-            k = check(op, kt);
-            v = check(op, vt);
-        }
-        DeviceTensor ig = checkView(op, it), fg = checkView(op, ft);
-        if (ig.stride() != fg.stride()) {
-            ig = check(op, it);
-            fg = check(op, ft);
-        }
-        return new DeviceTensor[]{q, k, v, ig, fg};
-    }
-
-    /** Checks the mLSTM's operands (q, k, v [B, S, NH*DH], gates [B, S, NH]) and returns DH. */
-    int mlstmHeadDim(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg, int numHeads) {
-        requireRank("mlstm", q, 3);
-        sameShape("mlstm", q, k);
-        sameShape("mlstm", q, v);
-        Shape s = q.shape();
-        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
-                || !fg.shape().equals(ig.shape())) {
-            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
-                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
-        }
-        return width / numHeads;
-    }
-
     @Override
     public boolean hasMlstmForm(MlstmForm form) {
         return true;
@@ -591,15 +556,7 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                         MlstmForm form, int chunkSize) {
-        if (form == MlstmForm.PARALLEL) {
-            return mlstm(q, k, v, igate, fgate, numHeads, eps);
-        }
-        // The recurrent form is the chunkwise one with one-token chunks: the state (C, n, m) carried from token to
-        // token, each output read from the state before it plus the token itself. Its increments are computed for
-        // every token at once, so it takes S x DH x (DH+1) floats of scratch: an oracle, not a streaming kernel.
-        DeviceTensor[] in = mlstmInputs(q, k, v, igate, fgate);
-        return MlstmChunkwise.forward(this, in[0], in[1], in[2], in[3], in[4], numHeads, eps,
-                form == MlstmForm.RECURRENT ? 1 : chunkSize);
+        return DeviceMlstm.mlstm(this, q, k, v, igate, fgate, numHeads, eps, form, chunkSize);
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
@@ -685,7 +642,7 @@ final class OpenCLOps implements Ops {
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps, MlstmForm form, int chunkSize) {
-        return DeviceGradients.mlstmBackward(this, qt, kt, vt, igate, fgate, dht, numHeads, eps, form, chunkSize);
+        return DeviceMlstm.mlstmBackward(this, qt, kt, vt, igate, fgate, dht, numHeads, eps, form, chunkSize);
     }
 
     // ---- optimiser updates -------------------------------------------------------------------------------------
