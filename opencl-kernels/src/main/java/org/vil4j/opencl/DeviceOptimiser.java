@@ -78,11 +78,11 @@ final class DeviceOptimiser {
         if (total > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": " + total + " elements do not fit one launch");
         }
-        int tableOffset = ops.scratchIndex(table);
+        int tableOffset = DeviceTransfers.scratchIndex(ops, table);
         long mark = ops.mark();
         try {
             DeviceTensor perTensor = ops.allocate(Shape.of(2 * n));
-            ops.stageParameters(rates, perTensor.offset());
+            DeviceTransfers.stageParameters(ops, rates, perTensor.offset());
             ops.args((int) total, OPT_ADAMW_MULTI, tableOffset, n, perTensor.offset());
             DeviceProgram k = ops.program;
             k.f0 = step.gradScale();

@@ -7,7 +7,6 @@ import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.BackendUnavailableException;
-import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.MlstmForm;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
@@ -24,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.*;
-import static org.vil4j.opencl.OperandChecks.*;
 
 /**
  * {@link Ops} on one OpenCL device. Every tensor is an offset into the {@link DeviceProgram}'s float arena;
@@ -46,15 +44,17 @@ final class OpenCLOps implements Ops {
     final DeviceProgram program;
     final CommandQueue queue;
     final Workspace workspace = new Workspace();
-    private int persistentTop;
-    private int indexTop;
-    /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
-    private int scratchIndexOffset;
-    private int scratchIndexCapacity;
-    private boolean started;
+    int persistentTop;
+    int indexTop;
+    /** A region of the int arena reused by per-step tables ({@link DeviceTransfers#scratchIndex}). */
+    int scratchIndexOffset;
+    int scratchIndexCapacity;
+    /** Whether a launch happened: the arenas are on the device (before it, data goes into the host arrays). */
+    boolean started;
     private boolean closed;
 
-    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
+    /** The transfer counters ({@link #transfers()}): kept by {@link DeviceTransfers} and the first launch. */
+    long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
     private long peakFloats;
     /** Copies {@link #keep} made. */
@@ -170,81 +170,27 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor upload(Shape shape, float[] data) {
-        checkLength("upload", shape, data.length);
-        DeviceTensor t = allocate(shape);
-        stageIn(data, t.offset());
-        bytesIn += 4L * data.length;
-        return t;
+        return DeviceTransfers.upload(this, shape, data);
     }
 
     @Override
     public Tensor parameter(Shape shape, float[] data) {
-        checkLength("parameter", shape, data.length);
-        if (!workspace.isEmpty()) {
-            throw new IllegalStateException("parameter " + shape + ": create parameters before running operations "
-                    + "(the workspace is in use)");
-        }
-        int n = data.length;
-        ensureCapacity((long) persistentTop + n + 64);
-        int offset = persistentTop;
-        persistentTop = (persistentTop + n + 31) / 32 * 32;
-        workspace.setBase(persistentTop);
-        if (started) {
-            stageIn(data, offset);
-            parameterBytes += 4L * n;
-        } else {
-            // the arena is not on the device yet: it goes over whole at the first launch
-            System.arraycopy(data, 0, program.mem, offset, n);
-        }
-        return new DeviceTensor(shape, offset, -1, 0);
+        return DeviceTransfers.parameter(this, shape, data);
     }
 
     @Override
     public void assign(Tensor parameter, float[] data) {
-        DeviceTensor t = check("assign", parameter);
-        checkLength("assign", t.shape(), data.length);
-        if (started) {
-            stageIn(data, t.offset());
-            parameterBytes += 4L * data.length;
-        } else {
-            System.arraycopy(data, 0, program.mem, t.offset(), data.length);
-        }
+        DeviceTransfers.assign(this, parameter, data);
     }
 
     @Override
     public IndexTable indexTable(int rows, int cols, int[] data) {
-        if ((long) rows * cols != data.length) {
-            throw new ShapeMismatchException("indexTable: " + rows + "x" + cols + " needs " + (long) rows * cols
-                    + " entries, got " + data.length);
-        }
-        int offset = reserveIndex(data.length);
-        writeIndex(data, offset);
-        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
-        for (int v : data) {
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-        }
-        return new DeviceIndexTable(rows, cols, offset, min, max);
+        return DeviceTransfers.indexTable(this, rows, cols, data);
     }
 
     @Override
     public float[] download(Tensor tensor) {
-        DeviceTensor t = check("download", tensor);
-        int n = t.size();
-        if (!started) {
-            return Arrays.copyOfRange(program.mem, t.offset(), t.offset() + n);
-        }
-        if (program.stageOut.length != n) {
-            program.stageOut = new float[n];
-            setupBytes += 4L * n; // Aparapi initialises a new buffer from the host array
-        }
-        args(n, t.offset());
-        launch1D(OP_COPY_OUT, n);
-        flush();
-        program.get(program.stageOut);
-        bytesOut += 4L * n;
-        transfers++;
-        return program.stageOut.clone();
+        return DeviceTransfers.download(this, tensor);
     }
 
     @Override
@@ -341,46 +287,6 @@ final class OpenCLOps implements Ops {
                     + " elements, " + shape + " needs " + shape.sizeLong());
         }
         return new DeviceTensor(shape, t.offset(), t.slot(), t.serial());
-    }
-
-    /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
-    int scratchIndex(int[] data) {
-        if (data.length > scratchIndexCapacity) {
-            scratchIndexOffset = reserveIndex(data.length);
-            scratchIndexCapacity = data.length;
-        }
-        writeIndex(data, scratchIndexOffset);
-        return scratchIndexOffset;
-    }
-
-    /** {@code n} ints at the top of the int arena, for good. */
-    private int reserveIndex(int n) {
-        if ((long) indexTop + n > program.index.length) {
-            growIndex((long) indexTop + n);
-        }
-        int offset = indexTop;
-        indexTop += n;
-        return offset;
-    }
-
-    /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
-    private void writeIndex(int[] data, int offset) {
-        int n = data.length;
-        if (!started) {
-            System.arraycopy(data, 0, program.index, offset, n);
-            return;
-        }
-        flush(); // a recorded copy may still read the staging array
-        if (program.stageIndex.length != n) {
-            program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-        } else {
-            System.arraycopy(data, 0, program.stageIndex, 0, n);
-            program.put(program.stageIndex);
-        }
-        parameterBytes += 4L * n;
-        transfers++;
-        args(n, offset);
-        launch1D(OP_COPY_INDEX_IN, n);
     }
 
     // ---- dense algebra ---------------------------------------------------------------------------------------
@@ -515,13 +421,6 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt, Tensor ct) {
         return DeviceTokens.concatColumns(this, at, bt, ct);
-    }
-
-    private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
-        int n = x.shape().rows() * count;
-        args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
-        queue.bytes(8L * n);
-        launch1D(OP_COPY_COLUMNS, n);
     }
 
     // ---- convolutions -----------------------------------------------------------------------------------------
@@ -725,7 +624,7 @@ final class OpenCLOps implements Ops {
         queue.enqueue(op);
     }
 
-    private void flush() {
+    void flush() {
         queue.flush();
     }
 
@@ -738,34 +637,11 @@ final class OpenCLOps implements Ops {
         p.a22 = v[22];
     }
 
-    private void stageIn(float[] data, int offset) {
-        int n = data.length;
-        if (n == 0) {
-            return;
-        }
-        if (!started) {
-            // nothing is on the device yet: the first launch brings the arena over anyway
-            System.arraycopy(data, 0, program.mem, offset, n);
-            return;
-        }
-        flush(); // a recorded copy may still read the staging array
-        if (program.stageIn.length != n) {
-            program.stageIn = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-        } else {
-            System.arraycopy(data, 0, program.stageIn, 0, n);
-            program.put(program.stageIn);
-        }
-        transfers++;
-        args(n, offset);
-        launch1D(OP_COPY_IN, n);
-    }
-
-    /** Stages per-step values into the arena, counted as parameter bytes once the arena is on the device. */
-    void stageParameters(float[] data, int offset) {
-        stageIn(data, offset);
-        if (started) {
-            parameterBytes += 4L * data.length;
-        }
+    private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
+        int n = x.shape().rows() * count;
+        args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
+        queue.bytes(8L * n);
+        launch1D(OP_COPY_COLUMNS, n);
     }
 
     void copy(int from, int to, int n) {
@@ -777,58 +653,10 @@ final class OpenCLOps implements Ops {
     DeviceTensor allocate(Shape shape) {
         int n = shape.size();
         long end = workspace.endAfter(n);
-        ensureCapacity(end);
+        DeviceTransfers.ensureCapacity(this, end);
         peakFloats = Math.max(peakFloats, end);
         int slot = workspace.push(n);
         return new DeviceTensor(shape, workspace.offsetOf(slot), slot, workspace.serialOf(slot));
-    }
-
-    private void ensureCapacity(long floats) {
-        if (floats <= program.mem.length) {
-            return;
-        }
-        long size = program.mem.length;
-        while (size < floats) {
-            size *= 2;
-        }
-        size = Math.min(size, maxArenaFloats);
-        if (size < floats) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
-                    + "the arena (at most " + maxArenaFloats * 4 + " bytes"
-                    + (maxArenaFloats == MAX_ARENA_FLOATS ? ", one Aparapi buffer" : "") + "); use a smaller batch "
-                    + "(or, training, --recompute-activations)", floats * 4, maxArenaFloats * 4);
-        }
-        float[] grown = new float[(int) size];
-        if (started) {
-            flush();
-            program.get(program.mem); // device-only results must survive the move
-            setupBytes += 4L * program.mem.length + 4 * size;
-            transfers += 2;
-        }
-        System.arraycopy(program.mem, 0, grown, 0, program.mem.length);
-        program.mem = grown;
-    }
-
-    private void growIndex(long ints) {
-        long size = program.index.length;
-        while (size < ints) {
-            size *= 2;
-        }
-        size = Math.min(size, MAX_ARENA_FLOATS);
-        if (size < ints) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: " + ints * 4 + " bytes of index tables do not "
-                    + "fit one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes)", ints * 4,
-                    MAX_ARENA_FLOATS * 4);
-        }
-        int[] grown = new int[(int) size];
-        if (started) {
-            flush();
-            program.get(program.index);
-            setupBytes += 4L * program.index.length + 4L * grown.length;
-            transfers += 2;
-        }
-        System.arraycopy(program.index, 0, grown, 0, program.index.length);
-        program.index = grown;
     }
 
     // ---- checks -----------------------------------------------------------------------------------------------
@@ -866,13 +694,6 @@ final class OpenCLOps implements Ops {
                     + d.rows() + "x" + d.cols());
         }
         return d;
-    }
-
-    private static void checkLength(String op, Shape shape, int length) {
-        if (shape.sizeLong() != length) {
-            throw new ShapeMismatchException(op + ": shape " + shape + " needs " + shape.sizeLong()
-                    + " values, got " + length);
-        }
     }
 
     // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
