@@ -35,7 +35,7 @@ final class MlstmChunkwise {
         if (chunk < 1) {
             throw new IllegalArgumentException("mlstm: chunk size " + chunk + " must be at least 1");
         }
-        int dh = ops.mlstmHeadDim(q, k, v, ig, fg, numHeads);
+        int dh = DeviceMlstm.mlstmHeadDim(q, k, v, ig, fg, numHeads);
         Shape s = q.shape();
         // the output first, so that releasing the scratch above it leaves it in place
         DeviceTensor h = ops.allocate(s);
@@ -54,7 +54,7 @@ final class MlstmChunkwise {
      */
     static Passes passes(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig,
                          DeviceTensor fg, int numHeads, float eps, int chunk, DeviceTensor h) {
-        int dh = ops.mlstmHeadDim(q, k, v, ig, fg, numHeads);
+        int dh = DeviceMlstm.mlstmHeadDim(q, k, v, ig, fg, numHeads);
         Shape s = q.shape();
         int batch = s.dim(0), len = s.dim(1), width = s.dim(2);
         // q, k, v rows lie `in` floats apart (column views of one tensor, or dense); h is dense

@@ -7,7 +7,6 @@ import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.BackendUnavailableException;
-import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.MlstmForm;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
@@ -39,21 +38,23 @@ final class OpenCLOps implements Ops {
     /** Linear layers with at most this many outputs (the mLSTM gates) use a row-wise kernel instead of a GEMM. */
     static final int SKINNY_OUTPUTS = 16;
 
-    private final long maxArenaFloats;
+    final long maxArenaFloats;
     private final OpenCLDevices.Found found;
     private final OpenCLDevice device;
     final DeviceProgram program;
     final CommandQueue queue;
-    private final Workspace workspace = new Workspace();
-    private int persistentTop;
-    private int indexTop;
-    /** A region of the int arena reused by per-step tables ({@link #scratchIndex}). */
-    private int scratchIndexOffset;
-    private int scratchIndexCapacity;
-    private boolean started;
+    final Workspace workspace = new Workspace();
+    int persistentTop;
+    int indexTop;
+    /** A region of the int arena reused by per-step tables ({@link DeviceTransfers#scratchIndex}). */
+    int scratchIndexOffset;
+    int scratchIndexCapacity;
+    /** Whether a launch happened: the arenas are on the device (before it, data goes into the host arrays). */
+    boolean started;
     private boolean closed;
 
-    private long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
+    /** The transfer counters ({@link #transfers()}): kept by {@link DeviceTransfers} and the first launch. */
+    long bytesIn, bytesOut, parameterBytes, setupBytes, transfers;
     /** The highest arena position any tensor reached, in floats. */
     private long peakFloats;
     /** Copies {@link #keep} made. */
@@ -152,85 +153,44 @@ final class OpenCLOps implements Ops {
         return 4 * Math.max(peakFloats, persistentTop);
     }
 
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            // a program that never executed has no native kernel state: Aparapi's disposeJNI then frees garbage and
+            // the JVM dies (SIGSEGV / "free(): invalid size", PoCL 3.1, about half the runs); recorded commands that
+            // never ran do not count
+            if (queue.executes() > 0) {
+                program.dispose();
+            }
+        }
+    }
+
     // ---- memory ----------------------------------------------------------------------------------------------
 
     @Override
     public Tensor upload(Shape shape, float[] data) {
-        checkLength("upload", shape, data.length);
-        DeviceTensor t = allocate(shape);
-        stageIn(data, t.offset());
-        bytesIn += 4L * data.length;
-        return t;
+        return DeviceTransfers.upload(this, shape, data);
     }
 
     @Override
     public Tensor parameter(Shape shape, float[] data) {
-        checkLength("parameter", shape, data.length);
-        if (!workspace.isEmpty()) {
-            throw new IllegalStateException("parameter " + shape + ": create parameters before running operations "
-                    + "(the workspace is in use)");
-        }
-        int n = data.length;
-        ensureCapacity((long) persistentTop + n + 64);
-        int offset = persistentTop;
-        persistentTop = (persistentTop + n + 31) / 32 * 32;
-        workspace.setBase(persistentTop);
-        if (started) {
-            stageIn(data, offset);
-            parameterBytes += 4L * n;
-        } else {
-            // the arena is not on the device yet: it goes over whole at the first launch
-            System.arraycopy(data, 0, program.mem, offset, n);
-        }
-        return new DeviceTensor(shape, offset, -1, 0);
+        return DeviceTransfers.parameter(this, shape, data);
     }
 
     @Override
     public void assign(Tensor parameter, float[] data) {
-        DeviceTensor t = check("assign", parameter);
-        checkLength("assign", t.shape(), data.length);
-        if (started) {
-            stageIn(data, t.offset());
-            parameterBytes += 4L * data.length;
-        } else {
-            System.arraycopy(data, 0, program.mem, t.offset(), data.length);
-        }
+        DeviceTransfers.assign(this, parameter, data);
     }
 
     @Override
     public IndexTable indexTable(int rows, int cols, int[] data) {
-        if ((long) rows * cols != data.length) {
-            throw new ShapeMismatchException("indexTable: " + rows + "x" + cols + " needs " + (long) rows * cols
-                    + " entries, got " + data.length);
-        }
-        int offset = reserveIndex(data.length);
-        writeIndex(data, offset);
-        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
-        for (int v : data) {
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-        }
-        return new DeviceIndexTable(rows, cols, offset, min, max);
+        return DeviceTransfers.indexTable(this, rows, cols, data);
     }
 
     @Override
     public float[] download(Tensor tensor) {
-        DeviceTensor t = check("download", tensor);
-        int n = t.size();
-        if (!started) {
-            return Arrays.copyOfRange(program.mem, t.offset(), t.offset() + n);
-        }
-        if (program.stageOut.length != n) {
-            program.stageOut = new float[n];
-            setupBytes += 4L * n; // Aparapi initialises a new buffer from the host array
-        }
-        args(n, t.offset());
-        launch1D(OP_COPY_OUT, n);
-        flush();
-        program.get(program.stageOut);
-        bytesOut += 4L * n;
-        transfers++;
-        return program.stageOut.clone();
+        return DeviceTransfers.download(this, tensor);
     }
 
     @Override
@@ -333,30 +293,7 @@ final class OpenCLOps implements Ops {
 
     @Override
     public Tensor linear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor w = check("linear", wt);
-        DeviceTensor x = w.shape().rank() == 2 && w.shape().dim(0) <= SKINNY_OUTPUTS ? check("linear", xt)
-                : checkView("linear", xt);
-        DeviceTensor b = bt == null ? null : check("linear", bt);
-        int k = x.shape().last();
-        if (w.shape().rank() != 2 || w.shape().dim(1) != k) {
-            throw new ShapeMismatchException("linear: x " + x.shape() + " and w " + w.shape() + " disagree on K");
-        }
-        int m = w.shape().dim(0);
-        if (b != null && (b.shape().size() != m)) {
-            throw new ShapeMismatchException("linear: bias " + b.shape() + " does not match w " + w.shape());
-        }
-        int rows = x.shape().rows();
-        DeviceTensor out = allocate(x.shape().withLast(m));
-        if (m <= SKINNY_OUTPUTS) {
-            args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), m);
-            queue.flops(2L * rows * m * k);
-            queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
-            launch1D(OP_LINEAR_ROWS, rows);
-            return out;
-        }
-        gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
-                b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
-        return out;
+        return DeviceAlgebra.linear(this, xt, wt, bt);
     }
 
     /** One pass for up to three projections of the same heads and block size; others as the default. */
@@ -403,395 +340,111 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
                                   Tensor bt, float eps) {
-        String op = "layerNormGather";
-        DeviceTensor x = check(op, xt);
-        DeviceIndexTable idx = checkTable(op, index, 1);
-        requireRank(op, x, 3);
-        Shape s = x.shape();
-        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-            throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");
-        }
-        return layerNorm(x, Shape.of(s.dim(0), idx.rows(), s.dim(2)), idx, groupSize, wt, residualWeight, bt, eps);
+        return DeviceLayerNorm.layerNormGather(this, xt, index, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
     public Tensor matmul(Tensor at, Tensor ct) {
-        DeviceTensor a = check("matmul", at), c = check("matmul", ct);
-        Shape as = a.shape(), cs = c.shape();
-        int batch = as.rank() == 3 ? as.dim(0) : 1;
-        int cBatch = cs.rank() == 3 ? cs.dim(0) : 1;
-        if (as.rank() < 2 || as.rank() > 3 || cs.rank() < 2 || cs.rank() > 3 || as.dim(-1) != cs.dim(-2)
-                || (cBatch != batch && cBatch != 1)) {
-            throw new ShapeMismatchException("matmul: cannot multiply " + as + " by " + cs);
-        }
-        int i = as.dim(-2), k = as.dim(-1), j = cs.dim(-1);
-        DeviceTensor out = allocate(as.rank() == 3 ? Shape.of(batch, i, j) : Shape.of(i, j));
-        gemm(i, j, k, a.offset(), k, 1, c.offset(), j, 1, out.offset(), j, 1, i * k, 0,
-                cBatch == 1 ? 0 : k * j, 0, i * j, 0, EPI_STORE, 0, 0, 0, 1f, false, batch);
-        return out;
+        return DeviceAlgebra.matmul(this, at, ct);
     }
 
     @Override
     public Tensor headwiseLinear(Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor x = checkView("headwiseLinear", xt), w = check("headwiseLinear", wt);
-        DeviceTensor b = bt == null ? null : check("headwiseLinear", bt);
-        Shape ws = w.shape();
-        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
-                || (b != null && b.shape().size() != x.shape().last())) {
-            throw new ShapeMismatchException("headwiseLinear: x " + x.shape() + ", w " + ws
-                    + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
-        }
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), x.stride());
-        queue.flops(2L * n * ws.dim(1));
-        queue.bytes(8L * n);
-        launch1D(OP_HEADWISE, n);
-        return out;
+        return DeviceAlgebra.headwiseLinear(this, xt, wt, bt);
     }
 
     @Override
     public Tensor transpose(Tensor xt) {
-        DeviceTensor x = check("transpose", xt);
-        Shape s = x.shape();
-        if (s.rank() != 2 && s.rank() != 3) {
-            throw new ShapeMismatchException("transpose: needs [B,R,C] or [R,C], got " + s);
-        }
-        int b = s.rank() == 3 ? s.dim(0) : 1, r = s.dim(-2), c = s.dim(-1);
-        DeviceTensor out = allocate(s.rank() == 3 ? Shape.of(b, c, r) : Shape.of(c, r));
-        int n = out.size();
-        args(n, r, c, x.offset(), out.offset());
-        launch1D(OP_TRANSPOSE, n);
-        return out;
+        return DeviceAlgebra.transpose(this, xt);
     }
 
     // ---- normalisation and element-wise -----------------------------------------------------------------------
 
     @Override
     public Tensor layerNorm(Tensor xt, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps) {
-        DeviceTensor x = check("layerNorm", xt);
-        return layerNorm(x, x.shape(), null, groupSize, wt, residualWeight, bt, eps);
+        return DeviceLayerNorm.layerNorm(this, xt, groupSize, wt, residualWeight, bt, eps);
     }
 
     @Override
     public Tensor normSkipGate(Tensor ht, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps,
                                Tensor skipt, Tensor at, Tensor zt) {
-        DeviceTensor h = check("normSkipGate", ht), skip = check("normSkipGate", skipt);
-        DeviceTensor a = check("normSkipGate", at), z = checkView("normSkipGate", zt);
-        sameShape("normSkipGate", h, a);
-        sameShape("normSkipGate", h, z);
-        if (skip.size() != h.shape().last()) {
-            throw new ShapeMismatchException("normSkipGate: skip " + skip.shape() + " does not match " + h.shape());
-        }
-        return layerNorm(h, h.shape(), null, groupSize, wt, residualWeight, bt, eps, new DeviceTensor[]{skip, a, z});
-    }
-
-    /** Layer norm of x's rows, or of the rows an index picks per batch (then out is [B, index rows, C]). */
-    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
-                             boolean residualWeight, Tensor bt, float eps) {
-        return layerNorm(x, outShape, idx, groupSize, wt, residualWeight, bt, eps, null);
-    }
-
-    /** ... and with the skip gate {skip, a, z} applied to the result where {@code gate} is given. */
-    private Tensor layerNorm(DeviceTensor x, Shape outShape, DeviceIndexTable idx, int groupSize, Tensor wt,
-                             boolean residualWeight, Tensor bt, float eps, DeviceTensor[] gate) {
-        DeviceTensor w = wt == null ? null : check("layerNorm", wt);
-        DeviceTensor b = bt == null ? null : check("layerNorm", bt);
-        int c = x.shape().last();
-        if (groupSize <= 0 || c % groupSize != 0 || (w != null && w.size() != c) || (b != null && b.size() != c)) {
-            throw new ShapeMismatchException("layerNorm: x " + x.shape() + ", group " + groupSize
-                    + (w == null ? "" : ", weight " + w.shape()) + (b == null ? "" : ", bias " + b.shape())
-                    + " do not fit");
-        }
-        DeviceTensor out = allocate(outShape);
-        int n = outShape.rows() * (c / groupSize);
-        args(n, groupSize, c, x.offset(), out.offset(), w == null ? -1 : w.offset(), residualWeight ? 1 : 0,
-                b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
-                idx == null ? 0 : x.shape().dim(1), gate == null ? -1 : gate[0].offset(),
-                gate == null ? 0 : gate[1].offset(), gate == null ? 0 : gate[2].offset(),
-                gate == null ? 0 : gate[2].stride());
-        program.f0 = eps;
-        queue.bytes((gate == null ? 8L : 16L) * x.size());
-        launch1D(OP_LAYER_NORM, n);
-        return out;
+        return DeviceLayerNorm.normSkipGate(this, ht, groupSize, wt, residualWeight, bt, eps, skipt, at, zt);
     }
 
     @Override
     public Tensor add(Tensor at, Tensor bt) {
-        DeviceTensor a = check("add", at), b = check("add", bt);
-        if (!isTrailingShape(b.shape(), a.shape())) {
-            throw new ShapeMismatchException("add: " + b.shape() + " is neither " + a.shape()
-                    + " nor a trailing part of it");
-        }
-        return elementwise(EW_ADD, a, b, null, null, b.size(), 0f);
+        return DeviceElementwise.add(this, at, bt);
     }
 
     @Override
     public Tensor mul(Tensor at, Tensor bt) {
-        DeviceTensor a = check("mul", at), b = check("mul", bt);
-        sameShape("mul", a, b);
-        return elementwise(EW_MUL, a, b, null, null, 1, 0f);
+        return DeviceElementwise.mul(this, at, bt);
     }
 
     @Override
     public Tensor scale(Tensor xt, float s) {
-        return elementwise(EW_SCALE, check("scale", xt), null, null, null, 1, s);
+        return DeviceElementwise.scale(this, xt, s);
     }
 
     @Override
     public Tensor silu(Tensor xt) {
-        return elementwise(EW_SILU, check("silu", xt), null, null, null, 1, 0f);
+        return DeviceElementwise.silu(this, xt);
     }
 
     @Override
     public Tensor skipGate(Tensor ht, Tensor skipt, Tensor at, Tensor zt) {
-        DeviceTensor h = check("skipGate", ht), skip = check("skipGate", skipt);
-        DeviceTensor a = check("skipGate", at), z = checkView("skipGate", zt);
-        sameShape("skipGate", h, a);
-        sameShape("skipGate", h, z);
-        if (skip.size() != h.shape().last()) {
-            throw new ShapeMismatchException("skipGate: skip " + skip.shape() + " does not match " + h.shape());
-        }
-        return elementwise(EW_SKIP_GATE, h, a, z, skip, skip.size(), 0f);
-    }
-
-    private DeviceTensor elementwise(int mode, DeviceTensor x, DeviceTensor y, DeviceTensor z, DeviceTensor w,
-                                     int period, float scalar) {
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, mode, out.offset(), x.offset(), y == null ? 0 : y.offset(), z == null ? 0 : z.offset(),
-                w == null ? 0 : w.offset(), Math.max(period, 1), z == null ? 0 : z.stride());
-        program.f0 = scalar;
-        queue.bytes(4L * n * (2 + (y == null ? 0 : 1) + (z == null ? 0 : 1)));
-        launch1D(OP_ELEMENTWISE, n);
-        return out;
+        return DeviceElementwise.skipGate(this, ht, skipt, at, zt);
     }
 
     // ---- token movement ---------------------------------------------------------------------------------------
 
     @Override
     public Tensor gatherTokens(Tensor xt, IndexTable index) {
-        DeviceTensor x = check("gatherTokens", xt);
-        DeviceIndexTable idx = checkTable("gatherTokens", index, 1);
-        requireRank("gatherTokens", x, 3);
-        Shape s = x.shape();
-        DeviceTensor out = allocate(Shape.of(s.dim(0), idx.rows(), s.dim(2)));
-        gather(x, idx, out, -1);
-        return out;
+        return DeviceTokens.gatherTokens(this, xt, index);
     }
 
     @Override
     public Tensor addGatheredTokens(Tensor residualt, Tensor yt, IndexTable index) {
-        DeviceTensor r = check("addGatheredTokens", residualt), y = check("addGatheredTokens", yt);
-        DeviceIndexTable idx = checkTable("addGatheredTokens", index, 1);
-        requireRank("addGatheredTokens", r, 3);
-        requireRank("addGatheredTokens", y, 3);
-        if (r.shape().dim(0) != y.shape().dim(0) || r.shape().dim(2) != y.shape().dim(2)
-                || idx.rows() != r.shape().dim(1)) {
-            throw new ShapeMismatchException("addGatheredTokens: residual " + r.shape() + ", branch " + y.shape()
-                    + " and an index of " + idx.rows() + " rows do not fit");
-        }
-        DeviceTensor out = allocate(r.shape());
-        gather(y, idx, out, r.offset());
-        return out;
-    }
-
-    private void gather(DeviceTensor x, DeviceIndexTable idx, DeviceTensor out, int residualOffset) {
-        Shape s = x.shape();
-        // -1 entries read nothing: zeros, or the residual alone
-        if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-            throw new ShapeMismatchException("gatherTokens: index entries [" + idx.min() + ", " + idx.max()
-                    + "] are outside the " + s.dim(1) + " tokens of " + s);
-        }
-        int n = out.size();
-        args(n, idx.rows(), s.dim(2), s.dim(1), x.offset(), idx.offset(), out.offset(), residualOffset);
-        queue.bytes(4L * n * (residualOffset >= 0 ? 3 : 2));
-        launch1D(OP_GATHER_TOKENS, n);
+        return DeviceTokens.addGatheredTokens(this, residualt, yt, index);
     }
 
     @Override
     public Tensor columns(Tensor xt, int start, int count) {
-        DeviceTensor x = checkView("columns", xt);
-        int c = x.shape().last();
-        if (start < 0 || count < 0 || start + count > c) {
-            throw new ShapeMismatchException("columns: [" + start + ", " + (start + count) + ") is outside "
-                    + x.shape());
-        }
-        if (count == c) {
-            return x;
-        }
-        // a view: no copy; ops that cannot read a row stride get a dense copy (check)
-        return new DeviceTensor(x.shape().withLast(count), x.offset() + start, x.slot(), x.serial(), x.stride());
+        return DeviceTokens.columns(this, xt, start, count);
     }
 
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt) {
-        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
-        sameRows(a, b);
-        return concat(a, b, null);
+        return DeviceTokens.concatColumns(this, at, bt);
     }
 
     @Override
     public Tensor concatColumns(Tensor at, Tensor bt, Tensor ct) {
-        DeviceTensor a = checkView("concatColumns", at), b = checkView("concatColumns", bt);
-        DeviceTensor c = checkView("concatColumns", ct);
-        sameRows(a, b);
-        sameRows(a, c);
-        return concat(a, b, c);
-    }
-
-    private static void sameRows(DeviceTensor a, DeviceTensor b) {
-        if (a.shape().rows() != b.shape().rows() || a.shape().rank() != b.shape().rank()) {
-            throw new ShapeMismatchException("concatColumns: " + a.shape() + " and " + b.shape()
-                    + " have different rows");
-        }
-    }
-
-    /** One pass writing [a | b | c] (c may be null). */
-    private DeviceTensor concat(DeviceTensor a, DeviceTensor b, DeviceTensor c) {
-        int ca = a.shape().last(), cb = b.shape().last(), cc = c == null ? 0 : c.shape().last();
-        DeviceTensor out = allocate(a.shape().withLast(ca + cb + cc));
-        int n = out.size();
-        args(n, ca + cb + cc, ca, cb, a.offset(), a.stride(), b.offset(), b.stride(), c == null ? 0 : c.offset(),
-                c == null ? 0 : c.stride(), out.offset());
-        queue.bytes(8L * n);
-        launch1D(OP_CONCAT, n);
-        return out;
-    }
-
-    private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
-        int n = x.shape().rows() * count;
-        args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
-        queue.bytes(8L * n);
-        launch1D(OP_COPY_COLUMNS, n);
+        return DeviceTokens.concatColumns(this, at, bt, ct);
     }
 
     // ---- convolutions -----------------------------------------------------------------------------------------
 
     @Override
     public Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt) {
-        return depthwiseConv(xt, neighbours, wt, bt, false);
+        return DeviceConvolutions.depthwiseConv(this, xt, neighbours, wt, bt, false);
     }
 
     @Override
     public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
-        return depthwiseConv(x, neighbours, w, bias, true);
-    }
-
-    private Tensor depthwiseConv(Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt, boolean silu) {
-        DeviceTensor x = checkView("depthwiseConv", xt), w = check("depthwiseConv", wt);
-        DeviceTensor b = bt == null ? null : check("depthwiseConv", bt);
-        requireRank("depthwiseConv", x, 3);
-        DeviceIndexTable nb = checkTable("depthwiseConv", neighbours, -1);
-        Shape s = x.shape();
-        int c = s.dim(2), k = nb.cols();
-        if (nb.rows() != s.dim(1) || w.size() != c * k || (b != null && b.size() != c)
-                || (nb.rows() > 0 && (nb.min() < -1 || nb.max() >= s.dim(1)))) {
-            throw new ShapeMismatchException("depthwiseConv: x " + s + ", neighbours " + nb.rows() + "x" + k
-                    + ", w " + w.shape() + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
-        }
-        DeviceTensor out = allocate(s);
-        int n = out.size();
-        args(n, s.dim(1), c, k, x.offset(), nb.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
-                x.stride(), silu ? 1 : 0);
-        queue.flops(2L * n * k);
-        queue.bytes(8L * n);
-        launch1D(OP_DEPTHWISE_CONV, n);
-        return out;
+        return DeviceConvolutions.depthwiseConv(this, x, neighbours, w, bias, true);
     }
 
     @Override
     public Tensor patchify(Tensor xt, int ph, int pw, int sh, int sw) {
-        DeviceTensor x = check("patchify", xt);
-        requireRank("patchify", x, 4);
-        Shape s = x.shape();
-        int b = s.dim(0), c = s.dim(1), h = s.dim(2), w = s.dim(3);
-        if (ph <= 0 || pw <= 0 || sh <= 0 || sw <= 0 || h < ph || w < pw) {
-            throw new ShapeMismatchException("patchify: image " + s + " cannot hold " + ph + "x" + pw
-                    + " patches with stride " + sh + "x" + sw);
-        }
-        int gh = (h - ph) / sh + 1, gw = (w - pw) / sw + 1;
-        DeviceTensor out = allocate(Shape.of(b, gh * gw, c * ph * pw));
-        int n = out.size();
-        args(n, c, h, w, ph, pw, sh, sw, gh, gw, x.offset(), out.offset());
-        launch1D(OP_PATCHIFY, n);
-        return out;
+        return DeviceConvolutions.patchify(this, xt, ph, pw, sh, sw);
     }
 
     // ---- sequence mixing -------------------------------------------------------------------------------------
 
     @Override
     public Tensor mlstm(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads, float eps) {
-        DeviceTensor[] in = mlstmInputs(qt, kt, vt, it, ft);
-        DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4];
-        int dh = mlstmHeadDim(q, k, v, ig, fg, numHeads);
-        // q, k and v may be column views of one tensor (the fused projections' output): rows `rowStride` apart
-        int rowStride = q.stride();
-        Shape s = q.shape();
-        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        int z = b * numHeads;
-        // the output first, so that releasing the scratch above it leaves it in place (no copy)
-        DeviceTensor h = allocate(s);
-        long mark = mark();
-        DeviceTensor fHi = allocate(Shape.of(z, len));
-        DeviceTensor fLo = allocate(Shape.of(z, len));
-        DeviceTensor m = allocate(Shape.of(z, len));
-        DeviceTensor argmax = allocate(Shape.of(z, len));
-        DeviceTensor scores = allocate(Shape.of(z, len, len));
-        DeviceTensor inputGates = allocate(Shape.of(z, len));
-        args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
-                inputGates.offset(), ig.stride());
-        launch1D(OP_MLSTM_PREFIX, z);
-        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the input gates [Z, S] at a23
-        program.a23 = inputGates.offset();
-        int seqStride = len * width;
-        int inStride = len * rowStride;
-        gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
-                inStride, dh, inStride, dh, numHeads * len * len, len * len,
-                EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
-        // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]; the GEMM sums the score rows
-        // for norm_t itself (one pass fewer than a row-norm pass)
-        program.f1 = eps;
-        gemm(len, dh, len, scores.offset(), len, 1, v.offset(), rowStride, 1, h.offset(), width, numHeads,
-                numHeads * len * len, len * len, inStride, dh, seqStride, dh,
-                EPI_MLSTM_VALUES_NORM, m.offset(), 0, 0, 1f, true, z);
-        release(mark);
-        return h;
-    }
-
-    /**
-     * q, k, v and the two gates as the mLSTM kernels read them: column views are taken as they are when q, k and v
-     * share one row stride and so do the gates (as the fused projections leave them), else made dense.
-     */
-    private DeviceTensor[] mlstmInputs(Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
-        String op = "mlstm";
-        DeviceTensor q = checkView(op, qt), k = checkView(op, kt), v = checkView(op, vt);
-        if (q.stride() != k.stride() || q.stride() != v.stride()) {
-            q = check(op, qt);
-            k = check(op, kt);
-            v = check(op, vt);
-        }
-        DeviceTensor ig = checkView(op, it), fg = checkView(op, ft);
-        if (ig.stride() != fg.stride()) {
-            ig = check(op, it);
-            fg = check(op, ft);
-        }
-        return new DeviceTensor[]{q, k, v, ig, fg};
-    }
-
-    /** Checks the mLSTM's operands (q, k, v [B, S, NH*DH], gates [B, S, NH]) and returns DH. */
-    int mlstmHeadDim(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg, int numHeads) {
-        requireRank("mlstm", q, 3);
-        sameShape("mlstm", q, k);
-        sameShape("mlstm", q, v);
-        Shape s = q.shape();
-        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
-        if (numHeads <= 0 || width % numHeads != 0 || !ig.shape().equals(Shape.of(b, len, numHeads))
-                || !fg.shape().equals(ig.shape())) {
-            throw new ShapeMismatchException("mlstm: q " + s + " with " + numHeads + " heads needs gates ["
-                    + b + "," + len + "," + numHeads + "], got " + ig.shape() + " and " + fg.shape());
-        }
-        return width / numHeads;
+        return MlstmParallel.forward(this, qt, kt, vt, it, ft, numHeads, eps);
     }
 
     @Override
@@ -802,236 +455,70 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor mlstm(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                         MlstmForm form, int chunkSize) {
-        if (form == MlstmForm.PARALLEL) {
-            return mlstm(q, k, v, igate, fgate, numHeads, eps);
-        }
-        // The recurrent form is the chunkwise one with one-token chunks: the state (C, n, m) carried from token to
-        // token, each output read from the state before it plus the token itself. Its increments are computed for
-        // every token at once, so it takes S x DH x (DH+1) floats of scratch: an oracle, not a streaming kernel.
-        DeviceTensor[] in = mlstmInputs(q, k, v, igate, fgate);
-        return MlstmChunkwise.forward(this, in[0], in[1], in[2], in[3], in[4], numHeads, eps,
-                form == MlstmForm.RECURRENT ? 1 : chunkSize);
+        return DeviceMlstm.mlstm(this, q, k, v, igate, fgate, numHeads, eps, form, chunkSize);
     }
 
     // ---- gradients ---------------------------------------------------------------------------------------------
 
     @Override
     public Tensor columnSums(Tensor xt) {
-        DeviceTensor x = check("columnSums", xt);
-        needMinRank("columnSums", "x", x.shape(), 1);
-        int cols = x.shape().last();
-        DeviceTensor out = allocate(Shape.of(cols));
-        reduceColumns(x.offset(), x.shape().rows(), cols, false, out.offset(), 0);
-        return out;
+        return DeviceGradients.columnSums(this, xt);
     }
 
     @Override
     public Tensor linearWeightGradient(Tensor xt, Tensor dyt) {
-        String op = "linearWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        needMinRank(op, "x", x.shape(), 1);
-        Shape xs = x.shape(), ds = dy.shape();
-        if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
-            throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
-        }
-        int depth = xs.last(), outFeatures = ds.last();
-        DeviceTensor out = allocate(Shape.of(outFeatures, depth));
-        weightGradient(xs.rows(), outFeatures, depth, 1, dy.offset(), outFeatures, 0, x.offset(), depth, 0,
-                out.offset());
-        return out;
+        return DeviceGradients.linearWeightGradient(this, xt, dyt);
     }
 
     @Override
     public Tensor headwiseWeightGradient(Tensor xt, Tensor dyt, int numHeads) {
-        String op = "headwiseWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        int features = x.shape().last();
-        if (numHeads < 1 || features % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + x.shape());
-        }
-        int d = features / numHeads;
-        DeviceTensor out = allocate(Shape.of(numHeads, d, d));
-        weightGradient(x.shape().rows(), d, d, numHeads, dy.offset(), features, d, x.offset(), features, d,
-                out.offset());
-        return out;
+        return DeviceGradients.headwiseWeightGradient(this, xt, dyt, numHeads);
     }
 
     @Override
     public Tensor layerNormBackward(Tensor xt, Tensor dyt, int groupSize, Tensor weight, boolean residualWeight,
                                     float eps) {
-        String op = "layerNormBackward";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        DeviceTensor w = weight == null ? null : check(op, weight);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        int cols = x.shape().last();
-        if (groupSize < 1 || cols % groupSize != 0) {
-            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
-                    + x.shape());
-        }
-        if (w != null) {
-            needVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
-        }
-        DeviceTensor out = allocate(x.shape());
-        int n = x.shape().rows() * (cols / groupSize);
-        args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
-                residualWeight ? 1 : 0);
-        program.f0 = eps;
-        launch1D(OP_LAYER_NORM_BACKWARD, n);
-        return out;
+        return DeviceGradients.layerNormBackward(this, xt, dyt, groupSize, weight, residualWeight, eps);
     }
 
     @Override
     public Tensor siluBackward(Tensor xt, Tensor dyt) {
-        DeviceTensor x = check("siluBackward", xt), dy = check("siluBackward", dyt);
-        needSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, GW_SILU, out.offset(), x.offset(), dy.offset());
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.siluBackward(this, xt, dyt);
     }
 
     @Override
     public SkipGateGradients skipGateBackward(Tensor ht, Tensor skipt, Tensor at, Tensor zt, Tensor dyt) {
-        String op = "skipGateBackward";
-        DeviceTensor h = check(op, ht), skip = check(op, skipt), a = check(op, at), z = check(op, zt);
-        DeviceTensor dy = check(op, dyt);
-        needMinRank(op, "h", h.shape(), 1);
-        needSameShape(op, "h", h.shape(), "a", a.shape());
-        needSameShape(op, "h", h.shape(), "z", z.shape());
-        needSameShape(op, "h", h.shape(), "dy", dy.shape());
-        int cols = h.shape().last();
-        needVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
-        DeviceTensor dh = allocate(h.shape()), da = allocate(h.shape()), dz = allocate(h.shape());
-        int n = h.size();
-        args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
-                da.offset(), dz.offset(), Math.max(cols, 1));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return new SkipGateGradients(dh, da, dz);
+        return DeviceGradients.skipGateBackward(this, ht, skipt, at, zt, dyt);
     }
 
     @Override
     public Tensor gatherSum(Tensor xt, IndexTable table, int tokens) {
-        String op = "gatherSum";
-        DeviceTensor x = check(op, xt);
-        DeviceIndexTable t = checkTable(op, table, -1);
-        needMinRank(op, "x", x.shape(), 2);
-        int seq = x.shape().dim(-2);
-        needEntriesBelow(op, t, seq, "x " + x.shape());
-        if (tokens < 0) {
-            throw new IllegalArgumentException(op + ": negative token count " + tokens);
-        }
-        DeviceTensor out = allocate(withDim(x.shape(), -2, tokens));
-        int n = out.size();
-        args(n, tokens, x.shape().last(), seq, x.offset(), t.offset(), t.rows(), t.cols(), out.offset());
-        launch1D(OP_GATHER_SUM, n);
-        return out;
+        return DeviceGradients.gatherSum(this, xt, table, tokens);
     }
 
     @Override
     public Tensor scaleSamples(Tensor xt, Tensor scalest) {
-        DeviceTensor x = check("scaleSamples", xt), scales = check("scaleSamples", scalest);
-        needMinRank("scaleSamples", "x", x.shape(), 1);
-        needVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, GW_SCALE_SAMPLES, out.offset(), x.offset(), scales.offset(), Math.max(1, n / Math.max(1,
-                x.shape().dim(0))));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.scaleSamples(this, xt, scalest);
     }
 
     @Override
     public Tensor placeColumns(Tensor xt, int start, int totalColumns) {
-        DeviceTensor x = check("placeColumns", xt);
-        needMinRank("placeColumns", "x", x.shape(), 1);
-        int count = x.shape().last();
-        if (start < 0 || (long) start + count > totalColumns) {
-            throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
-                    + totalColumns + " columns");
-        }
-        DeviceTensor out = allocate(x.shape().withLast(totalColumns));
-        int n = out.size();
-        args(n, GW_PLACE_COLUMNS, out.offset(), x.offset(), count, start, Math.max(totalColumns, 1));
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-        return out;
+        return DeviceGradients.placeColumns(this, xt, start, totalColumns);
     }
 
     @Override
     public Tensor depthwiseConvBackwardInput(Tensor dyt, IndexTable inverse, Tensor wt) {
-        String op = "depthwiseConvBackwardInput";
-        DeviceTensor dy = check(op, dyt), w = check(op, wt);
-        DeviceIndexTable t = checkTable(op, inverse, -1);
-        Shape shape = dy.shape();
-        needMinRank(op, "dy", shape, 2);
-        needRank(op, "w", w.shape(), 2);
-        int seq = shape.dim(-2), channels = shape.last(), taps = w.shape().dim(1);
-        if (w.shape().dim(0) != channels || t.rows() != seq) {
-            throw mismatch(op, "dy " + shape + ", w " + w.shape() + " and an inverse table of " + t.rows()
-                    + " rows disagree");
-        }
-        needEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
-        DeviceTensor out = allocate(shape);
-        int n = out.size();
-        args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset());
-        launch1D(OP_DEPTHWISE_BACKWARD_INPUT, n);
-        return out;
+        return DeviceGradients.depthwiseConvBackwardInput(this, dyt, inverse, wt);
     }
 
     @Override
     public Tensor depthwiseConvWeightGradient(Tensor xt, Tensor dyt, IndexTable neighbours) {
-        String op = "depthwiseConvWeightGradient";
-        DeviceTensor x = check(op, xt), dy = check(op, dyt);
-        DeviceIndexTable t = checkTable(op, neighbours, -1);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        needMinRank(op, "x", x.shape(), 2);
-        int seq = x.shape().dim(-2);
-        if (t.rows() != seq) {
-            throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + x.shape() + " has " + seq
-                    + " tokens");
-        }
-        needEntriesBelow(op, t, seq, "x " + x.shape());
-        int channels = x.shape().last(), taps = t.cols();
-        DeviceTensor out = allocate(Shape.of(channels, taps));
-        int cols = channels * taps;
-        int items = batchOf(x.shape()) * seq;
-        if (cols == 0) {
-            return out;
-        }
-        int chunks = chunkCount(items, cols);
-        int length = Math.max(1, (items + chunks - 1) / chunks);
-        chunks = Math.max(1, (items + length - 1) / length);
-        long mark = mark();
-        DeviceTensor partial = chunks == 1 ? out : allocate(Shape.of(chunks, cols));
-        args(chunks * cols, cols, items, length, x.offset(), dy.offset(), t.offset(), chunks == 1 ? channels : 0,
-                seq, taps, partial.offset());
-        launch1D(OP_DEPTHWISE_WEIGHT_PARTIALS, chunks * cols);
-        if (chunks > 1) {
-            reduceColumns(partial.offset(), chunks, cols, false, out.offset(), channels);
-        }
-        release(mark);
-        return out;
+        return DeviceGradients.depthwiseConvWeightGradient(this, xt, dyt, neighbours);
     }
 
     @Override
     public Tensor unpatchify(Tensor patchest, int channels, int height, int width, int ph, int pw, int sh, int sw) {
-        String op = "unpatchify";
-        DeviceTensor ps = check(op, patchest);
-        needRank(op, "patches", ps.shape(), 3);
-        if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
-            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
-                    + " and image " + height + "x" + width + " do not fit");
-        }
-        int gh = (height - ph) / sh + 1, gw = (width - pw) / sw + 1;
-        Shape expected = Shape.of(ps.shape().dim(0), gh * gw, channels * ph * pw);
-        needSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
-                + " image", expected);
-        DeviceTensor out = allocate(Shape.of(ps.shape().dim(0), channels, height, width));
-        int n = out.size();
-        args(n, channels, height, width, ph, pw, sh, sw, gh, gw, ps.offset(), out.offset());
-        launch1D(OP_UNPATCHIFY, n);
-        return out;
+        return DeviceGradients.unpatchify(this, patchest, channels, height, width, ph, pw, sh, sw);
     }
 
     /**
@@ -1051,395 +538,43 @@ final class OpenCLOps implements Ops {
         return true;
     }
 
-    /** The parallel form's S x S scratch, or chunks of {@code chunkSize} tokens (1 for the recurrent form). */
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps, MlstmForm form, int chunkSize) {
-        String op = "mlstmBackward";
-        if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
-            throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
-        }
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
-        DeviceTensor ig = check(op, igate), fg = check(op, fgate), dh = check(op, dht);
-        Shape shape = q.shape();
-        needRank(op, "q", shape, 3);
-        needSameShape(op, "q", shape, "k", k.shape());
-        needSameShape(op, "q", shape, "v", v.shape());
-        needSameShape(op, "q", shape, "dh", dh.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        needSameShape(op, "igate", ig.shape(), "[B, S, NH]", gates);
-        needSameShape(op, "fgate", fg.shape(), "[B, S, NH]", gates);
-        DeviceTensor dq = allocate(shape), dk = allocate(shape), dv = allocate(shape);
-        DeviceTensor di = allocate(gates), df = allocate(gates);
-        int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
-        int headDim = width / numHeads;
-        if (batch == 0 || len == 0) {
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (headDim == 0) {
-            // no features: the outputs are zero-sized and the gates get no gradient
-            zero(di);
-            zero(df);
-            return new MlstmGradients(dq, dk, dv, di, df);
-        }
-        if (form != MlstmForm.PARALLEL) {
-            return MlstmChunkwiseBackward.backward(this, q, k, v, ig, fg, dh, numHeads, eps,
-                    form == MlstmForm.RECURRENT ? 1 : chunkSize, dq, dk, dv, di, df);
-        }
-        long perSample = 3L * numHeads * len * len;
-        // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
-        // running short costs launches rather than failing the step
-        long room = maxArenaFloats - workspace.topAfter(0) - 4L * batch * numHeads * (len + 64) - 8L * 64;
-        int chunk = (int) Math.max(1, Math.min(batch, Math.min(mlstmScratchFloats, room) / perSample));
-        long mark = mark();
-        int zMax = chunk * numHeads;
-        DeviceTensor fHi = allocate(Shape.of(zMax, len)), fLo = allocate(Shape.of(zMax, len));
-        DeviceTensor m = allocate(Shape.of(zMax, len)), argmax = allocate(Shape.of(zMax, len));
-        DeviceTensor p = allocate(Shape.of(zMax, len, len)), g = allocate(Shape.of(zMax, len, len));
-        DeviceTensor l = allocate(Shape.of(zMax, len, len));
-        float keyScale = (float) (1.0 / Math.sqrt(headDim));
-        int seqStride = len * width;
-        int matrix = len * len;
-        for (int b0 = 0; b0 < batch; b0 += chunk) {
-            int z = Math.min(chunk, batch - b0) * numHeads;
-            int feat = b0 * seqStride, gate = b0 * len * numHeads;
-            int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
-            int io = ig.offset() + gate, fo = fg.offset() + gate;
-            // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
-            args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, numHeads);
-            launch1D(OP_MLSTM_PREFIX, z);
-            // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
-            gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
-            gemm(len, len, headDim, dho, width, 1, vo, 1, width, g.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
-            // per row: P becomes dP / sqrt(DH), G becomes C / den, L the gradient of log D
-            args(z * len, len, numHeads, p.offset(), g.offset(), l.offset(), fHi.offset(), fLo.offset(),
-                    m.offset(), argmax.offset(), io);
-            program.f0 = eps;
-            program.f1 = keyScale;
-            launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
-            // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
-            gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    true, z);
-            gemm(len, headDim, len, p.offset(), 1, len, qo, width, 1, dk.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
-            gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
-            // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
-            args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1);
-            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
-            args(z * len, len, l.offset());
-            launch1D(OP_MLSTM_ROW_SCAN, z * len);
-            args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo);
-            launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
-        }
-        release(mark);
-        return new MlstmGradients(dq, dk, dv, di, df);
+        return DeviceMlstm.mlstmBackward(this, qt, kt, vt, igate, fgate, dht, numHeads, eps, form, chunkSize);
     }
 
     // ---- optimiser updates -------------------------------------------------------------------------------------
 
     @Override
     public Tensor sumOfSquares(Tensor xt) {
-        DeviceTensor x = check("sumOfSquares", xt);
-        DeviceTensor out = allocate(Shape.of(1));
-        reduceColumns(x.offset(), x.size(), 1, true, out.offset(), 0);
-        return out;
+        return DeviceOptimiser.sumOfSquares(this, xt);
     }
 
     @Override
     public void adamwUpdate(Tensor paramt, Tensor gradt, Tensor mt, Tensor vt, AdamWStep step) {
-        String op = "adamwUpdate";
-        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
-        DeviceTensor m = persistent(op, "m", mt), v = persistent(op, "v", vt);
-        needSameSize(op, p, grad, m, v);
-        int n = p.size();
-        args(n, OPT_ADAMW, p.offset(), grad.offset(), m.offset(), v.offset());
-        DeviceProgram k = program;
-        float lr = step.learningRate();
-        k.f0 = step.gradScale();
-        k.f1 = 1f - lr * step.weightDecay();
-        k.f2 = step.beta1();
-        k.f3 = step.beta2();
-        k.f4 = lr / step.biasCorrection1();
-        k.f5 = (float) Math.sqrt(step.biasCorrection2());
-        k.f6 = step.eps();
-        launch1D(OP_OPTIMISER, n);
+        DeviceOptimiser.adamwUpdate(this, paramt, gradt, mt, vt, step);
     }
 
-    /** One launch for all parameters: a per-step table of offsets in a reused int region, per-tensor rates. */
     @Override
     public void adamwUpdateAll(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs,
                                float[] learningRates, float[] weightDecays, AdamWStep step) {
-        String op = "adamwUpdateAll";
-        int n = params.size();
-        if (grads.size() != n || ms.size() != n || vs.size() != n || learningRates.length != n
-                || weightDecays.length != n) {
-            throw new IllegalArgumentException(op + ": " + n + " parameters but " + grads.size() + " gradients, "
-                    + ms.size() + "/" + vs.size() + " moments, " + learningRates.length + " rates and "
-                    + weightDecays.length + " decays");
-        }
-        if (n == 0) {
-            return;
-        }
-        int[] table = new int[5 * n];
-        float[] rates = new float[2 * n];
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            DeviceTensor p = persistent(op, "param " + i, params.get(i)), g = check(op, grads.get(i));
-            DeviceTensor m = persistent(op, "m " + i, ms.get(i)), v = persistent(op, "v " + i, vs.get(i));
-            needSameSize(op, p, g, m, v);
-            table[5 * i] = p.offset();
-            table[5 * i + 1] = g.offset();
-            table[5 * i + 2] = m.offset();
-            table[5 * i + 3] = v.offset();
-            table[5 * i + 4] = (int) total;
-            total += p.size();
-            rates[2 * i] = 1f - learningRates[i] * weightDecays[i];
-            rates[2 * i + 1] = learningRates[i] / step.biasCorrection1();
-        }
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": " + total + " elements do not fit one launch");
-        }
-        int tableOffset = scratchIndex(table);
-        long mark = mark();
-        try {
-            DeviceTensor perTensor = allocate(Shape.of(2 * n));
-            stageIn(rates, perTensor.offset());
-            if (started) {
-                parameterBytes += 4L * rates.length;
-            }
-            args((int) total, OPT_ADAMW_MULTI, tableOffset, n, perTensor.offset());
-            DeviceProgram k = program;
-            k.f0 = step.gradScale();
-            k.f2 = step.beta1();
-            k.f3 = step.beta2();
-            k.f5 = (float) Math.sqrt(step.biasCorrection2());
-            k.f6 = step.eps();
-            launch1D(OP_OPTIMISER, (int) total);
-        } finally {
-            release(mark);
-        }
-    }
-
-    /** Writes {@code data} into a reused region of the int arena (per-step tables that need not persist). */
-    private int scratchIndex(int[] data) {
-        if (data.length > scratchIndexCapacity) {
-            scratchIndexOffset = reserveIndex(data.length);
-            scratchIndexCapacity = data.length;
-        }
-        writeIndex(data, scratchIndexOffset);
-        return scratchIndexOffset;
-    }
-
-    /** {@code n} ints at the top of the int arena, for good. */
-    private int reserveIndex(int n) {
-        if ((long) indexTop + n > program.index.length) {
-            growIndex((long) indexTop + n);
-        }
-        int offset = indexTop;
-        indexTop += n;
-        return offset;
-    }
-
-    /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
-    private void writeIndex(int[] data, int offset) {
-        int n = data.length;
-        if (!started) {
-            System.arraycopy(data, 0, program.index, offset, n);
-            return;
-        }
-        flush(); // a recorded copy may still read the staging array
-        if (program.stageIndex.length != n) {
-            program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-        } else {
-            System.arraycopy(data, 0, program.stageIndex, 0, n);
-            program.put(program.stageIndex);
-        }
-        parameterBytes += 4L * n;
-        transfers++;
-        args(n, offset);
-        launch1D(OP_COPY_INDEX_IN, n);
+        DeviceOptimiser.adamwUpdateAll(this, params, grads, ms, vs, learningRates, weightDecays, step);
     }
 
     @Override
     public void sgdUpdate(Tensor paramt, Tensor gradt, Tensor velocityt, SgdStep step) {
-        String op = "sgdUpdate";
-        DeviceTensor p = persistent(op, "param", paramt), grad = check(op, gradt);
-        DeviceTensor vel = persistent(op, "velocity", velocityt);
-        needSameSize(op, p, grad, vel);
-        int n = p.size();
-        args(n, OPT_SGD, p.offset(), grad.offset(), vel.offset(), 0,
-                step.firstStep() || step.momentum() == 0f ? 1 : 0, step.nesterov() ? 1 : 0);
-        program.f0 = step.gradScale();
-        program.f1 = step.weightDecay();
-        program.f2 = step.momentum();
-        program.f3 = step.learningRate();
-        launch1D(OP_OPTIMISER, n);
+        DeviceOptimiser.sgdUpdate(this, paramt, gradt, velocityt, step);
     }
 
     @Override
     public void copyInto(Tensor targett, Tensor sourcet) {
-        DeviceTensor target = persistent("copyInto", "target", targett);
-        DeviceTensor source = check("copyInto", sourcet);
-        needSameSize("copyInto", target, source);
-        copy(source.offset(), target.offset(), target.size());
+        DeviceOptimiser.copyInto(this, targett, sourcet);
     }
 
     @Override
     public void movingAverage(Tensor targett, Tensor sourcet, float decay) {
-        DeviceTensor target = persistent("movingAverage", "target", targett);
-        DeviceTensor source = check("movingAverage", sourcet);
-        needSameSize("movingAverage", target, source);
-        int n = target.size();
-        args(n, OPT_MOVING_AVERAGE, target.offset(), source.offset());
-        program.f0 = decay;
-        launch1D(OP_OPTIMISER, n);
-    }
-
-    // ---- reductions used by the gradients ----------------------------------------------------------------------
-
-    /**
-     * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
-     * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
-     */
-    private void reduceColumns(int x, int rows, int cols, boolean square, int out, int map) {
-        if (cols == 0) {
-            return;
-        }
-        // one launch whatever the row count: on a GPU driven one op at a time, a launch costs more than the adds
-        args(cols, rows, x, out, square ? 1 : 0, map);
-        enqueue(OP_REDUCE_COLUMNS);
-    }
-
-    /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
-    private static int chunkCount(int rows, int cols) {
-        return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
-    }
-
-    /**
-     * out[h][o][d] = sum_r dy[r*dyRow + h*dyHead + o] * x[r*xRow + h*xHead + d] for h < heads, o < m, d < n: a GEMM
-     * whose reduced axis is the rows. Few output tiles and many rows: the rows are split (split-K) into partial
-     * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
-     */
-    private void weightGradient(int rows, int m, int n, int heads, int dy, int dyRow, int dyHead, int x, int xRow,
-                                int xHead, int out) {
-        int size = heads * m * n;
-        if (size == 0) {
-            return;
-        }
-        int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
-        int splits = Math.max(1, Math.min(rows / 128, (256 + tiles - 1) / tiles));
-        if (splits <= 1) {
-            gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
-                    EPI_STORE, 0, 0, 0, 1f, false, heads);
-            return;
-        }
-        int length = rows / splits;
-        int rest = rows - length * splits;
-        long mark = mark();
-        DeviceTensor partial = allocate(Shape.of(splits + (rest > 0 ? 1 : 0), size));
-        gemm(m, n, length, dy, 1, dyRow, x, xRow, 1, partial.offset(), n, heads, length * dyRow, dyHead,
-                length * xRow, xHead, size, m * n, EPI_STORE, 0, 0, 0, 1f, false, splits * heads);
-        if (rest > 0) {
-            gemm(m, n, rest, dy + splits * length * dyRow, 1, dyRow, x + splits * length * xRow, xRow, 1,
-                    partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
-                    1f, false, heads);
-        }
-        reduceColumns(partial.offset(), splits + (rest > 0 ? 1 : 0), size, false, out, 0);
-        release(mark);
-    }
-
-    private void zero(DeviceTensor t) {
-        int n = t.size();
-        args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
-        launch1D(OP_GRAD_ELEMENTWISE, n);
-    }
-
-    private DeviceTensor persistent(String op, String role, Tensor tensor) {
-        DeviceTensor t = check(op, tensor);
-        if (t.slot() >= 0) {
-            throw new IllegalArgumentException(op + ": " + role + " " + t.shape()
-                    + " is a workspace tensor; updates write persistent tensors (parameters, optimiser state)");
-        }
-        return t;
-    }
-
-    private static ShapeMismatchException mismatch(String op, String detail) {
-        return new ShapeMismatchException(op + ": " + detail);
-    }
-
-    private static void needRank(String op, String role, Shape shape, int rank) {
-        if (shape.rank() != rank) {
-            throw mismatch(op, role + " " + shape + " must have rank " + rank);
-        }
-    }
-
-    private static void needMinRank(String op, String role, Shape shape, int minRank) {
-        if (shape.rank() < minRank) {
-            throw mismatch(op, role + " " + shape + " must have rank " + minRank + " or more");
-        }
-    }
-
-    private static void needVector(String op, String role, Shape shape, int size, String why) {
-        if (shape.sizeLong() != size) {
-            throw mismatch(op, role + " " + shape + " must have " + size + " elements (" + why + ")");
-        }
-    }
-
-    private static void needSameShape(String op, String roleA, Shape a, String roleB, Shape b) {
-        if (!a.equals(b)) {
-            throw mismatch(op, roleA + " " + a + " and " + roleB + " " + b + " must have the same shape");
-        }
-    }
-
-    private static void needSameSize(String op, DeviceTensor first, DeviceTensor... others) {
-        for (DeviceTensor other : others) {
-            if (other.shape().sizeLong() != first.shape().sizeLong()) {
-                throw mismatch(op, first.shape() + " and " + other.shape() + " differ in size");
-            }
-        }
-    }
-
-    private static void needEntriesBelow(String op, DeviceIndexTable table, int tokens, String what) {
-        if (table.rows() > 0 && table.cols() > 0 && table.max() >= tokens) {
-            throw mismatch(op, "table entry " + table.max() + " is past the " + tokens + " tokens of " + what);
-        }
-    }
-
-    private static Shape withDim(Shape shape, int axis, int value) {
-        int[] dims = shape.dims();
-        dims[axis < 0 ? dims.length + axis : axis] = value;
-        return Shape.of(dims);
-    }
-
-    /** Product of all dimensions before the last two (1 for a rank-2 tensor). */
-    private static int batchOf(Shape shape) {
-        int batch = 1;
-        for (int axis = 0; axis < shape.rank() - 2; axis++) {
-            batch *= shape.dim(axis);
-        }
-        return batch;
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            // a program that never executed has no native kernel state: Aparapi's disposeJNI then frees garbage and
-            // the JVM dies (SIGSEGV / "free(): invalid size", PoCL 3.1, about half the runs); recorded commands that
-            // never ran do not count
-            if (queue.executes() > 0) {
-                program.dispose();
-            }
-        }
+        DeviceOptimiser.movingAverage(this, targett, sourcet, decay);
     }
 
     // ---- launching --------------------------------------------------------------------------------------------
@@ -1474,7 +609,7 @@ final class OpenCLOps implements Ops {
     }
 
     /** Records the op with the arguments now in the program's fields (see CommandQueue). */
-    private void enqueue(int op) {
+    void enqueue(int op) {
         if (closed) {
             throw new IllegalStateException("this OpenCL backend instance is closed");
         }
@@ -1489,7 +624,7 @@ final class OpenCLOps implements Ops {
         queue.enqueue(op);
     }
 
-    private void flush() {
+    void flush() {
         queue.flush();
     }
 
@@ -1502,29 +637,14 @@ final class OpenCLOps implements Ops {
         p.a22 = v[22];
     }
 
-    private void stageIn(float[] data, int offset) {
-        int n = data.length;
-        if (n == 0) {
-            return;
-        }
-        if (!started) {
-            // nothing is on the device yet: the first launch brings the arena over anyway
-            System.arraycopy(data, 0, program.mem, offset, n);
-            return;
-        }
-        flush(); // a recorded copy may still read the staging array
-        if (program.stageIn.length != n) {
-            program.stageIn = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
-        } else {
-            System.arraycopy(data, 0, program.stageIn, 0, n);
-            program.put(program.stageIn);
-        }
-        transfers++;
-        args(n, offset);
-        launch1D(OP_COPY_IN, n);
+    private void copyColumns(DeviceTensor x, int start, int count, DeviceTensor out, int outColumn) {
+        int n = x.shape().rows() * count;
+        args(n, count, x.offset(), x.stride(), start, out.offset(), out.shape().last(), outColumn);
+        queue.bytes(8L * n);
+        launch1D(OP_COPY_COLUMNS, n);
     }
 
-    private void copy(int from, int to, int n) {
+    void copy(int from, int to, int n) {
         args(n, from, to);
         queue.bytes(8L * n);
         launch1D(OP_COPY, n);
@@ -1533,58 +653,10 @@ final class OpenCLOps implements Ops {
     DeviceTensor allocate(Shape shape) {
         int n = shape.size();
         long end = workspace.endAfter(n);
-        ensureCapacity(end);
+        DeviceTransfers.ensureCapacity(this, end);
         peakFloats = Math.max(peakFloats, end);
         int slot = workspace.push(n);
         return new DeviceTensor(shape, workspace.offsetOf(slot), slot, workspace.serialOf(slot));
-    }
-
-    private void ensureCapacity(long floats) {
-        if (floats <= program.mem.length) {
-            return;
-        }
-        long size = program.mem.length;
-        while (size < floats) {
-            size *= 2;
-        }
-        size = Math.min(size, maxArenaFloats);
-        if (size < floats) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
-                    + "the arena (at most " + maxArenaFloats * 4 + " bytes"
-                    + (maxArenaFloats == MAX_ARENA_FLOATS ? ", one Aparapi buffer" : "") + "); use a smaller batch "
-                    + "(or, training, --recompute-activations)", floats * 4, maxArenaFloats * 4);
-        }
-        float[] grown = new float[(int) size];
-        if (started) {
-            flush();
-            program.get(program.mem); // device-only results must survive the move
-            setupBytes += 4L * program.mem.length + 4 * size;
-            transfers += 2;
-        }
-        System.arraycopy(program.mem, 0, grown, 0, program.mem.length);
-        program.mem = grown;
-    }
-
-    private void growIndex(long ints) {
-        long size = program.index.length;
-        while (size < ints) {
-            size *= 2;
-        }
-        size = Math.min(size, MAX_ARENA_FLOATS);
-        if (size < ints) {
-            throw new DeviceMemoryExhaustedException("OpenCL backend: " + ints * 4 + " bytes of index tables do not "
-                    + "fit one Aparapi buffer (at most " + MAX_ARENA_FLOATS * 4 + " bytes)", ints * 4,
-                    MAX_ARENA_FLOATS * 4);
-        }
-        int[] grown = new int[(int) size];
-        if (started) {
-            flush();
-            program.get(program.index);
-            setupBytes += 4L * program.index.length + 4L * grown.length;
-            transfers += 2;
-        }
-        System.arraycopy(program.index, 0, grown, 0, program.index.length);
-        program.index = grown;
     }
 
     // ---- checks -----------------------------------------------------------------------------------------------
@@ -1624,115 +696,32 @@ final class OpenCLOps implements Ops {
         return d;
     }
 
-    private static void checkLength(String op, Shape shape, int length) {
-        if (shape.sizeLong() != length) {
-            throw new ShapeMismatchException(op + ": shape " + shape + " needs " + shape.sizeLong()
-                    + " values, got " + length);
-        }
-    }
-
-    private static void sameShape(String op, DeviceTensor a, DeviceTensor b) {
-        if (!a.shape().equals(b.shape())) {
-            throw new ShapeMismatchException(op + ": shapes " + a.shape() + " and " + b.shape() + " differ");
-        }
-    }
-
-    private static void requireRank(String op, DeviceTensor t, int rank) {
-        if (t.shape().rank() != rank) {
-            throw new ShapeMismatchException(op + ": needs a rank-" + rank + " tensor, got " + t.shape());
-        }
-    }
-
-    private static boolean isTrailingShape(Shape small, Shape big) {
-        int[] s = small.dims(), b = big.dims();
-        if (s.length > b.length) {
-            return false;
-        }
-        for (int i = 1; i <= s.length; i++) {
-            if (s[s.length - i] != b[b.length - i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ---- transformer ops (op codes 40-59) ---------------------------------------------------------------------
 
     @Override
     public Tensor gelu(Tensor xt) {
-        DeviceTensor x = check("gelu", xt);
-        return transformerElementwise(TW_GELU, x, null, 1);
+        return TransformerDeviceOps.gelu(this, xt);
     }
 
     @Override
     public Tensor geluBackward(Tensor xt, Tensor dyt) {
-        DeviceTensor x = check("geluBackward", xt), dy = check("geluBackward", dyt);
-        needSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
-        return transformerElementwise(TW_GELU_BACKWARD, x, dy, 1);
+        return TransformerDeviceOps.geluBackward(this, xt, dyt);
     }
 
     @Override
     public Tensor scaleChannels(Tensor xt, Tensor wt) {
-        DeviceTensor x = check("scaleChannels", xt), w = check("scaleChannels", wt);
-        needMinRank("scaleChannels", "x", x.shape(), 1);
-        int cols = x.shape().last();
-        needVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
-        return transformerElementwise(TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
-    }
-
-    private DeviceTensor transformerElementwise(int mode, DeviceTensor x, DeviceTensor y, int channels) {
-        DeviceTensor out = allocate(x.shape());
-        int n = out.size();
-        args(n, mode, out.offset(), x.offset(), y == null ? -1 : y.offset(), channels);
-        queue.bytes(4L * (y == null ? 2 : 3) * n);
-        launch1D(OP_TRANSFORMER_ELEMENTWISE, n);
-        return out;
+        return TransformerDeviceOps.scaleChannels(this, xt, wt);
     }
 
     @Override
     public Tensor attention(Tensor qt, Tensor kt, Tensor vt, int numHeads, float scale) {
-        String op = "attention";
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt);
-        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
-        DeviceTensor out = allocate(q.shape());
-        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
-        args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), out.offset());
-        program.f0 = scale;
-        queue.flops(6L * rows * seq * dh);
-        launch1D(OP_ATTENTION_ROWS, rows);
-        return out;
+        return TransformerDeviceOps.attention(this, qt, kt, vt, numHeads, scale);
     }
 
     @Override
     public AttentionGradients attentionBackward(Tensor qt, Tensor kt, Tensor vt, Tensor doutt, int numHeads,
                                                 float scale) {
-        String op = "attentionBackward";
-        DeviceTensor q = check(op, qt), k = check(op, kt), v = check(op, vt), dout = check(op, doutt);
-        int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
-        needSameShape(op, "q", q.shape(), "dout", dout.shape());
-        int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
-        DeviceTensor dq = allocate(q.shape()), dk = allocate(q.shape()), dv = allocate(q.shape());
-        // per-row statistics only (log-sum-exp and sum P dP): 2 floats a row instead of an S x S matrix
-        DeviceTensor lse = allocate(Shape.of(rows)), delta = allocate(Shape.of(rows));
-        for (int kernel : new int[]{OP_ATTENTION_STATS, OP_ATTENTION_DQ, OP_ATTENTION_DKV}) {
-            args(rows, seq, numHeads, dh, q.offset(), k.offset(), v.offset(), dout.offset(), lse.offset(),
-                    delta.offset(), kernel == OP_ATTENTION_DQ ? dq.offset() : dk.offset(), dv.offset());
-            program.f0 = scale;
-            queue.flops(6L * rows * seq * dh);
-            launch1D(kernel, rows);
-        }
-        return new AttentionGradients(dq, dk, dv);
+        return TransformerDeviceOps.attentionBackward(this, qt, kt, vt, doutt, numHeads, scale);
     }
 
-    /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
-    private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
-        needRank(op, "q", q, 3);
-        needSameShape(op, "q", q, "k", k);
-        needSameShape(op, "q", q, "v", v);
-        if (numHeads < 1 || q.last() % numHeads != 0) {
-            throw new ShapeMismatchException(op + ": the " + q.last() + " features of q " + q
-                    + " do not split into " + numHeads + " heads");
-        }
-        return q.last() / numHeads;
-    }
 }

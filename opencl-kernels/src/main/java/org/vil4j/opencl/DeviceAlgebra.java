@@ -1,0 +1,93 @@
+package org.vil4j.opencl;
+
+import org.vil4j.api.Shape;
+import org.vil4j.api.ShapeMismatchException;
+import org.vil4j.api.Tensor;
+
+import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.opencl.OpenCLOps.SKINNY_OUTPUTS;
+
+/**
+ * Dense algebra on the device: linear layers (a row-wise kernel for skinny outputs, else the GEMM with a bias
+ * epilogue), batched matmul, head-wise (block-diagonal) linears and transposes.
+ */
+final class DeviceAlgebra {
+    private DeviceAlgebra() {
+    }
+
+    static Tensor linear(OpenCLOps ops, Tensor xt, Tensor wt, Tensor bt) {
+        DeviceTensor w = ops.check("linear", wt);
+        DeviceTensor x = w.shape().rank() == 2 && w.shape().dim(0) <= SKINNY_OUTPUTS ? ops.check("linear", xt)
+                : ops.checkView("linear", xt);
+        DeviceTensor b = bt == null ? null : ops.check("linear", bt);
+        int k = x.shape().last();
+        if (w.shape().rank() != 2 || w.shape().dim(1) != k) {
+            throw new ShapeMismatchException("linear: x " + x.shape() + " and w " + w.shape() + " disagree on K");
+        }
+        int m = w.shape().dim(0);
+        if (b != null && (b.shape().size() != m)) {
+            throw new ShapeMismatchException("linear: bias " + b.shape() + " does not match w " + w.shape());
+        }
+        int rows = x.shape().rows();
+        DeviceTensor out = ops.allocate(x.shape().withLast(m));
+        if (m <= SKINNY_OUTPUTS) {
+            ops.args(rows, m, k, x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(), m);
+            ops.queue.flops(2L * rows * m * k);
+            ops.queue.bytes(4L * ((long) rows * k + (long) m * k + (long) rows * m));
+            ops.launch1D(OP_LINEAR_ROWS, rows);
+            return out;
+        }
+        ops.gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
+                b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
+        return out;
+    }
+
+    static Tensor matmul(OpenCLOps ops, Tensor at, Tensor ct) {
+        DeviceTensor a = ops.check("matmul", at), c = ops.check("matmul", ct);
+        Shape as = a.shape(), cs = c.shape();
+        int batch = as.rank() == 3 ? as.dim(0) : 1;
+        int cBatch = cs.rank() == 3 ? cs.dim(0) : 1;
+        if (as.rank() < 2 || as.rank() > 3 || cs.rank() < 2 || cs.rank() > 3 || as.dim(-1) != cs.dim(-2)
+                || (cBatch != batch && cBatch != 1)) {
+            throw new ShapeMismatchException("matmul: cannot multiply " + as + " by " + cs);
+        }
+        int i = as.dim(-2), k = as.dim(-1), j = cs.dim(-1);
+        DeviceTensor out = ops.allocate(as.rank() == 3 ? Shape.of(batch, i, j) : Shape.of(i, j));
+        ops.gemm(i, j, k, a.offset(), k, 1, c.offset(), j, 1, out.offset(), j, 1, i * k, 0,
+                cBatch == 1 ? 0 : k * j, 0, i * j, 0, EPI_STORE, 0, 0, 0, 1f, false, batch);
+        return out;
+    }
+
+    static Tensor headwiseLinear(OpenCLOps ops, Tensor xt, Tensor wt, Tensor bt) {
+        DeviceTensor x = ops.checkView("headwiseLinear", xt), w = ops.check("headwiseLinear", wt);
+        DeviceTensor b = bt == null ? null : ops.check("headwiseLinear", bt);
+        Shape ws = w.shape();
+        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
+                || (b != null && b.shape().size() != x.shape().last())) {
+            throw new ShapeMismatchException("headwiseLinear: x " + x.shape() + ", w " + ws
+                    + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
+        }
+        DeviceTensor out = ops.allocate(x.shape());
+        int n = out.size();
+        ops.args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
+                x.stride());
+        ops.queue.flops(2L * n * ws.dim(1));
+        ops.queue.bytes(8L * n);
+        ops.launch1D(OP_HEADWISE, n);
+        return out;
+    }
+
+    static Tensor transpose(OpenCLOps ops, Tensor xt) {
+        DeviceTensor x = ops.check("transpose", xt);
+        Shape s = x.shape();
+        if (s.rank() != 2 && s.rank() != 3) {
+            throw new ShapeMismatchException("transpose: needs [B,R,C] or [R,C], got " + s);
+        }
+        int b = s.rank() == 3 ? s.dim(0) : 1, r = s.dim(-2), c = s.dim(-1);
+        DeviceTensor out = ops.allocate(s.rank() == 3 ? Shape.of(b, c, r) : Shape.of(c, r));
+        int n = out.size();
+        ops.args(n, r, c, x.offset(), out.offset());
+        ops.launch1D(OP_TRANSPOSE, n);
+        return out;
+    }
+}

@@ -1,0 +1,286 @@
+package org.vil4j.opencl;
+
+import org.vil4j.api.IndexTable;
+import org.vil4j.api.Shape;
+import org.vil4j.api.SkipGateGradients;
+import org.vil4j.api.Tensor;
+
+import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.opencl.OperandChecks.*;
+import static org.vil4j.opencl.OpenCLOps.checkTable;
+
+/**
+ * The backward ops on the device: norm, gate and element-wise gradients, token and column scatters, the depthwise
+ * convolution's and the linears' gradients (split-K weight gradients added up by one column reduction). The mLSTM's
+ * backward is {@link DeviceMlstm}'s.
+ */
+final class DeviceGradients {
+    private DeviceGradients() {
+    }
+
+    static Tensor columnSums(OpenCLOps ops, Tensor xt) {
+        DeviceTensor x = ops.check("columnSums", xt);
+        needMinRank("columnSums", "x", x.shape(), 1);
+        int cols = x.shape().last();
+        DeviceTensor out = ops.allocate(Shape.of(cols));
+        reduceColumns(ops, x.offset(), x.shape().rows(), cols, false, out.offset(), 0);
+        return out;
+    }
+
+    static Tensor linearWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt) {
+        String op = "linearWeightGradient";
+        DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
+        needMinRank(op, "x", x.shape(), 1);
+        Shape xs = x.shape(), ds = dy.shape();
+        if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
+            throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
+        }
+        int depth = xs.last(), outFeatures = ds.last();
+        DeviceTensor out = ops.allocate(Shape.of(outFeatures, depth));
+        weightGradient(ops, xs.rows(), outFeatures, depth, 1, dy.offset(), outFeatures, 0, x.offset(), depth, 0,
+                out.offset());
+        return out;
+    }
+
+    static Tensor headwiseWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt, int numHeads) {
+        String op = "headwiseWeightGradient";
+        DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        int features = x.shape().last();
+        if (numHeads < 1 || features % numHeads != 0) {
+            throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + x.shape());
+        }
+        int d = features / numHeads;
+        DeviceTensor out = ops.allocate(Shape.of(numHeads, d, d));
+        weightGradient(ops, x.shape().rows(), d, d, numHeads, dy.offset(), features, d, x.offset(), features, d,
+                out.offset());
+        return out;
+    }
+
+    static Tensor layerNormBackward(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
+                                    boolean residualWeight, float eps) {
+        String op = "layerNormBackward";
+        DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
+        DeviceTensor w = weight == null ? null : ops.check(op, weight);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        int cols = x.shape().last();
+        if (groupSize < 1 || cols % groupSize != 0) {
+            throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
+                    + x.shape());
+        }
+        if (w != null) {
+            needVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
+        }
+        DeviceTensor out = ops.allocate(x.shape());
+        int n = x.shape().rows() * (cols / groupSize);
+        ops.args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
+                residualWeight ? 1 : 0);
+        ops.program.f0 = eps;
+        ops.launch1D(OP_LAYER_NORM_BACKWARD, n);
+        return out;
+    }
+
+    static Tensor siluBackward(OpenCLOps ops, Tensor xt, Tensor dyt) {
+        DeviceTensor x = ops.check("siluBackward", xt), dy = ops.check("siluBackward", dyt);
+        needSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
+        DeviceTensor out = ops.allocate(x.shape());
+        int n = out.size();
+        ops.args(n, GW_SILU, out.offset(), x.offset(), dy.offset());
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
+    }
+
+    static SkipGateGradients skipGateBackward(OpenCLOps ops, Tensor ht, Tensor skipt, Tensor at, Tensor zt,
+                                              Tensor dyt) {
+        String op = "skipGateBackward";
+        DeviceTensor h = ops.check(op, ht), skip = ops.check(op, skipt), a = ops.check(op, at), z = ops.check(op, zt);
+        DeviceTensor dy = ops.check(op, dyt);
+        needMinRank(op, "h", h.shape(), 1);
+        needSameShape(op, "h", h.shape(), "a", a.shape());
+        needSameShape(op, "h", h.shape(), "z", z.shape());
+        needSameShape(op, "h", h.shape(), "dy", dy.shape());
+        int cols = h.shape().last();
+        needVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
+        DeviceTensor dh = ops.allocate(h.shape()), da = ops.allocate(h.shape()), dz = ops.allocate(h.shape());
+        int n = h.size();
+        ops.args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
+                da.offset(), dz.offset(), Math.max(cols, 1));
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+        return new SkipGateGradients(dh, da, dz);
+    }
+
+    static Tensor gatherSum(OpenCLOps ops, Tensor xt, IndexTable table, int tokens) {
+        String op = "gatherSum";
+        DeviceTensor x = ops.check(op, xt);
+        DeviceIndexTable t = checkTable(op, table, -1);
+        needMinRank(op, "x", x.shape(), 2);
+        int seq = x.shape().dim(-2);
+        needEntriesBelow(op, t, seq, "x " + x.shape());
+        if (tokens < 0) {
+            throw new IllegalArgumentException(op + ": negative token count " + tokens);
+        }
+        DeviceTensor out = ops.allocate(withDim(x.shape(), -2, tokens));
+        int n = out.size();
+        ops.args(n, tokens, x.shape().last(), seq, x.offset(), t.offset(), t.rows(), t.cols(), out.offset());
+        ops.launch1D(OP_GATHER_SUM, n);
+        return out;
+    }
+
+    static Tensor scaleSamples(OpenCLOps ops, Tensor xt, Tensor scalest) {
+        DeviceTensor x = ops.check("scaleSamples", xt), scales = ops.check("scaleSamples", scalest);
+        needMinRank("scaleSamples", "x", x.shape(), 1);
+        needVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
+        DeviceTensor out = ops.allocate(x.shape());
+        int n = out.size();
+        ops.args(n, GW_SCALE_SAMPLES, out.offset(), x.offset(), scales.offset(), Math.max(1, n / Math.max(1,
+                x.shape().dim(0))));
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
+    }
+
+    static Tensor placeColumns(OpenCLOps ops, Tensor xt, int start, int totalColumns) {
+        DeviceTensor x = ops.check("placeColumns", xt);
+        needMinRank("placeColumns", "x", x.shape(), 1);
+        int count = x.shape().last();
+        if (start < 0 || (long) start + count > totalColumns) {
+            throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
+                    + totalColumns + " columns");
+        }
+        DeviceTensor out = ops.allocate(x.shape().withLast(totalColumns));
+        int n = out.size();
+        ops.args(n, GW_PLACE_COLUMNS, out.offset(), x.offset(), count, start, Math.max(totalColumns, 1));
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+        return out;
+    }
+
+    static Tensor depthwiseConvBackwardInput(OpenCLOps ops, Tensor dyt, IndexTable inverse, Tensor wt) {
+        String op = "depthwiseConvBackwardInput";
+        DeviceTensor dy = ops.check(op, dyt), w = ops.check(op, wt);
+        DeviceIndexTable t = checkTable(op, inverse, -1);
+        Shape shape = dy.shape();
+        needMinRank(op, "dy", shape, 2);
+        needRank(op, "w", w.shape(), 2);
+        int seq = shape.dim(-2), channels = shape.last(), taps = w.shape().dim(1);
+        if (w.shape().dim(0) != channels || t.rows() != seq) {
+            throw mismatch(op, "dy " + shape + ", w " + w.shape() + " and an inverse table of " + t.rows()
+                    + " rows disagree");
+        }
+        needEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
+        DeviceTensor out = ops.allocate(shape);
+        int n = out.size();
+        ops.args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset());
+        ops.launch1D(OP_DEPTHWISE_BACKWARD_INPUT, n);
+        return out;
+    }
+
+    static Tensor depthwiseConvWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt, IndexTable neighbours) {
+        String op = "depthwiseConvWeightGradient";
+        DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
+        DeviceIndexTable t = checkTable(op, neighbours, -1);
+        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        needMinRank(op, "x", x.shape(), 2);
+        int seq = x.shape().dim(-2);
+        if (t.rows() != seq) {
+            throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + x.shape() + " has " + seq
+                    + " tokens");
+        }
+        needEntriesBelow(op, t, seq, "x " + x.shape());
+        int channels = x.shape().last(), taps = t.cols();
+        DeviceTensor out = ops.allocate(Shape.of(channels, taps));
+        int cols = channels * taps;
+        int items = batchOf(x.shape()) * seq;
+        if (cols == 0) {
+            return out;
+        }
+        int chunks = chunkCount(items, cols);
+        int length = Math.max(1, (items + chunks - 1) / chunks);
+        chunks = Math.max(1, (items + length - 1) / length);
+        long mark = ops.mark();
+        DeviceTensor partial = chunks == 1 ? out : ops.allocate(Shape.of(chunks, cols));
+        ops.args(chunks * cols, cols, items, length, x.offset(), dy.offset(), t.offset(), chunks == 1 ? channels : 0,
+                seq, taps, partial.offset());
+        ops.launch1D(OP_DEPTHWISE_WEIGHT_PARTIALS, chunks * cols);
+        if (chunks > 1) {
+            reduceColumns(ops, partial.offset(), chunks, cols, false, out.offset(), channels);
+        }
+        ops.release(mark);
+        return out;
+    }
+
+    static Tensor unpatchify(OpenCLOps ops, Tensor patchest, int channels, int height, int width, int ph, int pw,
+                             int sh, int sw) {
+        String op = "unpatchify";
+        DeviceTensor ps = ops.check(op, patchest);
+        needRank(op, "patches", ps.shape(), 3);
+        if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
+            throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
+                    + " and image " + height + "x" + width + " do not fit");
+        }
+        int gh = (height - ph) / sh + 1, gw = (width - pw) / sw + 1;
+        Shape expected = Shape.of(ps.shape().dim(0), gh * gw, channels * ph * pw);
+        needSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
+                + " image", expected);
+        DeviceTensor out = ops.allocate(Shape.of(ps.shape().dim(0), channels, height, width));
+        int n = out.size();
+        ops.args(n, channels, height, width, ph, pw, sh, sw, gh, gw, ps.offset(), out.offset());
+        ops.launch1D(OP_UNPATCHIFY, n);
+        return out;
+    }
+
+    /**
+     * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
+     * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
+     */
+    static void reduceColumns(OpenCLOps ops, int x, int rows, int cols, boolean square, int out, int map) {
+        if (cols == 0) {
+            return;
+        }
+        // one launch whatever the row count: on a GPU driven one op at a time, a launch costs more than the adds
+        ops.args(cols, rows, x, out, square ? 1 : 0, map);
+        ops.enqueue(OP_REDUCE_COLUMNS);
+    }
+
+    /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
+    private static int chunkCount(int rows, int cols) {
+        return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
+    }
+
+    /**
+     * out[h][o][d] = sum_r dy[r*dyRow + h*dyHead + o] * x[r*xRow + h*xHead + d] for h < heads, o < m, d < n: a GEMM
+     * whose reduced axis is the rows. Few output tiles and many rows: the rows are split (split-K) into partial
+     * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
+     */
+    private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
+                                       int dyHead, int x, int xRow, int xHead, int out) {
+        int size = heads * m * n;
+        if (size == 0) {
+            return;
+        }
+        int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
+        int splits = Math.max(1, Math.min(rows / 128, (256 + tiles - 1) / tiles));
+        if (splits <= 1) {
+            ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
+                    EPI_STORE, 0, 0, 0, 1f, false, heads);
+            return;
+        }
+        int length = rows / splits;
+        int rest = rows - length * splits;
+        long mark = ops.mark();
+        DeviceTensor partial = ops.allocate(Shape.of(splits + (rest > 0 ? 1 : 0), size));
+        ops.gemm(m, n, length, dy, 1, dyRow, x, xRow, 1, partial.offset(), n, heads, length * dyRow, dyHead,
+                length * xRow, xHead, size, m * n, EPI_STORE, 0, 0, 0, 1f, false, splits * heads);
+        if (rest > 0) {
+            ops.gemm(m, n, rest, dy + splits * length * dyRow, 1, dyRow, x + splits * length * xRow, xRow, 1,
+                    partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
+                    1f, false, heads);
+        }
+        reduceColumns(ops, partial.offset(), splits + (rest > 0 ? 1 : 0), size, false, out, 0);
+        ops.release(mark);
+    }
+
+    static void zero(OpenCLOps ops, DeviceTensor t) {
+        int n = t.size();
+        ops.args(n, GW_PLACE_COLUMNS, t.offset(), t.offset(), 0, 0, 1);
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+    }
+}

@@ -1,0 +1,121 @@
+package org.vil4j.opencl;
+
+import org.vil4j.api.MlstmGradients;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+
+import static org.vil4j.opencl.DeviceProgram.*;
+
+/**
+ * The mLSTM cell's parallel form on the device: the S x S stabilised score matrix per batch x head, built and
+ * applied by GEMMs with mLSTM epilogues. The backward recomputes the forward's prefix and scores and runs the row pass
+ * and the gate sums; larger batches go in chunks of samples.
+ */
+final class MlstmParallel {
+    private MlstmParallel() {
+    }
+
+    static Tensor forward(OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads,
+                          float eps) {
+        DeviceTensor[] in = DeviceMlstm.mlstmInputs(ops, qt, kt, vt, it, ft);
+        DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4];
+        int dh = DeviceMlstm.mlstmHeadDim(q, k, v, ig, fg, numHeads);
+        // q, k and v may be column views of one tensor (the fused projections' output): rows `rowStride` apart
+        int rowStride = q.stride();
+        Shape s = q.shape();
+        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
+        int z = b * numHeads;
+        // the output first, so that releasing the scratch above it leaves it in place (no copy)
+        DeviceTensor h = ops.allocate(s);
+        long mark = ops.mark();
+        DeviceTensor fHi = ops.allocate(Shape.of(z, len));
+        DeviceTensor fLo = ops.allocate(Shape.of(z, len));
+        DeviceTensor m = ops.allocate(Shape.of(z, len));
+        DeviceTensor argmax = ops.allocate(Shape.of(z, len));
+        DeviceTensor scores = ops.allocate(Shape.of(z, len, len));
+        DeviceTensor inputGates = ops.allocate(Shape.of(z, len));
+        ops.args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
+                inputGates.offset(), ig.stride());
+        ops.launch1D(OP_MLSTM_PREFIX, z);
+        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the input gates [Z, S] at a23
+        ops.program.a23 = inputGates.offset();
+        int seqStride = len * width;
+        int inStride = len * rowStride;
+        ops.gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
+                inStride, dh, inStride, dh, numHeads * len * len, len * len,
+                EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
+        // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]; the GEMM sums the score rows
+        // for norm_t itself (one pass fewer than a row-norm pass)
+        ops.program.f1 = eps;
+        ops.gemm(len, dh, len, scores.offset(), len, 1, v.offset(), rowStride, 1, h.offset(), width, numHeads,
+                numHeads * len * len, len * len, inStride, dh, seqStride, dh,
+                EPI_MLSTM_VALUES_NORM, m.offset(), 0, 0, 1f, true, z);
+        ops.release(mark);
+        return h;
+    }
+
+    /**
+     * The parallel form's gradients into dq, dk, dv, di, df (B, S and DH above 0): S x S scratch (P, G, L) for as many
+     * samples at a time as {@code mlstmScratchFloats} and the arena allow.
+     */
+    static MlstmGradients backward(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig,
+                                   DeviceTensor fg, DeviceTensor dh, int numHeads, float eps, DeviceTensor dq,
+                                   DeviceTensor dk, DeviceTensor dv, DeviceTensor di, DeviceTensor df) {
+        Shape shape = q.shape();
+        int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
+        int headDim = width / numHeads;
+        long perSample = 3L * numHeads * len * len;
+        // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
+        // running short costs launches rather than failing the step
+        long room = ops.maxArenaFloats - ops.workspace.topAfter(0) - 4L * batch * numHeads * (len + 64) - 8L * 64;
+        int chunk = (int) Math.max(1, Math.min(batch, Math.min(ops.mlstmScratchFloats, room) / perSample));
+        long mark = ops.mark();
+        int zMax = chunk * numHeads;
+        DeviceTensor fHi = ops.allocate(Shape.of(zMax, len)), fLo = ops.allocate(Shape.of(zMax, len));
+        DeviceTensor m = ops.allocate(Shape.of(zMax, len)), argmax = ops.allocate(Shape.of(zMax, len));
+        DeviceTensor p = ops.allocate(Shape.of(zMax, len, len)), g = ops.allocate(Shape.of(zMax, len, len));
+        DeviceTensor l = ops.allocate(Shape.of(zMax, len, len));
+        float keyScale = (float) (1.0 / Math.sqrt(headDim));
+        int seqStride = len * width;
+        int matrix = len * len;
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int z = Math.min(chunk, batch - b0) * numHeads;
+            int feat = b0 * seqStride, gate = b0 * len * numHeads;
+            int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
+            int io = ig.offset() + gate, fo = fg.offset() + gate;
+            // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
+            ops.args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, numHeads);
+            ops.launch1D(OP_MLSTM_PREFIX, z);
+            // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
+            ops.gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
+                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
+            ops.gemm(len, len, headDim, dho, width, 1, vo, 1, width, g.offset(), len, numHeads, seqStride, headDim,
+                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
+            // per row: P becomes dP / sqrt(DH), G becomes C / den, L the gradient of log D
+            ops.args(z * len, len, numHeads, p.offset(), g.offset(), l.offset(), fHi.offset(), fLo.offset(),
+                    m.offset(), argmax.offset(), io);
+            ops.program.f0 = eps;
+            ops.program.f1 = keyScale;
+            ops.launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
+            // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
+            ops.gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    true, z);
+            ops.gemm(len, headDim, len, p.offset(), 1, len, qo, width, 1, dk.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    false, z);
+            ops.gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+                    false, z);
+            // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
+            ops.args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1);
+            ops.launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
+            ops.args(z * len, len, l.offset());
+            ops.launch1D(OP_MLSTM_ROW_SCAN, z * len);
+            ops.args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo);
+            ops.launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
+        }
+        ops.release(mark);
+        return new MlstmGradients(dq, dk, dv, di, df);
+    }
+}
