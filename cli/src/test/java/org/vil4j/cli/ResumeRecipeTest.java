@@ -49,6 +49,23 @@ class ResumeRecipeTest {
     }
 
     @Test
+    void resumeTakesTheRunsFolderAsWellAsItsCheckpoint(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        CliRun first = CliRun.of(run(out, "--stop-after", "1"));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        // --resume RUN_DIR means RUN_DIR/checkpoint.safetensors (the --out given is the same folder)
+        List<String> args = new ArrayList<>(List.of(run(out)));
+        args.addAll(List.of("--resume", out.toString()));
+        CliRun resumed = CliRun.of(args.toArray(String[]::new));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        Map<String, String> meta = SafetensorsFile.open(out.resolve(TrainCommand.CHECKPOINT)).metadata();
+        assertThat(meta.get("epochs_done")).isEqualTo("2");
+        CliRun missing = CliRun.of(run(dir.resolve("other"), "--resume", dir.resolve("nowhere").toString()));
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err().strip()).doesNotContain("\n").contains("nowhere");
+    }
+
+    @Test
     void checkpointMetadataHasItsKeysInAFixedOrder(@TempDir Path dir) {
         Path out = dir.resolve("run");
         CliRun run = CliRun.of(run(out, "--stop-after", "1"));
