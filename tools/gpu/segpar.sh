@@ -8,9 +8,7 @@ export OUT=${OUT:-/tmp/segment}
 seconds=$1; shift
 source .gpu/boot.sh >/dev/null
 export VIL_BOOTED=1
-data=${SEG_DATA:-/tmp/fashion-mnist}
-mkdir -p "$data"
-for f in .segdata/*.xz; do [ -f "$data/$(basename "$f" .xz)" ] || xz -dc "$f" > "$data/$(basename "$f" .xz)"; done
+tools/gpu/segment.sh data
 names=()
 for spec in "$@"; do
   read -r name args <<< "$spec"

@@ -39,13 +39,7 @@ mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 java_opts=(-Xmx96g ${VIL_JAVA_OPTS:-})
-# through the preloaded library (tools/gpu/native): the program's register cap on NVIDIA (VIL_NV_REGCAP=0: none)
-# and passes run back to back (VIL_PIPELINE=0: Aparapi's host wait between passes)
-preload=()
-if [ -f .gpu/native/libclbuildoptions.so ]; then
-  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so" "VIL4J_NV_MAXRREGCOUNT=${VIL_NV_REGCAP:-64}"
-    "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}")
-fi
+source tools/gpu/preload.sh
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
   "${preload[@]}" java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu \
