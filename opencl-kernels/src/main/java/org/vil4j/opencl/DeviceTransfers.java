@@ -83,6 +83,7 @@ final class DeviceTransfers {
             return Arrays.copyOfRange(ops.program.mem, t.offset(), t.offset() + n);
         }
         if (ops.program.stageOut.length != n) {
+            ops.retire(ops.program.stageOut);
             ops.program.stageOut = new float[n];
             ops.setupBytes += 4L * n; // Aparapi initialises a new buffer from the host array
         }
@@ -124,6 +125,7 @@ final class DeviceTransfers {
         }
         ops.flush(); // a recorded copy may still read the staging array
         if (ops.program.stageIndex.length != n) {
+            ops.retire(ops.program.stageIndex);
             ops.program.stageIndex = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
         } else {
             System.arraycopy(data, 0, ops.program.stageIndex, 0, n);
@@ -147,6 +149,7 @@ final class DeviceTransfers {
         }
         ops.flush(); // a recorded copy may still read the staging array
         if (ops.program.stageIn.length != n) {
+            ops.retire(ops.program.stageIn);
             ops.program.stageIn = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
         } else {
             System.arraycopy(data, 0, ops.program.stageIn, 0, n);
@@ -188,6 +191,7 @@ final class DeviceTransfers {
             ops.transfers += 2;
         }
         System.arraycopy(ops.program.mem, 0, grown, 0, ops.program.mem.length);
+        ops.retire(ops.program.mem);
         ops.program.mem = grown;
     }
 
@@ -210,6 +214,7 @@ final class DeviceTransfers {
             ops.transfers += 2;
         }
         System.arraycopy(ops.program.index, 0, grown, 0, ops.program.index.length);
+        ops.retire(ops.program.index);
         ops.program.index = grown;
     }
 

@@ -625,8 +625,25 @@ final class OpenCLOps implements Ops {
     }
 
     void flush() {
+        long before = queue.executes();
         queue.flush();
+        if (queue.executes() > before) {
+            // Aparapi swaps the buffers of reassigned arrays at an execute: the old arrays may go now
+            retired.clear();
+        }
     }
+
+    /**
+     * Keeps an array the program no longer names reachable until the next execute. aparapi-native refers to a bound
+     * array through a weak global reference and releases its OpenCL buffer only when the next execute sees the
+     * field changed; on a CPU device that buffer may be the array's own memory (CL_MEM_USE_HOST_PTR). A defence
+     * against a rare crash seen on PoCL (docs/SEGMENTATION-NOTES.md), not a proven cause of it.
+     */
+    void retire(Object array) {
+        retired.add(array);
+    }
+
+    private final java.util.List<Object> retired = new java.util.ArrayList<>();
 
     void args(int... values) {
         DeviceProgram p = program;
