@@ -52,10 +52,13 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
             // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
             kEnd = min(a2, i0 + TILE);
         }
-        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL || a18 == EPI_MLSTM_CHUNK_SCORES)
-                && j0 > i0 + TILE - 1;
+        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_MLSTM_SCORES_SCAN || a18 == EPI_CAUSAL
+                || a18 == EPI_MLSTM_CHUNK_SCORES) && j0 > i0 + TILE - 1;
         if (skip) {
             kEnd = 0;
+        }
+        if (a18 == EPI_MLSTM_SCORES_SCAN && !skip) {
+            mlstmTileGates(z, i0, j0, lid);
         }
 
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
@@ -176,6 +179,17 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                     float ir = mem[a23 + row + r];
                     float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
                     v = v * exp((is - ir) - df);
+                } else {
+                    v = 0f;
+                }
+            } else if (a18 == EPI_MLSTM_SCORES_SCAN) {
+                // as EPI_MLSTM_SCORES, with the row and column terms the tile's own scan left in gateTerms
+                if (j <= i) {
+                    int li = i - (i / TILE) * TILE;
+                    int lj = j - (j / TILE) * TILE;
+                    float df = (gateTerms[4 * TILE + lj] - gateTerms[TILE + li])
+                            + (gateTerms[5 * TILE + lj] - gateTerms[2 * TILE + li]);
+                    v = v * exp((gateTerms[3 * TILE + lj] - gateTerms[li]) - df);
                 } else {
                     v = 0f;
                 }

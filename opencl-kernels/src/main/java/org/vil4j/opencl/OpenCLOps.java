@@ -527,6 +527,12 @@ final class OpenCLOps implements Ops {
      */
     long mlstmScratchFloats = 16L << 20;
 
+    /**
+     * Longest sequence whose parallel forward scans the gates inside the score GEMM's tiles (no prefix pass); tests
+     * set it to 0 to compare with the prefix pass.
+     */
+    int scanInTileMax = SCAN_IN_TILE_MAX;
+
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps) {

@@ -115,6 +115,15 @@ abstract class ProgramState extends Kernel {
      * a value GEMM.
      */
     static final int EPI_MLSTM_VALUES_NORM = 8;
+    /**
+     * EPI_MLSTM_SCORES with the gate prefix computed by each tile itself (no OP_MLSTM_PREFIX pass): before its K
+     * loop a tile scans the log forget gates up to its last row into {@code gateTerms}; a19 = igate, a20 = fgate
+     * (rows of [B, S, NH] a21 apart), a23 = m [Z, S], written by the tiles of the first column. For S up to
+     * {@link #SCAN_IN_TILE_MAX}: every tile rescans from token 0.
+     */
+    static final int EPI_MLSTM_SCORES_SCAN = 9;
+    /** Longest sequence whose score tiles scan the gates themselves (two scan chunks at most). */
+    static final int SCAN_IN_TILE_MAX = 512;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -159,4 +168,9 @@ abstract class ProgramState extends Kernel {
 
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
+    /**
+     * A score tile's gate terms (EPI_MLSTM_SCORES_SCAN): for its rows, i, F hi and F lo at each row's argmax r; for
+     * its columns, i, F hi and F lo at the column; TILE floats each.
+     */
+    @Local final float[] gateTerms = new float[6 * TILE];
 }
