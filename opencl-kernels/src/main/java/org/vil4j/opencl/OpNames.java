@@ -6,7 +6,7 @@ import static org.vil4j.opencl.DeviceProgram.*;
 final class OpNames {
     private static final String[] OPS = new String[128];
     private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "(unused)", "causal",
-            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values"};
+            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values", "mlstm_scores_scan"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
