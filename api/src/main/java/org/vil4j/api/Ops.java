@@ -380,6 +380,14 @@ public interface Ops extends AutoCloseable {
         return silu(depthwiseConv(x, neighbours, w, bias));
     }
 
+    /**
+     * {@code add(linear(x, w, bias), rows)}, rows {@code [R, N]} added to every run of R rows of the product (R its
+     * second-last dimension): the patch embedding and its position embedding in one pass where a backend fuses them.
+     */
+    default Tensor linearAddRows(Tensor x, Tensor w, Tensor bias, Tensor rows) {
+        return add(linear(x, w, bias), rows);
+    }
+
     /** {@code add(residual, linear(x, w, bias))}: a projection added to the residual stream (same shape). */
     default Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual) {
         return linearAdd(x, w, bias, residual, null, null, false);

@@ -134,8 +134,9 @@ public final class VisionLstm {
     /** Runs one batch [B, C, H, W] and returns the model output (left in the workspace: release it when done). */
     public Tensor forward(Tensor images, ActivationSink sink) {
         GridTables grid = gridOf(images.shape());
-        Tensor x = embed(images, grid, sink);
+        // the mark before the embedding: the first block's output, written over the embedding, is then kept uncopied
         long base = ops.mark();
+        Tensor x = embed(images, grid, sink);
         for (int i = 0; i < config.subBlockCount(); i++) {
             // the block's input is given up to its output (no copy at the block's end): nothing else reads it
             x = ops.keep(base, subBlock(x, i, grid, true));
@@ -212,13 +213,19 @@ public final class VisionLstm {
         int p = config.patchSize();
         Tensor patches = ops.patchify(images, p, p, config.stride(), config.stride());
         Tensor projW = ops.reshape(param("patch_embed.proj.weight"), Shape.of(dim, config.channels() * p * p));
-        Tensor x = ops.linear(patches, projW, param("patch_embed.proj.bias"));
-        sink.accept("patch_embed", ops.reshape(x, Shape.of(b, grid.h, grid.w, dim)));
         Tensor pos = ops.reshape(param("pos_embed.embed"), Shape.of(config.embedGridH() * config.embedGridW(), dim));
         if (grid.posResize != null) {
             pos = ops.matmul(grid.posResize, pos);
         }
-        x = ops.add(x, pos);
+        Tensor x;
+        if (sink == ActivationSink.NONE) {
+            // nobody looks at the embedding before the position is added: one pass
+            x = ops.linearAddRows(patches, projW, param("patch_embed.proj.bias"), pos);
+        } else {
+            x = ops.linear(patches, projW, param("patch_embed.proj.bias"));
+            sink.accept("patch_embed", ops.reshape(x, Shape.of(b, grid.h, grid.w, dim)));
+            x = ops.add(x, pos);
+        }
         sink.accept("pos_embed", ops.reshape(x, Shape.of(b, grid.h, grid.w, dim)));
         return x;
     }

@@ -167,10 +167,34 @@ final class FusedSubBlock {
         if (idx != null) {
             ops.program.a23 = idx.rows();
             ops.program.a24 = r.shape().dim(1);
+        } else {
+            ops.program.a23 = product.rows();
         }
         ops.gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
                 0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
                 1f, false);
+        return out;
+    }
+
+    /**
+     * x W^T + bias + rows, rows [R, N] added to each run of R product rows (the position embedding over a batch of
+     * token grids): the same epilogue as {@link #linearAdd}, its residual read at row i mod R.
+     */
+    static Tensor linearAddRows(OpenCLOps ops, String op, Tensor xt, DeviceTensor w, Tensor bt, Tensor rowsT) {
+        DeviceTensor x = ops.checkView(op, xt), r = ops.check(op, rowsT);
+        DeviceTensor b = bt == null ? null : ops.check(op, bt);
+        int k = x.shape().last(), m = w.shape().dim(0);
+        Shape product = x.shape().withLast(m);
+        if (w.shape().dim(1) != k || (b != null && b.size() != m) || product.rank() < 2 || r.shape().rank() != 2
+                || r.shape().dim(0) != product.dim(-2) || r.shape().dim(1) != m) {
+            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
+                    + (b == null ? "" : ", bias " + b.shape()) + " and rows " + r.shape() + " do not fit (rows must"
+                    + " be [" + (product.rank() < 2 ? "R" : product.dim(-2)) + ", " + m + "])");
+        }
+        DeviceTensor out = ops.allocate(product);
+        ops.program.a23 = r.shape().dim(0);
+        ops.gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
+                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), -1, 1f, false);
         return out;
     }
 }

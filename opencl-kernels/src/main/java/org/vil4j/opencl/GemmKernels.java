@@ -223,7 +223,8 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                         v = v + mem[a20 + dest * a1 + j];
                     }
                 } else {
-                    v = v + mem[a20 + i * a1 + j];
+                    // a residual of a23 rows repeats down the product (a23 = M when they are the same shape)
+                    v = v + mem[a20 + (i % a23) * a1 + j];
                 }
             } else if (a18 == EPI_CAUSAL) {
                 if (j > i) {

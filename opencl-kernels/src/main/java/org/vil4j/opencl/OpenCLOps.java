@@ -325,6 +325,17 @@ final class OpenCLOps implements Ops {
         return fused != null ? fused : Ops.super.linearConcat(xt, ws, bs);
     }
 
+    /** Bias and the repeated rows in the GEMM's epilogue; skinny outputs as the default. */
+    @Override
+    public Tensor linearAddRows(Tensor xt, Tensor wt, Tensor bt, Tensor rows) {
+        String op = "linearAddRows";
+        DeviceTensor w = check(op, wt);
+        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS) {
+            return Ops.super.linearAddRows(xt, wt, bt, rows);
+        }
+        return FusedSubBlock.linearAddRows(this, op, xt, w, bt, rows);
+    }
+
     /** Bias and residual in the GEMM's epilogue (in place where allowed); others as the default. */
     @Override
     public Tensor linearAdd(Tensor xt, Tensor wt, Tensor bt, Tensor residual, IndexTable order, IndexTable inverse,

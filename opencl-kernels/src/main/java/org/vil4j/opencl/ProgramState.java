@@ -107,6 +107,8 @@ abstract class ProgramState extends Kernel {
      * x W^T (+ bias a19, or -1) + residual (a20, dense [M, N]): a block's down-projection and residual add. With a
      * row index table at a21 (else -1), row (b, t) of the product goes to row (b, index[t]) of the residual and of C
      * (a23 = product rows a batch, a24 = residual rows a batch; -1 entries are dropped): C may be the residual itself.
+     * Without a table, row i adds residual row i mod a23 (a23 = M for a residual of the product's shape; fewer rows
+     * repeat, as the position embedding does over a batch).
      */
     static final int EPI_LINEAR_RESIDUAL = 7;
     /**

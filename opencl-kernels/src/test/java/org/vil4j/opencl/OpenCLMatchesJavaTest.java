@@ -141,6 +141,10 @@ class OpenCLMatchesJavaTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 130})
     void fusedOpsMatchTheOpsTheyFuse(int rows) {
+        // the patch embedding with its position rows repeated over the batch, with and without a bias
+        same(1e-5, ops -> ops.linearAddRows(in(ops, 1, 3, rows, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
+                in(ops, 4, rows, 33)));
+        same(1e-5, ops -> ops.linearAddRows(in(ops, 1, 2, rows, 20), in(ops, 2, 70, 20), null, in(ops, 4, rows, 70)));
         same(1e-5, ops -> ops.headwiseLinearConcat(
                 List.of(in(ops, 1, 2, rows, 24), in(ops, 2, 2, rows, 24), ops.columns(in(ops, 3, 2, rows, 48), 24, 24)),
                 List.of(in(ops, 4, 6, 4, 4), in(ops, 5, 6, 4, 4), in(ops, 6, 6, 4, 4)),
@@ -231,6 +235,9 @@ class OpenCLMatchesJavaTest {
     void badIndexTablesAndShapesAreTypedErrors() {
         long mark = device.mark();
         try {
+            assertThatThrownBy(() -> device.linearAddRows(in(device, 1, 2, 6, 5), in(device, 2, 33, 5), null,
+                    in(device, 3, 5, 33))).isInstanceOf(ShapeMismatchException.class)
+                    .hasMessage("linearAddRows: x [2,6,5], w [33,5] and rows [5,33] do not fit (rows must be [6, 33])");
             Tensor x = in(device, 1, 2, 6, 5);
             IndexTable outOfRange = device.indexTable(2, 1, new int[]{0, 6});
             assertThatThrownBy(() -> device.gatherTokens(x, outOfRange)).isInstanceOf(ShapeMismatchException.class)

@@ -665,6 +665,11 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public Tensor linearAddRows(Tensor x, Tensor w, Tensor bias, Tensor rows) {
+        return recording ? Ops.super.linearAddRows(x, w, bias, rows) : base.linearAddRows(x, w, bias, rows);
+    }
+
+    @Override
     public Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
                             boolean intoResidual) {
         // never in place while recording: the backward needs the block's input
