@@ -2,7 +2,8 @@
 # Our `vil bench` against the official PyTorch ViL on the same shapes, in ONE run on the GPU machine, and a table of
 # ratios. Two halves:
 #   here:  tools/gpu/side_by_side.sh pack      builds, packs a Java runtime + our jars into .gpu/ (git-ignored)
-#   there: tools/gpu/side_by_side.sh run [quick|full|highres|SPEC...]  (with .gpu and .ref carried to the GPU machine)
+#   here:  tools/gpu/side_by_side.sh pack-baseline COMMIT   (optional) an earlier build's jars for the baseline rows
+#   there: tools/gpu/side_by_side.sh run [quick|full|highres|round6|SPEC...]  (with .gpu and .ref carried to the GPU machine)
 # The official code must sit in .ref/vision_lstm (git-ignored, never committed): a copy of the `vision_lstm` package
 # of github.com/NX-AI/vision-lstm. The PyTorch timer is the project's shared torch_side.py, copied into .gpu/.
 set -uo pipefail
@@ -34,20 +35,40 @@ if [ "$cmd" = pack ]; then
   exit 0
 fi
 
+if [ "$cmd" = pack-baseline ]; then
+  # the vil4j jars of COMMIT (default: main's previous round), built in a temporary worktree, into .gpu/lib-base
+  set -e
+  commit=${1:?pack-baseline COMMIT}
+  tmp=$(mktemp -d)
+  git worktree add -q --detach "$tmp/tree" "$commit"
+  (cd "$tmp/tree" && mvn -B -q package -DskipTests -pl cli -am)
+  rm -rf .gpu/lib-base && mkdir -p .gpu/lib-base && cp "$tmp/tree"/cli/target/lib/vil4j-*.jar .gpu/lib-base/
+  git worktree remove --force "$tmp/tree" && rm -rf "$tmp"
+  exit 0
+fi
+
 out=${OUT:-/tmp/side-by-side}
 mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 java_opts=(-Xmx96g ${VIL_JAVA_OPTS:-})
 source tools/gpu/preload.sh
+classpath=".gpu/lib/*"
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
-  "${preload[@]}" java "${java_opts[@]}" -cp ".gpu/lib/*" org.vil4j.cli.Main bench --backend opencl --device gpu \
+  "${preload[@]}" java "${java_opts[@]}" -cp "$classpath" org.vil4j.cli.Main bench --backend opencl --device gpu \
     --output "$out/ours-$name.json" "$@" \
     2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
     || echo "ours $name failed (see $out/ours-$name.profile.txt)"
 }
 plain() { local saved=("${preload[@]}"); preload=(); bench "$@"; preload=("${saved[@]}"); }
+# an earlier build's vil4j jars (tools/gpu/side_by_side.sh pack-baseline COMMIT puts them in .gpu/lib-base), in front
+# of this build's third-party jars: before and after in the same call
+baseline() { [ -d .gpu/lib-base ] || { echo "no .gpu/lib-base"; return; }; local saved=$classpath
+  classpath=".gpu/lib-base/*:.gpu/lib/*"; bench "$@"; classpath=$saved; }
+# the tape keeping every backward temporary to the step's end (the A/B of its freeing)
+keepall() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.tape.freeEarly=false); bench "$@"
+  java_opts=("${saved[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -77,6 +98,18 @@ case "$mode" in
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
     bench train --model vil2-tiny --batch 32 --train --iterations 5
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:anchor:128 \
+      train:anchor:128:224:compile
+    ;;
+  round6)
+    # round 6: this build against a baseline build (pack-baseline) in the same call, the tape's freeing A/B, PyTorch
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    baseline base-infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    bench train --model vil2-tiny --batch 32 --train --iterations 5
+    keepall train-keepall --model vil2-tiny --batch 32 --train --iterations 5
+    baseline base-train --model vil2-tiny --batch 32 --train --iterations 5
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10 --profile
+    baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:anchor:128 \
       train:anchor:128:224:compile
     ;;
