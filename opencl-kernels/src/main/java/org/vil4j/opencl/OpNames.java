@@ -71,7 +71,8 @@ final class OpNames {
         int op = p.op;
         String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
         if (op == OP_GEMM) {
-            return base + "/" + pick(EPILOGUES, p.a18);
+            // the norm prologue shows as "gemm/norm+bias": the block's input norm no longer launches alone
+            return base + "/" + (p.a22 >= A_NORMED ? "norm+" : "") + pick(EPILOGUES, p.a18);
         }
         if (op == OP_ELEMENTWISE) {
             return pick(ELEMENTWISE, p.a1);
