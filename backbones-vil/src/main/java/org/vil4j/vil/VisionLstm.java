@@ -262,7 +262,14 @@ public final class VisionLstm {
         x = ops.layerNorm(x, config.dim(), param("norm.weight"), true, optional("norm.bias"), FINAL_NORM_EPS);
         sink.accept("norm", x);
         if (head.pools()) {
-            x = legacyNormV2(applyHead(x, grid));
+            x = applyHead(x, grid);
+            if (config.legacyNorm() && config.isClassifier()) {
+                // the pooled features' norm as the classifier GEMM's prologue: one pass
+                InputNorm legacy = new InputNorm(null, x.shape().last(), param("legacy_norm.weight"), false,
+                        param("legacy_norm.bias"), TORCH_LAYER_NORM_EPS);
+                return ops.layerNormLinear(x, legacy, param("head.weight"), param("head.bias"));
+            }
+            x = legacyNormV2(x);
         } else {
             x = applyHead(legacyNormV2(x), grid);
         }
