@@ -16,8 +16,8 @@ abstract class RowKernels extends HeadwiseKernels {
      * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
      * a7 = bias or -1, f0 = eps; a8 = a row index table or -1 (then output row (b, t) is input row (b, index[t]):
      * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch); a11 = skip [C] or -1 (then the
-     * mLSTM's skip gate follows: a12 = a, dense, a13 = z, rows a14 apart). Mean, then the variance of the
-     * deviations (two passes, as the reference).
+     * mLSTM's skip gate follows: a12 = a, rows a15 apart, a13 = z, rows a14 apart; both may be column views). Mean,
+     * then the variance of the deviations (two passes, as the reference).
      */
     void layerNorm() {
         int lid = getLocalId(0);
@@ -73,9 +73,9 @@ abstract class RowKernels extends HeadwiseKernels {
                         y = y + mem[a7 + c];
                     }
                     if (a11 >= 0) {
-                        // the mLSTM's skip gate: (y + skip[c] * a) * silu(z), z rows a14 apart
+                        // the mLSTM's skip gate: (y + skip[c] * a) * silu(z), a rows a15 and z rows a14 apart
                         float zz = mem[a13 + row * a14 + c];
-                        y = (y + mem[a11 + c] * mem[a12 + row * a2 + c]) * (zz / (1f + exp(-zz)));
+                        y = (y + mem[a11 + c] * mem[a12 + row * a15 + c]) * (zz / (1f + exp(-zz)));
                     }
                     mem[outBase + e] = y;
                 }
