@@ -365,6 +365,20 @@ public interface Ops extends AutoCloseable {
         return concatColumns(y, linearConcat(y, gateWs, gateBs));
     }
 
+    /**
+     * The mLSTM's convolution and its q|k|v + gates as one tensor {@code [B, S, W + 3W + gates]} =
+     * {@code [a | q | k | v | gates]}: {@code a = depthwiseConvSilu(xm, neighbours, convW, convBias)} and after it
+     * {@code headwiseLinearConcatGates([a, a, xm], ws, bs, gateWs, gateBs)} (q and k project a, v projects xm). The
+     * layer reads a (its skip input) and the cell's operands as column views, so a backend may do it all in one
+     * pass. xm {@code [B, S, W]} may be a column view; the other operands are as the two ops take them.
+     */
+    default Tensor convHeadwiseGates(Tensor xm, IndexTable neighbours, Tensor convW, Tensor convBias,
+                                     java.util.List<Tensor> ws, java.util.List<Tensor> bs,
+                                     java.util.List<Tensor> gateWs, java.util.List<Tensor> gateBs) {
+        Tensor a = depthwiseConvSilu(xm, neighbours, convW, convBias);
+        return concatColumns(a, headwiseLinearConcatGates(java.util.List.of(a, a, xm), ws, bs, gateWs, gateBs));
+    }
+
     /** {@code concatColumns(linear(x, ws[0], bs[0]), ...)}: several linears of one input (the mLSTM's gates). */
     default Tensor linearConcat(Tensor x, java.util.List<Tensor> ws, java.util.List<Tensor> bs) {
         Fused.requireParts("linearConcat", -1, ws.size(), bs.size());

@@ -156,24 +156,39 @@ final class MlstmLayer implements MixerLayer {
             throw new Vil4jException("mlstm: the backbone gave no convolution neighbour table");
         }
         Tensor convW = ops.reshape(p.get(conv + "weight"), Shape.of(inner, context.convolutionNeighbours().cols()));
-        Tensor a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
+        Tensor a;
+        Tensor h;
+        if (ops.recordsGradients()) {
+            a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
+            h = unfusedCell(ops, p, a, xm);
+        } else {
+            Tensor all = fusedInputs(ops, p, xm, context, convW);
+            a = ops.columns(all, 0, inner);
+            h = fusedCell(ops, all);
+        }
         int heads = VilConfig.QKV_BLOCK;
-        Tensor h = ops.recordsGradients() ? unfusedCell(ops, p, a, xm) : fusedCell(ops, p, a, xm);
         return ops.normSkipGate(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
                 p.optional("mlstm_cell.outnorm.bias"), NORM_EPS, p.get("learnable_skip"), a, z);
     }
 
-    /** q|k|v and both gates in one projection, read by the cell as column views of one tensor: fewest passes. */
-    private Tensor fusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
-        Tensor all = ops.headwiseLinearConcatGates(List.of(a, a, xm),
+    /**
+     * The convolution's activation a, q|k|v and both gates in one tensor [a | q | k | v | gates]
+     * ({@link Ops#convHeadwiseGates}): one pass where the backend fuses it.
+     */
+    private Tensor fusedInputs(Ops ops, ParameterSet p, Tensor xm, MixerContext context, Tensor convW) {
+        return ops.convHeadwiseGates(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"),
                 List.of(p.get("q_proj.weight"), p.get("k_proj.weight"), p.get("v_proj.weight")),
                 Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")),
                 List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
                 List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
+    }
+
+    /** The cell over column views of fusedInputs' tensor: fewest passes. */
+    private Tensor fusedCell(Ops ops, Tensor all) {
         int heads = VilConfig.QKV_BLOCK;
-        return cell.mix(ops, ops.columns(all, 0, inner), ops.columns(all, inner, inner),
-                ops.columns(all, 2 * inner, inner), ops.columns(all, 3 * inner, heads),
-                ops.columns(all, 3 * inner + heads, heads), heads);
+        return cell.mix(ops, ops.columns(all, inner, inner), ops.columns(all, 2 * inner, inner),
+                ops.columns(all, 3 * inner, inner), ops.columns(all, 4 * inner, heads),
+                ops.columns(all, 4 * inner + heads, heads), heads);
     }
 
     /** q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply. */

@@ -77,7 +77,7 @@ final class CommandQueue {
         cmd[c + 11] = p.a10; cmd[c + 12] = p.a11; cmd[c + 13] = p.a12; cmd[c + 14] = p.a13; cmd[c + 15] = p.a14;
         cmd[c + 16] = p.a15; cmd[c + 17] = p.a16; cmd[c + 18] = p.a17; cmd[c + 19] = p.a18; cmd[c + 20] = p.a19;
         cmd[c + 21] = p.a20; cmd[c + 22] = p.a21; cmd[c + 23] = p.a22; cmd[c + 24] = p.a23; cmd[c + 25] = p.a24;
-        cmd[c + 26] = p.a25;
+        cmd[c + 26] = p.a25; cmd[c + 27] = p.a26; cmd[c + 28] = p.a27;
         int cf = pending * CMD_FLOATS;
         float[] fl = p.commandFloats;
         fl[cf] = p.f0; fl[cf + 1] = p.f1; fl[cf + 2] = p.f2; fl[cf + 3] = p.f3; fl[cf + 4] = p.f4; fl[cf + 5] = p.f5;

@@ -38,6 +38,42 @@ abstract class ConvolutionKernels extends TokenKernels {
     }
 
     /**
+     * depthwiseConv with SiLU for the rows of this work-group's segments (the row-wise ops' layout: a segment of
+     * ROW_LANES work-items a row, rows first + segment for first = group * 8, group * 8 + 8 * groups, ...), into
+     * {@code out} with rows {@code outStride} apart: the first phase of OP_CONV_HEADWISE_GATES, whose second phase
+     * reads these rows. x [rows, width] rows xStride apart, a table [tokens, taps] of the token a tap reads within
+     * the row's batch (-1: zero), w [width, taps], bias or -1. The same sums in the same order as depthwiseConv, so
+     * the values are its own. A segment past the last row writes nothing; no barrier inside (the caller's follows).
+     */
+    void convolveRows(int rows, int width, int x, int xStride, int out, int outStride, int table, int taps,
+                      int tokens, int w, int bias) {
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        for (int first = getGroupId(0) * perGroup; first < rows; first += getNumGroups(0) * perGroup) {
+            int row = first + segment;
+            if (row < rows) {
+                int s = row % tokens;
+                int batchRow = row - s;
+                for (int c = lane; c < width; c += ROW_LANES) {
+                    float acc = 0f;
+                    if (bias >= 0) {
+                        acc = mem[bias + c];
+                    }
+                    for (int k = 0; k < taps; k++) {
+                        int src = index[table + s * taps + k];
+                        if (src >= 0) {
+                            acc += mem[w + c * taps + k] * mem[x + (batchRow + src) * xStride + c];
+                        }
+                    }
+                    mem[out + row * outStride + c] = acc / (1f + exp(-acc));
+                }
+            }
+        }
+    }
+
+    /**
      * im2col: a0 = B*P*CK, a1 = C, a2 = H, a3 = W, a4 = ph, a5 = pw, a6 = sh, a7 = sw, a8 = grid h, a9 = grid w,
      * a10 = x [B,C,H,W], a11 = out [B, P, C*ph*pw].
      */

@@ -11,7 +11,8 @@ import static org.vil4j.opencl.OpenCLOps.checkTable;
 
 /**
  * Layer norm on the device, one work-item per row group: of a tensor's rows, of the rows an index picks
- * ({@code layerNormGather}), or followed by the skip gate ({@code normSkipGate}), all in one pass.
+ * ({@code layerNormGather}), or followed by the skip gate ({@code normSkipGate}; its a and z may be column views, as
+ * the mLSTM layer hands them over), all in one pass.
  */
 final class DeviceLayerNorm {
     private DeviceLayerNorm() {
@@ -39,7 +40,7 @@ final class DeviceLayerNorm {
     static Tensor normSkipGate(OpenCLOps ops, Tensor ht, int groupSize, Tensor wt, boolean residualWeight, Tensor bt,
                                float eps, Tensor skipt, Tensor at, Tensor zt) {
         DeviceTensor h = ops.check("normSkipGate", ht), skip = ops.check("normSkipGate", skipt);
-        DeviceTensor a = ops.check("normSkipGate", at), z = ops.checkView("normSkipGate", zt);
+        DeviceTensor a = ops.checkView("normSkipGate", at), z = ops.checkView("normSkipGate", zt);
         sameShape("normSkipGate", h, a);
         sameShape("normSkipGate", h, z);
         if (skip.size() != h.shape().last()) {
@@ -72,7 +73,7 @@ final class DeviceLayerNorm {
                 b == null ? -1 : b.offset(), idx == null ? -1 : idx.offset(), idx == null ? 0 : idx.rows(),
                 idx == null ? 0 : x.shape().dim(1), gate == null ? -1 : gate[0].offset(),
                 gate == null ? 0 : gate[1].offset(), gate == null ? 0 : gate[2].offset(),
-                gate == null ? 0 : gate[2].stride());
+                gate == null ? 0 : gate[2].stride(), gate == null ? 0 : gate[1].stride());
         ops.program.f0 = eps;
         ops.queue.bytes((gate == null ? 8L : 16L) * x.size());
         ops.launch1D(OP_LAYER_NORM, n);

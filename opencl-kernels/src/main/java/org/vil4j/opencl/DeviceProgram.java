@@ -39,7 +39,7 @@ final class DeviceProgram extends TransformerKernels {
         a12 = commands[c + 13]; a13 = commands[c + 14]; a14 = commands[c + 15]; a15 = commands[c + 16];
         a16 = commands[c + 17]; a17 = commands[c + 18]; a18 = commands[c + 19]; a19 = commands[c + 20];
         a20 = commands[c + 21]; a21 = commands[c + 22]; a22 = commands[c + 23]; a23 = commands[c + 24];
-        a24 = commands[c + 25]; a25 = commands[c + 26];
+        a24 = commands[c + 25]; a25 = commands[c + 26]; a26 = commands[c + 27]; a27 = commands[c + 28];
         int cf = getPassId() * CMD_FLOATS;
         f0 = commandFloats[cf]; f1 = commandFloats[cf + 1]; f2 = commandFloats[cf + 2];
         f3 = commandFloats[cf + 3]; f4 = commandFloats[cf + 4]; f5 = commandFloats[cf + 5];
@@ -86,6 +86,8 @@ final class DeviceProgram extends TransformerKernels {
             headwiseConcat();
         } else if (op == OP_HEADWISE_GATES) {
             headwiseGates();
+        } else if (op == OP_CONV_HEADWISE_GATES) {
+            convHeadwiseGates();
         } else if (op >= OP_MLSTM_BACK_ROWS && op <= OP_MLSTM_BACK_LAST) {
             mlstmChunkBackward();
         } else if (op >= OP_TRANSFORMER_ELEMENTWISE) {

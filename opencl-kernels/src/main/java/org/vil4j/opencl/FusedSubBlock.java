@@ -10,6 +10,9 @@ import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.*;
 import static org.vil4j.opencl.OpenCLOps.SKINNY_OUTPUTS;
+import static org.vil4j.opencl.OpenCLOps.checkTable;
+import static org.vil4j.opencl.OperandChecks.mismatch;
+import static org.vil4j.opencl.OperandChecks.requireRank;
 
 /**
  * The fused forms of a sub-block's op sequences on the device (see {@code Ops}' fused ops and DESIGN.md): each
@@ -92,6 +95,54 @@ final class FusedSubBlock {
         ops.queue.flops(2L * rows * k * (firstW.dim(1) + m));
         ops.queue.bytes(4L * ((long) rows * (k + k + m) + (long) m * k));
         ops.launch1D(OP_HEADWISE_GATES, rows);
+        return out;
+    }
+
+    /**
+     * The depthwise convolution + SiLU of xm (a) and headwiseGates over [a, a, xm], one pass: out = [a | q | k | v |
+     * gates], each row's segment convolving its row before projecting it (RowKernels.convHeadwiseGates). Null where
+     * the gates do not fit the pass.
+     */
+    static Tensor convHeadwiseGates(OpenCLOps ops, Tensor xmt, IndexTable neighbours, Tensor convWt, Tensor convBt,
+                                    List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs, List<Tensor> gateBs) {
+        String op = "convHeadwiseGates";
+        DeviceTensor xm = ops.checkView(op, xmt);
+        requireRank(op, xm, 3);
+        Shape s = xm.shape();
+        int tokens = s.dim(1), width = s.dim(2);
+        DeviceIndexTable nb = checkTable(op, neighbours, -1);
+        int taps = nb.cols();
+        DeviceTensor convW = ops.check(op, convWt);
+        DeviceTensor convB = convBt == null ? null : ops.check(op, convBt);
+        if (nb.rows() != tokens || convW.size() != width * taps || (convB != null && convB.size() != width)
+                || (nb.rows() > 0 && (nb.min() < -1 || nb.max() >= tokens))) {
+            throw mismatch(op, "xm " + s + ", neighbours " + nb.rows() + "x" + taps + ", conv weight " + convW.shape()
+                    + (convB == null ? "" : ", conv bias " + convB.shape()) + " do not fit");
+        }
+        // a has xm's shape: the three parts are checked as xm's, then q and k are pointed at a
+        int[] operands = headwiseOperands(ops, op, List.of(xm, xm, xm), ws, bs);
+        Shape blocks = ws.get(0).shape();
+        int k = 3 * width;
+        int[] gates = pairOperands(ops, op, "q|k|v of " + k + " columns", k, gateWs, gateBs, GATE_OUTPUTS);
+        if (gates == null) {
+            return null;
+        }
+        int m = gates[5];
+        int rows = s.rows();
+        int rowWidth = width + k + m;
+        DeviceTensor out = ops.allocate(s.withLast(rowWidth));
+        ops.args(rows, blocks.dim(0), blocks.dim(1), m, out.offset() + width, out.offset(), rowWidth, operands[2],
+                operands[3], out.offset(), rowWidth, operands[6], operands[7], operands[8], operands[9],
+                operands[10], operands[11], gates[0], gates[1], gates[2], gates[3], gates[4], rowWidth);
+        DeviceProgram p = ops.program;
+        p.a23 = nb.offset();
+        p.a24 = convW.offset();
+        p.a25 = convB == null ? -1 : convB.offset();
+        p.a26 = tokens;
+        p.a27 = taps;
+        ops.queue.flops(2L * rows * width * taps + 2L * rows * k * (blocks.dim(1) + m));
+        ops.queue.bytes(4L * ((long) rows * (width + width + k + k + m) + (long) m * k));
+        ops.launch1D(OP_CONV_HEADWISE_GATES, rows);
         return out;
     }
 

@@ -49,6 +49,7 @@ final class OpNames {
         OPS[OP_MLSTM_CHUNK_NORM] = "mlstm_chunk_norm";
         OPS[OP_HEADWISE_CONCAT] = "headwise_concat";
         OPS[OP_HEADWISE_GATES] = "headwise_gates";
+        OPS[OP_CONV_HEADWISE_GATES] = "conv_headwise_gates";
         OPS[OP_ATTENTION_ROWS] = "attention_rows";
         OPS[OP_ATTENTION_STATS] = "attention_stats";
         OPS[OP_ATTENTION_DQ] = "attention_dq";

@@ -316,6 +316,16 @@ final class OpenCLOps implements Ops {
         return fused != null ? fused : Ops.super.headwiseLinearConcatGates(xs, ws, bs, gateWs, gateBs);
     }
 
+    /** The convolution, q|k|v and the gates in one row-wise pass; more than eight gates as the default. */
+    @Override
+    public Tensor convHeadwiseGates(Tensor xm, IndexTable neighbours, Tensor convW, Tensor convBias, List<Tensor> ws,
+                                   List<Tensor> bs, List<Tensor> gateWs, List<Tensor> gateBs) {
+        Tensor fused = ws.size() == 3 && bs.size() == 3 && gateWs.size() == 2 && gateBs.size() == 2
+                ? FusedSubBlock.convHeadwiseGates(this, xm, neighbours, convW, convBias, ws, bs, gateWs, gateBs) : null;
+        return fused != null ? fused
+                : Ops.super.convHeadwiseGates(xm, neighbours, convW, convBias, ws, bs, gateWs, gateBs);
+    }
+
     /** Two skinny linears of one input (the mLSTM's gates) in one row-wise pass; others as the default. */
     @Override
     public Tensor linearConcat(Tensor xt, List<Tensor> ws, List<Tensor> bs) {

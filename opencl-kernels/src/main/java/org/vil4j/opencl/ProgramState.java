@@ -49,6 +49,7 @@ abstract class ProgramState extends Kernel {
     static final int OP_MLSTM_CHUNK_NORM = 35;
     static final int OP_HEADWISE_CONCAT = 36;
     static final int OP_HEADWISE_GATES = 37;
+    static final int OP_CONV_HEADWISE_GATES = 38;
     // Transformer ops (40-59; dispatched by transformerOps()).
     static final int OP_TRANSFORMER_ELEMENTWISE = 40;
     static final int OP_ATTENTION_ROWS = 41;
@@ -156,8 +157,8 @@ abstract class ProgramState extends Kernel {
     static final int ROW_LANES = 32;
     /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
     static final int GATE_OUTPUTS = 8;
-    /** Ints of one recorded command: the op code and a0..a25. */
-    static final int CMD_INTS = 27;
+    /** Ints of one recorded command: the op code and a0..a27. */
+    static final int CMD_INTS = 29;
     /** Floats of one recorded command: f0..f6. */
     static final int CMD_FLOATS = 7;
 
@@ -180,7 +181,8 @@ abstract class ProgramState extends Kernel {
     // The current command: written only by run() from the command arrays (Aparapi's PUTFIELD switch; the
     // generated code keeps these in each work-item's private copy of the kernel struct).
     int op;
-    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25;
+    int a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23;
+    int a24, a25, a26, a27;
     float f0, f1, f2, f3, f4, f5, f6;
 
     @Local final float[] tileA = new float[KSTEP * TILE];

@@ -16,8 +16,8 @@ abstract class RowKernels extends HeadwiseKernels {
      * size, a2 = row width, a3 = x, a4 = out, a5 = weight or -1, a6 = 1 for a residual weight (scale 1 + w),
      * a7 = bias or -1, f0 = eps; a8 = a row index table or -1 (then output row (b, t) is input row (b, index[t]):
      * gatherTokens fused in, a9 = output rows a batch, a10 = input rows a batch); a11 = skip [C] or -1 (then the
-     * mLSTM's skip gate follows: a12 = a, dense, a13 = z, rows a14 apart). Mean, then the variance of the
-     * deviations (two passes, as the reference).
+     * mLSTM's skip gate follows: a12 = a, rows a15 apart, a13 = z, rows a14 apart; both may be column views). Mean,
+     * then the variance of the deviations (two passes, as the reference).
      */
     void layerNorm() {
         int lid = getLocalId(0);
@@ -73,9 +73,9 @@ abstract class RowKernels extends HeadwiseKernels {
                         y = y + mem[a7 + c];
                     }
                     if (a11 >= 0) {
-                        // the mLSTM's skip gate: (y + skip[c] * a) * silu(z), z rows a14 apart
+                        // the mLSTM's skip gate: (y + skip[c] * a) * silu(z), a rows a15 and z rows a14 apart
                         float zz = mem[a13 + row * a14 + c];
-                        y = (y + mem[a11 + c] * mem[a12 + row * a2 + c]) * (zz / (1f + exp(-zz)));
+                        y = (y + mem[a11 + c] * mem[a12 + row * a15 + c]) * (zz / (1f + exp(-zz)));
                     }
                     mem[outBase + e] = y;
                 }
@@ -157,8 +157,13 @@ abstract class RowKernels extends HeadwiseKernels {
         int w6 = gateWeight(min(6, last), k3);
         int w7 = gateWeight(min(7, last), k3);
         for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
-            int row = min(first + segment, a0 - 1);
             boolean active = first + segment < a0;
+            // a segment past the last row computes its group's first row again (stored by nobody): a row this
+            // group's convolveRows wrote when OP_CONV_HEADWISE_GATES runs this pass
+            int row = first;
+            if (active) {
+                row = first + segment;
+            }
             int outBase = a4 + row * a22;
             float acc0 = 0f;
             float acc1 = 0f;
@@ -226,6 +231,20 @@ abstract class RowKernels extends HeadwiseKernels {
             // tileA and tileB are written again by the next row's sums
             localBarrier();
         }
+    }
+
+    /**
+     * The mLSTM's depthwise convolution + SiLU and the q|k|v + gates pass over it, one pass ({@code
+     * Ops.convHeadwiseGates}; out = [a | q | k | v | gates], rows a22 apart): headwiseGates' operands with q and k
+     * reading a (a5 = a9 = out, a6 = a10 = a22) and v reading xm (a13, rows a14 apart), a4 = out + W; the
+     * convolution's a23 = neighbour table [S, K], a24 = w [W, K], a25 = bias or -1, a26 = S tokens a batch, a27 = K.
+     * Phase 1 (convolveRows) writes each row's a; phase 2 reads it, written by other lanes of the same segment: a
+     * barrier with a global fence between them, reached by every work-item (neither phase returns early).
+     */
+    void convHeadwiseGates() {
+        convolveRows(a0, a1 * a2, a13, a14, a5, a6, a23, a27, a26, a24, a25);
+        globalBarrier();
+        headwiseGates();
     }
 
     /** segmentSums4 of v0..v3 in tileA's quarters and of v4..v7 in tileB's, with one barrier a level. */

@@ -197,6 +197,10 @@ class OpenCLMatchesJavaTest {
                 in(ops, 3, 24), in(ops, 4, 2, rows, 24), ops.columns(in(ops, 5, 2, rows, 48), 24, 24)));
         same(1e-5, ops -> ops.normSkipGate(in(ops, 1, rows, 20), 20, in(ops, 2, 20), false, in(ops, 6, 20), 1e-5f,
                 in(ops, 3, 20), in(ops, 4, rows, 20), in(ops, 5, rows, 20)));
+        // a as the model hands it over: the first columns of the fused [a | q | k | v | gates] tensor
+        same(1e-5, ops -> ops.normSkipGate(in(ops, 1, 2, rows, 24), 6, in(ops, 2, 24), true, in(ops, 6, 24), 1e-6f,
+                in(ops, 3, 24), ops.columns(in(ops, 4, 2, rows, 104), 0, 24),
+                ops.columns(in(ops, 5, 2, rows, 48), 24, 24)));
     }
 
     /** A traversal's order fused into the block's first norm and last projection (dropped tokens included). */

@@ -671,6 +671,13 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public Tensor convHeadwiseGates(Tensor xm, IndexTable neighbours, Tensor convW, Tensor convBias, List<Tensor> ws,
+                                   List<Tensor> bs, List<Tensor> gateWs, List<Tensor> gateBs) {
+        return recording ? Ops.super.convHeadwiseGates(xm, neighbours, convW, convBias, ws, bs, gateWs, gateBs)
+                : base.convHeadwiseGates(xm, neighbours, convW, convBias, ws, bs, gateWs, gateBs);
+    }
+
+    @Override
     public Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
                             boolean intoResidual) {
         // never in place while recording: the backward needs the block's input
