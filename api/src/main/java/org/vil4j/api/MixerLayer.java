@@ -23,18 +23,4 @@ public interface MixerLayer extends ParameterOwner {
     default Tensor forwardAdd(Ops ops, ParameterSet params, Tensor x, MixerContext context, Residual residual) {
         return residual.add(ops, forward(ops, params, x, context));
     }
-
-    /**
-     * {@link #forwardAdd} of {@code norm.apply(ops, x)}: the backbone hands over its sub-block's input un-normalised,
-     * with the norm (and traversal order) still to apply, so that a layer whose first op is a projection may fold
-     * the norm into it ({@link Ops#layerNormLinear}: one op instead of two, and the normalised tokens are never
-     * stored). The default applies the norm, then calls {@link #forwardAdd}; an override must compute the same.
-     *
-     * @param x    the sub-block's input {@code [B, S, dim]} in grid order, not yet normalised
-     * @param norm the pending norm; its order, where it has one, is the one {@code residual} puts back
-     */
-    default Tensor normForwardAdd(Ops ops, ParameterSet params, Tensor x, InputNorm norm, MixerContext context,
-                                  Residual residual) {
-        return forwardAdd(ops, params, norm.apply(ops, x), context, residual);
-    }
 }

@@ -434,15 +434,6 @@ public interface Ops extends AutoCloseable {
         return gatherTokens(layerNorm(x, groupSize, weight, residualWeight, bias, eps), index);
     }
 
-    /**
-     * {@code linear(norm.apply(this, x), w, bias)}: a sub-block's input norm (and its traversal's order) and the
-     * projection that first reads it, e.g. the mLSTM layer's up-projection. A backend may normalise A's rows as its
-     * GEMM loads them (OpenCL: one pass; the normalised tensor is never stored).
-     */
-    default Tensor layerNormLinear(Tensor x, InputNorm norm, Tensor w, Tensor bias) {
-        return linear(norm.apply(this, x), w, bias);
-    }
-
     @Override
     void close();
 

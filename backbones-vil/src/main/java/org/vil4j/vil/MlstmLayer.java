@@ -1,6 +1,5 @@
 package org.vil4j.vil;
 
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.MixerLayer;
 import org.vil4j.api.MixerSpec;
@@ -121,35 +120,22 @@ final class MlstmLayer implements MixerLayer {
 
     @Override
     public Tensor forward(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
-        Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
-        return ops.linear(gated(ops, p, up, context), p.get("proj_down.weight"), p.optional("proj_down.bias"));
+        return ops.linear(gated(ops, p, xn, context), p.get("proj_down.weight"), p.optional("proj_down.bias"));
     }
 
     /** The down-projection and the residual add as one op (in place where the backbone allows it). */
     @Override
     public Tensor forwardAdd(Ops ops, ParameterSet p, Tensor xn, MixerContext context, Residual residual) {
+        return residual.addLinear(ops, gated(ops, p, xn, context), p.get("proj_down.weight"),
+                p.optional("proj_down.bias"));
+    }
+
+    /**
+     * Everything before the down-projection, with the fused ops (each the composition it names where a backend does
+     * not fuse it).
+     */
+    private Tensor gated(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
         Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
-        return residual.addLinear(ops, gated(ops, p, up, context), p.get("proj_down.weight"),
-                p.optional("proj_down.bias"));
-    }
-
-    /**
-     * As {@link #forwardAdd}, with the backbone's input norm (and traversal order) folded into the up-projection
-     * ({@link Ops#layerNormLinear}): on OpenCL its GEMM normalises x's rows as it loads them, one pass fewer.
-     */
-    @Override
-    public Tensor normForwardAdd(Ops ops, ParameterSet p, Tensor x, InputNorm norm, MixerContext context,
-                                 Residual residual) {
-        Tensor up = ops.layerNormLinear(x, norm, p.get("proj_up.weight"), p.optional("proj_up.bias"));
-        return residual.addLinear(ops, gated(ops, p, up, context), p.get("proj_down.weight"),
-                p.optional("proj_down.bias"));
-    }
-
-    /**
-     * Everything after the up-projection {@code up} and before the down-projection, with the fused ops (each the
-     * composition it names where a backend does not fuse it).
-     */
-    private Tensor gated(Ops ops, ParameterSet p, Tensor up, MixerContext context) {
         Tensor xm = ops.columns(up, 0, inner);
         Tensor z = ops.columns(up, inner, inner);
         if (context.convolutionNeighbours() == null) {

@@ -2,7 +2,6 @@ package org.vil4j.vil;
 
 import org.vil4j.api.Head;
 import org.vil4j.api.HostTensor;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.Residual;
 import org.vil4j.api.MixerLayer;
@@ -236,24 +235,25 @@ public final class VisionLstm {
     }
 
     /**
-     * norm, traversal order, the mixer plugin's layer (mLSTM: MlstmLayer), back to grid order, residual. The norm
-     * and the order go to the layer pending ({@link MixerLayer#normForwardAdd}): the mLSTM layer folds them into its
-     * up-projection ({@link Ops#layerNormLinear}). {@code reuseInput}: x may be overwritten by the
-     * result (the inference loop; not for callers that keep x).
+     * norm, traversal order, the mixer plugin's layer (mLSTM: MlstmLayer), back to grid order, residual.
+     * {@code reuseInput}: x may be overwritten by the result (the inference loop; not for callers that keep x).
      */
     private Tensor subBlock(Tensor x, int index, GridTables grid, boolean reuseInput) {
         String l = ParameterLayout.subBlockPrefix(config, index);
         boolean identity = grid.identity[index];
-        InputNorm norm = new InputNorm(identity ? null : grid.order[index], config.dim(), param(l + "norm.weight"),
-                true, optional(l + "norm.bias"), BLOCK_NORM_EPS);
+        Tensor xn = identity
+                ? ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
+                BLOCK_NORM_EPS)
+                : ops.layerNormGather(x, grid.order[index], config.dim(), param(l + "norm.weight"), true,
+                optional(l + "norm.bias"), BLOCK_NORM_EPS);
         MixerContext context = new MixerContext(grid.h, grid.w, index, grid.neighbours[index]);
         Residual residual = new Residual(x, identity ? null : grid.order[index], identity ? null
                 : grid.inverse[index], reuseInput);
         float[] scales = residualScaling == null ? null : residualScaling.scales(index, x.shape().dim(0));
         if (scales == null) {
-            return layer.normForwardAdd(ops, all.below(l + "layer."), x, norm, context, residual);
+            return layer.forwardAdd(ops, all.below(l + "layer."), xn, context, residual);
         }
-        Tensor y = layer.forward(ops, all.below(l + "layer."), norm.apply(ops, x), context);
+        Tensor y = layer.forward(ops, all.below(l + "layer."), xn, context);
         return residual.add(ops, ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales)));
     }
 
@@ -262,14 +262,7 @@ public final class VisionLstm {
         x = ops.layerNorm(x, config.dim(), param("norm.weight"), true, optional("norm.bias"), FINAL_NORM_EPS);
         sink.accept("norm", x);
         if (head.pools()) {
-            x = applyHead(x, grid);
-            if (config.legacyNorm() && config.isClassifier()) {
-                // the pooled features' norm as the classifier GEMM's prologue: one pass
-                InputNorm legacy = new InputNorm(null, x.shape().last(), param("legacy_norm.weight"), false,
-                        param("legacy_norm.bias"), TORCH_LAYER_NORM_EPS);
-                return ops.layerNormLinear(x, legacy, param("head.weight"), param("head.bias"));
-            }
-            x = legacyNormV2(x);
+            x = legacyNormV2(applyHead(x, grid));
         } else {
             x = applyHead(legacyNormV2(x), grid);
         }

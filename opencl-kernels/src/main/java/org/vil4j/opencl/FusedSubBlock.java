@@ -1,7 +1,6 @@
 package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
@@ -188,50 +187,6 @@ final class FusedSubBlock {
         }
         return new int[]{w1.offset(), b1 == null ? -1 : b1.offset(), m1, w2.offset(), b2 == null ? -1 : b2.offset(),
                 m};
-    }
-
-    /**
-     * linear(norm(x) (its rows through the norm's order), w, bias) as one GEMM whose tiles normalise A's rows as they
-     * load them (the A_NORMED prologue): the sub-block's input norm and the mLSTM's up-projection in one pass, the
-     * normalised tensor never stored. The caller has checked that the norm spans x's rows (group = K) and that w
-     * takes the GEMM (more than SKINNY_OUTPUTS outputs); x may be a column view.
-     */
-    static Tensor layerNormLinear(OpenCLOps ops, String op, DeviceTensor x, InputNorm norm, DeviceTensor w,
-                                  Tensor bt) {
-        DeviceTensor b = bt == null ? null : ops.check(op, bt);
-        DeviceTensor nw = norm.weight() == null ? null : ops.check(op, norm.weight());
-        DeviceTensor nb = norm.bias() == null ? null : ops.check(op, norm.bias());
-        DeviceIndexTable idx = norm.order() == null ? null : ops.checkTable(op, norm.order(), 1);
-        Shape s = x.shape();
-        int k = s.last(), m = w.shape().dim(0);
-        if (w.shape().dim(1) != k) {
-            throw new ShapeMismatchException(op + ": x " + s + " and w " + w.shape() + " disagree on K");
-        }
-        if (b != null && b.size() != m) {
-            throw new ShapeMismatchException(op + ": bias " + b.shape() + " does not match w " + w.shape());
-        }
-        if ((nw != null && nw.size() != k) || (nb != null && nb.size() != k)) {
-            throw new ShapeMismatchException(op + ": norm " + (nw == null ? "" : "weight " + nw.shape() + " ")
-                    + (nb == null ? "" : "bias " + nb.shape() + " ") + "does not match the " + k
-                    + " features of x " + s);
-        }
-        if (idx != null && s.rank() != 3) {
-            throw new ShapeMismatchException(op + ": x " + s + " must be [B, S, C] for a norm with an order");
-        }
-        if (idx != null && idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-            throw new ShapeMismatchException(op + ": x " + s + " has no token "
-                    + (idx.min() < -1 ? idx.min() : idx.max()) + " of the norm's order");
-        }
-        Shape outShape = idx == null ? s.withLast(m) : Shape.of(s.dim(0), idx.rows(), m);
-        DeviceTensor out = ops.allocate(outShape);
-        ops.program.a23 = idx == null ? -1 : idx.offset();
-        ops.program.a24 = idx == null ? 0 : idx.rows();
-        ops.program.f1 = norm.eps();
-        ops.gemm(outShape.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1,
-                idx == null ? 0 : s.dim(1) * x.stride(), 0, 0, 0, 0, 0, b == null ? EPI_STORE : EPI_BIAS,
-                b == null ? 0 : b.offset(), nw == null ? -1 : nw.offset(), nb == null ? -1 : nb.offset(), 1f,
-                norm.residualWeight() ? A_NORMED_RESIDUAL : A_NORMED, 1);
-        return out;
     }
 
     /**

@@ -1,8 +1,8 @@
 package org.vil4j.opencl;
 
 /**
- * The tiled, batched GEMM, its fused epilogues and its layer-norm prologue (OP_GEMM). Below the chunkwise mLSTM in
- * the chain because the chunk-scores epilogue uses its {@code chunkLogWeight}.
+ * The tiled, batched GEMM and its fused epilogues (OP_GEMM). Below the chunkwise mLSTM in the chain because the
+ * chunk-scores epilogue uses its {@code chunkLogWeight}.
  *
  * <p>One link of the device program's class chain (ProgramState ... DeviceProgram; docs/DESIGN.md): Aparapi
  * translates the methods {@link DeviceProgram#run()} reaches in any superclass of the kernel into the one OpenCL
@@ -19,9 +19,7 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
      * a9 = C offset, a10 = C row stride,
      * a11 = inner batch count (z = outer * a11 + inner),
      * a12/a13 = A outer/inner batch strides, a14/a15 = B's, a16/a17 = C's,
-     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = A's mode: A_PLAIN, A_CAUSAL (A[i][k] = 0 for k > i),
-     * or A_NORMED(_RESIDUAL): A's rows layer-normed by the tile as it loads them (normPrologue; its operands a20,
-     * a21, a23, a24, a12 and f1, so only with the store or bias epilogue and one batch),
+     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i),
      * a25 = batches. A work-group (16 x 16 work-items) takes tiles t = group, group + groups, ...
      */
     void gemm() {
@@ -50,22 +48,14 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         int m = a0;
         int n = a1;
         int kEnd = a2;
-        if (a22 == A_CAUSAL) {
+        if (a22 == 1) {
             // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
             kEnd = min(a2, i0 + TILE);
         }
-        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_MLSTM_SCORES_SCAN || a18 == EPI_CAUSAL
-                || a18 == EPI_MLSTM_CHUNK_SCORES) && j0 > i0 + TILE - 1;
+        boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL || a18 == EPI_MLSTM_CHUNK_SCORES)
+                && j0 > i0 + TILE - 1;
         if (skip) {
             kEnd = 0;
-        }
-        if (a18 == EPI_MLSTM_SCORES_SCAN && !skip) {
-            mlstmTileGates(z, i0, j0, lid);
-        }
-
-        if (a22 >= A_NORMED) {
-            // every work-item of the group (a22 is the launch's): the prologue has barriers
-            normPrologue(aBase, i0, lid);
         }
 
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
@@ -86,9 +76,7 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 int gi = i0 + rr;
                 int gk = k0 + kk;
                 float va = 0f;
-                if (a22 >= A_NORMED) {
-                    va = normedA(rr, gk);
-                } else if (gi < m && gk < a2) {
+                if (gi < m && gk < a2) {
                     va = mem[aBase + gi * a4 + gk * a5];
                 }
                 tileA[kk * TILE + rr] = va;
@@ -145,88 +133,6 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
     }
 
     /**
-     * The layer-norm prologue (A_NORMED, A_NORMED_RESIDUAL): the mean and 1 / sqrt(variance + eps) of this tile's 64
-     * A rows, two passes as layerNorm (the mean, then the squares of the deviations), NORM_LANES work-items a row
-     * summing strided shares that meet in tileA, then tileB (free before the K loop: the previous tile's last
-     * barrier is behind every work-item). Row i0 + r's start in mem goes to normRows[r]: through the index table when
-     * there is one (output row (b, t) reads x's row (b, index[t])), -1 for a -1 entry or a row past the end (its
-     * tile row is zeros, as layerNormGather's). Every work-item of the group calls it (it has barriers).
-     */
-    void normPrologue(int aBase, int i0, int lid) {
-        int r = lid / NORM_LANES;
-        int q = lid - r * NORM_LANES;
-        int gi = i0 + r;
-        int source = -1;
-        if (gi < a0) {
-            source = aBase + gi * a4;
-            if (a23 >= 0) {
-                int b = gi / a24;
-                int picked = index[a23 + gi - b * a24];
-                source = -1;
-                if (picked >= 0) {
-                    source = aBase + b * a12 + picked * a4;
-                }
-            }
-        }
-        float sum = 0f;
-        if (source >= 0) {
-            for (int k = q; k < a2; k += NORM_LANES) {
-                sum += mem[source + k];
-            }
-        }
-        tileA[lid] = sum;
-        localBarrier();
-        int first = lid - q;
-        float total = 0f;
-        for (int u = 0; u < NORM_LANES; u++) {
-            total += tileA[first + u];
-        }
-        float mean = total / a2;
-        float squares = 0f;
-        if (source >= 0) {
-            for (int k = q; k < a2; k += NORM_LANES) {
-                float d = mem[source + k] - mean;
-                squares += d * d;
-            }
-        }
-        tileB[lid] = squares;
-        localBarrier();
-        float variance = 0f;
-        for (int u = 0; u < NORM_LANES; u++) {
-            variance += tileB[first + u];
-        }
-        if (q == 0) {
-            normStats[r] = mean;
-            normStats[TILE + r] = 1f / sqrt(variance / a2 + f1);
-            normRows[r] = source;
-        }
-        localBarrier();
-    }
-
-    /**
-     * A[i0 + rr][gk] under the norm prologue: (x - mean) * inv, times w[gk] (or 1 + w[gk]), plus b[gk], as layerNorm
-     * computes it; 0 for a zero row or past K.
-     */
-    float normedA(int rr, int gk) {
-        int source = normRows[rr];
-        float v = 0f;
-        if (source >= 0 && gk < a2) {
-            v = (mem[source + gk] - normStats[rr]) * normStats[TILE + rr];
-            if (a20 >= 0) {
-                float w = mem[a20 + gk];
-                if (a22 == A_NORMED_RESIDUAL) {
-                    w = w + 1f;
-                }
-                v = v * w;
-            }
-            if (a21 >= 0) {
-                v = v + mem[a21 + gk];
-            }
-        }
-        return v;
-    }
-
-    /**
      * max(|sum_{s <= i} A[i][s]|, exp(-m_i)) + eps for row i of this tile's A: the 16 work-items of a tile row sum a
      * strided share each and meet in tileA (free after the K loop's last barrier). Every work-item of the group
      * calls it (it has barriers); rows past the end give 1.
@@ -270,17 +176,6 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                     float ir = mem[a23 + row + r];
                     float df = (mem[a19 + row + j] - mem[a19 + row + r]) + (mem[a20 + row + j] - mem[a20 + row + r]);
                     v = v * exp((is - ir) - df);
-                } else {
-                    v = 0f;
-                }
-            } else if (a18 == EPI_MLSTM_SCORES_SCAN) {
-                // as EPI_MLSTM_SCORES, with the row and column terms the tile's own scan left in gateTerms
-                if (j <= i) {
-                    int li = i - (i / TILE) * TILE;
-                    int lj = j - (j / TILE) * TILE;
-                    float df = (gateTerms[4 * TILE + lj] - gateTerms[TILE + li])
-                            + (gateTerms[5 * TILE + lj] - gateTerms[2 * TILE + li]);
-                    v = v * exp((gateTerms[3 * TILE + lj] - gateTerms[li]) - df);
                 } else {
                     v = 0f;
                 }

@@ -28,32 +28,22 @@ final class MlstmParallel {
         // the output first, so that releasing the scratch above it leaves it in place (no copy)
         DeviceTensor h = ops.allocate(s);
         long mark = ops.mark();
+        DeviceTensor fHi = ops.allocate(Shape.of(z, len));
+        DeviceTensor fLo = ops.allocate(Shape.of(z, len));
         DeviceTensor m = ops.allocate(Shape.of(z, len));
+        DeviceTensor argmax = ops.allocate(Shape.of(z, len));
         DeviceTensor scores = ops.allocate(Shape.of(z, len, len));
+        DeviceTensor inputGates = ops.allocate(Shape.of(z, len));
+        ops.args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(), argmax.offset(),
+                inputGates.offset(), ig.stride());
+        ops.launch1D(OP_MLSTM_PREFIX, z);
+        // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s]; the epilogue reads the input gates [Z, S] at a23
+        ops.program.a23 = inputGates.offset();
         int seqStride = len * width;
         int inStride = len * rowStride;
-        float keyScale = (float) (1.0 / Math.sqrt(dh));
-        if (len <= ops.scanInTileMax) {
-            // scores[z][t][s] = (q_t . k_s) / sqrt(DH) * D[t][s], each tile scanning the gates it needs (no prefix
-            // pass); the epilogue's m goes to a23
-            ops.program.a23 = m.offset();
-            ops.gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len,
-                    numHeads, inStride, dh, inStride, dh, numHeads * len * len, len * len,
-                    EPI_MLSTM_SCORES_SCAN, ig.offset(), fg.offset(), ig.stride(), keyScale, false, z);
-        } else {
-            DeviceTensor fHi = ops.allocate(Shape.of(z, len));
-            DeviceTensor fLo = ops.allocate(Shape.of(z, len));
-            DeviceTensor argmax = ops.allocate(Shape.of(z, len));
-            DeviceTensor inputGates = ops.allocate(Shape.of(z, len));
-            ops.args(z, len, numHeads, ig.offset(), fg.offset(), fHi.offset(), fLo.offset(), m.offset(),
-                    argmax.offset(), inputGates.offset(), ig.stride());
-            ops.launch1D(OP_MLSTM_PREFIX, z);
-            // as above from the prefix pass's F and argmax; the epilogue reads the input gates [Z, S] at a23
-            ops.program.a23 = inputGates.offset();
-            ops.gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len,
-                    numHeads, inStride, dh, inStride, dh, numHeads * len * len, len * len,
-                    EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), keyScale, false, z);
-        }
+        ops.gemm(len, len, dh, q.offset(), rowStride, 1, k.offset(), 1, rowStride, scores.offset(), len, numHeads,
+                inStride, dh, inStride, dh, numHeads * len * len, len * len,
+                EPI_MLSTM_SCORES, fHi.offset(), fLo.offset(), argmax.offset(), (float) (1.0 / Math.sqrt(dh)), false, z);
         // h_t = sum_s scores[t][s] v_s / norm_t, written head-major into [B, S, NH*DH]; the GEMM sums the score rows
         // for norm_t itself (one pass fewer than a row-norm pass)
         ops.program.f1 = eps;

@@ -43,7 +43,25 @@ abstract class MlstmParallelKernels extends RowKernels {
                 // inclusive scan of y as double-float sums (hi in tileA, lo in tileB): no rounding builds up
                 tileA[lid] = y;
                 tileB[lid] = 0f;
-                doubleFloatScan(lid);
+                localBarrier();
+                for (int off = 1; off < WORK_GROUP; off = off * 2) {
+                    float ah = tileA[lid];
+                    float al = tileB[lid];
+                    float bh = 0f;
+                    float bl = 0f;
+                    if (lid >= off) {
+                        bh = tileA[lid - off];
+                        bl = tileB[lid - off];
+                    }
+                    localBarrier();
+                    float sum = ah + bh;
+                    float bv = sum - ah;
+                    float err = (ah - (sum - bv)) + (bh - bv) + al + bl;
+                    float hi = sum + err;
+                    tileA[lid] = hi;
+                    tileB[lid] = err - (hi - sum);
+                    localBarrier();
+                }
                 float sh = tileA[lid];
                 float sl = tileB[lid];
                 float sum = carryHi + sh;
@@ -64,7 +82,25 @@ abstract class MlstmParallelKernels extends RowKernels {
                 // running argmax of i - F, the earliest on ties (value in tileA, index in tileB)
                 tileA[lid] = valid ? g : -3.0e38f;
                 tileB[lid] = t;
-                argmaxScan(lid);
+                localBarrier();
+                for (int off = 1; off < WORK_GROUP; off = off * 2) {
+                    float av = tileA[lid];
+                    float ai = tileB[lid];
+                    float bvv = -3.0e38f;
+                    float bi = 0f;
+                    if (lid >= off) {
+                        bvv = tileA[lid - off];
+                        bi = tileB[lid - off];
+                    }
+                    localBarrier();
+                    if (bvv >= av) {
+                        av = bvv;
+                        ai = bi;
+                    }
+                    tileA[lid] = av;
+                    tileB[lid] = ai;
+                    localBarrier();
+                }
                 float best = tileA[lid];
                 int r = (int) tileB[lid];
                 if (carryBest >= best) {
@@ -94,158 +130,6 @@ abstract class MlstmParallelKernels extends RowKernels {
                 carryR = (int) tileB[0];
                 localBarrier();
             }
-        }
-    }
-
-    /**
-     * Inclusive scan, in place, of the WORK_GROUP double-float values (hi in tileA, lo in tileB) the work-items have
-     * just written; every work-item of the group calls it.
-     */
-    void doubleFloatScan(int lid) {
-        localBarrier();
-        for (int off = 1; off < WORK_GROUP; off = off * 2) {
-            float ah = tileA[lid];
-            float al = tileB[lid];
-            float bh = 0f;
-            float bl = 0f;
-            if (lid >= off) {
-                bh = tileA[lid - off];
-                bl = tileB[lid - off];
-            }
-            localBarrier();
-            float sum = ah + bh;
-            float bv = sum - ah;
-            float err = (ah - (sum - bv)) + (bh - bv) + al + bl;
-            float hi = sum + err;
-            tileA[lid] = hi;
-            tileB[lid] = err - (hi - sum);
-            localBarrier();
-        }
-    }
-
-    /**
-     * Running argmax, in place, of the WORK_GROUP values in tileA (their indices in tileB), the earliest on ties;
-     * every work-item of the group calls it.
-     */
-    void argmaxScan(int lid) {
-        localBarrier();
-        for (int off = 1; off < WORK_GROUP; off = off * 2) {
-            float av = tileA[lid];
-            float ai = tileB[lid];
-            float bvv = -3.0e38f;
-            float bi = 0f;
-            if (lid >= off) {
-                bvv = tileA[lid - off];
-                bi = tileB[lid - off];
-            }
-            localBarrier();
-            if (bvv >= av) {
-                av = bvv;
-                ai = bi;
-            }
-            tileA[lid] = av;
-            tileB[lid] = ai;
-            localBarrier();
-        }
-    }
-
-    /**
-     * The prefix of {@link #mlstmPrefix} for one score tile (EPI_MLSTM_SCORES_SCAN), from token 0 to the tile's last
-     * row, in the same chunks and sums (so the same F and m): the rows' (i, F hi, F lo) at their argmax and the
-     * columns' own go to gateTerms; the tiles of the first column write m. The scan replaces a pass at the cost of
-     * rescanning per tile, which is why it is used for short sequences only. z = batch * a11 + head; a0 = S, a19 =
-     * igate, a20 = fgate (rows a21 apart), a23 = m. Every work-item of the group calls it; the caller's K loop
-     * overwrites tileA and tileB only after this method's last barrier.
-     */
-    void mlstmTileGates(int z, int i0, int j0, int lid) {
-        int b = z / a11;
-        int h = z - b * a11;
-        int end = min(a0, i0 + TILE);
-        float carryHi = 0f;
-        float carryLo = 0f;
-        float carryBest = -3.0e38f;
-        int carryR = 0;
-        float carryRHi = 0f;
-        float carryRLo = 0f;
-        float carryRIg = 0f;
-        for (int t0 = 0; t0 < end; t0 += WORK_GROUP) {
-            int t = min(t0 + lid, end - 1);
-            boolean valid = t0 + lid < end;
-            int src = (b * a0 + t) * a21 + h;
-            float x = mem[a20 + src];
-            float ig = mem[a19 + src];
-            float y = 0f;
-            if (valid) {
-                y = min(x, 0f) - log(1f + exp(-abs(x)));
-            }
-            // the previous tile's epilogue and this loop's last readers are past a barrier before tileA is written
-            localBarrier();
-            tileA[lid] = y;
-            tileB[lid] = 0f;
-            doubleFloatScan(lid);
-            float sh = tileA[lid];
-            float sl = tileB[lid];
-            float sum = carryHi + sh;
-            float bv = sum - carryHi;
-            float err = (carryHi - (sum - bv)) + (sh - bv) + carryLo + sl;
-            float fHi = sum + err;
-            float fLo = err - (fHi - sum);
-            float g = (ig - fHi) - fLo;
-            // this chunk's F and i, read below at the argmax rows, above the scans' quarter of tileB
-            tileB[WORK_GROUP + lid] = fHi;
-            tileB[2 * WORK_GROUP + lid] = fLo;
-            tileB[3 * WORK_GROUP + lid] = ig;
-            localBarrier();
-            tileA[lid] = valid ? g : -3.0e38f;
-            tileB[lid] = t;
-            argmaxScan(lid);
-            float best = tileA[lid];
-            int r = (int) tileB[lid];
-            float rHi = carryRHi;
-            float rLo = carryRLo;
-            float rIg = carryRIg;
-            if (carryBest >= best) {
-                best = carryBest;
-                r = carryR;
-            } else {
-                rHi = tileB[WORK_GROUP + r - t0];
-                rLo = tileB[2 * WORK_GROUP + r - t0];
-                rIg = tileB[3 * WORK_GROUP + r - t0];
-            }
-            if (valid && t >= i0) {
-                gateTerms[t - i0] = rIg;
-                gateTerms[TILE + t - i0] = rHi;
-                gateTerms[2 * TILE + t - i0] = rLo;
-                if (j0 == 0) {
-                    mem[a23 + z * a0 + t] = rIg + ((fHi - rHi) + (fLo - rLo));
-                }
-            }
-            if (valid && t >= j0 && t < j0 + TILE) {
-                gateTerms[3 * TILE + t - j0] = ig;
-                gateTerms[4 * TILE + t - j0] = fHi;
-                gateTerms[5 * TILE + t - j0] = fLo;
-            }
-            int last = min(WORK_GROUP, end - t0) - 1;
-            localBarrier();
-            // the chunk's last token hands its F and the running best (with F and i there) on
-            if (lid == last) {
-                tileA[0] = fHi;
-                tileA[1] = fLo;
-                tileA[2] = best;
-                tileA[3] = rHi;
-                tileA[4] = rLo;
-                tileA[5] = rIg;
-                tileB[0] = r;
-            }
-            localBarrier();
-            carryHi = tileA[0];
-            carryLo = tileA[1];
-            carryBest = tileA[2];
-            carryRHi = tileA[3];
-            carryRLo = tileA[4];
-            carryRIg = tileA[5];
-            carryR = (int) tileB[0];
-            localBarrier();
         }
     }
 }

@@ -6,7 +6,7 @@ import static org.vil4j.opencl.DeviceProgram.*;
 final class OpNames {
     private static final String[] OPS = new String[128];
     private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "(unused)", "causal",
-            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values", "mlstm_scores_scan"};
+            "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
             "place_columns"};
@@ -72,8 +72,7 @@ final class OpNames {
         int op = p.op;
         String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
         if (op == OP_GEMM) {
-            // the norm prologue shows as "gemm/norm+bias": the block's input norm no longer launches alone
-            return base + "/" + (p.a22 >= A_NORMED ? "norm+" : "") + pick(EPILOGUES, p.a18);
+            return base + "/" + pick(EPILOGUES, p.a18);
         }
         if (op == OP_ELEMENTWISE) {
             return pick(ELEMENTWISE, p.a1);

@@ -12,7 +12,6 @@ import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.IndexTable;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
@@ -359,21 +358,6 @@ final class OpenCLOps implements Ops {
         return FusedSubBlock.linearAdd(this, op, xt, w, bt, residual, order, intoResidual);
     }
 
-    /**
-     * The norm (and its order) as the up-projection GEMM's prologue: one pass, the normalised tensor never stored.
-     * A norm over groups smaller than the row, or a linear with few outputs (the row-wise kernel), composes.
-     */
-    @Override
-    public Tensor layerNormLinear(Tensor xt, InputNorm norm, Tensor wt, Tensor bt) {
-        String op = "layerNormLinear";
-        DeviceTensor x = checkView(op, xt), w = check(op, wt);
-        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || x.shape().last() < 1
-                || norm.groupSize() != x.shape().last()) {
-            return Ops.super.layerNormLinear(xt, norm, wt, bt);
-        }
-        return FusedSubBlock.layerNormLinear(this, op, x, norm, w, bt);
-    }
-
     @Override
     public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
                                   Tensor bt, float eps) {
@@ -564,12 +548,6 @@ final class OpenCLOps implements Ops {
      */
     long mlstmScratchFloats = 16L << 20;
 
-    /**
-     * Longest sequence whose parallel forward scans the gates inside the score GEMM's tiles (no prefix pass); tests
-     * set it to 0 to compare with the prefix pass.
-     */
-    int scanInTileMax = SCAN_IN_TILE_MAX;
-
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
                                         int numHeads, float eps) {
@@ -632,19 +610,11 @@ final class OpenCLOps implements Ops {
     void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
               int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
               int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
-        gemm(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                epilogue, e0, e1, e2, alpha, causalA ? A_CAUSAL : A_PLAIN, batches);
-    }
-
-    /** ... with A's mode (a22: A_PLAIN, A_CAUSAL or the norm prologue's A_NORMED / A_NORMED_RESIDUAL). */
-    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-              int epilogue, int e0, int e1, int e2, float alpha, int aMode, int batches) {
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                epilogue, e0, e1, e2, aMode);
+                epilogue, e0, e1, e2, causalA ? 1 : 0);
         program.f0 = alpha;
         queue.flops(2L * m * n * k * batches);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));

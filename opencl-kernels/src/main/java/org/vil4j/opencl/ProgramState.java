@@ -118,28 +118,6 @@ abstract class ProgramState extends Kernel {
      * a value GEMM.
      */
     static final int EPI_MLSTM_VALUES_NORM = 8;
-    /**
-     * EPI_MLSTM_SCORES with the gate prefix computed by each tile itself (no OP_MLSTM_PREFIX pass): before its K
-     * loop a tile scans the log forget gates up to its last row into {@code gateTerms}; a19 = igate, a20 = fgate
-     * (rows of [B, S, NH] a21 apart), a23 = m [Z, S], written by the tiles of the first column. For S up to
-     * {@link #SCAN_IN_TILE_MAX}: every tile rescans from token 0.
-     */
-    static final int EPI_MLSTM_SCORES_SCAN = 9;
-    /** Longest sequence whose score tiles scan the gates themselves (two scan chunks at most). */
-    static final int SCAN_IN_TILE_MAX = 512;
-
-    // GEMM A modes (a22).
-    static final int A_PLAIN = 0;
-    /** A[i][k] = 0 for k > i: a tile's K loop stops at its last row. */
-    static final int A_CAUSAL = 1;
-    /**
-     * The layer-norm prologue: A's rows are layer-normed (over all K) as the tiles load them, scale w[k] (a20, or -1
-     * for none), bias a21 (or -1), f1 = eps; with a row index table at a23 (else -1) row (b, t) of the product reads
-     * x's row (b, index[t]) (a24 = table rows, a12 = x's batch stride; -1 entries read a row of zeros). One GEMM batch.
-     */
-    static final int A_NORMED = 2;
-    /** A_NORMED with the scale 1 + w[k] (a residual weight). */
-    static final int A_NORMED_RESIDUAL = 3;
 
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
@@ -151,8 +129,6 @@ abstract class ProgramState extends Kernel {
      * group. So consecutive ops can run as passes of one execute.
      */
     static final int WORK_GROUP = GROUP * GROUP;
-    /** Work-items that share one A row in the GEMM's norm prologue (a group's 256 over a tile's 64 rows). */
-    static final int NORM_LANES = WORK_GROUP / TILE;
     /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
     static final int ROW_LANES = 32;
     /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
@@ -187,13 +163,4 @@ abstract class ProgramState extends Kernel {
 
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
-    /**
-     * A score tile's gate terms (EPI_MLSTM_SCORES_SCAN): for its rows, i, F hi and F lo at each row's argmax r; for
-     * its columns, i, F hi and F lo at the column; TILE floats each.
-     */
-    @Local final float[] gateTerms = new float[6 * TILE];
-    /** The norm prologue's rows of one GEMM tile: their means, then their 1 / sqrt(variance + eps). */
-    @Local final float[] normStats = new float[2 * TILE];
-    /** ... and where each row starts in mem (-1: a row of zeros, for a -1 index entry or a row past the end). */
-    @Local final int[] normRows = new int[TILE];
 }

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vil4j.api.BackendUnavailableException;
 import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.IndexTable;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
@@ -217,104 +216,6 @@ class OpenCLMatchesJavaTest {
                 same(1e-5, ops -> ops.linearAdd(in(ops, 1, 2, t, 45), in(ops, 2, 33, 45), in(ops, 3, 33),
                         in(ops, 4, 2, 6, 33), ops.indexTable(t, 1, order), ops.indexTable(6, 1, inverse), into));
             }
-        }
-    }
-
-    /**
-     * The input norm folded into the GEMM that reads it (OpenCL: the A_NORMED prologue) against the Java backend's
-     * composition, norm then linear: rows that leave a 64-row tile part-filled, K not a multiple of the K step and
-     * below it, odd N, with and without either bias, scale w or 1 + w, through an order with -1 entries and without,
-     * and x as a column view. Each case first checks that the device ran it as one GEMM with the prologue.
-     */
-    @ParameterizedTest
-    @ValueSource(ints = {1, 7, 64, 65, 130})
-    void layerNormLinearMatchesTheNormThenTheLinear(int tokens) {
-        for (int k : new int[]{5, 12, 45, 200}) {
-            for (int n : new int[]{17, 33, 70}) {
-                boolean residual = (k + n) % 2 == 0;
-                normLinear(2, tokens, k, n, null, true, residual, true, false);
-                normLinear(2, tokens, k, n, null, false, !residual, false, true);
-            }
-        }
-        // orders: reversed with dropped tokens (-1), fewer rows than tokens, and more (tokens read twice)
-        int[] reversed = new int[tokens];
-        for (int t = 0; t < tokens; t++) {
-            reversed[t] = t % 5 == 3 ? -1 : tokens - 1 - t;
-        }
-        int[] fewer = new int[Math.max(1, tokens / 2)];
-        for (int t = 0; t < fewer.length; t++) {
-            fewer[t] = (3 * t) % tokens;
-        }
-        int[] more = new int[tokens + 5];
-        for (int t = 0; t < more.length; t++) {
-            more[t] = (7 * t) % tokens;
-        }
-        for (int[] order : new int[][]{reversed, fewer, more}) {
-            normLinear(3, tokens, 45, 33, order, true, true, true, false);
-            normLinear(3, tokens, 12, 70, order, true, false, false, true);
-            normLinear(1, tokens, 200, 65, order, false, true, true, true);
-        }
-    }
-
-    /** One layerNormLinear case; {@code view}: x is columns 3.. of a wider tensor. */
-    private static void normLinear(int batch, int tokens, int k, int n, int[] order, boolean normBias,
-                                   boolean residualWeight, boolean bias, boolean view) {
-        device.setProfiling(true);
-        try {
-            same(1e-5, ops -> {
-                Tensor x = view ? ops.columns(in(ops, 1, batch, tokens, k + 3), 3, k) : in(ops, 1, batch, tokens, k);
-                IndexTable table = order == null ? null : ops.indexTable(order.length, 1, order);
-                InputNorm norm = new InputNorm(table, k, in(ops, 2, k), residualWeight, normBias ? in(ops, 3, k) : null,
-                        1e-5f);
-                return ops.layerNormLinear(x, norm, in(ops, 4, n, k), bias ? in(ops, 5, n) : null);
-            });
-            List<String> ran = device.profile().stream().map(org.vil4j.api.OpProfile::op).toList();
-            String as = "ops of the case (" + tokens + " tokens, K " + k + ", N " + n + ", order "
-                    + (order == null ? "none" : Arrays.toString(order)) + ")";
-            assertThat(ran).as(as).doesNotContain("layer_norm", "gather_tokens", "copy_columns", "gemm/bias",
-                    "gemm/store");
-            assertThat(ran).as(as).contains(bias ? "gemm/norm+bias" : "gemm/norm+store");
-        } finally {
-            device.setProfiling(false);
-        }
-    }
-
-    /** Operands that do not fit are one-line ShapeMismatchExceptions naming the fused op. */
-    @Test
-    void layerNormLinearRejectsOperandsThatDoNotFit() {
-        long mark = device.mark();
-        try {
-            Tensor x = in(device, 1, 2, 6, 20);
-            Tensor w = in(device, 2, 33, 20);
-            InputNorm plain = new InputNorm(null, 20, in(device, 3, 20), true, null, 1e-5f);
-            assertThatThrownBy(() -> device.layerNormLinear(x, plain, in(device, 2, 33, 21), null))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: x [2,6,20] and w [33,21] disagree on K");
-            assertThatThrownBy(() -> device.layerNormLinear(x, plain, w, in(device, 4, 32)))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: bias [32] does not match w [33,20]");
-            InputNorm shortWeight = new InputNorm(null, 20, in(device, 3, 19), false, in(device, 4, 20), 1e-5f);
-            assertThatThrownBy(() -> device.layerNormLinear(x, shortWeight, w, null))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: norm weight [19] bias [20] does not match the 20 features of x "
-                            + "[2,6,20]");
-            InputNorm outside = new InputNorm(device.indexTable(3, 1, new int[]{0, 6, 1}), 20, null, false, null,
-                    1e-5f);
-            assertThatThrownBy(() -> device.layerNormLinear(x, outside, w, null))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: x [2,6,20] has no token 6 of the norm's order");
-            InputNorm ordered = new InputNorm(device.indexTable(3, 1, new int[]{0, 2, 1}), 20, null, false, null,
-                    1e-5f);
-            assertThatThrownBy(() -> device.layerNormLinear(in(device, 5, 12, 20), ordered, w, null))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: x [12,20] must be [B, S, C] for a norm with an order");
-            InputNorm twoColumns = new InputNorm(device.indexTable(3, 2, new int[]{0, 2, 1, 0, 1, 2}), 20, null,
-                    false, null, 1e-5f);
-            assertThatThrownBy(() -> device.layerNormLinear(x, twoColumns, w, null))
-                    .isInstanceOf(ShapeMismatchException.class)
-                    .hasMessage("layerNormLinear: needs a 1-column index table, got 3x2");
-        } finally {
-            device.release(mark);
         }
     }
 

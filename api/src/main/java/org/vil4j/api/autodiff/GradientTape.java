@@ -4,7 +4,6 @@ import org.vil4j.api.AdamWStep;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.SgdStep;
@@ -690,12 +689,6 @@ public final class GradientTape implements Ops {
                                   Tensor bias, float eps) {
         return recording ? Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
                 : base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
-    }
-
-    @Override
-    public Tensor layerNormLinear(Tensor x, InputNorm norm, Tensor w, Tensor bias) {
-        // recorded as the norm (through this tape) and the linear; one op of the backend when nothing is recorded
-        return recording ? Ops.super.layerNormLinear(x, norm, w, bias) : base.layerNormLinear(x, norm, w, bias);
     }
 
     @Override

@@ -3,13 +3,11 @@ package org.vil4j.conformance.kit;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.ConvolutionFrames;
 import org.vil4j.api.IndexTable;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.MixerLayer;
 import org.vil4j.api.MixerSpec;
 import org.vil4j.api.Ops;
 import org.vil4j.api.ParameterSet;
-import org.vil4j.api.Residual;
 import org.vil4j.api.SequenceMixer;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
@@ -34,8 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>forward on every backend ({@link SharedBackends#backends()}) keeps the shape {@code [B, S, dim]}, is finite,
  *       mixes (changing one token changes another token's output), treats the samples of a batch apart, and the
  *       backends agree within 1e-4;</li>
- *   <li>{@link MixerLayer#normForwardAdd} (the backbone's input norm and traversal order left to the layer) gives
- *       what the norm, then {@link MixerLayer#forwardAdd}, gives, within 1e-4 on every backend;</li>
  *   <li>gradients (through the tape) reach the input and every parameter and match central finite differences, on
  *       every backend.</li>
  * </ul>
@@ -115,44 +111,6 @@ public abstract class SequenceMixerTestCase {
     }
 
     @Test
-    public void normForwardAddIsTheNormThenForwardAdd() {
-        int dim = spec().dim(), s = GRID_H * GRID_W;
-        Shape shape = Shape.of(BATCH, s, dim);
-        SplittableRandom random = new SplittableRandom(29);
-        float[] x = KitChecks.random(random, shape.size(), 1);
-        float[] normWeight = KitChecks.random(random, dim, 0.5);
-        float[] normBias = KitChecks.random(random, dim, 0.5);
-        Map<String, float[]> params = noisyParameters(31);
-        MixerLayer layer = newMixer().layer(spec());
-        for (String backend : SharedBackends.backends()) {
-            Ops ops = SharedBackends.ops(backend);
-            for (boolean ordered : new boolean[]{false, true}) {
-                IndexTable order = ordered ? order(ops, false) : null;
-                IndexTable inverse = ordered ? order(ops, true) : null;
-                long mark = ops.mark();
-                try {
-                    Map<String, Tensor> uploaded = new HashMap<>();
-                    layer.parameters().forEach((name, sh) -> uploaded.put(name, ops.upload(sh, params.get(name))));
-                    ParameterSet set = uploaded::get;
-                    Tensor input = ops.upload(shape, x);
-                    InputNorm norm = new InputNorm(order, dim, ops.upload(Shape.of(dim), normWeight), true,
-                            ops.upload(Shape.of(dim), normBias), 1e-5f);
-                    MixerContext context = new MixerContext(GRID_H, GRID_W, 0, table(ops));
-                    Residual residual = new Residual(input, order, inverse, false);
-                    float[] folded = ops.download(layer.normForwardAdd(ops, set, input, norm, context, residual));
-                    float[] composed = ops.download(layer.forwardAdd(ops, set, norm.apply(ops, input), context,
-                            residual));
-                    assertThat(KitChecks.relativeError(backend, folded, composed))
-                            .as("%s%s: normForwardAdd against the norm, then forwardAdd", backend,
-                                    ordered ? " with an order" : "").isLessThanOrEqualTo(1e-4);
-                } finally {
-                    ops.release(mark);
-                }
-            }
-        }
-    }
-
-    @Test
     public void gradientsReachEveryParameterAndMatchFiniteDifferences() {
         int dim = spec().dim();
         Map<String, float[]> params = noisyParameters(17);
@@ -207,16 +165,6 @@ public abstract class SequenceMixerTestCase {
     private static synchronized IndexTable table(Ops ops) {
         return TABLES.computeIfAbsent(ops, o -> o.indexTable(GRID_H * GRID_W, 9,
                 ConvolutionFrames.rowMajorFrame(GRID_H, GRID_W, 3)));
-    }
-
-    /** A traversal order of the S = 6 tokens (or its inverse), one per Ops (tables are persistent). */
-    private static final Map<Ops, IndexTable[]> ORDERS = new java.util.IdentityHashMap<>();
-
-    private static synchronized IndexTable order(Ops ops, boolean inverse) {
-        IndexTable[] tables = ORDERS.computeIfAbsent(ops, o -> new IndexTable[]{
-                o.indexTable(GRID_H * GRID_W, 1, new int[]{4, 2, 0, 1, 3, 5}),
-                o.indexTable(GRID_H * GRID_W, 1, new int[]{2, 3, 1, 4, 0, 5})});
-        return tables[inverse ? 1 : 0];
     }
 
     private Map<String, float[]> noisyParameters(long seed) {
