@@ -79,6 +79,9 @@ final class DeviceTransfers {
     static float[] download(OpenCLOps ops, Tensor tensor) {
         DeviceTensor t = ops.check("download", tensor);
         int n = t.size();
+        if (n == 0) {
+            return new float[0];
+        }
         if (!ops.started) {
             return Arrays.copyOfRange(ops.program.mem, t.offset(), t.offset() + n);
         }
@@ -119,6 +122,10 @@ final class DeviceTransfers {
     /** Copies {@code data} to the int arena at {@code offset}: through the staging array once on the device. */
     private static void writeIndex(OpenCLOps ops, int[] data, int offset) {
         int n = data.length;
+        if (n == 0) {
+            // nothing to move; a zero-length staging array would ask OpenCL for an empty buffer, which it refuses
+            return;
+        }
         if (!ops.started) {
             System.arraycopy(data, 0, ops.program.index, offset, n);
             return;
