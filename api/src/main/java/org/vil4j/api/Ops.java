@@ -325,6 +325,20 @@ public interface Ops extends AutoCloseable {
     /** {@code target = source} in place (same size): gradients kept across a workspace release. */
     void copyInto(Tensor target, Tensor source);
 
+    /**
+     * {@code copyInto(targets[i], sources[i])} for every i (lists of the same length): a segment's parameter
+     * gradients into their buffers, in few launches where a backend batches them.
+     */
+    default void copyAllInto(java.util.List<Tensor> targets, java.util.List<Tensor> sources) {
+        if (targets.size() != sources.size()) {
+            throw new IllegalArgumentException("copyAllInto: " + targets.size() + " targets and " + sources.size()
+                    + " sources");
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            copyInto(targets.get(i), sources.get(i));
+        }
+    }
+
     /** {@code target = decay * target + (1 - decay) * source} in place: an exponential moving average. */
     void movingAverage(Tensor target, Tensor source, float decay);
 

@@ -118,6 +118,44 @@ final class DeviceOptimiser {
         ops.copy(source.offset(), target.offset(), target.size());
     }
 
+    /**
+     * Every {@code targets[i] = sources[i]}, COPY_MANY_PAIRS copies a launch. Every pair is checked before the first
+     * copy, so a bad one copies nothing.
+     */
+    static void copyAllInto(OpenCLOps ops, java.util.List<Tensor> targets, java.util.List<Tensor> sources) {
+        String op = "copyAllInto";
+        if (targets.size() != sources.size()) {
+            throw new IllegalArgumentException(op + ": " + targets.size() + " targets and " + sources.size()
+                    + " sources");
+        }
+        int[] triples = new int[3 * targets.size()];
+        int count = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            DeviceTensor target = persistent(ops, op, "target " + i, targets.get(i));
+            DeviceTensor source = ops.check(op, sources.get(i));
+            needSameSize(op, target, source);
+            if (target.size() > 0) {
+                triples[3 * count] = target.size();
+                triples[3 * count + 1] = source.offset();
+                triples[3 * count + 2] = target.offset();
+                count++;
+            }
+        }
+        for (int first = 0; first < count; first += COPY_MANY_PAIRS) {
+            int pairs = Math.min(COPY_MANY_PAIRS, count - first);
+            int[] args = new int[1 + 3 * pairs];
+            args[0] = pairs;
+            long n = 0;
+            for (int p = 0; p < pairs; p++) {
+                System.arraycopy(triples, 3 * (first + p), args, 1 + 3 * p, 3);
+                n += triples[3 * (first + p)];
+            }
+            ops.args(args);
+            ops.queue.bytes(8L * n);
+            ops.launch1D(OP_COPY_MANY, 1);
+        }
+    }
+
     static void movingAverage(OpenCLOps ops, Tensor targett, Tensor sourcet, float decay) {
         DeviceTensor target = persistent(ops, "movingAverage", "target", targett);
         DeviceTensor source = ops.check("movingAverage", sourcet);

@@ -70,6 +70,8 @@ final class DeviceProgram extends TransformerKernels {
             transpose();
         } else if (op == OP_COPY) {
             copy();
+        } else if (op == OP_COPY_MANY) {
+            copyMany();
         } else if (op == OP_COPY_IN) {
             copyIn();
         } else if (op == OP_COPY_OUT) {

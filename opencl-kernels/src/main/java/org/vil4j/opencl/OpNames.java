@@ -28,6 +28,7 @@ final class OpNames {
         OPS[OP_TRANSPOSE] = "transpose";
         OPS[OP_MLSTM_PREFIX] = "mlstm_prefix";
         OPS[OP_COPY] = "copy";
+        OPS[OP_COPY_MANY] = "copy_many";
         OPS[OP_REDUCE_COLUMNS] = "reduce_columns";
         OPS[OP_GRAD_ELEMENTWISE] = "grad_elementwise";
         OPS[OP_LAYER_NORM_BACKWARD] = "layer_norm_backward";

@@ -593,6 +593,12 @@ final class OpenCLOps implements Ops {
         DeviceOptimiser.copyInto(this, targett, sourcet);
     }
 
+    /** Seven copies a launch. */
+    @Override
+    public void copyAllInto(List<Tensor> targets, List<Tensor> sources) {
+        DeviceOptimiser.copyAllInto(this, targets, sources);
+    }
+
     @Override
     public void movingAverage(Tensor targett, Tensor sourcet, float decay) {
         DeviceOptimiser.movingAverage(this, targett, sourcet, decay);

@@ -24,7 +24,9 @@ abstract class ProgramState extends Kernel {
     static final int OP_PATCHIFY = 11;
     static final int OP_TRANSPOSE = 12;
     static final int OP_MLSTM_PREFIX = 13;
-    // 14: the mLSTM row normaliser, now the value GEMM's epilogue (EPI_MLSTM_VALUES_NORM)
+    // 14 was the mLSTM row normaliser (now the value GEMM's epilogue, EPI_MLSTM_VALUES_NORM)
+    /** Up to COPY_MANY_PAIRS arena copies in one pass (a training step's parameter gradients into their buffers). */
+    static final int OP_COPY_MANY = 14;
     static final int OP_COPY = 15;
     // Backward and optimiser ops (dispatched by gradients()).
     static final int OP_REDUCE_COLUMNS = 16;
@@ -133,6 +135,8 @@ abstract class ProgramState extends Kernel {
     static final int ROW_LANES = 32;
     /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
     static final int GATE_OUTPUTS = 8;
+    /** Copies one OP_COPY_MANY command holds: a count and (n, source, destination) triples in a1..a21. */
+    static final int COPY_MANY_PAIRS = 7;
     /** Ints of one recorded command: the op code and a0..a27. */
     static final int CMD_INTS = 29;
     /** Floats of one recorded command: f0..f6. */

@@ -2,7 +2,7 @@ package org.vil4j.opencl;
 
 /**
  * Host transfers through the staging arrays and arena-to-arena copies (OP_COPY_IN, OP_COPY_OUT, OP_COPY_INDEX_IN,
- * OP_COPY).
+ * OP_COPY, OP_COPY_MANY).
  *
  * <p>One link of the device program's class chain (ProgramState ... DeviceProgram; docs/DESIGN.md): Aparapi
  * translates the methods {@link DeviceProgram#run()} reaches in any superclass of the kernel into the one OpenCL
@@ -51,5 +51,67 @@ abstract class TransferKernels extends ProgramState {
                 mem[a2 + i3] = v3;
             }
         }
+    }
+
+    /**
+     * a0 = count (at most COPY_MANY_PAIRS), then (n, source, destination) triples in a1..a3, a4..a6, ...: several
+     * copies (ranges must not overlap) in one pass instead of one launch each.
+     */
+    void copyMany() {
+        for (int p = 0; p < a0; p++) {
+            int n = copyManyField(3 * p);
+            int from = copyManyField(3 * p + 1);
+            int to = copyManyField(3 * p + 2);
+            for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
+                mem[to + i] = mem[from + i];
+            }
+        }
+    }
+
+    /** Field a(1 + f) of the command (f < 3 * COPY_MANY_PAIRS): the triples of copyMany. */
+    int copyManyField(int f) {
+        int v = a21;
+        if (f == 0) {
+            v = a1;
+        } else if (f == 1) {
+            v = a2;
+        } else if (f == 2) {
+            v = a3;
+        } else if (f == 3) {
+            v = a4;
+        } else if (f == 4) {
+            v = a5;
+        } else if (f == 5) {
+            v = a6;
+        } else if (f == 6) {
+            v = a7;
+        } else if (f == 7) {
+            v = a8;
+        } else if (f == 8) {
+            v = a9;
+        } else if (f == 9) {
+            v = a10;
+        } else if (f == 10) {
+            v = a11;
+        } else if (f == 11) {
+            v = a12;
+        } else if (f == 12) {
+            v = a13;
+        } else if (f == 13) {
+            v = a14;
+        } else if (f == 14) {
+            v = a15;
+        } else if (f == 15) {
+            v = a16;
+        } else if (f == 16) {
+            v = a17;
+        } else if (f == 17) {
+            v = a18;
+        } else if (f == 18) {
+            v = a19;
+        } else if (f == 19) {
+            v = a20;
+        }
+        return v;
     }
 }

@@ -454,6 +454,8 @@ public final class Trainer {
 
     /** Copies a segment's parameter gradients to their buffers; returns the gradient of {@code input}. */
     private Tensor saveParameterGradients(Map<Tensor, Tensor> grads, java.util.Set<Tensor> written, Tensor input) {
+        List<Tensor> targets = new ArrayList<>();
+        List<Tensor> sources = new ArrayList<>();
         for (var e : grads.entrySet()) {
             Tensor buffer = gradientBuffers.get(e.getKey());
             if (buffer == null) {
@@ -463,8 +465,11 @@ public final class Trainer {
                 throw new IllegalStateException("a parameter " + e.getKey().shape() + " is used by two recomputed "
                         + "segments; recomputing activations supports parameters used in one place only");
             }
-            ops.copyInto(buffer, e.getValue());
+            targets.add(buffer);
+            sources.add(e.getValue());
         }
+        // one batched copy: on OpenCL seven gradients a launch instead of one (a ViL-T step made 513 copies)
+        ops.copyAllInto(targets, sources);
         if (input == null) {
             return null;
         }

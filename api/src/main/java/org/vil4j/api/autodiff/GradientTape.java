@@ -828,6 +828,11 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public void copyAllInto(List<Tensor> targets, List<Tensor> sources) {
+        base.copyAllInto(targets, sources);
+    }
+
+    @Override
     public void movingAverage(Tensor target, Tensor source, float decay) {
         base.movingAverage(target, source, decay);
     }
