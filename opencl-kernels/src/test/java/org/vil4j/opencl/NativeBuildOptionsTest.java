@@ -139,7 +139,10 @@ class NativeBuildOptionsTest {
         Path log = dir.resolve("child.log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        builder.environment().put("LD_PRELOAD", library.toString());
+        // in front of what the test JVM preloads (the JVM's signal chaining)
+        String inherited = System.getenv("LD_PRELOAD");
+        builder.environment().put("LD_PRELOAD", library + (inherited == null || inherited.isEmpty() ? ""
+                : ":" + inherited));
         builder.environment().put("VIL4J_CL_BUILD_LOG", "1");
         builder.environment().put("VIL4J_NV_MAXRREGCOUNT", "64");
         builder.environment().put("VIL4J_CL_BUILD_OPTIONS", extraOptions);
