@@ -61,7 +61,10 @@ bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAM
     2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
     || echo "ours $name failed (see $out/ours-$name.profile.txt)"
 }
-plain() { local saved=("${preload[@]}"); preload=(); bench "$@"; preload=("${saved[@]}"); }
+# without the build-options library (the JVM's signal chaining stays: docs/DESIGN.md)
+plain() { local saved=("${preload[@]}"); preload=()
+  [ -f "${JAVA_HOME:-}/lib/libjsig.so" ] && preload=(env "LD_PRELOAD=$JAVA_HOME/lib/libjsig.so")
+  bench "$@"; preload=("${saved[@]}"); }
 # an earlier build's vil4j jars (tools/gpu/side_by_side.sh pack-baseline COMMIT puts them in .gpu/lib-base), in front
 # of this build's third-party jars: before and after in the same call
 baseline() { [ -d .gpu/lib-base ] || { echo "no .gpu/lib-base"; return; }; local saved=$classpath
