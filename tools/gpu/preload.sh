@@ -4,11 +4,12 @@
 # The JVM's signal chaining (libjsig) is preloaded too: an LLVM-based OpenCL (PoCL, also installed on the GPU machine)
 # replaces the JVM's SIGSEGV handler, which can kill the JVM at its next safepoint (docs/DESIGN.md).
 preload=()
-libs=""
-[ -n "${JAVA_HOME:-}" ] && [ -f "$JAVA_HOME/lib/libjsig.so" ] && libs="$JAVA_HOME/lib/libjsig.so"
+# jsig: the library, or empty where the runtime has none (side_by_side.sh's runs without the build options use it too)
+jsig=""
+[ -n "${JAVA_HOME:-}" ] && [ -f "$JAVA_HOME/lib/libjsig.so" ] && jsig="$JAVA_HOME/lib/libjsig.so"
 if [ -f .gpu/native/libclbuildoptions.so ]; then
-  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so${libs:+:$libs}"
+  preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so${jsig:+:$jsig}"
     "VIL4J_NV_MAXRREGCOUNT=${VIL_NV_REGCAP:-64}" "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}")
-elif [ -n "$libs" ]; then
-  preload=(env "LD_PRELOAD=$libs")
+elif [ -n "$jsig" ]; then
+  preload=(env "LD_PRELOAD=$jsig")
 fi

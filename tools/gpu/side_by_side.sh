@@ -63,7 +63,7 @@ bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAM
 }
 # without the build-options library (the JVM's signal chaining stays: docs/DESIGN.md)
 plain() { local saved=("${preload[@]}"); preload=()
-  [ -f "${JAVA_HOME:-}/lib/libjsig.so" ] && preload=(env "LD_PRELOAD=$JAVA_HOME/lib/libjsig.so")
+  [ -n "$jsig" ] && preload=(env "LD_PRELOAD=$jsig")
   bench "$@"; preload=("${saved[@]}"); }
 # an earlier build's vil4j jars (tools/gpu/side_by_side.sh pack-baseline COMMIT puts them in .gpu/lib-base), in front
 # of this build's third-party jars: before and after in the same call

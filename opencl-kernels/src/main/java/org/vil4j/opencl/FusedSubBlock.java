@@ -216,15 +216,24 @@ final class FusedSubBlock {
         // writing into the residual is safe: each element is read, then written, by the same work-item
         DeviceTensor out = intoResidual && r.slot() >= 0 ? r : ops.allocate(r.shape());
         if (idx != null) {
-            ops.program.a23 = idx.rows();
             ops.program.a24 = r.shape().dim(1);
-        } else {
-            ops.program.a23 = product.rows();
         }
-        ops.gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
-                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), idx == null ? -1 : idx.offset(),
-                1f, false);
+        residualGemm(ops, x, w, b, r, out, idx == null ? -1 : idx.offset(),
+                idx == null ? product.rows() : idx.rows());
         return out;
+    }
+
+    /**
+     * The GEMM with EPI_LINEAR_RESIDUAL: x W^T + bias + the residual r, into out. With a row table ({@code table}
+     * >= 0, a24 set by the caller) {@code rows} is the product's rows a batch; without, r's rows, repeated down the
+     * product when fewer.
+     */
+    private static void residualGemm(OpenCLOps ops, DeviceTensor x, DeviceTensor w, DeviceTensor b, DeviceTensor r,
+                                     DeviceTensor out, int table, int rows) {
+        int k = x.shape().last(), m = w.shape().dim(0);
+        ops.program.a23 = rows;
+        ops.gemm(x.shape().rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0,
+                0, 0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), table, 1f, false);
     }
 
     /**
@@ -243,9 +252,7 @@ final class FusedSubBlock {
                     + " be [" + (product.rank() < 2 ? "R" : product.dim(-2)) + ", " + m + "])");
         }
         DeviceTensor out = ops.allocate(product);
-        ops.program.a23 = r.shape().dim(0);
-        ops.gemm(product.rows(), m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0,
-                0, 0, EPI_LINEAR_RESIDUAL, b == null ? -1 : b.offset(), r.offset(), -1, 1f, false);
+        residualGemm(ops, x, w, b, r, out, -1, r.shape().dim(0));
         return out;
     }
 }
