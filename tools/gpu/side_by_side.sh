@@ -15,6 +15,17 @@ if [ "$cmd" = pack ]; then
   set -e
   mvn -B -q install -DskipTests
   shared=${VIL_SHARED:-$root/../shared}
+  if [ ! -f .gpu/jre.tar.xz ]; then
+    # the shared pack.sh's runtime (the same modules) but without jlink's own compression, which leaves xz little to
+    # find: 17.1 MB packed against 28.9, room under the device tool's 64 MiB for all of Fashion-MNIST's items
+    # (tools/gpu/segment.sh); pack.sh keeps a runtime that is there
+    tmp=$(mktemp -d)
+    mkdir -p .gpu
+    jlink --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.sql,jdk.unsupported,jdk.management \
+      --strip-debug --no-man-pages --no-header-files --compress=0 --output "$tmp/jre"
+    tar -C "$tmp" -cf - jre | xz -9e -T0 > .gpu/jre.tar.xz
+    rm -rf "$tmp"
+  fi
   "$shared/tools/gpu/pack.sh" .gpu cli/target/lib
   cp "$shared/tools/gpu/torch_side.py" .gpu/
   # the build-options library (register cap on NVIDIA; tools/gpu/native/cl_build_options.c), where gcc is here

@@ -6,6 +6,7 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 import static org.vil4j.opencl.OpenCLOps.checkTable;
 
@@ -19,7 +20,7 @@ final class DeviceConvolutions {
     static Tensor depthwiseConv(OpenCLOps ops, Tensor xt, IndexTable neighbours, Tensor wt, Tensor bt, boolean silu) {
         DeviceTensor x = ops.checkView("depthwiseConv", xt), w = ops.check("depthwiseConv", wt);
         DeviceTensor b = bt == null ? null : ops.check("depthwiseConv", bt);
-        requireRank("depthwiseConv", x, 3);
+        requireTensorRank("depthwiseConv", x, 3);
         DeviceIndexTable nb = checkTable("depthwiseConv", neighbours, -1);
         Shape s = x.shape();
         int c = s.dim(2), k = nb.cols();
@@ -40,7 +41,7 @@ final class DeviceConvolutions {
 
     static Tensor patchify(OpenCLOps ops, Tensor xt, int ph, int pw, int sh, int sw) {
         DeviceTensor x = ops.check("patchify", xt);
-        requireRank("patchify", x, 4);
+        requireTensorRank("patchify", x, 4);
         Shape s = x.shape();
         int b = s.dim(0), c = s.dim(1), h = s.dim(2), w = s.dim(3);
         if (ph <= 0 || pw <= 0 || sh <= 0 || sw <= 0 || h < ph || w < pw) {

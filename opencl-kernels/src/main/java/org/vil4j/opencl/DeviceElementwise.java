@@ -4,6 +4,7 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 
 /**
@@ -16,7 +17,7 @@ final class DeviceElementwise {
 
     static Tensor add(OpenCLOps ops, Tensor at, Tensor bt) {
         DeviceTensor a = ops.check("add", at), b = ops.check("add", bt);
-        if (!isTrailingShape(b.shape(), a.shape())) {
+        if (!isTrailing(a.shape(), b.shape())) {
             throw new ShapeMismatchException("add: " + b.shape() + " is neither " + a.shape()
                     + " nor a trailing part of it");
         }

@@ -6,6 +6,7 @@ import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 import static org.vil4j.opencl.OpenCLOps.checkTable;
 
@@ -20,7 +21,7 @@ final class DeviceGradients {
 
     static Tensor columnSums(OpenCLOps ops, Tensor xt) {
         DeviceTensor x = ops.check("columnSums", xt);
-        needMinRank("columnSums", "x", x.shape(), 1);
+        requireMinRank("columnSums", "x", x.shape(), 1);
         int cols = x.shape().last();
         DeviceTensor out = ops.allocate(Shape.of(cols));
         reduceColumns(ops, x.offset(), x.shape().rows(), cols, false, out.offset(), 0);
@@ -30,7 +31,7 @@ final class DeviceGradients {
     static Tensor linearWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt) {
         String op = "linearWeightGradient";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
-        needMinRank(op, "x", x.shape(), 1);
+        requireMinRank(op, "x", x.shape(), 1);
         Shape xs = x.shape(), ds = dy.shape();
         if (ds.rank() < 1 || xs.sizeLong() / Math.max(1, xs.last()) != ds.sizeLong() / Math.max(1, ds.last())) {
             throw mismatch(op, "x " + xs + " and dy " + ds + " have different row counts");
@@ -45,7 +46,7 @@ final class DeviceGradients {
     static Tensor headwiseWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt, int numHeads) {
         String op = "headwiseWeightGradient";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        requireSameShape(op, "x", x.shape(), "dy", dy.shape());
         int features = x.shape().last();
         if (numHeads < 1 || features % numHeads != 0) {
             throw mismatch(op, numHeads + " heads do not divide the " + features + " features of x " + x.shape());
@@ -62,14 +63,14 @@ final class DeviceGradients {
         String op = "layerNormBackward";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         DeviceTensor w = weight == null ? null : ops.check(op, weight);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
+        requireSameShape(op, "x", x.shape(), "dy", dy.shape());
         int cols = x.shape().last();
         if (groupSize < 1 || cols % groupSize != 0) {
             throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
                     + x.shape());
         }
         if (w != null) {
-            needVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
+            requireVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
         }
         DeviceTensor out = ops.allocate(x.shape());
         int n = x.shape().rows() * (cols / groupSize);
@@ -82,7 +83,7 @@ final class DeviceGradients {
 
     static Tensor siluBackward(OpenCLOps ops, Tensor xt, Tensor dyt) {
         DeviceTensor x = ops.check("siluBackward", xt), dy = ops.check("siluBackward", dyt);
-        needSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
+        requireSameShape("siluBackward", "x", x.shape(), "dy", dy.shape());
         DeviceTensor out = ops.allocate(x.shape());
         int n = out.size();
         ops.args(n, GW_SILU, out.offset(), x.offset(), dy.offset());
@@ -95,12 +96,12 @@ final class DeviceGradients {
         String op = "skipGateBackward";
         DeviceTensor h = ops.check(op, ht), skip = ops.check(op, skipt), a = ops.check(op, at), z = ops.check(op, zt);
         DeviceTensor dy = ops.check(op, dyt);
-        needMinRank(op, "h", h.shape(), 1);
-        needSameShape(op, "h", h.shape(), "a", a.shape());
-        needSameShape(op, "h", h.shape(), "z", z.shape());
-        needSameShape(op, "h", h.shape(), "dy", dy.shape());
+        requireMinRank(op, "h", h.shape(), 1);
+        requireSameShape(op, "h", h.shape(), "a", a.shape());
+        requireSameShape(op, "h", h.shape(), "z", z.shape());
+        requireSameShape(op, "h", h.shape(), "dy", dy.shape());
         int cols = h.shape().last();
-        needVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
+        requireVector(op, "skip", skip.shape(), cols, "features of h " + h.shape());
         DeviceTensor dh = ops.allocate(h.shape()), da = ops.allocate(h.shape()), dz = ops.allocate(h.shape());
         int n = h.size();
         ops.args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
@@ -113,7 +114,7 @@ final class DeviceGradients {
         String op = "gatherSum";
         DeviceTensor x = ops.check(op, xt);
         DeviceIndexTable t = checkTable(op, table, -1);
-        needMinRank(op, "x", x.shape(), 2);
+        requireMinRank(op, "x", x.shape(), 2);
         int seq = x.shape().dim(-2);
         needEntriesBelow(op, t, seq, "x " + x.shape());
         if (tokens < 0) {
@@ -128,8 +129,8 @@ final class DeviceGradients {
 
     static Tensor scaleSamples(OpenCLOps ops, Tensor xt, Tensor scalest) {
         DeviceTensor x = ops.check("scaleSamples", xt), scales = ops.check("scaleSamples", scalest);
-        needMinRank("scaleSamples", "x", x.shape(), 1);
-        needVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
+        requireMinRank("scaleSamples", "x", x.shape(), 1);
+        requireVector("scaleSamples", "scales", scales.shape(), x.shape().dim(0), "samples of x " + x.shape());
         DeviceTensor out = ops.allocate(x.shape());
         int n = out.size();
         ops.args(n, GW_SCALE_SAMPLES, out.offset(), x.offset(), scales.offset(), Math.max(1, n / Math.max(1,
@@ -140,7 +141,7 @@ final class DeviceGradients {
 
     static Tensor placeColumns(OpenCLOps ops, Tensor xt, int start, int totalColumns) {
         DeviceTensor x = ops.check("placeColumns", xt);
-        needMinRank("placeColumns", "x", x.shape(), 1);
+        requireMinRank("placeColumns", "x", x.shape(), 1);
         int count = x.shape().last();
         if (start < 0 || (long) start + count > totalColumns) {
             throw mismatch("placeColumns", "[" + start + ", " + ((long) start + count) + ") is outside "
@@ -158,8 +159,8 @@ final class DeviceGradients {
         DeviceTensor dy = ops.check(op, dyt), w = ops.check(op, wt);
         DeviceIndexTable t = checkTable(op, inverse, -1);
         Shape shape = dy.shape();
-        needMinRank(op, "dy", shape, 2);
-        needRank(op, "w", w.shape(), 2);
+        requireMinRank(op, "dy", shape, 2);
+        requireRank(op, "w", w.shape(), 2);
         int seq = shape.dim(-2), channels = shape.last(), taps = w.shape().dim(1);
         if (w.shape().dim(0) != channels || t.rows() != seq) {
             throw mismatch(op, "dy " + shape + ", w " + w.shape() + " and an inverse table of " + t.rows()
@@ -177,8 +178,8 @@ final class DeviceGradients {
         String op = "depthwiseConvWeightGradient";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         DeviceIndexTable t = checkTable(op, neighbours, -1);
-        needSameShape(op, "x", x.shape(), "dy", dy.shape());
-        needMinRank(op, "x", x.shape(), 2);
+        requireSameShape(op, "x", x.shape(), "dy", dy.shape());
+        requireMinRank(op, "x", x.shape(), 2);
         int seq = x.shape().dim(-2);
         if (t.rows() != seq) {
             throw mismatch(op, "neighbours has " + t.rows() + " rows but x " + x.shape() + " has " + seq
@@ -211,14 +212,14 @@ final class DeviceGradients {
                              int sh, int sw) {
         String op = "unpatchify";
         DeviceTensor ps = ops.check(op, patchest);
-        needRank(op, "patches", ps.shape(), 3);
+        requireRank(op, "patches", ps.shape(), 3);
         if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || height < ph || width < pw) {
             throw new IllegalArgumentException(op + ": patch " + ph + "x" + pw + ", stride " + sh + "x" + sw
                     + " and image " + height + "x" + width + " do not fit");
         }
         int gh = (height - ph) / sh + 1, gw = (width - pw) / sw + 1;
         Shape expected = Shape.of(ps.shape().dim(0), gh * gw, channels * ph * pw);
-        needSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
+        requireSameShape(op, "patches", ps.shape(), "the patches of a " + channels + "x" + height + "x" + width
                 + " image", expected);
         DeviceTensor out = ops.allocate(Shape.of(ps.shape().dim(0), channels, height, width));
         int n = out.size();

@@ -6,6 +6,7 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 import static org.vil4j.opencl.OpenCLOps.checkTable;
 
@@ -23,7 +24,7 @@ final class DeviceLayerNorm {
         String op = "layerNormGather";
         DeviceTensor x = ops.check(op, xt);
         DeviceIndexTable idx = checkTable(op, index, 1);
-        requireRank(op, x, 3);
+        requireTensorRank(op, x, 3);
         Shape s = x.shape();
         if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
             throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");

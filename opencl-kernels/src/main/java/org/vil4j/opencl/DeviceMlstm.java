@@ -6,6 +6,7 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 
 /**
@@ -40,7 +41,7 @@ final class DeviceMlstm {
     /** Checks the mLSTM's operands (q, k, v [B, S, NH*DH], gates [B, S, NH]) and returns DH. */
     static int mlstmHeadDim(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg,
                             int numHeads) {
-        requireRank("mlstm", q, 3);
+        requireTensorRank("mlstm", q, 3);
         sameShape("mlstm", q, k);
         sameShape("mlstm", q, v);
         Shape s = q.shape();
@@ -76,16 +77,8 @@ final class DeviceMlstm {
         DeviceTensor q = ops.check(op, qt), k = ops.check(op, kt), v = ops.check(op, vt);
         DeviceTensor ig = ops.check(op, igate), fg = ops.check(op, fgate), dh = ops.check(op, dht);
         Shape shape = q.shape();
-        needRank(op, "q", shape, 3);
-        needSameShape(op, "q", shape, "k", k.shape());
-        needSameShape(op, "q", shape, "v", v.shape());
-        needSameShape(op, "q", shape, "dh", dh.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        needSameShape(op, "igate", ig.shape(), "[B, S, NH]", gates);
-        needSameShape(op, "fgate", fg.shape(), "[B, S, NH]", gates);
+        Shape gates = requireMlstmOperands(op, shape, k.shape(), v.shape(), dh.shape(), ig.shape(), fg.shape(),
+                numHeads);
         DeviceTensor dq = ops.allocate(shape), dk = ops.allocate(shape), dv = ops.allocate(shape);
         DeviceTensor di = ops.allocate(gates), df = ops.allocate(gates);
         int batch = shape.dim(0), len = shape.dim(1), width = shape.last();

@@ -8,6 +8,7 @@ import org.vil4j.api.Tensor;
 import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 
 /**

@@ -6,6 +6,7 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 import static org.vil4j.opencl.OpenCLOps.checkTable;
 
@@ -20,7 +21,7 @@ final class DeviceTokens {
     static Tensor gatherTokens(OpenCLOps ops, Tensor xt, IndexTable index) {
         DeviceTensor x = ops.check("gatherTokens", xt);
         DeviceIndexTable idx = checkTable("gatherTokens", index, 1);
-        requireRank("gatherTokens", x, 3);
+        requireTensorRank("gatherTokens", x, 3);
         Shape s = x.shape();
         DeviceTensor out = ops.allocate(Shape.of(s.dim(0), idx.rows(), s.dim(2)));
         gather(ops, x, idx, out, -1);
@@ -30,8 +31,8 @@ final class DeviceTokens {
     static Tensor addGatheredTokens(OpenCLOps ops, Tensor residualt, Tensor yt, IndexTable index) {
         DeviceTensor r = ops.check("addGatheredTokens", residualt), y = ops.check("addGatheredTokens", yt);
         DeviceIndexTable idx = checkTable("addGatheredTokens", index, 1);
-        requireRank("addGatheredTokens", r, 3);
-        requireRank("addGatheredTokens", y, 3);
+        requireTensorRank("addGatheredTokens", r, 3);
+        requireTensorRank("addGatheredTokens", y, 3);
         if (r.shape().dim(0) != y.shape().dim(0) || r.shape().dim(2) != y.shape().dim(2)
                 || idx.rows() != r.shape().dim(1)) {
             throw new ShapeMismatchException("addGatheredTokens: residual " + r.shape() + ", branch " + y.shape()

@@ -10,8 +10,8 @@ import java.util.List;
 import static org.vil4j.opencl.DeviceProgram.*;
 import static org.vil4j.opencl.OpenCLOps.SKINNY_OUTPUTS;
 import static org.vil4j.opencl.OpenCLOps.checkTable;
-import static org.vil4j.opencl.OperandChecks.mismatch;
-import static org.vil4j.opencl.OperandChecks.requireRank;
+import static org.vil4j.api.ShapeRequirements.mismatch;
+import static org.vil4j.opencl.OperandChecks.requireTensorRank;
 
 /**
  * The fused forms of a sub-block's op sequences on the device (see {@code Ops}' fused ops and DESIGN.md): each
@@ -106,7 +106,7 @@ final class FusedSubBlock {
                                     List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs, List<Tensor> gateBs) {
         String op = "convHeadwiseGates";
         DeviceTensor xm = ops.checkView(op, xmt);
-        requireRank(op, xm, 3);
+        requireTensorRank(op, xm, 3);
         Shape s = xm.shape();
         int tokens = s.dim(1), width = s.dim(2);
         DeviceIndexTable nb = checkTable(op, neighbours, -1);

@@ -6,6 +6,7 @@ import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 
 import static org.vil4j.opencl.DeviceProgram.*;
+import static org.vil4j.api.ShapeRequirements.*;
 import static org.vil4j.opencl.OperandChecks.*;
 
 /**
@@ -23,15 +24,15 @@ final class TransformerDeviceOps {
 
     static Tensor geluBackward(OpenCLOps ops, Tensor xt, Tensor dyt) {
         DeviceTensor x = ops.check("geluBackward", xt), dy = ops.check("geluBackward", dyt);
-        needSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
+        requireSameShape("geluBackward", "x", x.shape(), "dy", dy.shape());
         return transformerElementwise(ops, TW_GELU_BACKWARD, x, dy, 1);
     }
 
     static Tensor scaleChannels(OpenCLOps ops, Tensor xt, Tensor wt) {
         DeviceTensor x = ops.check("scaleChannels", xt), w = ops.check("scaleChannels", wt);
-        needMinRank("scaleChannels", "x", x.shape(), 1);
+        requireMinRank("scaleChannels", "x", x.shape(), 1);
         int cols = x.shape().last();
-        needVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
+        requireVector("scaleChannels", "w", w.shape(), cols, "features of x " + x.shape());
         return transformerElementwise(ops, TW_SCALE_CHANNELS, x, w, Math.max(cols, 1));
     }
 
@@ -63,7 +64,7 @@ final class TransformerDeviceOps {
         String op = "attentionBackward";
         DeviceTensor q = ops.check(op, qt), k = ops.check(op, kt), v = ops.check(op, vt), dout = ops.check(op, doutt);
         int dh = attentionHeadDim(op, q.shape(), k.shape(), v.shape(), numHeads);
-        needSameShape(op, "q", q.shape(), "dout", dout.shape());
+        requireSameShape(op, "q", q.shape(), "dout", dout.shape());
         int rows = q.shape().dim(0) * q.shape().dim(1) * numHeads, seq = q.shape().dim(1);
         DeviceTensor dq = ops.allocate(q.shape()), dk = ops.allocate(q.shape()), dv = ops.allocate(q.shape());
         // per-row statistics only (log-sum-exp and sum P dP): 2 floats a row instead of an S x S matrix
@@ -80,9 +81,9 @@ final class TransformerDeviceOps {
 
     /** q, k, v all {@code [B, S, NH*DH]}: the head width DH. */
     private static int attentionHeadDim(String op, Shape q, Shape k, Shape v, int numHeads) {
-        needRank(op, "q", q, 3);
-        needSameShape(op, "q", q, "k", k);
-        needSameShape(op, "q", q, "v", v);
+        requireRank(op, "q", q, 3);
+        requireSameShape(op, "q", q, "k", k);
+        requireSameShape(op, "q", q, "v", v);
         if (numHeads < 1 || q.last() % numHeads != 0) {
             throw new ShapeMismatchException(op + ": the " + q.last() + " features of q " + q
                     + " do not split into " + numHeads + " heads");

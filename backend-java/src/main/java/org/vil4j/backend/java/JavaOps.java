@@ -1,13 +1,14 @@
 package org.vil4j.backend.java;
 
-import static org.vil4j.backend.java.ShapeChecks.isTrailing;
-import static org.vil4j.backend.java.ShapeChecks.mismatch;
-import static org.vil4j.backend.java.ShapeChecks.requireMinRank;
-import static org.vil4j.backend.java.ShapeChecks.requireRank;
-import static org.vil4j.backend.java.ShapeChecks.requireSameShape;
-import static org.vil4j.backend.java.ShapeChecks.requireVector;
-import static org.vil4j.backend.java.ShapeChecks.sameLeading;
-import static org.vil4j.backend.java.ShapeChecks.withDim;
+import static org.vil4j.api.ShapeRequirements.isTrailing;
+import static org.vil4j.api.ShapeRequirements.mismatch;
+import static org.vil4j.api.ShapeRequirements.requireMinRank;
+import static org.vil4j.api.ShapeRequirements.requireMlstmOperands;
+import static org.vil4j.api.ShapeRequirements.requireRank;
+import static org.vil4j.api.ShapeRequirements.requireSameShape;
+import static org.vil4j.api.ShapeRequirements.requireVector;
+import static org.vil4j.api.ShapeRequirements.sameLeading;
+import static org.vil4j.api.ShapeRequirements.withDim;
 
 import org.vil4j.api.AdamWStep;
 import org.vil4j.api.AttentionGradients;
@@ -753,16 +754,8 @@ final class JavaOps implements Ops {
         JavaTensor fs = live(op, "fgate", fgate);
         JavaTensor dhs = live(op, "dh", dh);
         Shape shape = qs.shape();
-        requireRank(op, "q", shape, 3);
-        requireSameShape(op, "q", shape, "k", ks.shape());
-        requireSameShape(op, "q", shape, "v", vs.shape());
-        requireSameShape(op, "q", shape, "dh", dhs.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        requireSameShape(op, "igate", is.shape(), "[B, S, NH]", gates);
-        requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
+        Shape gates = requireMlstmOperands(op, shape, ks.shape(), vs.shape(), dhs.shape(), is.shape(), fs.shape(),
+                numHeads);
         JavaTensor dq = allocate(shape);
         JavaTensor dk = allocate(shape);
         JavaTensor dv = allocate(shape);
