@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Several segmentation runs side by side on the GPU machine (each JVM its own OpenCL context; the runs are bound by
 # host work, so they share the GPU well). The runtime and the data are unpacked once, before the runs start.
-#   there: tools/gpu/segpar.sh SECONDS "NAME ARGS..." ["NAME ARGS..." ...]   (carry as for tools/gpu/segment.sh)
+#   there: tools/gpu/segpar.sh SECONDS "NAME ARGS..." ["NAME ARGS..." ...]   (carry as for tools/gpu/segment.sh;
+#          one run is fine too). Every run's folder, log and output end in $OUT/segpar.tar.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export OUT=${OUT:-/tmp/segment}
@@ -23,3 +24,8 @@ for name in "${names[@]}"; do
   grep -h "train loss" "$OUT/$name.log"
   tail -1 "$OUT/$name.out"
 done
+# one file: the device tool returns only a few files a call (a run's checkpoint was lost that way)
+files=()
+for name in "${names[@]}"; do files+=("$name" "$name.log" "$name.out"); done
+tar -C "$OUT" -cf "$OUT/segpar.tar" --ignore-failed-read "${files[@]}" && (cd "$OUT" && rm -rf "${files[@]}")
+echo "runs packed into $OUT/segpar.tar"
