@@ -3,6 +3,7 @@ package org.vil4j.cli;
 import org.vil4j.api.HostTensor;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Plugins;
+import org.vil4j.api.DeviceMemoryExhaustedException;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.segmentation.PretrainedBackbone;
 import org.vil4j.segmentation.SegmentationCheckpoint;
@@ -65,6 +66,11 @@ final class SegmentationTraining {
         int canvas = s.canvas(datasetName);
         if (o.stopAfter != null && o.stopAfter < 1) {
             throw new Vil4jException("--stop-after must be at least 1, got " + o.stopAfter);
+        }
+        if (!"auto".equals(o.recomputeActivations)) {
+            // the trainer keeps every activation: an option it would ignore is refused instead
+            throw new Vil4jException("--recompute-activations applies to classification training; segmentation "
+                    + "keeps every activation (lower --batch-size to use less device memory)");
         }
         // --resume: the run's checkpoint (read first: a missing or damaged one fails before anything else)
         Path checkpointIn = o.resolveOut("segment-");
@@ -172,10 +178,14 @@ final class SegmentationTraining {
             TrainCommand.prepareMetrics(metrics, trainer.epochsDone(), resumed != null);
             int lastEpoch = o.stopAfter == null ? epochs : Math.min(epochs, trainer.epochsDone() + o.stopAfter);
             SegmentationTrainer.EpochResult last = null;
-            for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
-                    normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes),
-                    out.resolve(TrainCommand.CHECKPOINT), lastEpoch)) {
-                last = r;
+            try {
+                for (var r : trainer.run(train, test, testLimit, new Listener(metrics, out, trainer, config,
+                        normalisation, datasetName, o.seed, scenes ? s.layout(datasetName) : null, s.testScenes),
+                        out.resolve(TrainCommand.CHECKPOINT), lastEpoch)) {
+                    last = r;
+                }
+            } catch (DeviceMemoryExhaustedException e) {
+                throw outOfDeviceMemory(e, settings.batchSize(), config);
             }
             if (trainer.epochsDone() < epochs) {
                 System.out.printf(Locale.ROOT, "stopped after epoch %d of %d as --stop-after asked; continue with: "
@@ -191,6 +201,23 @@ final class SegmentationTraining {
         } finally {
             lock.close();
         }
+    }
+
+    /**
+     * The backend's own advice names classification's remedies; a segmentation step's memory is the decoder's at
+     * pixel-level scales (the fuse module's 3x3 im2col above all), so name the options that lower it.
+     */
+    static Vil4jException outOfDeviceMemory(DeviceMemoryExhaustedException e, int batch, SegmentationConfig config) {
+        String cause = e.getMessage();
+        int advice = cause.indexOf("; use a smaller batch");
+        if (advice >= 0) {
+            cause = cause.substring(0, advice);
+        }
+        boolean pixelLevel = "upernet".equals(config.decoder())
+                && java.util.Arrays.stream(config.scales()).anyMatch(scale -> scale >= 4);
+        return new Vil4jException("segmentation step at batch " + batch + " does not fit the device: " + cause
+                + "; use a smaller --batch-size" + (pixelLevel ? " or --pyramid-scales 2,1,0.5,0.25 (a decoder "
+                + "without the pixel-resolution level, about half the memory)" : ""));
     }
 
     /**

@@ -221,4 +221,35 @@ class SegmentationCommandsTest {
         assertThat(notSegmentation.err().lines().count()).isEqualTo(1);
         assertThat(notSegmentation.err()).startsWith("vil: ").contains("config.json");
     }
+
+    @Test
+    void recomputingActivationsIsRefusedRatherThanIgnored(@TempDir Path out) {
+        CliRun r = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "8", "--test-scenes", "4", "--epochs", "1", "--dim", "8", "--depth", "1",
+                "--recompute-activations", "always", "--backend", "java", "--out", out.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("vil: --recompute-activations applies to classification training; "
+                + "segmentation keeps every activation (lower --batch-size to use less device memory)");
+    }
+
+    /** PoCL with the arena bounded to 16 MiB: the pixel-level fuse of a 32x32 batch of 32 needs far more. */
+    @Test
+    void aStepThatDoesNotFitNamesTheSegmentationRemedies(@TempDir Path out) {
+        String property = "vil4j.opencl.maxArenaMiB"; // OpenCLBackend.MAX_ARENA_PROPERTY
+        System.setProperty(property, "16");
+        CliRun r;
+        try {
+            r = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "32",
+                    "--scenes", "32", "--test-scenes", "4", "--epochs", "1", "--batch-size", "32", "--dim", "16",
+                    "--depth", "1", "--backend", "opencl", "--device", "cpu", "--loader-threads", "1", "--out",
+                    out.toString());
+        } finally {
+            System.clearProperty(property);
+        }
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("vil: segmentation step at batch 32 does not fit the device: OpenCL backend: ")
+                .contains("do not fit the arena (at most 16777216 bytes)",
+                        "; use a smaller --batch-size or --pyramid-scales 2,1,0.5,0.25")
+                .doesNotContain("--recompute-activations", "\tat ");
+    }
 }

@@ -495,15 +495,7 @@ final class JavaOps implements Ops {
         JavaTensor is = live(op, "igate", igate);
         JavaTensor fs = live(op, "fgate", fgate);
         Shape shape = qs.shape();
-        requireRank(op, "q", shape, 3);
-        requireSameShape(op, "q", shape, "k", ks.shape());
-        requireSameShape(op, "q", shape, "v", vs.shape());
-        if (numHeads < 1 || shape.last() % numHeads != 0) {
-            throw mismatch(op, numHeads + " heads do not divide the " + shape.last() + " features of q " + shape);
-        }
-        Shape gates = Shape.of(shape.dim(0), shape.dim(1), numHeads);
-        requireSameShape(op, "igate", is.shape(), "[B, S, NH]", gates);
-        requireSameShape(op, "fgate", fs.shape(), "[B, S, NH]", gates);
+        requireMlstmOperands(op, shape, ks.shape(), vs.shape(), null, is.shape(), fs.shape(), numHeads);
         JavaTensor out = allocate(shape);
         int batch = shape.dim(0), seq = shape.dim(1), headDim = shape.last() / numHeads;
         // working arrays per (batch, head) task: q, k, v and the result as [S, DH]; the parallel form adds a gate
