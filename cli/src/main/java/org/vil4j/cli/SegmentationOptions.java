@@ -51,12 +51,11 @@ final class SegmentationOptions {
             + "itself; 0.75,1.5 for ade20k)")
     String scaleRange;
 
-    // mmseg's Feature2Pyramid default; at patch 4 its finest level is at pixel resolution, which made the masks of
-    // fmnist-scenes exact (background IoU 100.00% on the H200 run of docs/SEGMENTATION-NOTES.md)
-    @Option(names = "--pyramid-scales", defaultValue = "4,2,1,0.5", paramLabel = "S0,S1,S2,S3", description =
-            "UperNet: each level's scale relative to the token grid, as mmseg's Feature2Pyramid (up: powers of 2 by "
-            + "transposed convolutions; down: average pooling); strides 1-8 at patch 4, 4-32 at patch 16; "
-            + "2,1,0.5,0.25 costs half the decoder's memory and time (default: ${DEFAULT-VALUE})")
+    @Option(names = "--pyramid-scales", paramLabel = "S0,S1,S2,S3", description = "UperNet: each level's scale "
+            + "relative to the token grid, as mmseg's Feature2Pyramid (up: powers of 2 by transposed convolutions; "
+            + "down: average pooling). Default: mmseg's 4,2,1,0.5 for fmnist-scenes (at patch 4 the finest level is "
+            + "the pixel grid, which makes its masks exact); 2,1,0.5,0.25 for ade20k (its 256x256 canvas would make "
+            + "a pixel-level level 16x the memory of fmnist-scenes')")
     String pyramidScales;
 
     @Option(names = "--feature-blocks", paramLabel = "B0,B1,B2,B3", description = "segmentation: the block (pair) "
@@ -85,8 +84,14 @@ final class SegmentationOptions {
         return out;
     }
 
-    double[] pyramid() {
-        String[] parts = pyramidScales.split(",");
+    /** The pyramid for a dataset: the option, else the dataset's default (see the option). */
+    double[] pyramid(String dataset) {
+        String spec = pyramidScales;
+        if (spec == null) {
+            // fmnist-scenes: pixel-level masks (docs/SEGMENTATION-NOTES.md, round 7); larger canvases: half a level
+            spec = datasetName(dataset).equals(FmnistScenes.NAME) ? "4,2,1,0.5" : "2,1,0.5,0.25";
+        }
+        String[] parts = spec.split(",");
         double[] out = new double[parts.length];
         try {
             for (int i = 0; i < parts.length; i++) {
@@ -156,7 +161,7 @@ final class SegmentationOptions {
         }
         scales(dataset);
         layout(dataset);
-        pyramid();
+        pyramid(dataset);
     }
 
     /** The dataset's name with the classification default read as the segmentation one. */

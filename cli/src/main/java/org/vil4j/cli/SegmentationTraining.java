@@ -105,7 +105,7 @@ final class SegmentationTraining {
                 .patchSize(patch).input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule)
                 .build();
         SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
-                s.blocks(backbone.depth()), s.pyramid(), train.classNames(), 0.4);
+                s.blocks(backbone.depth()), s.pyramid(datasetName), train.classNames(), 0.4);
         if (start != null) {
             // continuing: the file's model is the model (its structure options win over the command line's)
             config = start.config();
