@@ -243,6 +243,15 @@ public interface Ops extends AutoCloseable {
     /** {@code out[m] = sum_r x[r, m]} over every row: bias gradients, and gradients of broadcast operands. */
     Tensor columnSums(Tensor x);
 
+    /**
+     * The scale and shift gradients of a normalisation, {@code sum_r dy * normalised} and {@code sum_r dy} per column
+     * ({@link AffineGradients}): what a layer norm's weight and bias need. The default is those two column sums and
+     * a product; a backend may take both sums in one pass over dy.
+     */
+    default AffineGradients affineGradients(Tensor dy, Tensor normalised) {
+        return new AffineGradients(columnSums(mul(dy, normalised)), columnSums(dy));
+    }
+
     /** {@code out[m, k] = sum_r dy[r, m] * x[r, k]}: the weight gradient of {@link #linear} (x {@code [..., K]}). */
     Tensor linearWeightGradient(Tensor x, Tensor dy);
 

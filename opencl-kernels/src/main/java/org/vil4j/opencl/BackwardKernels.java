@@ -22,6 +22,9 @@ abstract class BackwardKernels extends GemmKernels {
      * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch: a work-group per column
      * (its size a power of two), each work-item adding every lanes-th row, then a tree in local memory (tileA).
      * a0 = columns, a1 = rows, a2 = x, a3 = out, a4 = square, a5 = column map (see mappedColumn).
+     * a4 == 2 (a normalisation's scale and shift gradients): out = sum x[r][c] * y[r][c] with y at a6, and at a7
+     * the plain sum of x, in a second tree (tileB); the products are summed in the order a mul and a plain column
+     * sum would give.
      */
     void reduceColumns() {
         int lane = getLocalId(0);
@@ -33,23 +36,36 @@ abstract class BackwardKernels extends GemmKernels {
 
     void reduceColumn(int col, int lane, int lanes) {
         float acc = 0f;
+        float plain = 0f;
         for (int r = lane; r < a1; r += lanes) {
             float v = mem[a2 + r * a0 + col];
             if (a4 == 1) {
                 v = v * v;
+            } else if (a4 == 2) {
+                plain += v;
+                v = v * mem[a6 + r * a0 + col];
             }
             acc += v;
         }
         tileA[lane] = acc;
+        if (a4 == 2) {
+            tileB[lane] = plain;
+        }
         localBarrier();
         for (int span = lanes / 2; span > 0; span = span / 2) {
             if (lane < span) {
                 tileA[lane] = tileA[lane] + tileA[lane + span];
+                if (a4 == 2) {
+                    tileB[lane] = tileB[lane] + tileB[lane + span];
+                }
             }
             localBarrier();
         }
         if (lane == 0) {
             mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
+            if (a4 == 2) {
+                mem[a7 + mappedColumn(col, a0, a5)] = tileB[0];
+            }
         }
         // tileA is written again by the next column
         localBarrier();

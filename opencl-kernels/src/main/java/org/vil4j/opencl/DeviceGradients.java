@@ -1,6 +1,7 @@
 package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.AffineGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Tensor;
@@ -17,6 +18,21 @@ import static org.vil4j.opencl.OpenCLOps.checkTable;
  */
 final class DeviceGradients {
     private DeviceGradients() {
+    }
+
+    /** Both column sums of {@link org.vil4j.api.Ops#affineGradients} in one launch (reduceColumns' mode 2). */
+    static AffineGradients affineGradients(OpenCLOps ops, Tensor dyt, Tensor normalisedt) {
+        String op = "affineGradients";
+        DeviceTensor dy = ops.check(op, dyt), n = ops.check(op, normalisedt);
+        requireMinRank(op, "dy", dy.shape(), 1);
+        requireSameShape(op, "dy", dy.shape(), "normalised", n.shape());
+        int cols = dy.shape().last();
+        DeviceTensor weight = ops.allocate(Shape.of(cols)), bias = ops.allocate(Shape.of(cols));
+        if (cols > 0) {
+            ops.args(cols, dy.shape().rows(), dy.offset(), weight.offset(), 2, 0, n.offset(), bias.offset());
+            ops.enqueue(OP_REDUCE_COLUMNS);
+        }
+        return new AffineGradients(weight, bias);
     }
 
     static Tensor columnSums(OpenCLOps ops, Tensor xt) {

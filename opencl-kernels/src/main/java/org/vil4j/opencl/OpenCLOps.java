@@ -5,6 +5,7 @@ import com.aparapi.device.OpenCLDevice;
 import com.aparapi.exception.CompileFailedException;
 import com.aparapi.internal.kernel.KernelManager;
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AffineGradients;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.BackendUnavailableException;
 import org.vil4j.api.MlstmForm;
@@ -484,6 +485,11 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor columnSums(Tensor xt) {
         return DeviceGradients.columnSums(this, xt);
+    }
+
+    @Override
+    public AffineGradients affineGradients(Tensor dy, Tensor normalised) {
+        return DeviceGradients.affineGradients(this, dy, normalised);
     }
 
     @Override

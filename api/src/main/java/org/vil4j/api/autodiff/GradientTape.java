@@ -1,6 +1,7 @@
 package org.vil4j.api.autodiff;
 
 import org.vil4j.api.AdamWStep;
+import org.vil4j.api.AffineGradients;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
@@ -503,11 +504,16 @@ public final class GradientTape implements Ops {
             if (needsGrad(x)) {
                 accumulate(x, base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps));
             }
-            if (needsGrad(weight)) {
+            if (needsGrad(weight) && needsGrad(bias)) {
+                // both sums in one pass where the backend can
+                Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
+                AffineGradients g = base.affineGradients(dy, normalised);
+                accumulate(weight, base.reshape(g.weight(), weight.shape()));
+                accumulate(bias, base.reshape(g.bias(), bias.shape()));
+            } else if (needsGrad(weight)) {
                 Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
                 accumulate(weight, base.reshape(base.columnSums(base.mul(dy, normalised)), weight.shape()));
-            }
-            if (needsGrad(bias)) {
+            } else if (needsGrad(bias)) {
                 accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
             }
         }, x, weight, bias);
@@ -742,6 +748,11 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor columnSums(Tensor x) {
         return base.columnSums(x);
+    }
+
+    @Override
+    public AffineGradients affineGradients(Tensor dy, Tensor normalised) {
+        return base.affineGradients(dy, normalised);
     }
 
     @Override
