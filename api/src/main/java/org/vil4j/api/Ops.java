@@ -261,6 +261,19 @@ public interface Ops extends AutoCloseable {
      */
     Tensor headwiseWeightGradient(Tensor x, Tensor dy, int numHeads);
 
+    /**
+     * {@link #linearWeightGradient} and the bias gradient ({@code columnSums(dy)}) together: a backend may take the
+     * bias's sums in the weight gradient's own reduction.
+     */
+    default LinearGradients linearParameterGradients(Tensor x, Tensor dy) {
+        return new LinearGradients(linearWeightGradient(x, dy), columnSums(dy));
+    }
+
+    /** {@link #headwiseWeightGradient} and the bias gradient together (see {@link #linearParameterGradients}). */
+    default LinearGradients headwiseParameterGradients(Tensor x, Tensor dy, int numHeads) {
+        return new LinearGradients(headwiseWeightGradient(x, dy, numHeads), columnSums(dy));
+    }
+
     /** d loss / d x of {@link #layerNorm}, given its input x, the same arguments and the output gradient dy. */
     Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight, float eps);
 

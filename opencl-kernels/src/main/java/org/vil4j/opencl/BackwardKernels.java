@@ -13,64 +13,66 @@ abstract class BackwardKernels extends GemmKernels {
     // No float atomics: every reduction is one work-item per output (or per partial) looping over the reduced axis.
 
     /**
-     * Partial column sums: work-item (chunk, col) sums rows [chunk*a3, (chunk+1)*a3) of column col.
-     * a0 = chunks*cols, a1 = cols, a2 = rows, a3 = chunk length, a4 = x [rows, cols], a5 = out [chunks, cols],
-     * a6 = 1 to sum squares, a7 = 0 or C: the output column of col is then (col % C) * (cols / C) + col / C
-     * (a [K, C] row stored as [C, K]).
-     */
-    /**
      * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch: a work-group per column
      * (its size a power of two), each work-item adding every lanes-th row, then a tree in local memory (tileA).
      * a0 = columns, a1 = rows, a2 = x, a3 = out, a4 = square, a5 = column map (see mappedColumn).
      * a4 == 2 (a normalisation's scale and shift gradients): out = sum x[r][c] * y[r][c] with y at a6, and at a7
      * the plain sum of x, in a second tree (tileB); the products are summed in the order a mul and a plain column
      * sum would give.
+     * A second, plain reduction may ride along in the same launch (a linear's bias gradient beside its split-K
+     * weight gradient): a8 columns (0: none) of a9 rows of x at a10, sums at a11; its columns come after the first's.
      */
     void reduceColumns() {
         int lane = getLocalId(0);
         int lanes = getLocalSize(0);
-        for (int col = getGroupId(0); col < a0; col += getNumGroups(0)) {
-            reduceColumn(col, lane, lanes);
+        for (int col = getGroupId(0); col < a0 + a8; col += getNumGroups(0)) {
+            if (col < a0) {
+                reduceColumn(col, lane, lanes, a0, a1, a2, a3, a4, a5, a6, a7);
+            } else {
+                reduceColumn(col - a0, lane, lanes, a8, a9, a10, a11, 0, 0, -1, -1);
+            }
         }
     }
 
-    void reduceColumn(int col, int lane, int lanes) {
+    void reduceColumn(int col, int lane, int lanes, int cols, int rows, int x, int out, int mode, int map, int y,
+                      int plainOut) {
         float acc = 0f;
         float plain = 0f;
-        for (int r = lane; r < a1; r += lanes) {
-            float v = mem[a2 + r * a0 + col];
-            if (a4 == 1) {
+        for (int r = lane; r < rows; r += lanes) {
+            float v = mem[x + r * cols + col];
+            if (mode == 1) {
                 v = v * v;
-            } else if (a4 == 2) {
+            } else if (mode == 2) {
                 plain += v;
-                v = v * mem[a6 + r * a0 + col];
+                v = v * mem[y + r * cols + col];
             }
             acc += v;
         }
         tileA[lane] = acc;
-        if (a4 == 2) {
+        if (mode == 2) {
             tileB[lane] = plain;
         }
         localBarrier();
         for (int span = lanes / 2; span > 0; span = span / 2) {
             if (lane < span) {
                 tileA[lane] = tileA[lane] + tileA[lane + span];
-                if (a4 == 2) {
+                if (mode == 2) {
                     tileB[lane] = tileB[lane] + tileB[lane + span];
                 }
             }
             localBarrier();
         }
         if (lane == 0) {
-            mem[a3 + mappedColumn(col, a0, a5)] = tileA[0];
-            if (a4 == 2) {
-                mem[a7 + mappedColumn(col, a0, a5)] = tileB[0];
+            mem[out + mappedColumn(col, cols, map)] = tileA[0];
+            if (mode == 2) {
+                mem[plainOut + mappedColumn(col, cols, map)] = tileB[0];
             }
         }
         // tileA is written again by the next column
         localBarrier();
     }
 
+    /** Where column col's sum goes: col itself, or with c > 0 (col % c) * (cols / c) + col / c (a [K, c] row as [c, K]). */
     int mappedColumn(int col, int cols, int c) {
         int result = col;
         if (c > 0) {

@@ -2,6 +2,7 @@ package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.AffineGradients;
+import org.vil4j.api.LinearGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Tensor;
@@ -45,7 +46,12 @@ final class DeviceGradients {
     }
 
     static Tensor linearWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt) {
-        String op = "linearWeightGradient";
+        return linearGradients(ops, xt, dyt, false).weight();
+    }
+
+    /** The weight gradient and, with {@code bias}, the bias gradient in the weight gradient's reduction launch. */
+    static LinearGradients linearGradients(OpenCLOps ops, Tensor xt, Tensor dyt, boolean bias) {
+        String op = bias ? "linearParameterGradients" : "linearWeightGradient";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         requireMinRank(op, "x", x.shape(), 1);
         Shape xs = x.shape(), ds = dy.shape();
@@ -54,13 +60,19 @@ final class DeviceGradients {
         }
         int depth = xs.last(), outFeatures = ds.last();
         DeviceTensor out = ops.allocate(Shape.of(outFeatures, depth));
+        DeviceTensor biasOut = bias ? ops.allocate(Shape.of(outFeatures)) : null;
         weightGradient(ops, xs.rows(), outFeatures, depth, 1, dy.offset(), outFeatures, 0, x.offset(), depth, 0,
-                out.offset());
-        return out;
+                out.offset(), biasOut == null ? -1 : biasOut.offset());
+        return new LinearGradients(out, biasOut);
     }
 
     static Tensor headwiseWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt, int numHeads) {
-        String op = "headwiseWeightGradient";
+        return headwiseGradients(ops, xt, dyt, numHeads, false).weight();
+    }
+
+    /** The head-wise weight gradient and, with {@code bias}, the bias gradient in its reduction launch. */
+    static LinearGradients headwiseGradients(OpenCLOps ops, Tensor xt, Tensor dyt, int numHeads, boolean bias) {
+        String op = bias ? "headwiseParameterGradients" : "headwiseWeightGradient";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         requireSameShape(op, "x", x.shape(), "dy", dy.shape());
         int features = x.shape().last();
@@ -69,9 +81,10 @@ final class DeviceGradients {
         }
         int d = features / numHeads;
         DeviceTensor out = ops.allocate(Shape.of(numHeads, d, d));
+        DeviceTensor biasOut = bias ? ops.allocate(Shape.of(features)) : null;
         weightGradient(ops, x.shape().rows(), d, d, numHeads, dy.offset(), features, d, x.offset(), features, d,
-                out.offset());
-        return out;
+                out.offset(), biasOut == null ? -1 : biasOut.offset());
+        return new LinearGradients(out, biasOut);
     }
 
     static Tensor layerNormBackward(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
@@ -268,9 +281,12 @@ final class DeviceGradients {
      * products that a column reduction adds up, so the device is not left with a handful of long-running groups.
      */
     private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
-                                       int dyHead, int x, int xRow, int xHead, int out) {
+                                       int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
         if (size == 0) {
+            if (biasOut >= 0) {
+                reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
+            }
             return;
         }
         int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
@@ -278,6 +294,9 @@ final class DeviceGradients {
         if (splits <= 1) {
             ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
                     EPI_STORE, 0, 0, 0, 1f, false, heads);
+            if (biasOut >= 0) {
+                reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
+            }
             return;
         }
         int length = rows / splits;
@@ -291,7 +310,14 @@ final class DeviceGradients {
                     partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
                     1f, false, heads);
         }
-        reduceColumns(ops, partial.offset(), splits + (rest > 0 ? 1 : 0), size, false, out, 0);
+        int parts = splits + (rest > 0 ? 1 : 0);
+        if (biasOut >= 0) {
+            // dy [rows, dyRow] is the bias gradient's matrix: its column sums ride in the same launch
+            ops.args(size, parts, partial.offset(), out, 0, 0, 0, 0, dyRow, rows, dy, biasOut);
+            ops.enqueue(OP_REDUCE_COLUMNS);
+        } else {
+            reduceColumns(ops, partial.offset(), parts, size, false, out, 0);
+        }
         ops.release(mark);
     }
 

@@ -13,6 +13,7 @@ import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.LinearGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
@@ -500,6 +501,16 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor headwiseWeightGradient(Tensor xt, Tensor dyt, int numHeads) {
         return DeviceGradients.headwiseWeightGradient(this, xt, dyt, numHeads);
+    }
+
+    @Override
+    public LinearGradients linearParameterGradients(Tensor xt, Tensor dyt) {
+        return DeviceGradients.linearGradients(this, xt, dyt, true);
+    }
+
+    @Override
+    public LinearGradients headwiseParameterGradients(Tensor xt, Tensor dyt, int numHeads) {
+        return DeviceGradients.headwiseGradients(this, xt, dyt, numHeads, true);
     }
 
     @Override

@@ -5,6 +5,7 @@ import org.vil4j.api.AffineGradients;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
+import org.vil4j.api.LinearGradients;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.SgdStep;
@@ -444,10 +445,13 @@ public final class GradientTape implements Ops {
                 Tensor rows = base.reshape(dy, Shape.of(dy.shape().rows(), dy.shape().last()));
                 accumulate(x, base.reshape(base.matmul(rows, w), x.shape()));
             }
-            if (needsGrad(w)) {
+            if (needsGrad(w) && needsGrad(bias)) {
+                LinearGradients g = base.linearParameterGradients(x, dy);
+                accumulate(w, g.weight());
+                accumulate(bias, base.reshape(g.bias(), bias.shape()));
+            } else if (needsGrad(w)) {
                 accumulate(w, base.linearWeightGradient(x, dy));
-            }
-            if (needsGrad(bias)) {
+            } else if (needsGrad(bias)) {
                 accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
             }
         }, x, w, bias);
@@ -480,10 +484,13 @@ public final class GradientTape implements Ops {
             if (needsGrad(x)) {
                 accumulate(x, base.headwiseLinear(dy, base.transpose(w), null));
             }
-            if (needsGrad(w)) {
+            if (needsGrad(w) && needsGrad(bias)) {
+                LinearGradients g = base.headwiseParameterGradients(x, dy, w.shape().dim(0));
+                accumulate(w, g.weight());
+                accumulate(bias, base.reshape(g.bias(), bias.shape()));
+            } else if (needsGrad(w)) {
                 accumulate(w, base.headwiseWeightGradient(x, dy, w.shape().dim(0)));
-            }
-            if (needsGrad(bias)) {
+            } else if (needsGrad(bias)) {
                 accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
             }
         }, x, w, bias);
@@ -564,7 +571,9 @@ public final class GradientTape implements Ops {
             accumulate(a, g.da());
             accumulate(z, g.dz());
             if (needsGrad(skip)) {
-                accumulate(skip, base.reshape(base.columnSums(base.mul(g.dh(), a)), skip.shape()));
+                // skip scales a column-wise (h + skip * a): an affine map's weight gradient, one pass where the
+                // backend fuses it (its bias half is not needed)
+                accumulate(skip, base.reshape(base.affineGradients(g.dh(), a).weight(), skip.shape()));
             }
         }, h, skip, a, z);
     }
@@ -758,6 +767,16 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor linearWeightGradient(Tensor x, Tensor dy) {
         return base.linearWeightGradient(x, dy);
+    }
+
+    @Override
+    public LinearGradients linearParameterGradients(Tensor x, Tensor dy) {
+        return base.linearParameterGradients(x, dy);
+    }
+
+    @Override
+    public LinearGradients headwiseParameterGradients(Tensor x, Tensor dy, int numHeads) {
+        return base.headwiseParameterGradients(x, dy, numHeads);
     }
 
     @Override

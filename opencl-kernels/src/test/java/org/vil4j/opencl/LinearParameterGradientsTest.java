@@ -1,0 +1,77 @@
+package org.vil4j.opencl;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.vil4j.api.LinearGradients;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
+
+/**
+ * A linear's (and a head-wise linear's) weight and bias gradients together: bit for bit the weight gradient and the
+ * column sums they replace, and with a split-K weight gradient the bias's sums in its reduction launch.
+ */
+class LinearParameterGradientsTest {
+    static Ops device;
+
+    @BeforeAll
+    static void open() {
+        device = new OpenCLBackend().open(null);
+    }
+
+    @AfterAll
+    static void close() {
+        device.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            // rows, in, out: few rows (one GEMM, no split), many rows over few tiles (split-K), a rest-free split
+            "5, 3, 4", "1000, 8, 6", "1280, 16, 12", "300, 70, 65"})
+    void linearGradientsTakeOneLaunchFewerWhenSplit(int rows, int in, int out) {
+        float[] x = random(rows + 1L, rows * in, 1), dy = random(rows + 2L, rows * out, 1);
+        long mark = device.mark();
+        try {
+            Tensor xd = device.upload(Shape.of(rows, in), x), dyd = device.upload(Shape.of(rows, out), dy);
+            long before = device.kernelLaunches();
+            LinearGradients both = device.linearParameterGradients(xd, dyd);
+            long together = device.kernelLaunches() - before;
+            float[] weight = device.download(both.weight()), bias = device.download(both.bias());
+            before = device.kernelLaunches();
+            Tensor w = device.linearWeightGradient(xd, dyd), b = device.columnSums(dyd);
+            long apart = device.kernelLaunches() - before;
+            assertThat(both.weight().shape()).isEqualTo(Shape.of(out, in));
+            assertThat(both.bias().shape()).isEqualTo(Shape.of(out));
+            assertThat(weight).containsExactly(device.download(w));
+            assertThat(bias).containsExactly(device.download(b));
+            boolean split = DeviceGradients.splitCount(rows, ((out + 63) / 64) * ((in + 63) / 64)) > 1;
+            assertThat(together).isEqualTo(split ? apart - 1 : apart);
+        } finally {
+            device.release(mark);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7, 2, 3", "600, 96, 4"})
+    void headwiseGradientsMatchTheirParts(int rows, int heads, int d) {
+        int features = heads * d;
+        float[] x = random(rows + 3L, rows * features, 1), dy = random(rows + 4L, rows * features, 1);
+        long mark = device.mark();
+        try {
+            Tensor xd = device.upload(Shape.of(rows, features), x);
+            Tensor dyd = device.upload(Shape.of(rows, features), dy);
+            LinearGradients both = device.headwiseParameterGradients(xd, dyd, heads);
+            assertThat(both.weight().shape()).isEqualTo(Shape.of(heads, d, d));
+            assertThat(device.download(both.weight()))
+                    .containsExactly(device.download(device.headwiseWeightGradient(xd, dyd, heads)));
+            assertThat(device.download(both.bias())).containsExactly(device.download(device.columnSums(dyd)));
+        } finally {
+            device.release(mark);
+        }
+    }
+}
