@@ -277,6 +277,17 @@ public interface Ops extends AutoCloseable {
     /** d loss / d x of {@link #layerNorm}, given its input x, the same arguments and the output gradient dy. */
     Tensor layerNormBackward(Tensor x, Tensor dy, int groupSize, Tensor weight, boolean residualWeight, float eps);
 
+    /**
+     * {@link #layerNormBackward} and the weight and bias gradients ({@link #affineGradients} of dy and the
+     * normalised x) together: a backend may keep the normalised x of the dx pass instead of normalising x again.
+     */
+    default LayerNormGradients layerNormGradients(Tensor x, Tensor dy, int groupSize, Tensor weight,
+                                                  boolean residualWeight, float eps) {
+        Tensor dx = layerNormBackward(x, dy, groupSize, weight, residualWeight, eps);
+        AffineGradients affine = affineGradients(dy, layerNorm(x, groupSize, null, false, null, eps));
+        return new LayerNormGradients(dx, affine.weight(), affine.bias());
+    }
+
     /** {@code dy * silu'(x)}. */
     Tensor siluBackward(Tensor x, Tensor dy);
 

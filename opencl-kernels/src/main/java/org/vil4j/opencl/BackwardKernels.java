@@ -122,7 +122,7 @@ abstract class BackwardKernels extends GemmKernels {
 
     /**
      * One work-item per (row, group): a0 = rows*groups, a1 = group size, a2 = row width, a3 = x, a4 = dy, a5 = out,
-     * a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps.
+     * a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps; a8 = 1 also writes xhat at a9 (same layout as x).
      * dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * scale.
      */
     void layerNormBackward() {
@@ -155,6 +155,10 @@ abstract class BackwardKernels extends GemmKernels {
                 float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
                 float xhat = (mem[a3 + base + e] - mean) * inv;
                 mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
+                if (a8 == 1) {
+                    // the normalised input, for the weight's gradient (layerNormGradients)
+                    mem[a9 + base + e] = xhat;
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.AffineGradients;
+import org.vil4j.api.LayerNormGradients;
 import org.vil4j.api.LinearGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.SkipGateGradients;
@@ -89,7 +90,16 @@ final class DeviceGradients {
 
     static Tensor layerNormBackward(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
                                     boolean residualWeight, float eps) {
-        String op = "layerNormBackward";
+        return layerNormGradients(ops, xt, dyt, groupSize, weight, residualWeight, eps, false).dx();
+    }
+
+    /**
+     * dx, and with {@code affine} the weight and bias gradients: the dx pass also writes the normalised input, whose
+     * products with dy one reduction sums beside dy's own column sums (two launches where three were).
+     */
+    static LayerNormGradients layerNormGradients(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
+                                                 boolean residualWeight, float eps, boolean affine) {
+        String op = affine ? "layerNormGradients" : "layerNormBackward";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         DeviceTensor w = weight == null ? null : ops.check(op, weight);
         requireSameShape(op, "x", x.shape(), "dy", dy.shape());
@@ -102,12 +112,22 @@ final class DeviceGradients {
             requireVector(op, "weight", w.shape(), cols, "features of x " + x.shape());
         }
         DeviceTensor out = ops.allocate(x.shape());
+        DeviceTensor dWeight = affine ? ops.allocate(Shape.of(cols)) : null;
+        DeviceTensor dBias = affine ? ops.allocate(Shape.of(cols)) : null;
+        long mark = ops.mark();
+        DeviceTensor normalised = affine ? ops.allocate(x.shape()) : null;
         int n = x.shape().rows() * (cols / groupSize);
         ops.args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
-                residualWeight ? 1 : 0);
+                residualWeight ? 1 : 0, affine ? 1 : 0, affine ? normalised.offset() : 0);
         ops.program.f0 = eps;
         ops.launch1D(OP_LAYER_NORM_BACKWARD, n);
-        return out;
+        if (affine && cols > 0) {
+            ops.args(cols, x.shape().rows(), dy.offset(), dWeight.offset(), 2, 0, normalised.offset(),
+                    dBias.offset());
+            ops.enqueue(OP_REDUCE_COLUMNS);
+        }
+        ops.release(mark);
+        return new LayerNormGradients(out, dWeight, dBias);
     }
 
     static Tensor siluBackward(OpenCLOps ops, Tensor xt, Tensor dyt) {

@@ -13,6 +13,7 @@ import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.SgdStep;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.LayerNormGradients;
 import org.vil4j.api.LinearGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
@@ -517,6 +518,12 @@ final class OpenCLOps implements Ops {
     public Tensor layerNormBackward(Tensor xt, Tensor dyt, int groupSize, Tensor weight, boolean residualWeight,
                                     float eps) {
         return DeviceGradients.layerNormBackward(this, xt, dyt, groupSize, weight, residualWeight, eps);
+    }
+
+    @Override
+    public LayerNormGradients layerNormGradients(Tensor xt, Tensor dyt, int groupSize, Tensor weight,
+                                                 boolean residualWeight, float eps) {
+        return DeviceGradients.layerNormGradients(this, xt, dyt, groupSize, weight, residualWeight, eps, true);
     }
 
     @Override

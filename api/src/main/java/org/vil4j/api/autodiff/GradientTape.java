@@ -5,6 +5,7 @@ import org.vil4j.api.AffineGradients;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.IndexTables;
+import org.vil4j.api.LayerNormGradients;
 import org.vil4j.api.LinearGradients;
 import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Ops;
@@ -508,6 +509,14 @@ public final class GradientTape implements Ops {
     public Tensor layerNorm(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps) {
         Tensor out = base.layerNorm(x, groupSize, weight, residualWeight, bias, eps);
         return record(out, dy -> {
+            if (needsGrad(x) && needsGrad(weight) && needsGrad(bias)) {
+                // one pass gives dx and the normalised x the weight's gradient needs
+                LayerNormGradients g = base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
+                accumulate(x, g.dx());
+                accumulate(weight, base.reshape(g.weight(), weight.shape()));
+                accumulate(bias, base.reshape(g.bias(), bias.shape()));
+                return;
+            }
             if (needsGrad(x)) {
                 accumulate(x, base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps));
             }
@@ -762,6 +771,12 @@ public final class GradientTape implements Ops {
     @Override
     public AffineGradients affineGradients(Tensor dy, Tensor normalised) {
         return base.affineGradients(dy, normalised);
+    }
+
+    @Override
+    public LayerNormGradients layerNormGradients(Tensor x, Tensor dy, int groupSize, Tensor weight,
+                                                 boolean residualWeight, float eps) {
+        return base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
     }
 
     @Override
