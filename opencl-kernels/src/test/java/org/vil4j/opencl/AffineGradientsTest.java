@@ -1,16 +1,12 @@
 package org.vil4j.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.AffineGradients;
-import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
-import org.vil4j.backend.java.JavaBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,22 +16,7 @@ import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
  * affineGradients on the device: a layer norm's weight and bias gradients in one launch, the same numbers as the
  * composition it replaces (a product and two column sums, three launches) and as the java oracle.
  */
-class AffineGradientsTest {
-    static Ops device;
-    static Ops oracle;
-
-    @BeforeAll
-    static void open() {
-        device = new OpenCLBackend().open(null);
-        oracle = new JavaBackend().open(null);
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-        oracle.close();
-    }
-
+class AffineGradientsTest extends DeviceWithOracle {
     @ParameterizedTest
     @CsvSource({"1, 1", "7, 3", "300, 5", "1000, 64", "6, 0"})
     void bothSumsInOneLaunchMatchTheComposition(int rows, int cols) {
@@ -55,8 +36,8 @@ class AffineGradientsTest {
             assertThat(weight).containsExactly(device.download(device.columnSums(device.mul(dyd, nd))));
             assertThat(bias).containsExactly(device.download(device.columnSums(dyd)));
             AffineGradients java = oracle.affineGradients(oracle.upload(shape, dy), oracle.upload(shape, n));
-            assertClose(weight, oracle.download(java.weight()));
-            assertClose(bias, oracle.download(java.bias()));
+            assertNear(weight, oracle.download(java.weight()));
+            assertNear(bias, oracle.download(java.bias()));
         } finally {
             device.release(mark);
         }
@@ -71,16 +52,6 @@ class AffineGradientsTest {
                     .hasMessage("affineGradients: dy [4,3] and normalised [3,4] must have the same shape");
         } finally {
             device.release(mark);
-        }
-    }
-
-    private static void assertClose(float[] actual, float[] expected) {
-        float max = 0;
-        for (float v : expected) {
-            max = Math.max(max, Math.abs(v));
-        }
-        for (int i = 0; i < actual.length; i++) {
-            assertThat(Math.abs(actual[i] - expected[i])).as("column %d", i).isLessThanOrEqualTo(1e-5f * Math.max(1, max));
         }
     }
 }
