@@ -132,6 +132,14 @@ public interface Ops extends AutoCloseable {
      */
     Tensor headwiseLinear(Tensor x, Tensor w, Tensor bias);
 
+    /**
+     * {@code headwiseLinear(x, transpose(w), null)}: {@code out[r, h*D + o] = sum_d x[r, h*D + d] * w[h, d, o]}, the
+     * input gradient of a block-diagonal projection. A backend may read w transposed instead of transposing it.
+     */
+    default Tensor headwiseLinearTransposed(Tensor x, Tensor w) {
+        return headwiseLinear(x, transpose(w), null);
+    }
+
     /** {@code [B, R, C] -> [B, C, R]} (a rank-2 tensor is treated as B = 1). */
     Tensor transpose(Tensor x);
 

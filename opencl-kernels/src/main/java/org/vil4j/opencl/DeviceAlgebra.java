@@ -59,18 +59,24 @@ final class DeviceAlgebra {
     }
 
     static Tensor headwiseLinear(OpenCLOps ops, Tensor xt, Tensor wt, Tensor bt) {
-        DeviceTensor x = ops.checkView("headwiseLinear", xt), w = ops.check("headwiseLinear", wt);
-        DeviceTensor b = bt == null ? null : ops.check("headwiseLinear", bt);
+        return headwiseLinear(ops, xt, wt, bt, false);
+    }
+
+    /** With {@code transposed}, w[h] is read transposed (headwiseLinearTransposed; no bias then). */
+    static Tensor headwiseLinear(OpenCLOps ops, Tensor xt, Tensor wt, Tensor bt, boolean transposed) {
+        String op = transposed ? "headwiseLinearTransposed" : "headwiseLinear";
+        DeviceTensor x = ops.checkView(op, xt), w = ops.check(op, wt);
+        DeviceTensor b = bt == null ? null : ops.check(op, bt);
         Shape ws = w.shape();
         if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
                 || (b != null && b.shape().size() != x.shape().last())) {
-            throw new ShapeMismatchException("headwiseLinear: x " + x.shape() + ", w " + ws
+            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + ws
                     + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
         }
         DeviceTensor out = ops.allocate(x.shape());
         int n = out.size();
         ops.args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
-                x.stride());
+                x.stride(), transposed ? 1 : 0);
         ops.queue.flops(2L * n * ws.dim(1));
         ops.queue.bytes(8L * n);
         ops.launch1D(OP_HEADWISE, n);

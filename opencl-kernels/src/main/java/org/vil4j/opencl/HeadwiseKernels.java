@@ -10,7 +10,10 @@ package org.vil4j.opencl;
 abstract class HeadwiseKernels extends ConvolutionKernels {
     // ---- block-diagonal projection ---------------------------------------------------------------------------
 
-    /** a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out, a7 = x row stride. */
+    /**
+     * a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out, a7 = x row stride;
+     * a8 = 1 reads w[h] transposed (the input gradient, without a transpose launch).
+     */
     void headwise() {
         int g = getGlobalSize(0);
         for (int i0 = getGlobalId(0); i0 < a0; i0 += 4 * g) {
@@ -86,8 +89,13 @@ abstract class HeadwiseKernels extends ConvolutionKernels {
         int o = col - h * a2;
         int xb = a3 + row * a7 + h * a2;
         int wb = a4 + (h * a2 + o) * a2;
+        int wStep = 1;
+        if (a8 == 1) {
+            wb = a4 + h * a2 * a2 + o;
+            wStep = a2;
+        }
         for (int d = 0; d < a2; d++) {
-            acc += mem[xb + d] * mem[wb + d];
+            acc += mem[xb + d] * mem[wb + d * wStep];
         }
         if (a5 >= 0) {
             acc += mem[a5 + col];

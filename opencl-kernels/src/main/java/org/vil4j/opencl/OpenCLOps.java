@@ -378,6 +378,11 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public Tensor headwiseLinearTransposed(Tensor xt, Tensor wt) {
+        return DeviceAlgebra.headwiseLinear(this, xt, wt, null, true);
+    }
+
+    @Override
     public Tensor transpose(Tensor xt) {
         return DeviceAlgebra.transpose(this, xt);
     }

@@ -483,7 +483,7 @@ public final class GradientTape implements Ops {
         Tensor out = base.headwiseLinear(x, w, bias);
         return record(out, dy -> {
             if (needsGrad(x)) {
-                accumulate(x, base.headwiseLinear(dy, base.transpose(w), null));
+                accumulate(x, base.headwiseLinearTransposed(dy, w));
             }
             if (needsGrad(w) && needsGrad(bias)) {
                 LinearGradients g = base.headwiseParameterGradients(x, dy, w.shape().dim(0));
@@ -766,6 +766,12 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor columnSums(Tensor x) {
         return base.columnSums(x);
+    }
+
+    @Override
+    public Tensor headwiseLinearTransposed(Tensor x, Tensor w) {
+        // used by backward passes only: never recorded, like the other gradient ops
+        return base.headwiseLinearTransposed(x, w);
     }
 
     @Override
