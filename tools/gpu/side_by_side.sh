@@ -3,7 +3,7 @@
 # ratios. Two halves:
 #   here:  tools/gpu/side_by_side.sh pack      builds, packs a Java runtime + our jars into .gpu/ (git-ignored)
 #   here:  tools/gpu/side_by_side.sh pack-baseline COMMIT   (optional) an earlier build's jars for the baseline rows
-#   there: tools/gpu/side_by_side.sh run [quick|full|highres|round6|SPEC...]  (with .gpu and .ref carried to the GPU machine)
+#   there: tools/gpu/side_by_side.sh run [quick|full|highres|round6|round7|SPEC...]  (with .gpu and .ref carried to the GPU machine)
 # The official code must sit in .ref/vision_lstm (git-ignored, never committed): a copy of the `vision_lstm` package
 # of github.com/NX-AI/vision-lstm. The PyTorch timer is the project's shared torch_side.py, copied into .gpu/.
 set -uo pipefail
@@ -126,6 +126,16 @@ case "$mode" in
     baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:anchor:128 \
       train:anchor:128:224:compile
+    ;;
+  round7)
+    # round 7's launch cuts of the training step (split counts, shared-pass parameter gradients, transposed head-wise
+    # reads), counted on PoCL only: this build against the one before them (pack-baseline 1bbe73e), and PyTorch
+    bench train --model vil2-tiny --batch 32 --train --iterations 5
+    baseline base-train --model vil2-tiny --batch 32 --train --iterations 5
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    torch train:tiny:32 train:anchor:128 train:anchor:128:224:compile infer:tiny:256 infer:tiny:256:224:tf32
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
