@@ -30,10 +30,7 @@ final class DeviceGradients {
         requireSameShape(op, "dy", dy.shape(), "normalised", n.shape());
         int cols = dy.shape().last();
         DeviceTensor weight = ops.allocate(Shape.of(cols)), bias = ops.allocate(Shape.of(cols));
-        if (cols > 0) {
-            ops.args(cols, dy.shape().rows(), dy.offset(), weight.offset(), 2, 0, n.offset(), bias.offset());
-            ops.enqueue(OP_REDUCE_COLUMNS);
-        }
+        reduceAffineColumns(ops, dy.offset(), n.offset(), dy.shape().rows(), cols, weight.offset(), bias.offset());
         return new AffineGradients(weight, bias);
     }
 
@@ -121,10 +118,9 @@ final class DeviceGradients {
                 residualWeight ? 1 : 0, affine ? 1 : 0, affine ? normalised.offset() : 0);
         ops.program.f0 = eps;
         ops.launch1D(OP_LAYER_NORM_BACKWARD, n);
-        if (affine && cols > 0) {
-            ops.args(cols, x.shape().rows(), dy.offset(), dWeight.offset(), 2, 0, normalised.offset(),
+        if (affine) {
+            reduceAffineColumns(ops, dy.offset(), normalised.offset(), x.shape().rows(), cols, dWeight.offset(),
                     dBias.offset());
-            ops.enqueue(OP_REDUCE_COLUMNS);
         }
         ops.release(mark);
         return new LayerNormGradients(out, dWeight, dBias);
@@ -278,8 +274,8 @@ final class DeviceGradients {
     }
 
     /**
-     * out[mapped col] = sum_r x[r, col] (of squares if asked): partial sums over chunks of rows, then partial sums of
-     * those, until one chunk is left. map = 0, or C to store a [K, C] row as [C, K].
+     * out[mapped col] = sum_r x[r, col] (of squares if asked), x [rows, cols]: one launch of a work-group per column.
+     * map = 0, or C to store a [K, C] row as [C, K].
      */
     static void reduceColumns(OpenCLOps ops, int x, int rows, int cols, boolean square, int out, int map) {
         if (cols == 0) {
@@ -287,6 +283,26 @@ final class DeviceGradients {
         }
         // one launch whatever the row count: on a GPU driven one op at a time, a launch costs more than the adds
         ops.args(cols, rows, x, out, square ? 1 : 0, map);
+        ops.enqueue(OP_REDUCE_COLUMNS);
+    }
+
+    /** weightOut = sum_r dy * n and biasOut = sum_r dy per column, dy and n [rows, cols]: one launch (mode 2). */
+    private static void reduceAffineColumns(OpenCLOps ops, int dy, int n, int rows, int cols, int weightOut,
+                                            int biasOut) {
+        if (cols == 0) {
+            return;
+        }
+        ops.args(cols, rows, dy, weightOut, 2, 0, n, biasOut);
+        ops.enqueue(OP_REDUCE_COLUMNS);
+    }
+
+    /**
+     * The column sums of x [rows, cols] into out and, with {@code cols2 > 0}, of x2 [rows2, cols2] into out2, in one
+     * launch (the second job's work-groups follow the first's).
+     */
+    private static void reduceColumnPair(OpenCLOps ops, int x, int rows, int cols, int out, int x2, int rows2,
+                                         int cols2, int out2) {
+        ops.args(cols, rows, x, out, 0, 0, 0, 0, cols2, rows2, x2, out2);
         ops.enqueue(OP_REDUCE_COLUMNS);
     }
 
@@ -303,17 +319,12 @@ final class DeviceGradients {
     private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                        int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        if (size == 0) {
-            if (biasOut >= 0) {
-                reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
-            }
-            return;
-        }
-        int tiles = heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
-        int splits = splitCount(rows, tiles);
+        int splits = size == 0 ? 0 : splitCount(rows, heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE));
         if (splits <= 1) {
-            ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
-                    EPI_STORE, 0, 0, 0, 1f, false, heads);
+            if (size > 0) {
+                ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
+                        EPI_STORE, 0, 0, 0, 1f, false, heads);
+            }
             if (biasOut >= 0) {
                 reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
             }
@@ -330,14 +341,9 @@ final class DeviceGradients {
                     partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
                     1f, false, heads);
         }
-        int parts = splits + (rest > 0 ? 1 : 0);
-        if (biasOut >= 0) {
-            // dy [rows, dyRow] is the bias gradient's matrix: its column sums ride in the same launch
-            ops.args(size, parts, partial.offset(), out, 0, 0, 0, 0, dyRow, rows, dy, biasOut);
-            ops.enqueue(OP_REDUCE_COLUMNS);
-        } else {
-            reduceColumns(ops, partial.offset(), parts, size, false, out, 0);
-        }
+        // dy [rows, dyRow] is the bias gradient's matrix: its column sums ride in the partials' launch
+        reduceColumnPair(ops, partial.offset(), splits + (rest > 0 ? 1 : 0), size, out, dy, rows,
+                biasOut >= 0 ? dyRow : 0, biasOut);
         ops.release(mark);
     }
 
