@@ -1,7 +1,5 @@
 package org.vil4j.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,7 +10,6 @@ import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
 import org.vil4j.api.autodiff.GradientTape;
-import org.vil4j.backend.java.JavaBackend;
 
 import java.util.Arrays;
 import java.util.List;
@@ -26,22 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code Ops.convHeadwiseGates} on OpenCL, one pass (the depthwise convolution + SiLU, then q|k|v and the gates over
  * it): against the Java backend's composition, bit for bit against the device's own two passes, and its typed errors.
  */
-class ConvHeadwiseGatesTest {
-    static Ops device;
-    static Ops oracle;
-
-    @BeforeAll
-    static void open() {
-        device = new OpenCLBackend().open(null);
-        oracle = new JavaBackend().open(null);
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-        oracle.close();
-    }
-
+class ConvHeadwiseGatesTest extends DeviceWithOracle {
     /**
      * One call's shapes: batch, a neighbour table of {@code tokens} rows and {@code taps} columns, q|k|v of
      * {@code blocks} blocks of {@code size}, gates split {@code gates1 + gates2}; xm a column view of a twice as

@@ -1,7 +1,5 @@
 package org.vil4j.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -9,7 +7,6 @@ import org.vil4j.api.MlstmForm;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
-import org.vil4j.backend.java.JavaBackend;
 
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,22 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The mLSTM's forms on OpenCL against the Java oracle's parallel form: lengths that chunks divide and do not, chunks
  * longer than the sequence, one-token chunks, several heads and batches, plain and extreme gates.
  */
-class FormsTest {
-    static Ops device;
-    static Ops oracle;
-
-    @BeforeAll
-    static void open() {
-        device = new OpenCLBackend().open(null);
-        oracle = new JavaBackend().open(null);
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-        oracle.close();
-    }
-
+class FormsTest extends DeviceWithOracle {
     @ParameterizedTest(name = "B={0} S={1} NH={2} DH={3} chunk={4} igate x{5} fgate {6}")
     @CsvSource({
             "1, 37, 1, 8, 16, 1, 3",

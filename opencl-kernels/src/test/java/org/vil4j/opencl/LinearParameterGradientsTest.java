@@ -1,11 +1,8 @@
 package org.vil4j.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.vil4j.api.LinearGradients;
-import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 
@@ -16,19 +13,7 @@ import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
  * A linear's (and a head-wise linear's) weight and bias gradients together: bit for bit the weight gradient and the
  * column sums they replace, and with a split-K weight gradient the bias's sums in its reduction launch.
  */
-class LinearParameterGradientsTest {
-    static Ops device;
-
-    @BeforeAll
-    static void open() {
-        device = new OpenCLBackend().open(null);
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-    }
-
+class LinearParameterGradientsTest extends DeviceWithOracle {
     @ParameterizedTest
     @CsvSource({
             // rows, in, out: few rows (one GEMM, no split), many rows over few tiles (split-K), a rest-free split

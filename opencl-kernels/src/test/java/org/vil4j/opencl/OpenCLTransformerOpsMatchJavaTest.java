@@ -1,14 +1,11 @@
 package org.vil4j.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vil4j.api.AttentionGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
-import org.vil4j.backend.java.JavaBackend;
 
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -20,22 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The transformer ops (GELU and its backward, per-channel scaling, fused attention and its backward) against the Java
  * oracle: odd sizes, several heads, B > 1, large scores (the softmax must subtract its row max).
  */
-class OpenCLTransformerOpsMatchJavaTest {
-    static Ops device;
-    static Ops oracle;
-
-    @BeforeAll
-    static void open() {
-        device = new OpenCLBackend().open(null);
-        oracle = new JavaBackend().open(null);
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-        oracle.close();
-    }
-
+class OpenCLTransformerOpsMatchJavaTest extends DeviceWithOracle {
     private static void same(String name, double tolerance, Function<Ops, Tensor[]> computation) {
         long dm = device.mark(), om = oracle.mark();
         try {
