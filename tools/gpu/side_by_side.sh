@@ -3,7 +3,7 @@
 # ratios. Two halves:
 #   here:  tools/gpu/side_by_side.sh pack      builds, packs a Java runtime + our jars into .gpu/ (git-ignored)
 #   here:  tools/gpu/side_by_side.sh pack-baseline COMMIT   (optional) an earlier build's jars for the baseline rows
-#   there: tools/gpu/side_by_side.sh run [quick|full|highres|round6|round7|SPEC...]  (with .gpu and .ref carried to the GPU machine)
+#   there: tools/gpu/side_by_side.sh run [quick|full|highres|round6|round7|round8|SPEC...]  (with .gpu and .ref carried to the GPU machine)
 # The official code must sit in .ref/vision_lstm (git-ignored, never committed): a copy of the `vision_lstm` package
 # of github.com/NX-AI/vision-lstm. The PyTorch timer is the project's shared torch_side.py, copied into .gpu/.
 set -uo pipefail
@@ -83,6 +83,9 @@ baseline() { [ -d .gpu/lib-base ] || { echo "no .gpu/lib-base"; return; }; local
 # the tape keeping every backward temporary to the step's end (the A/B of its freeing)
 keepall() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.tape.freeEarly=false); bench "$@"
   java_opts=("${saved[@]}"); }
+# this build with the arena held to one Aparapi buffer, as before the preloaded library's large buffers (round 8)
+twogib() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.opencl.maxArenaMiB=2047); bench "$@"
+  java_opts=("${saved[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -136,6 +139,30 @@ case "$mode" in
     baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     torch train:tiny:32 train:anchor:128 train:anchor:128:224:compile infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
+  round8)
+    # round 8: arenas past 2 GiB (the preloaded library's large buffers) against the same build held to 2 GiB and the
+    # round-6 build (pack-baseline 1bbe73e: before round 7's launch cuts), and PyTorch, all in one call
+    bench train --model vil2-tiny --batch 32 --train --iterations 5
+    twogib train-2g --model vil2-tiny --batch 32 --train --iterations 5
+    baseline base-train --model vil2-tiny --batch 32 --train --iterations 5
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 \
+      train:anchor:128:224:compile
+    ;;
+  profile8)
+    # where the round-7 build held to 2 GiB loses to the round-6 build (round 8's first call: 197.7 against 189.1 ms):
+    # the per-op profiles of both, then longer timings of both, alternating
+    twogib train-2g --model vil2-tiny --batch 32 --train --iterations 3 --profile
+    baseline base-train --model vil2-tiny --batch 32 --train --iterations 3 --profile
+    bench train --model vil2-tiny --batch 32 --train --iterations 3 --profile
+    twogib train-2g-a --model vil2-tiny --batch 32 --train --iterations 10
+    baseline base-train-a --model vil2-tiny --batch 32 --train --iterations 10
+    twogib train-2g-b --model vil2-tiny --batch 32 --train --iterations 10
+    baseline base-train-b --model vil2-tiny --batch 32 --train --iterations 10
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

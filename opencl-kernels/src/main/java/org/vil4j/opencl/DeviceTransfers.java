@@ -187,10 +187,22 @@ final class DeviceTransfers {
         if (size < floats) {
             throw new DeviceMemoryExhaustedException("OpenCL backend: " + floats * 4 + " bytes of tensors do not fit "
                     + "the arena (at most " + ops.maxArenaFloats * 4 + " bytes"
-                    + (ops.maxArenaFloats == MAX_ARENA_FLOATS ? ", one Aparapi buffer" : "") + "); use a smaller batch "
-                    + "(or, training, --recompute-activations)", floats * 4, ops.maxArenaFloats * 4);
+                    + (ops.maxArenaFloats == MAX_ARENA_FLOATS && !LargeBuffers.available()
+                    ? ", one Aparapi buffer; tools/gpu/native's preloaded library lifts that bound" : "")
+                    + "); use a smaller batch (or, training, --recompute-activations)", floats * 4,
+                    ops.maxArenaFloats * 4);
         }
-        float[] grown = new float[(int) size];
+        size = LargeBuffers.allowedAtLeast(size); // at most the bound, which is allowed
+        float[] grown;
+        try {
+            grown = new float[(int) size];
+        } catch (OutOfMemoryError e) {
+            // the host keeps the whole arena in a Java array: its heap bounds the arena too
+            throw new DeviceMemoryExhaustedException("OpenCL backend: the JVM's heap cannot hold an arena of "
+                    + size * 4 + " bytes (the host keeps a copy of it); raise -Xmx or use a smaller batch",
+                    size * 4, Runtime.getRuntime().maxMemory());
+        }
+        LargeBuffers.announce(size);
         if (ops.started) {
             ops.flush();
             ops.program.get(ops.program.mem); // device-only results must survive the move

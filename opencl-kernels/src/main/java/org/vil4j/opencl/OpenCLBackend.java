@@ -25,20 +25,22 @@ public final class OpenCLBackend implements Backend {
     }
 
     /**
-     * System property bounding the tensor arena below Aparapi's 2 GiB, in MiB: to share a device with other work, or
-     * to exercise what happens when memory runs out.
+     * System property bounding the tensor arena, in MiB (at most 2 GiB, one Aparapi buffer, unless the preloaded
+     * library's large buffers are there): to share a device with other work, or to exercise what happens when memory
+     * runs out.
      */
     public static final String MAX_ARENA_PROPERTY = "vil4j.opencl.maxArenaMiB";
 
     @Override
     public Ops open(String device) {
-        return new OpenCLOps(OpenCLDevices.select(device), OpenCLOps.DEFAULT_ARENA_FLOATS, maxArenaFloats());
+        OpenCLDevices.Found found = OpenCLDevices.select(device);
+        return new OpenCLOps(found, OpenCLOps.DEFAULT_ARENA_FLOATS, maxArenaFloats(OpenCLOps.arenaLimitFloats(found)));
     }
 
-    private static long maxArenaFloats() {
+    private static long maxArenaFloats(long limit) {
         String value = System.getProperty(MAX_ARENA_PROPERTY);
         if (value == null || value.isBlank()) {
-            return OpenCLOps.MAX_ARENA_FLOATS;
+            return limit;
         }
         long mib;
         try {
@@ -46,10 +48,10 @@ public final class OpenCLBackend implements Backend {
         } catch (NumberFormatException e) {
             mib = -1;
         }
-        if (mib < OpenCLOps.DEFAULT_ARENA_FLOATS >> 18 || mib > OpenCLOps.MAX_ARENA_FLOATS >> 18) {
+        if (mib < OpenCLOps.DEFAULT_ARENA_FLOATS >> 18 || mib > limit >> 18) {
             throw new BackendUnavailableException("OpenCL backend: -D" + MAX_ARENA_PROPERTY + "=" + value
                     + " is not a number of MiB between " + (OpenCLOps.DEFAULT_ARENA_FLOATS >> 18) + " and "
-                    + (OpenCLOps.MAX_ARENA_FLOATS >> 18));
+                    + (limit >> 18));
         }
         return mib << 18; // 2^20 bytes / 4 bytes a float
     }

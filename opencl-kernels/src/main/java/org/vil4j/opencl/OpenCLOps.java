@@ -35,8 +35,11 @@ import static org.vil4j.opencl.DeviceProgram.*;
 final class OpenCLOps implements Ops {
     static final int DEFAULT_ARENA_FLOATS = 4 << 20; // 16 MiB: a humongous object, which G1 never moves
     static final int DEFAULT_INDEX_INTS = 4 << 20;
-    /** Aparapi keeps buffer sizes in an int of bytes. */
-    static final long MAX_ARENA_FLOATS = (Integer.MAX_VALUE / 4) & ~1023;
+    /**
+     * Aparapi keeps buffer sizes in an int of bytes: the int arena's bound, and the float arena's unless the preloaded
+     * library puts larger sizes right ({@link LargeBuffers}).
+     */
+    static final long MAX_ARENA_FLOATS = LargeBuffers.WITHOUT_LIBRARY_FLOATS;
 
     /** Linear layers with at most this many outputs (the mLSTM gates) use a row-wise kernel instead of a GEMM. */
     static final int SKINNY_OUTPUTS = 16;
@@ -64,16 +67,21 @@ final class OpenCLOps implements Ops {
     private long keepCopies;
 
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats) {
-        this(found, arenaFloats, MAX_ARENA_FLOATS);
+        this(found, arenaFloats, arenaLimitFloats(found));
     }
 
-    /** @param maxArenaFloats the most floats the tensor arena may grow to (at most {@link #MAX_ARENA_FLOATS}) */
+    /**
+     * @param maxArenaFloats the most floats the tensor arena may grow to (at most {@link #arenaLimitFloats}; rounded
+     *                       down to a size the arena can have)
+     */
     OpenCLOps(OpenCLDevices.Found found, int arenaFloats, long maxArenaFloats) {
-        if (maxArenaFloats < arenaFloats || maxArenaFloats > MAX_ARENA_FLOATS) {
+        long limit = arenaLimitFloats(found);
+        if (maxArenaFloats < arenaFloats || maxArenaFloats > limit || !LargeBuffers.allowed(arenaFloats)) {
             throw new IllegalArgumentException("arena bound " + maxArenaFloats + " floats outside [" + arenaFloats
-                    + ", " + MAX_ARENA_FLOATS + "]");
+                    + ", " + limit + "]");
         }
-        this.maxArenaFloats = maxArenaFloats;
+        this.maxArenaFloats = Math.max(arenaFloats, LargeBuffers.allowedAtMost(maxArenaFloats));
+        LargeBuffers.announce(arenaFloats);
         this.found = found;
         this.device = found.device();
         this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY);
@@ -123,7 +131,16 @@ final class OpenCLOps implements Ops {
     public String deviceName() {
         var info = found.info();
         String build = NativeBuildOptions.describe(found.platform().getVendor(), System.getenv());
-        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + ")";
+        String large = LargeBuffers.available() ? ", arena up to " + (maxArenaFloats >> 18) + " MiB (preloaded)" : "";
+        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + large + ")";
+    }
+
+    /**
+     * The most floats this device's arena can hold in this JVM: one Aparapi buffer (2 GiB), or, with the preloaded
+     * library's large buffers, the device's largest allocation up to the 2^31 floats an int index reaches.
+     */
+    static long arenaLimitFloats(OpenCLDevices.Found found) {
+        return LargeBuffers.limitFloats(found.device().getMaxMemAllocSize());
     }
 
     /** Bytes reserved for the float arena on the device. */

@@ -1,16 +1,11 @@
 package org.vil4j.opencl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vil4j.api.Ops;
@@ -24,7 +19,6 @@ import org.vil4j.api.Tensor;
  * passes run without host waits still see each other's results in order.
  */
 class NativeBuildOptionsTest {
-    private static final Path SOURCE = Path.of("..", "tools", "gpu", "native", "cl_build_options.c");
     private static final String PRELOAD = "/opt/x/libclbuildoptions.so";
     private static final int CHAIN = 60;
 
@@ -114,49 +108,13 @@ class NativeBuildOptionsTest {
     }
 
     private static Path compile(Path dir) throws Exception {
-        assumeTrue(Files.exists(SOURCE), "the library's source is beside the module");
-        assumeTrue(Files.exists(Path.of("/usr/include/CL/cl.h")), "OpenCL headers (ocl-icd-opencl-dev)");
-        Path library = dir.resolve("libclbuildoptions.so");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", library.toString(), SOURCE.toString(),
-                    "-ldl", "-lOpenCL").redirectErrorStream(true).start();
-        } catch (java.io.IOException noCompiler) {
-            assumeTrue(false, "gcc is not installed");
-            throw noCompiler;
-        }
-        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(gcc.exitValue()).as("gcc:%n%s", log).isZero();
-        return library;
+        return PreloadedLibrary.compile(dir);
     }
 
     private static String runChild(Path dir, Path library, String extraOptions, String pipeline, int expectedExit)
             throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", classPath(),
-                NativeBuildOptionsTest.class.getName());
-        Path log = dir.resolve("child.log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        // in front of what the test JVM preloads (the JVM's signal chaining)
-        String inherited = System.getenv("LD_PRELOAD");
-        builder.environment().put("LD_PRELOAD", library + (inherited == null || inherited.isEmpty() ? ""
-                : ":" + inherited));
-        builder.environment().put("VIL4J_CL_BUILD_LOG", "1");
-        builder.environment().put("VIL4J_NV_MAXRREGCOUNT", "64");
-        builder.environment().put("VIL4J_CL_BUILD_OPTIONS", extraOptions);
-        builder.environment().put("VIL4J_CL_PIPELINE_PASSES", pipeline);
-        Process child = builder.start();
-        assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(child.exitValue()).as("child exit; output:%n%s", output).isEqualTo(expectedExit);
-        return output;
-    }
-
-    private static String classPath() {
-        String modules = System.getProperty("jdk.module.path", "");
-        String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : classes + File.pathSeparator + modules;
+        return PreloadedLibrary.runChild(dir, library, NativeBuildOptionsTest.class, List.of(),
+                Map.of("VIL4J_CL_BUILD_LOG", "1", "VIL4J_NV_MAXRREGCOUNT", "64",
+                        "VIL4J_CL_BUILD_OPTIONS", extraOptions, "VIL4J_CL_PIPELINE_PASSES", pipeline), expectedExit);
     }
 }

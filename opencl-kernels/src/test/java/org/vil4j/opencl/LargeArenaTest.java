@@ -1,0 +1,122 @@
+package org.vil4j.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.backend.java.JavaBackend;
+
+/**
+ * Arenas beyond Aparapi's 2 GiB (LargeBuffers, tools/gpu/native/cl_large_buffers.c): which sizes may be made, that
+ * without the preloaded library the bound stays one Aparapi buffer, and, in a child JVM with it on this machine's
+ * OpenCL device, that tensors placed past the first 2 GiB of the arena compute what the java backend computes.
+ */
+class LargeArenaTest {
+    private static final long TWO_GIB_FLOATS = 1L << 29;
+
+    @Test
+    void onlySizesWhoseWrappedByteCountIsNotPositivePass2GiB() {
+        assertThat(LargeBuffers.allowed(TWO_GIB_FLOATS - 1)).isTrue();
+        assertThat(LargeBuffers.allowed(TWO_GIB_FLOATS)).isTrue(); // Integer.MIN_VALUE bytes
+        assertThat(LargeBuffers.allowed(3L << 28)).isTrue(); // 3 GiB: negative
+        assertThat(LargeBuffers.allowed(1L << 30)).isTrue(); // 4 GiB: 0
+        assertThat(LargeBuffers.allowed((1L << 30) + 1024)).isFalse(); // 4 GiB + 4 KiB: a real small size
+        assertThat(LargeBuffers.allowed((5L << 28))).isFalse(); // 5 GiB
+        assertThat(LargeBuffers.allowed(3L << 29)).isTrue(); // 6 GiB
+        assertThat(LargeBuffers.allowed(LargeBuffers.WITH_LIBRARY_FLOATS)).isTrue();
+        assertThat(LargeBuffers.allowed(1L << 31)).isFalse(); // past an int index
+        assertThat(LargeBuffers.allowedAtLeast(5L << 28)).isEqualTo(3L << 29);
+        assertThat(LargeBuffers.allowedAtLeast(3L << 28)).isEqualTo(3L << 28);
+        assertThat(LargeBuffers.allowedAtMost(5L << 28)).isEqualTo(1L << 30);
+        assertThat(LargeBuffers.allowedAtMost(TWO_GIB_FLOATS - 1)).isEqualTo(TWO_GIB_FLOATS - 1024);
+        assertThat(LargeBuffers.allowedAtMost((3L << 28) + 5)).isEqualTo(3L << 28);
+    }
+
+    @Test
+    void withoutTheLibraryTheBoundIsOneAparapiBuffer() {
+        assertThat(LargeBuffers.load(Map.of())).isEmpty();
+        assertThat(LargeBuffers.load(Map.of("LD_PRELOAD", "/nowhere/libclbuildoptions.so"))).isEmpty();
+        assumeTrue(!LargeBuffers.available(), "this JVM has the library preloaded");
+        assertThat(LargeBuffers.limitFloats(64L << 30)).isEqualTo(OpenCLOps.MAX_ARENA_FLOATS);
+        OpenCLDevices.Found found = OpenCLDevices.select("cpu");
+        int floats = (int) TWO_GIB_FLOATS + (1 << 20);
+        assertThatThrownBy(() -> new OpenCLOps(found, floats, floats)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside");
+        assertThatThrownBy(() -> LargeBuffers.announce(floats)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("preloaded library");
+    }
+
+    /**
+     * The child: an arena of 2 GiB + 4 MiB, a filler of 2 GiB, then an element-wise op and a GEMM on tensors that lie
+     * wholly past the first 2 GiB; prints each result's largest difference from the java backend.
+     */
+    public static void main(String[] args) {
+        int arena = (int) TWO_GIB_FLOATS + (1 << 20);
+        Random random = new Random(7);
+        float[] a = new float[64 * 96], w = new float[48 * 96], bias = new float[48];
+        for (float[] values : List.of(a, w, bias)) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) random.nextGaussian();
+            }
+        }
+        try (OpenCLOps ops = new OpenCLOps(OpenCLDevices.select("cpu"), arena, arena);
+             Ops java = new JavaBackend().open(null)) {
+            Tensor low = ops.upload(Shape.of(4), new float[] {1, 2, 3, 4});
+            ops.download(ops.add(low, low)); // the arena goes over to the device here
+            ops.allocate(Shape.of((int) TWO_GIB_FLOATS));
+            DeviceTensor x = (DeviceTensor) ops.upload(Shape.of(64, 96), a);
+            DeviceTensor weight = (DeviceTensor) ops.upload(Shape.of(48, 96), w);
+            DeviceTensor b = (DeviceTensor) ops.upload(Shape.of(48), bias);
+            DeviceTensor sum = (DeviceTensor) ops.add(x, x);
+            DeviceTensor y = (DeviceTensor) ops.linear(x, weight, b);
+            System.out.println("lowest offset: " + Math.min(x.offset(), Math.min(sum.offset(), y.offset())));
+            Tensor jx = java.upload(Shape.of(64, 96), a);
+            Tensor jy = java.linear(jx, java.upload(Shape.of(48, 96), w), java.upload(Shape.of(48), bias));
+            System.out.println("add difference: " + maxDifference(ops.download(sum), java.download(java.add(jx, jx))));
+            System.out.println("linear difference: " + maxDifference(ops.download(y), java.download(jy)));
+            System.out.println("device: " + ops.deviceName());
+            System.out.println("corrected sizes: " + LargeBuffers.corrected());
+        } catch (RuntimeException e) {
+            System.out.println("error: " + e);
+            System.exit(3);
+        }
+    }
+
+    private static float maxDifference(float[] got, float[] expected) {
+        float max = 0, scale = 0;
+        for (int i = 0; i < got.length; i++) {
+            max = Math.max(max, Math.abs(got[i] - expected[i]));
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        return got.length == expected.length ? max / scale : Float.NaN;
+    }
+
+    @Test
+    void tensorsPastTheFirst2GiBComputeWhatTheJavaBackendDoes(@TempDir Path dir) throws Exception {
+        Path library = PreloadedLibrary.compile(dir);
+        String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx4g"), Map.of(), 0);
+        assertThat(output).contains("arena up to").contains("(preloaded)");
+        assertThat(number(output, "lowest offset")).isGreaterThan(TWO_GIB_FLOATS);
+        assertThat(number(output, "add difference")).isLessThanOrEqualTo(1e-6);
+        assertThat(number(output, "linear difference")).isLessThanOrEqualTo(1e-4);
+        // at least the buffer's creation (on a GPU also its whole writes and reads)
+        assertThat(number(output, "corrected sizes")).isGreaterThanOrEqualTo(1);
+    }
+
+    private static double number(String output, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + ": ([-0-9.Ee]+)").matcher(output);
+        assertThat(m.find()).as("%s in:%n%s", label, output).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
