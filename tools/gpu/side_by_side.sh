@@ -86,6 +86,11 @@ keepall() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.tape.freeEarly=
 # this build with the arena held to one Aparapi buffer, as before the preloaded library's large buffers (round 8)
 twogib() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.opencl.maxArenaMiB=2047); bench "$@"
   java_opts=("${saved[@]}"); }
+# this build with the large GEMMs in their own program (WideGemm; the library shares the arena between programs);
+# VIL_WIDE_CAP sets that program's register cap (none by default)
+wide() { local saved=("${java_opts[@]}") savedp=("${preload[@]}"); java_opts+=(-Dvil4j.opencl.wideGemm=on)
+  preload+=("VIL4J_CL_SHARE_ARENA=1" "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}"); bench "$@"
+  java_opts=("${saved[@]}"); preload=("${savedp[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -152,6 +157,21 @@ case "$mode" in
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 \
       train:anchor:128:224:compile
+    ;;
+  wide8)
+    # the large GEMMs in a program of their own (round 8): golden cases with every GEMM there, then A/B in one call
+    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 java -Dvil4j.opencl.wideGemm=on -Dvil4j.opencl.wideGemmMinFlops=0 \
+      -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
+      .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1; echo "conformance, wide GEMM: exit $?"
+    tail -1 "$out/conformance-gpu-wide.txt"
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    wide infer-wide --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    VIL_WIDE_CAP=128 wide infer-wide128 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    wide infer-wide-profile --model vil2-tiny --batch 256 --iterations 3 --input-on-device --profile
+    bench train --model vil2-tiny --batch 32 --train --iterations 5
+    wide train-wide --model vil2-tiny --batch 32 --train --iterations 5
+    wide train-wide-profile --model vil2-tiny --batch 32 --train --iterations 2 --profile
+    torch infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32
     ;;
   profile8)
     # where the round-7 build held to 2 GiB loses to the round-6 build (round 8's first call: 197.7 against 189.1 ms):

@@ -8,6 +8,7 @@
 //
 //   VIL4J_NV_MAXRREGCOUNT=N   adds -cl-nv-maxrregcount=N when the program's device is NVIDIA's (other vendors
 //                             reject the option, so it is never sent to them)
+//   VIL4J_NV_MAXRREGCOUNT_WIDE=N  the same for the wide GEMM's own program (none when unset)
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
 //   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
@@ -46,6 +47,19 @@ static int is_nvidia(cl_device_id device) {
   return strstr(vendor, "NVIDIA") != NULL;
 }
 
+// The wide GEMM's program (org.vil4j.opencl.WideGemmProgram, its fields named wg...) wants its own register count: the
+// cap that lets the one main program's light ops run at full occupancy would make this GEMM spill.
+static int is_wide_gemm(cl_program program) {
+  size_t size = 0;
+  if (clGetProgramInfo(program, CL_PROGRAM_SOURCE, 0, NULL, &size) != CL_SUCCESS || size == 0) return 0;
+  char *source = malloc(size + 1);
+  if (source == NULL) return 0;
+  int wide = clGetProgramInfo(program, CL_PROGRAM_SOURCE, size, source, NULL) == CL_SUCCESS
+             && (source[size] = 0, strstr(source, "wgAlpha") != NULL);
+  free(source);
+  return wide;
+}
+
 static void print_log(cl_program program, cl_device_id device) {
   size_t size = 0;
   if (device == NULL || clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS
@@ -68,7 +82,7 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   if (real == NULL) real = (build_fn) dlsym(RTLD_NEXT, "clBuildProgram");
   if (real == NULL) return CL_INVALID_OPERATION;
   cl_device_id device = first_device(program, num_devices, devices);
-  const char *cap = getenv("VIL4J_NV_MAXRREGCOUNT");
+  const char *cap = getenv(is_wide_gemm(program) ? "VIL4J_NV_MAXRREGCOUNT_WIDE" : "VIL4J_NV_MAXRREGCOUNT");
   const char *extra = getenv("VIL4J_CL_BUILD_OPTIONS");
   const char *log = getenv("VIL4J_CL_BUILD_LOG");
   int verbose = log != NULL && strcmp(log, "1") == 0;

@@ -86,6 +86,11 @@ __attribute__((visibility("default"))) int64_t Java_org_vil4j_opencl_LargeBuffer
   return (global != NULL ? global : vil4j_corrected_sizes)();
 }
 
+// cl_shared_arena.c: one buffer for the same array in every Kernel of a device
+cl_mem vil4j_shared_buffer(cl_context context, cl_mem_flags flags, size_t bytes, void *host);
+void vil4j_remember_buffer(cl_context context, cl_mem_flags flags, size_t bytes, void *host, cl_mem mem);
+void vil4j_forget_buffer(cl_mem mem);
+
 typedef cl_mem (*create_fn)(cl_context, cl_mem_flags, size_t, void *, cl_int *);
 typedef cl_int (*transfer_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, void *, cl_uint, const cl_event *,
                               cl_event *);
@@ -102,8 +107,18 @@ CL_API_ENTRY cl_mem CL_API_CALL clCreateBuffer(cl_context context, cl_mem_flags 
     return NULL;
   }
   size_t bytes = host != NULL ? unwrap(size) : 0;
-  if (bytes == 0) return real(context, flags, size, host, status);
+  cl_mem shared = vil4j_shared_buffer(context, flags, bytes != 0 ? bytes : size, host);
+  if (shared != NULL) { // already made (and tracked) for another Kernel: the same buffer, not a new copy
+    if (status != NULL) *status = CL_SUCCESS;
+    return shared;
+  }
+  if (bytes == 0) {
+    cl_mem mem = real(context, flags, size, host, status);
+    vil4j_remember_buffer(context, flags, size, host, mem);
+    return mem;
+  }
   cl_mem mem = real(context, flags, bytes, host, status);
+  vil4j_remember_buffer(context, flags, bytes, host, mem);
   if (mem != NULL) {
     pthread_mutex_lock(&lock);
     int slot = -1;
@@ -152,6 +167,7 @@ CL_API_ENTRY cl_int CL_API_CALL clReleaseMemObject(cl_mem mem) {
   static release_fn real = NULL;
   if (real == NULL) real = (release_fn) dlsym(RTLD_NEXT, "clReleaseMemObject");
   if (real == NULL) return CL_INVALID_OPERATION;
+  vil4j_forget_buffer(mem);
   cl_uint references = 0;
   // forget it when this release is its last (a size is kept only for a buffer that still exists)
   if (clGetMemObjectInfo(mem, CL_MEM_REFERENCE_COUNT, sizeof references, &references, NULL) == CL_SUCCESS

@@ -99,6 +99,23 @@ final class CommandQueue {
         bytes = 0;
     }
 
+    /**
+     * Runs another program's launch in order with this queue's commands (those recorded run first), counted and
+     * profiled as one of them.
+     */
+    void runBetween(String name, com.aparapi.Kernel kernel, Runnable launch) {
+        flush();
+        long t0 = System.nanoTime();
+        launch.run();
+        launches++;
+        executes++;
+        if (profiler != null) {
+            profiler.record(name, System.nanoTime() - t0, kernel, flops, bytes);
+        }
+        flops = 0;
+        bytes = 0;
+    }
+
     /** Runs every recorded command, in order, as the passes of one execute (which waits for the device). */
     void flush() {
         if (pending == 0) {

@@ -49,6 +49,8 @@ final class OpenCLOps implements Ops {
     private final OpenCLDevice device;
     final DeviceProgram program;
     final CommandQueue queue;
+    /** The large GEMMs' own program, or null (off unless asked for: {@link WideGemm}). */
+    private final WideGemm wide;
     final Workspace workspace = new Workspace();
     int persistentTop;
     int indexTop;
@@ -98,6 +100,7 @@ final class OpenCLOps implements Ops {
         }
         queue.requireOpenCL("compile");
         workspace.setBase(0);
+        this.wide = WideGemm.open(program.mem, device, found.info().name());
     }
 
     /**
@@ -143,6 +146,11 @@ final class OpenCLOps implements Ops {
         return LargeBuffers.limitFloats(found.device().getMaxMemAllocSize());
     }
 
+    /** Launches of the wide GEMM's own program (0 when it is off). */
+    long wideGemmLaunches() {
+        return wide == null ? 0 : wide.launches();
+    }
+
     /** Bytes reserved for the float arena on the device. */
     long arenaBytes() {
         return (long) program.mem.length * 4;
@@ -182,6 +190,9 @@ final class OpenCLOps implements Ops {
             // never ran do not count
             if (queue.executes() > 0) {
                 program.dispose();
+            }
+            if (wide != null) {
+                wide.close();
             }
         }
     }
@@ -665,10 +676,24 @@ final class OpenCLOps implements Ops {
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
+        long flops = 2L * m * n * k * batches;
+        if (wide != null && wide.takes(flops, epilogue, e0, e2, causalA)) {
+            if (closed) {
+                throw new IllegalStateException("this OpenCL backend instance is closed");
+            }
+            int residualRows = program.a23; // set by the caller with EPI_LINEAR_RESIDUAL
+            queue.flops(flops);
+            queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
+            start();
+            queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, m, n, k, a, aRow,
+                    aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner, epilogue, e0,
+                    e1, residualRows, alpha, batches));
+            return;
+        }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                 epilogue, e0, e1, e2, causalA ? 1 : 0);
         program.f0 = alpha;
-        queue.flops(2L * m * n * k * batches);
+        queue.flops(flops);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
         enqueue(OP_GEMM);
@@ -686,15 +711,22 @@ final class OpenCLOps implements Ops {
         if (closed) {
             throw new IllegalStateException("this OpenCL backend instance is closed");
         }
+        start();
+        queue.enqueue(op);
+    }
+
+    /**
+     * Before the first launch (of either program): from here on the arena lives on the device, so data goes through
+     * the staging arrays. The first launch creates every device buffer from its host array.
+     */
+    private void start() {
         if (!started) {
             started = true;
-            // the first launch creates every device buffer from its host array
             parameterBytes += 4L * persistentTop + 4L * indexTop;
             setupBytes += 4L * (program.mem.length - persistentTop) + 4L * (program.index.length - indexTop)
                     + 4L * (program.stageOut.length + program.stageIndex.length);
             transfers += 2;
         }
-        queue.enqueue(op);
     }
 
     void flush() {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class PreloadedLibrary {
     private static final Path NATIVE = Path.of("..", "tools", "gpu", "native");
-    private static final List<String> SOURCES = List.of("cl_build_options.c", "cl_large_buffers.c");
+    private static final List<String> SOURCES = List.of("cl_build_options.c", "cl_large_buffers.c",
+            "cl_shared_arena.c");
 
     private PreloadedLibrary() {
     }

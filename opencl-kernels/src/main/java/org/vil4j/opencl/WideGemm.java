@@ -1,0 +1,132 @@
+package org.vil4j.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.Kernel;
+import com.aparapi.device.OpenCLDevice;
+import com.aparapi.internal.kernel.KernelManager;
+import org.vil4j.api.BackendUnavailableException;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import static org.vil4j.opencl.DeviceProgram.EPI_BIAS;
+import static org.vil4j.opencl.DeviceProgram.EPI_LINEAR_RESIDUAL;
+import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
+
+/**
+ * Runs the large GEMMs in {@link WideGemmProgram}, a program of their own, where {@code -Dvil4j.opencl.wideGemm=on}
+ * asks for it. It needs the preloaded library to share the arena between programs (VIL4J_CL_SHARE_ARENA=1; without
+ * it each Kernel would have its own context and its own copy of the arena), and takes a GEMM only with an epilogue it
+ * has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^28) of work, since every switch of program ends
+ * one execute and starts another.
+ */
+final class WideGemm {
+    static final String PROPERTY = "vil4j.opencl.wideGemm";
+    static final String MIN_FLOPS_PROPERTY = "vil4j.opencl.wideGemmMinFlops";
+
+    private final WideGemmProgram program;
+    private final OpenCLDevice device;
+    private final Range range;
+    private final long minFlops;
+    private long launches;
+
+    private WideGemm(float[] arena, OpenCLDevice device, long minFlops) {
+        this.program = new WideGemmProgram(arena);
+        this.device = device;
+        this.minFlops = minFlops;
+        int units = Math.max(1, device.getMaxComputeUnits());
+        // two work-groups a compute unit: at ~128 registers a work-item, as many as an NVIDIA SM holds
+        this.range = Range.create(device, 2 * units * WideGemmProgram.WORK_GROUP, WideGemmProgram.WORK_GROUP);
+        program.setExplicit(true); // the arena is never put from here: it is the main program's buffer
+        KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
+    }
+
+    /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
+    static WideGemm open(float[] arena, OpenCLDevice device, String deviceName) {
+        String value = System.getProperty(PROPERTY, "off").strip();
+        if (value.equals("off")) {
+            return null;
+        }
+        if (!value.equals("on")) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
+                    + " is neither on nor off");
+        }
+        if (!LargeBuffers.available() || nativeSharesArena() != 1) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=on needs the preloaded library "
+                    + "of tools/gpu/native with VIL4J_CL_SHARE_ARENA=1, which shares the arena between programs");
+        }
+        long minFlops;
+        try {
+            minFlops = Long.parseLong(System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 28)).strip());
+        } catch (NumberFormatException e) {
+            minFlops = -1;
+        }
+        if (minFlops < 0) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "="
+                    + System.getProperty(MIN_FLOPS_PROPERTY) + " is not a whole number >= 0");
+        }
+        return new WideGemm(arena, device, minFlops);
+    }
+
+    /** Whether this GEMM goes here: an epilogue the program has, not causal, and enough work. */
+    boolean takes(long flops, int epilogue, int bias, int table, boolean causalA) {
+        if (causalA || flops < minFlops) {
+            return false;
+        }
+        return epilogue == EPI_STORE || epilogue == EPI_BIAS
+                || epilogue == EPI_LINEAR_RESIDUAL && bias >= 0 && table < 0;
+    }
+
+    /**
+     * Runs C = epilogue(alpha A B) now, on the arena as it is (the caller has flushed the main program's commands).
+     * The arguments are those of {@link OpenCLOps#gemm}; {@code residualRows} is the main program's a23.
+     */
+    void run(float[] arena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
+             int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner, int epilogue,
+             int e0, int e1, int residualRows, float alpha, int batches) {
+        WideGemmProgram p = program;
+        if (p.mem != arena) {
+            p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
+        }
+        p.wgM = m; p.wgN = n; p.wgK = k;
+        p.wgA = a; p.wgARow = aRow; p.wgAK = aK; p.wgB = b; p.wgBK = bK; p.wgBCol = bCol; p.wgC = c; p.wgCRow = cRow;
+        p.wgInner = inner; p.wgAOuter = aOuter; p.wgAInner = aInner; p.wgBOuter = bOuter; p.wgBInner = bInner;
+        p.wgCOuter = cOuter; p.wgCInner = cInner; p.wgBatches = batches;
+        p.wgEpilogue = epilogue == EPI_STORE ? WideGemmProgram.EPI_STORE
+                : epilogue == EPI_BIAS ? WideGemmProgram.EPI_BIAS : WideGemmProgram.EPI_BIAS_RESIDUAL;
+        p.wgBias = e0;
+        p.wgResidual = e1;
+        p.wgResidualRows = Math.max(1, residualRows);
+        p.wgAlpha = alpha;
+        p.execute(range);
+        launches++;
+        if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {
+            throw new BackendUnavailableException("OpenCL backend: the wide GEMM did not run on " + device.getName()
+                    + " (Aparapi fell back to " + p.getTargetDevice() + ")");
+        }
+    }
+
+    /** Its launches so far. */
+    long launches() {
+        return launches;
+    }
+
+    /** The program, for the profiler's device events. */
+    Kernel kernel() {
+        return program;
+    }
+
+    /** The profile's name of a GEMM with this (main program's) epilogue. */
+    static String name(int epilogue) {
+        return epilogue == EPI_STORE ? "wide_gemm/store" : epilogue == EPI_BIAS ? "wide_gemm/bias"
+                : "wide_gemm/bias_residual";
+    }
+
+    void close() {
+        if (launches > 0) {
+            program.dispose(); // only after an execute: disposing a program that never ran crashes (DESIGN.md)
+        }
+    }
+
+    private static native int nativeSharesArena();
+}

@@ -1,0 +1,158 @@
+package org.vil4j.opencl;
+
+import com.aparapi.Kernel;
+
+/**
+ * A second device program with one op: a GEMM of 128x128 tiles, 8x8 outputs a work-item, for the large
+ * projections. It exists apart from {@link DeviceProgram} because a program runs at the register count of its
+ * largest branch: this GEMM wants ~128 registers, which in the one program would halve every other op's occupancy
+ * (docs/DESIGN.md: the 8x8 branch made every op slower even when never taken). It reads and writes the same float
+ * arena: the preloaded library (tools/gpu/native/cl_shared_arena.c) gives every Kernel of a device one context, one
+ * queue and, for the same array, one buffer, so results pass between the programs without copies, in queue order.
+ *
+ * <p>C[z][i][j] = epilogue(alpha * sum_k A[z][i][k] * B[z][k][j]) with any strides; z = outer * inner + inn.
+ * Epilogues: store, + bias[j], + bias[j] + residual[i % residualRows][j]. Written in Aparapi's kernel subset.
+ */
+final class WideGemmProgram extends Kernel {
+    static final int WORK_GROUP = 256;
+    static final int GROUP = 16;
+    static final int TILE = 128;
+    static final int KSTEP = 8;
+    static final int EPI_STORE = 0;
+    static final int EPI_BIAS = 1;
+    static final int EPI_BIAS_RESIDUAL = 2;
+
+    float[] mem;
+    @Local final float[] tileA = new float[KSTEP * TILE];
+    @Local final float[] tileB = new float[KSTEP * TILE];
+
+    // the arguments of one launch: scalar fields go over with every execute
+    int wgM, wgN, wgK;
+    int wgA, wgARow, wgAK, wgB, wgBK, wgBCol, wgC, wgCRow;
+    int wgInner, wgAOuter, wgAInner, wgBOuter, wgBInner, wgCOuter, wgCInner, wgBatches;
+    int wgEpilogue, wgBias, wgResidual, wgResidualRows;
+    float wgAlpha;
+
+    WideGemmProgram(float[] arena) {
+        mem = arena;
+    }
+
+    @Override
+    public void run() {
+        int lid = getLocalId(0);
+        int ty = lid / GROUP;
+        int tx = lid - ty * GROUP;
+        int tilesN = (wgN + TILE - 1) / TILE;
+        int perBatch = tilesN * ((wgM + TILE - 1) / TILE);
+        for (int t = getGroupId(0); t < perBatch * wgBatches; t += getNumGroups(0)) {
+            tile(t, perBatch, tilesN, tx, ty, lid);
+        }
+    }
+
+    void tile(int t, int perBatch, int tilesN, int tx, int ty, int lid) {
+        int z = t / perBatch;
+        int r = t - z * perBatch;
+        int tm = r / tilesN;
+        int j0 = (r - tm * tilesN) * TILE;
+        int i0 = tm * TILE;
+        int outer = z / wgInner;
+        int inn = z - outer * wgInner;
+        int aBase = wgA + outer * wgAOuter + inn * wgAInner;
+        int bBase = wgB + outer * wgBOuter + inn * wgBInner;
+        int cBase = wgC + outer * wgCOuter + inn * wgCInner;
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
+        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c24 = 0f, c25 = 0f, c26 = 0f, c27 = 0f;
+        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f, c34 = 0f, c35 = 0f, c36 = 0f, c37 = 0f;
+        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f, c44 = 0f, c45 = 0f, c46 = 0f, c47 = 0f;
+        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f, c54 = 0f, c55 = 0f, c56 = 0f, c57 = 0f;
+        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
+        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
+
+        for (int k0 = 0; k0 < wgK; k0 += KSTEP) {
+            for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
+                int l = lid + e * WORK_GROUP;
+                // consecutive work-items read consecutive addresses of whichever stride is 1
+                int kk = l / TILE;
+                int rr = l - kk * TILE;
+                if (wgAK == 1) {
+                    rr = l / KSTEP;
+                    kk = l - rr * KSTEP;
+                }
+                int gi = i0 + rr;
+                int gk = k0 + kk;
+                float va = 0f;
+                if (gi < wgM && gk < wgK) {
+                    va = mem[aBase + gi * wgARow + gk * wgAK];
+                }
+                tileA[kk * TILE + rr] = va;
+                int kb = l / TILE;
+                int cc = l - kb * TILE;
+                if (wgBCol != 1 && wgBK == 1) {
+                    cc = l / KSTEP;
+                    kb = l - cc * KSTEP;
+                }
+                int gj = j0 + cc;
+                int gkb = k0 + kb;
+                float vb = 0f;
+                if (gj < wgN && gkb < wgK) {
+                    vb = mem[bBase + gkb * wgBK + gj * wgBCol];
+                }
+                tileB[kb * TILE + cc] = vb;
+            }
+            localBarrier();
+            for (int kk = 0; kk < KSTEP; kk++) {
+                int ra = kk * TILE + ty;
+                float x0 = tileA[ra + 0];
+                float x1 = tileA[ra + 16];
+                float x2 = tileA[ra + 32];
+                float x3 = tileA[ra + 48];
+                float x4 = tileA[ra + 64];
+                float x5 = tileA[ra + 80];
+                float x6 = tileA[ra + 96];
+                float x7 = tileA[ra + 112];
+                int rb = kk * TILE + tx;
+                float y0 = tileB[rb + 0];
+                float y1 = tileB[rb + 16];
+                float y2 = tileB[rb + 32];
+                float y3 = tileB[rb + 48];
+                float y4 = tileB[rb + 64];
+                float y5 = tileB[rb + 80];
+                float y6 = tileB[rb + 96];
+                float y7 = tileB[rb + 112];
+                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3; c04 += x0 * y4; c05 += x0 * y5; c06 += x0 * y6; c07 += x0 * y7;
+                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3; c14 += x1 * y4; c15 += x1 * y5; c16 += x1 * y6; c17 += x1 * y7;
+                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3; c24 += x2 * y4; c25 += x2 * y5; c26 += x2 * y6; c27 += x2 * y7;
+                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3; c34 += x3 * y4; c35 += x3 * y5; c36 += x3 * y6; c37 += x3 * y7;
+                c40 += x4 * y0; c41 += x4 * y1; c42 += x4 * y2; c43 += x4 * y3; c44 += x4 * y4; c45 += x4 * y5; c46 += x4 * y6; c47 += x4 * y7;
+                c50 += x5 * y0; c51 += x5 * y1; c52 += x5 * y2; c53 += x5 * y3; c54 += x5 * y4; c55 += x5 * y5; c56 += x5 * y6; c57 += x5 * y7;
+                c60 += x6 * y0; c61 += x6 * y1; c62 += x6 * y2; c63 += x6 * y3; c64 += x6 * y4; c65 += x6 * y5; c66 += x6 * y6; c67 += x6 * y7;
+                c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3; c74 += x7 * y4; c75 += x7 * y5; c76 += x7 * y6; c77 += x7 * y7;
+            }
+            localBarrier();
+        }
+        int ia = i0 + ty;
+        int jb = j0 + tx;
+        put(cBase, ia + 0, jb + 0, c00); put(cBase, ia + 0, jb + 16, c01); put(cBase, ia + 0, jb + 32, c02); put(cBase, ia + 0, jb + 48, c03); put(cBase, ia + 0, jb + 64, c04); put(cBase, ia + 0, jb + 80, c05); put(cBase, ia + 0, jb + 96, c06); put(cBase, ia + 0, jb + 112, c07);
+        put(cBase, ia + 16, jb + 0, c10); put(cBase, ia + 16, jb + 16, c11); put(cBase, ia + 16, jb + 32, c12); put(cBase, ia + 16, jb + 48, c13); put(cBase, ia + 16, jb + 64, c14); put(cBase, ia + 16, jb + 80, c15); put(cBase, ia + 16, jb + 96, c16); put(cBase, ia + 16, jb + 112, c17);
+        put(cBase, ia + 32, jb + 0, c20); put(cBase, ia + 32, jb + 16, c21); put(cBase, ia + 32, jb + 32, c22); put(cBase, ia + 32, jb + 48, c23); put(cBase, ia + 32, jb + 64, c24); put(cBase, ia + 32, jb + 80, c25); put(cBase, ia + 32, jb + 96, c26); put(cBase, ia + 32, jb + 112, c27);
+        put(cBase, ia + 48, jb + 0, c30); put(cBase, ia + 48, jb + 16, c31); put(cBase, ia + 48, jb + 32, c32); put(cBase, ia + 48, jb + 48, c33); put(cBase, ia + 48, jb + 64, c34); put(cBase, ia + 48, jb + 80, c35); put(cBase, ia + 48, jb + 96, c36); put(cBase, ia + 48, jb + 112, c37);
+        put(cBase, ia + 64, jb + 0, c40); put(cBase, ia + 64, jb + 16, c41); put(cBase, ia + 64, jb + 32, c42); put(cBase, ia + 64, jb + 48, c43); put(cBase, ia + 64, jb + 64, c44); put(cBase, ia + 64, jb + 80, c45); put(cBase, ia + 64, jb + 96, c46); put(cBase, ia + 64, jb + 112, c47);
+        put(cBase, ia + 80, jb + 0, c50); put(cBase, ia + 80, jb + 16, c51); put(cBase, ia + 80, jb + 32, c52); put(cBase, ia + 80, jb + 48, c53); put(cBase, ia + 80, jb + 64, c54); put(cBase, ia + 80, jb + 80, c55); put(cBase, ia + 80, jb + 96, c56); put(cBase, ia + 80, jb + 112, c57);
+        put(cBase, ia + 96, jb + 0, c60); put(cBase, ia + 96, jb + 16, c61); put(cBase, ia + 96, jb + 32, c62); put(cBase, ia + 96, jb + 48, c63); put(cBase, ia + 96, jb + 64, c64); put(cBase, ia + 96, jb + 80, c65); put(cBase, ia + 96, jb + 96, c66); put(cBase, ia + 96, jb + 112, c67);
+        put(cBase, ia + 112, jb + 0, c70); put(cBase, ia + 112, jb + 16, c71); put(cBase, ia + 112, jb + 32, c72); put(cBase, ia + 112, jb + 48, c73); put(cBase, ia + 112, jb + 64, c74); put(cBase, ia + 112, jb + 80, c75); put(cBase, ia + 112, jb + 96, c76); put(cBase, ia + 112, jb + 112, c77);
+    }
+
+    void put(int cBase, int i, int j, float acc) {
+        if (i < wgM && j < wgN) {
+            float v = wgAlpha * acc;
+            if (wgEpilogue != EPI_STORE) {
+                v = v + mem[wgBias + j];
+            }
+            if (wgEpilogue == EPI_BIAS_RESIDUAL) {
+                v = v + mem[wgResidual + (i % wgResidualRows) * wgN + j];
+            }
+            mem[cBase + i * wgCRow + j] = v;
+        }
+    }
+}

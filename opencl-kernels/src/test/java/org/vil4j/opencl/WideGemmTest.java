@@ -1,0 +1,126 @@
+package org.vil4j.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vil4j.api.BackendUnavailableException;
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+import org.vil4j.backend.java.JavaBackend;
+
+/**
+ * The large GEMMs' own program (WideGemm): refused by name without the preloaded library's shared arena, and, in a
+ * child JVM with it on this machine's OpenCL device, the GEMM-backed ops (forward projections with each epilogue,
+ * batched products, split-K weight gradients, odd sizes) give what the java backend gives, across an arena growth
+ * and interleaved with the main program's ops.
+ */
+class WideGemmTest {
+    @AfterEach
+    void clear() {
+        System.clearProperty(WideGemm.PROPERTY);
+    }
+
+    @Test
+    void askedForWithoutTheSharedArenaItIsAOneLineError() {
+        System.setProperty(WideGemm.PROPERTY, "on");
+        if (!LargeBuffers.available()) {
+            assertThatThrownBy(() -> new OpenCLBackend().open("cpu")).isInstanceOf(BackendUnavailableException.class)
+                    .hasMessageContaining("-Dvil4j.opencl.wideGemm=on needs the preloaded library");
+        }
+        System.setProperty(WideGemm.PROPERTY, "maybe");
+        assertThatThrownBy(() -> new OpenCLBackend().open("cpu")).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("-Dvil4j.opencl.wideGemm=maybe is neither on nor off");
+    }
+
+    /** The child: each case's largest difference from the java backend, relative to the result's largest value. */
+    public static void main(String[] args) {
+        try (Ops cl = new OpenCLBackend().open("cpu"); Ops java = new JavaBackend().open(null)) {
+            List<float[]> got = cases(cl), want = cases(java);
+            for (int i = 0; i < want.size(); i++) {
+                System.out.println("case " + i + ": " + difference(got.get(i), want.get(i)));
+            }
+            System.out.println("device: " + cl.deviceName());
+            System.out.println("wide launches: " + ((OpenCLOps) cl).wideGemmLaunches() + " of " + cl.kernelLaunches());
+        } catch (RuntimeException e) {
+            System.out.println("error: " + e);
+            System.exit(3);
+        }
+    }
+
+    private static List<float[]> cases(Ops ops) {
+        Random random = new Random(11);
+        Tensor x = ops.upload(Shape.of(300, 96), gaussian(random, 300 * 96));
+        Tensor w = ops.upload(Shape.of(200, 96), gaussian(random, 200 * 96));
+        Tensor b = ops.upload(Shape.of(200), gaussian(random, 200));
+        Tensor r = ops.upload(Shape.of(300, 200), gaussian(random, 300 * 200));
+        Tensor dy = ops.upload(Shape.of(300, 200), gaussian(random, 300 * 200));
+        Tensor a3 = ops.upload(Shape.of(3, 70, 50), gaussian(random, 3 * 70 * 50));
+        Tensor c3 = ops.upload(Shape.of(3, 50, 130), gaussian(random, 3 * 50 * 130));
+        List<Tensor> results = new ArrayList<>();
+        Tensor doubled = ops.add(x, x); // the main program, between the wide launches
+        results.add(ops.linear(x, w, b));
+        results.add(ops.linear(doubled, w, null));
+        results.add(ops.linearAdd(x, w, b, r));
+        results.add(ops.matmul(a3, c3));
+        var grads = ops.linearParameterGradients(x, dy);
+        results.add(grads.weight());
+        results.add(grads.bias());
+        // past the 16 MiB arena: it grows, and the wide program must follow it to the new buffer
+        ops.upload(Shape.of(5 << 20), new float[5 << 20]);
+        results.add(ops.linear(ops.add(doubled, x), w, b));
+        results.add(ops.add(ops.linear(x, w, b), r));
+        return results.stream().map(ops::download).toList();
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static float difference(float[] got, float[] want) {
+        if (got.length != want.length) {
+            return Float.NaN;
+        }
+        float max = 0, scale = 0;
+        for (int i = 0; i < got.length; i++) {
+            max = Math.max(max, Math.abs(got[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        return max / scale;
+    }
+
+    @Test
+    void theWideProgramComputesWhatTheJavaBackendDoes(@TempDir Path dir) throws Exception {
+        Path library = PreloadedLibrary.compile(dir);
+        String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class,
+                List.of("-D" + WideGemm.PROPERTY + "=on", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"),
+                Map.of("VIL4J_CL_SHARE_ARENA", "1"), 0);
+        Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
+        int cases = 0;
+        while (m.find()) {
+            cases++;
+            assertThat(Double.parseDouble(m.group(2))).as("case %s in:%n%s", m.group(1), output)
+                    .isLessThanOrEqualTo(1e-5);
+        }
+        assertThat(cases).as(output).isEqualTo(8);
+        // every GEMM of the cases: four projections, the residual one, the batched product, the weight gradient
+        Matcher wide = Pattern.compile("wide launches: (\\d+)").matcher(output);
+        assertThat(wide.find()).as(output).isTrue();
+        assertThat(Long.parseLong(wide.group(1))).as(output).isGreaterThanOrEqualTo(7);
+        System.out.println(output);
+    }
+}
