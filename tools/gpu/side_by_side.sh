@@ -173,6 +173,20 @@ case "$mode" in
     wide train-wide-profile --model vil2-tiny --batch 32 --train --iterations 2 --profile
     torch infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32
     ;;
+  wide8b)
+    # the wide GEMM at its default threshold (2^32 flops), with the gathered residual; golden cases with every GEMM there
+    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 java -Dvil4j.opencl.wideGemm=on -Dvil4j.opencl.wideGemmMinFlops=0 \
+      -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
+      .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1; echo "conformance, wide GEMM: exit $?"
+    tail -1 "$out/conformance-gpu-wide.txt"
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    wide infer-wide --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-resident-2 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    wide infer-wide-2 --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
+    ;;
   profile8)
     # where the round-7 build held to 2 GiB loses to the round-6 build (round 8's first call: 197.7 against 189.1 ms):
     # the per-op profiles of both, then longer timings of both, alternating

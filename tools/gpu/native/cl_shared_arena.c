@@ -6,7 +6,7 @@
 // writes the first one's tensors (org.vil4j.opencl.WideGemmProgram: the large GEMMs, built at their own register
 // count) would see a stale copy. Here a second clCreateContext for the same single device returns the first context
 // (retained), a second queue of that context, device and properties the first queue, and a clCreateBuffer of the same
-// context, host pointer, size and flags as a live buffer of at least 16 MiB (the arena: the same Java array, which
+// context, host pointer, size and flags (access aside) as a live buffer of at least 16 MiB (the arena: the same Java array, which
 // G1 never moves) that buffer, retained and not copied again. One in-order queue keeps the two programs' launches in
 // order; the device keeps one copy of the arena. Small arrays (each Kernel's own arguments) are never shared.
 #define _GNU_SOURCE
@@ -20,6 +20,8 @@
 
 #define SLOTS 32
 #define SHARED_MIN_BYTES (16u << 20)
+// a Kernel that only reads an array asks for a read-only buffer; the read-write one of the Kernel that writes it serves
+#define ACCESS (CL_MEM_READ_WRITE | CL_MEM_READ_ONLY | CL_MEM_WRITE_ONLY)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct { cl_device_id device; cl_context context; } contexts[SLOTS];
@@ -55,7 +57,7 @@ cl_mem vil4j_shared_buffer(cl_context context, cl_mem_flags flags, size_t bytes,
   pthread_mutex_lock(&lock);
   for (int i = 0; i < SLOTS && found == NULL; i++) {
     if (buffers[i].mem != NULL && buffers[i].context == context && buffers[i].host == host
-        && buffers[i].bytes == bytes && buffers[i].flags == flags) {
+        && buffers[i].bytes == bytes && (buffers[i].flags & ~ACCESS) == (flags & ~ACCESS)) {
       found = buffers[i].mem;
     }
   }

@@ -100,7 +100,7 @@ final class OpenCLOps implements Ops {
         }
         queue.requireOpenCL("compile");
         workspace.setBase(0);
-        this.wide = WideGemm.open(program.mem, device, found.info().name());
+        this.wide = WideGemm.open(program.mem, program.index, device);
     }
 
     /**
@@ -677,17 +677,17 @@ final class OpenCLOps implements Ops {
             return;
         }
         long flops = 2L * m * n * k * batches;
-        if (wide != null && wide.takes(flops, epilogue, e0, e2, causalA)) {
+        if (wide != null && wide.takes(flops, epilogue, causalA)) {
             if (closed) {
                 throw new IllegalStateException("this OpenCL backend instance is closed");
             }
-            int residualRows = program.a23; // set by the caller with EPI_LINEAR_RESIDUAL
+            int residualRows = program.a23, tableStride = program.a24; // set by the caller: EPI_LINEAR_RESIDUAL
             queue.flops(flops);
             queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
             start();
-            queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, m, n, k, a, aRow,
-                    aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner, epilogue, e0,
-                    e1, residualRows, alpha, batches));
+            queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
+                    k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
+                    epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches));
             return;
         }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,

@@ -17,8 +17,9 @@ import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
  * Runs the large GEMMs in {@link WideGemmProgram}, a program of their own, where {@code -Dvil4j.opencl.wideGemm=on}
  * asks for it. It needs the preloaded library to share the arena between programs (VIL4J_CL_SHARE_ARENA=1; without
  * it each Kernel would have its own context and its own copy of the arena), and takes a GEMM only with an epilogue it
- * has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^28) of work, since every switch of program ends
- * one execute and starts another.
+ * has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
+ * execute and starts another (~0.1 ms of host work on the H200), which only a GEMM of several GFLOP wins back
+ * (docs/PERFORMANCE.md, round 8).
  */
 final class WideGemm {
     static final String PROPERTY = "vil4j.opencl.wideGemm";
@@ -30,8 +31,8 @@ final class WideGemm {
     private final long minFlops;
     private long launches;
 
-    private WideGemm(float[] arena, OpenCLDevice device, long minFlops) {
-        this.program = new WideGemmProgram(arena);
+    private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops) {
+        this.program = new WideGemmProgram(arena, indexArena);
         this.device = device;
         this.minFlops = minFlops;
         int units = Math.max(1, device.getMaxComputeUnits());
@@ -42,7 +43,7 @@ final class WideGemm {
     }
 
     /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
-    static WideGemm open(float[] arena, OpenCLDevice device, String deviceName) {
+    static WideGemm open(float[] arena, int[] indexArena, OpenCLDevice device) {
         String value = System.getProperty(PROPERTY, "off").strip();
         if (value.equals("off")) {
             return null;
@@ -57,7 +58,7 @@ final class WideGemm {
         }
         long minFlops;
         try {
-            minFlops = Long.parseLong(System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 28)).strip());
+            minFlops = Long.parseLong(System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 32)).strip());
         } catch (NumberFormatException e) {
             minFlops = -1;
         }
@@ -65,28 +66,31 @@ final class WideGemm {
             throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "="
                     + System.getProperty(MIN_FLOPS_PROPERTY) + " is not a whole number >= 0");
         }
-        return new WideGemm(arena, device, minFlops);
+        return new WideGemm(arena, indexArena, device, minFlops);
     }
 
     /** Whether this GEMM goes here: an epilogue the program has, not causal, and enough work. */
-    boolean takes(long flops, int epilogue, int bias, int table, boolean causalA) {
+    boolean takes(long flops, int epilogue, boolean causalA) {
         if (causalA || flops < minFlops) {
             return false;
         }
-        return epilogue == EPI_STORE || epilogue == EPI_BIAS
-                || epilogue == EPI_LINEAR_RESIDUAL && bias >= 0 && table < 0;
+        return epilogue == EPI_STORE || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL;
     }
 
     /**
      * Runs C = epilogue(alpha A B) now, on the arena as it is (the caller has flushed the main program's commands).
-     * The arguments are those of {@link OpenCLOps#gemm}; {@code residualRows} is the main program's a23.
+     * The arguments are those of {@link OpenCLOps#gemm}; {@code residualRows} and {@code tableStride} are the main
+     * program's a23 and a24 (EPI_LINEAR_RESIDUAL).
      */
-    void run(float[] arena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-             int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner, int epilogue,
-             int e0, int e1, int residualRows, float alpha, int batches) {
+    void run(float[] arena, int[] indexArena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol,
+             int c, int cRow, int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
+             int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, int batches) {
         WideGemmProgram p = program;
         if (p.mem != arena) {
             p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
+        }
+        if (p.index != indexArena) {
+            p.index = indexArena;
         }
         p.wgM = m; p.wgN = n; p.wgK = k;
         p.wgA = a; p.wgARow = aRow; p.wgAK = aK; p.wgB = b; p.wgBK = bK; p.wgBCol = bCol; p.wgC = c; p.wgCRow = cRow;
@@ -97,6 +101,8 @@ final class WideGemm {
         p.wgBias = e0;
         p.wgResidual = e1;
         p.wgResidualRows = Math.max(1, residualRows);
+        p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
+        p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
         p.execute(range);
         launches++;

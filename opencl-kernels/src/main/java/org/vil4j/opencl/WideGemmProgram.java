@@ -11,7 +11,8 @@ import com.aparapi.Kernel;
  * queue and, for the same array, one buffer, so results pass between the programs without copies, in queue order.
  *
  * <p>C[z][i][j] = epilogue(alpha * sum_k A[z][i][k] * B[z][k][j]) with any strides; z = outer * inner + inn.
- * Epilogues: store, + bias[j], + bias[j] + residual[i % residualRows][j]. Written in Aparapi's kernel subset.
+ * Epilogues: store, + bias[j], + bias[j] (where given) + residual[i % residualRows][j], or the residual's row picked
+ * through a row table, as the main program's EPI_LINEAR_RESIDUAL. Written in Aparapi's kernel subset.
  */
 final class WideGemmProgram extends Kernel {
     static final int WORK_GROUP = 256;
@@ -23,6 +24,8 @@ final class WideGemmProgram extends Kernel {
     static final int EPI_BIAS_RESIDUAL = 2;
 
     float[] mem;
+    /** The main program's int arena: the row tables of a gathered residual. */
+    int[] index;
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
 
@@ -30,11 +33,12 @@ final class WideGemmProgram extends Kernel {
     int wgM, wgN, wgK;
     int wgA, wgARow, wgAK, wgB, wgBK, wgBCol, wgC, wgCRow;
     int wgInner, wgAOuter, wgAInner, wgBOuter, wgBInner, wgCOuter, wgCInner, wgBatches;
-    int wgEpilogue, wgBias, wgResidual, wgResidualRows;
+    int wgEpilogue, wgBias, wgResidual, wgResidualRows, wgTable, wgTableStride;
     float wgAlpha;
 
-    WideGemmProgram(float[] arena) {
+    WideGemmProgram(float[] arena, int[] indexArena) {
         mem = arena;
+        index = indexArena;
     }
 
     @Override
@@ -146,13 +150,27 @@ final class WideGemmProgram extends Kernel {
     void put(int cBase, int i, int j, float acc) {
         if (i < wgM && j < wgN) {
             float v = wgAlpha * acc;
-            if (wgEpilogue != EPI_STORE) {
+            int dest = i;
+            if (wgEpilogue != EPI_STORE && wgBias >= 0) {
                 v = v + mem[wgBias + j];
             }
             if (wgEpilogue == EPI_BIAS_RESIDUAL) {
-                v = v + mem[wgResidual + (i % wgResidualRows) * wgN + j];
+                if (wgTable >= 0) {
+                    // row i (batch b, token t) belongs to residual row (b, index[t]), which C shares
+                    int b = i / wgResidualRows;
+                    int picked = index[wgTable + i - b * wgResidualRows];
+                    dest = -1;
+                    if (picked >= 0) {
+                        dest = b * wgTableStride + picked;
+                        v = v + mem[wgResidual + dest * wgN + j];
+                    }
+                } else {
+                    v = v + mem[wgResidual + (i % wgResidualRows) * wgN + j];
+                }
             }
-            mem[cBase + i * wgCRow + j] = v;
+            if (dest >= 0) {
+                mem[cBase + dest * wgCRow + j] = v;
+            }
         }
     }
 }
