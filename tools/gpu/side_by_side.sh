@@ -87,9 +87,10 @@ keepall() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.tape.freeEarly=
 twogib() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.opencl.maxArenaMiB=2047); bench "$@"
   java_opts=("${saved[@]}"); }
 # this build with the large GEMMs in their own program (WideGemm; the library shares the arena between programs);
-# VIL_WIDE_CAP sets that program's register cap (none by default)
+# VIL_WIDE_CAP sets that program's register cap (none by default), VIL_ASYNC=0 keeps the host's wait after each launch
 wide() { local saved=("${java_opts[@]}") savedp=("${preload[@]}"); java_opts+=(-Dvil4j.opencl.wideGemm=on)
-  preload+=("VIL4J_CL_SHARE_ARENA=1" "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}"); bench "$@"
+  preload+=("VIL4J_CL_SHARE_ARENA=1" "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}" "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}")
+  bench "$@"
   java_opts=("${saved[@]}"); preload=("${savedp[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
@@ -186,6 +187,24 @@ case "$mode" in
     bench train128 --model vil2-tiny --batch 128 --train --iterations 3
     wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
+    ;;
+  wide8c)
+    # the wide GEMM without the host's wait after each of its launches (VIL4J_CL_ASYNC_WIDE=1), A/B pairs alternating
+    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 VIL4J_CL_ASYNC_WIDE=1 java -Dvil4j.opencl.wideGemm=on \
+      -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
+      --backend opencl --device gpu .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1
+    echo "conformance, wide GEMM, asynchronous: exit $?"; tail -1 "$out/conformance-gpu-wide.txt"
+    bench infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    wide infer-wide-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    wide infer-wide-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    VIL_ASYNC=0 wide infer-wide-sync --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    java_opts+=(-Dvil4j.opencl.wideGemmMinFlops=268435456)
+    wide train32-wide28 --model vil2-tiny --batch 32 --train --iterations 5
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:tiny:128
     ;;
   profile8)
     # where the round-7 build held to 2 GiB loses to the round-6 build (round 8's first call: 197.7 against 189.1 ms):

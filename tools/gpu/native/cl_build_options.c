@@ -12,6 +12,8 @@
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
 //   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
+//   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's launch without waiting for it (with the shared
+//                             arena of cl_shared_arena.c; profiles then time only its enqueue)
 //
 // Passes: aparapi-native's enqueueKernel waits on the host for pass p-1's kernel event before it enqueues pass p
 // (clSetKernelArg(passid), clGetKernelWorkGroupInfo, clWaitForEvents, clEnqueueNDRangeKernel), so the device idles
@@ -60,6 +62,25 @@ static int is_wide_gemm(cl_program program) {
   return wide;
 }
 
+// Wide GEMM programs built (their kernels' launches need no host wait: see clWaitForEvents below).
+static cl_program wide_programs[8];
+static int wide_count = 0;
+
+static void remember_wide(cl_program program) {
+  if (wide_count < 8) wide_programs[wide_count++] = program;
+}
+
+static int in_wide_program(cl_kernel kernel) {
+  cl_program program = NULL;
+  if (wide_count == 0 || clGetKernelInfo(kernel, CL_KERNEL_PROGRAM, sizeof program, &program, NULL) != CL_SUCCESS) {
+    return 0;
+  }
+  for (int i = 0; i < wide_count; i++) {
+    if (wide_programs[i] == program) return 1;
+  }
+  return 0;
+}
+
 static void print_log(cl_program program, cl_device_id device) {
   size_t size = 0;
   if (device == NULL || clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS
@@ -98,6 +119,7 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   }
   if (verbose) fprintf(stderr, "[cl_build_options] building with options:%s\n", merged);
   cl_int rc = real(program, num_devices, devices, merged, notify, user_data);
+  if (rc == CL_SUCCESS && is_wide_gemm(program)) remember_wide(program);
   if (verbose) print_log(program, device);
   return rc;
 }
@@ -108,6 +130,20 @@ typedef cl_int (*enqueue_fn)(cl_command_queue, cl_kernel, cl_uint, const size_t 
 typedef cl_int (*wait_fn)(cl_uint, const cl_event *);
 
 static __thread int between_passes = 0;
+// the event of the last wide GEMM launch on this thread, whose completion the host need not wait for
+static __thread cl_event wide_event = NULL;
+// that launch once its wait was skipped: Aparapi then asks its status, which is "complete" as far as it is concerned
+static __thread cl_event skipped_event = NULL;
+static int async_wide = -1;
+static long skipped_wide_waits = 0;
+
+static int asynchronous_wide(void) {
+  if (async_wide < 0) {
+    const char *on = getenv("VIL4J_CL_ASYNC_WIDE");
+    async_wide = on != NULL && strcmp(on, "1") == 0;
+  }
+  return async_wide;
+}
 static int pipeline = -1;
 static long skipped_waits = 0;
 
@@ -138,7 +174,9 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, c
   if (real == NULL) real = (enqueue_fn) dlsym(RTLD_NEXT, "clEnqueueNDRangeKernel");
   if (real == NULL) return CL_INVALID_OPERATION;
   between_passes = 0;
-  return real(queue, kernel, dims, offset, global, local, waits, wait_list, event);
+  cl_int rc = real(queue, kernel, dims, offset, global, local, waits, wait_list, event);
+  wide_event = rc == CL_SUCCESS && event != NULL && asynchronous_wide() && in_wide_program(kernel) ? *event : NULL;
+  return rc;
 }
 
 CL_API_ENTRY cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event *events) {
@@ -162,13 +200,43 @@ CL_API_ENTRY cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event *e
       return CL_SUCCESS;
     }
   }
+  if (count == 1 && events[0] != NULL && events[0] == wide_event) {
+    // Aparapi's wait at the end of the wide GEMM's execute: that program moves no arrays (its arena is the main
+    // program's shared buffer, its arguments are scalars captured at enqueue) and the queue is in order, so what
+    // comes next runs after it anyway; the host goes on instead of draining the device
+    skipped_event = wide_event;
+    wide_event = NULL;
+    skipped_wide_waits++;
+    return CL_SUCCESS;
+  }
   return real(count, events);
 }
 
+
+typedef cl_int (*event_info_fn)(cl_event, cl_event_info, size_t, void *, size_t *);
+
+CL_API_ENTRY cl_int CL_API_CALL clGetEventInfo(cl_event event, cl_event_info name, size_t size, void *value,
+                                               size_t *size_ret) {
+  static event_info_fn real = NULL;
+  if (real == NULL) real = (event_info_fn) dlsym(RTLD_NEXT, "clGetEventInfo");
+  if (real == NULL) return CL_INVALID_OPERATION;
+  cl_int rc = real(event, name, size, value, size_ret);
+  if (event != NULL && event == skipped_event && name == CL_EVENT_COMMAND_EXECUTION_STATUS && rc == CL_SUCCESS
+      && value != NULL && size >= sizeof(cl_int)) {
+    skipped_event = NULL;
+    // queued, submitted or running: it will complete before anything after it on the in-order queue; an error
+    // (negative) is reported as it is
+    if (*(cl_int *) value > 0) *(cl_int *) value = CL_COMPLETE;
+  }
+  return rc;
+}
 
 __attribute__((destructor)) static void report(void) {
   const char *log = getenv("VIL4J_CL_BUILD_LOG");
   if (log != NULL && strcmp(log, "1") == 0 && pipelining()) {
     fprintf(stderr, "[cl_build_options] host waits between passes skipped: %ld\n", skipped_waits);
+  }
+  if (log != NULL && strcmp(log, "1") == 0 && asynchronous_wide()) {
+    fprintf(stderr, "[cl_build_options] host waits after wide GEMMs skipped: %ld\n", skipped_wide_waits);
   }
 }

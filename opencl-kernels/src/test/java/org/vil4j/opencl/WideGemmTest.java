@@ -115,10 +115,22 @@ class WideGemmTest {
 
     @Test
     void theWideProgramComputesWhatTheJavaBackendDoes(@TempDir Path dir) throws Exception {
+        runCases(dir, Map.of("VIL4J_CL_SHARE_ARENA", "1"));
+    }
+
+    @Test
+    void withoutTheHostWaitAfterEachWideLaunchTheResultsStay(@TempDir Path dir) throws Exception {
+        String output = runCases(dir, Map.of("VIL4J_CL_SHARE_ARENA", "1", "VIL4J_CL_ASYNC_WIDE", "1",
+                "VIL4J_CL_BUILD_LOG", "1"));
+        Matcher skipped = Pattern.compile("host waits after wide GEMMs skipped: (\\d+)").matcher(output);
+        assertThat(skipped.find()).as(output).isTrue();
+        assertThat(Long.parseLong(skipped.group(1))).as(output).isGreaterThanOrEqualTo(9);
+    }
+
+    private static String runCases(Path dir, Map<String, String> env) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class,
-                List.of("-D" + WideGemm.PROPERTY + "=on", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"),
-                Map.of("VIL4J_CL_SHARE_ARENA", "1"), 0);
+                List.of("-D" + WideGemm.PROPERTY + "=on", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"), env, 0);
         Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
         int cases = 0;
         while (m.find()) {
@@ -131,5 +143,6 @@ class WideGemmTest {
         Matcher wide = Pattern.compile("wide launches: (\\d+)").matcher(output);
         assertThat(wide.find()).as(output).isTrue();
         assertThat(Long.parseLong(wide.group(1))).as(output).isGreaterThanOrEqualTo(9);
+        return output;
     }
 }
