@@ -1,6 +1,8 @@
 # Sourced by the GPU-machine scripts: `preload` is the env prefix that puts the build-options library
 # (tools/gpu/native) in front of the JVM where it was packed: the program's register cap on NVIDIA (VIL_NV_REGCAP=0:
-# none) and passes run back to back (VIL_PIPELINE=0: Aparapi's host wait between passes).
+# none) and passes run back to back (VIL_PIPELINE=0: Aparapi's host wait between passes); arenas past 2 GiB, and the
+# arena shared with the wide GEMM's program (VIL_SHARE=0: one program), whose launches the host does not wait for
+# (VIL_ASYNC=0: it waits).
 # The JVM's signal chaining (libjsig) is preloaded too: an LLVM-based OpenCL (PoCL, also installed on the GPU machine)
 # replaces the JVM's SIGSEGV handler, which can kill the JVM at its next safepoint (docs/DESIGN.md).
 preload=()
@@ -9,7 +11,8 @@ jsig=""
 [ -n "${JAVA_HOME:-}" ] && [ -f "$JAVA_HOME/lib/libjsig.so" ] && jsig="$JAVA_HOME/lib/libjsig.so"
 if [ -f .gpu/native/libclbuildoptions.so ]; then
   preload=(env "LD_PRELOAD=$PWD/.gpu/native/libclbuildoptions.so${jsig:+:$jsig}"
-    "VIL4J_NV_MAXRREGCOUNT=${VIL_NV_REGCAP:-64}" "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}")
+    "VIL4J_NV_MAXRREGCOUNT=${VIL_NV_REGCAP:-64}" "VIL4J_CL_PIPELINE_PASSES=${VIL_PIPELINE:-1}"
+    "VIL4J_CL_SHARE_ARENA=${VIL_SHARE:-1}" "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}")
 elif [ -n "$jsig" ]; then
   preload=(env "LD_PRELOAD=$jsig")
 fi

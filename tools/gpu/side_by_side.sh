@@ -92,6 +92,8 @@ wide() { local saved=("${java_opts[@]}") savedp=("${preload[@]}"); java_opts+=(-
   preload+=("VIL4J_CL_SHARE_ARENA=1" "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}" "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}")
   bench "$@"
   java_opts=("${saved[@]}"); preload=("${savedp[@]}"); }
+# this build in one program, as before the shared arena (round 8): the same preload with VIL4J_CL_SHARE_ARENA=0
+oneprogram() { local savedp=("${preload[@]}"); preload+=("VIL4J_CL_SHARE_ARENA=0"); bench "$@"; preload=("${savedp[@]}"); }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -187,6 +189,20 @@ case "$mode" in
     bench train128 --model vil2-tiny --batch 128 --train --iterations 3
     wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
+    ;;
+  round8final)
+    # round 8's closing table: the default build (arena past 2 GiB, wide forward GEMMs, asynchronous) against itself in
+    # one program, alternating, and PyTorch's rows, in one call
+    oneprogram infer-one-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    oneprogram infer-one-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    oneprogram train128-one --model vil2-tiny --batch 128 --train --iterations 3
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:tiny:128 train:anchor:128 \
+      train:anchor:128:224:compile
     ;;
   wide8c)
     # the wide GEMM without the host's wait after each of its launches (VIL4J_CL_ASYNC_WIDE=1), A/B pairs alternating

@@ -14,10 +14,12 @@ import static org.vil4j.opencl.DeviceProgram.EPI_LINEAR_RESIDUAL;
 import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
 
 /**
- * Runs the large GEMMs in {@link WideGemmProgram}, a program of their own, where {@code -Dvil4j.opencl.wideGemm=on}
- * asks for it. It needs the preloaded library to share the arena between programs (VIL4J_CL_SHARE_ARENA=1; without
- * it each Kernel would have its own context and its own copy of the arena), and takes a GEMM only with an epilogue it
- * has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
+ * Runs the large GEMMs in {@link WideGemmProgram}, a program of their own. It needs the preloaded library to share
+ * the arena between programs (VIL4J_CL_SHARE_ARENA=1; without it each Kernel would have its own context and its own
+ * copy of the arena). {@code -Dvil4j.opencl.wideGemm=}: {@code auto} (the default) takes the forward projections
+ * (bias and residual epilogues) where the library shares the arena; {@code on} the same, or a one-line error without
+ * the library; {@code all} also the backward's plain products (slower in training on the H200: split-K weight
+ * gradients get too few 128-row tiles); {@code off} none. It takes a GEMM only with an epilogue it has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
  * execute and starts another (~0.1 ms of host work on the H200), which only a GEMM of several GFLOP wins back
  * (docs/PERFORMANCE.md, round 8).
  */
@@ -29,10 +31,12 @@ final class WideGemm {
     private final OpenCLDevice device;
     private final Range range;
     private final long minFlops;
+    private final boolean plainProducts;
     private long launches;
 
-    private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops) {
+    private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops, boolean plainProducts) {
         this.program = new WideGemmProgram(arena, indexArena);
+        this.plainProducts = plainProducts;
         this.device = device;
         this.minFlops = minFlops;
         int units = Math.max(1, device.getMaxComputeUnits());
@@ -44,16 +48,17 @@ final class WideGemm {
 
     /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
     static WideGemm open(float[] arena, int[] indexArena, OpenCLDevice device) {
-        String value = System.getProperty(PROPERTY, "off").strip();
-        if (value.equals("off")) {
+        String value = System.getProperty(PROPERTY, "auto").strip();
+        if (!List.of("auto", "on", "all", "off").contains(value)) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
+                    + " is none of auto, on, all, off");
+        }
+        boolean shared = LargeBuffers.available() && nativeSharesArena() == 1;
+        if (value.equals("off") || value.equals("auto") && !shared) {
             return null;
         }
-        if (!value.equals("on")) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
-                    + " is neither on nor off");
-        }
-        if (!LargeBuffers.available() || nativeSharesArena() != 1) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=on needs the preloaded library "
+        if (!shared) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " needs the preloaded library "
                     + "of tools/gpu/native with VIL4J_CL_SHARE_ARENA=1, which shares the arena between programs");
         }
         long minFlops;
@@ -66,7 +71,7 @@ final class WideGemm {
             throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "="
                     + System.getProperty(MIN_FLOPS_PROPERTY) + " is not a whole number >= 0");
         }
-        return new WideGemm(arena, indexArena, device, minFlops);
+        return new WideGemm(arena, indexArena, device, minFlops, value.equals("all"));
     }
 
     /** Whether this GEMM goes here: an epilogue the program has, not causal, and enough work. */
@@ -74,7 +79,7 @@ final class WideGemm {
         if (causalA || flops < minFlops) {
             return false;
         }
-        return epilogue == EPI_STORE || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL;
+        return epilogue == EPI_STORE && plainProducts || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL;
     }
 
     /**
@@ -104,6 +109,7 @@ final class WideGemm {
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
         p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
+        p.wgNarrow = n % WideGemmProgram.TILE != 0 ? 1 : 0;
         p.execute(range);
         launches++;
         if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {

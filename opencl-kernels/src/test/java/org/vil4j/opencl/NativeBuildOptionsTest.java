@@ -95,8 +95,11 @@ class NativeBuildOptionsTest {
         assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("passes pipelined (preloaded)");
         java.util.regex.Matcher skipped = java.util.regex.Pattern
                 .compile("host waits between passes skipped: (\\d+)").matcher(output);
-        assertThat(skipped.find()).as("the library's count in:%n%s", output).isTrue();
-        assertThat(Long.parseLong(skipped.group(1))).isGreaterThanOrEqualTo(CHAIN - 1);
+        long most = -1; // the largest count: PoCL's compiler processes inherit the preload and report 0
+        while (skipped.find()) {
+            most = Math.max(most, Long.parseLong(skipped.group(1)));
+        }
+        assertThat(most).as("the library's count in:%n%s", output).isGreaterThanOrEqualTo(CHAIN - 1);
     }
 
     @Test

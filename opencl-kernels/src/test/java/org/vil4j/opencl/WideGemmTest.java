@@ -40,7 +40,13 @@ class WideGemmTest {
         }
         System.setProperty(WideGemm.PROPERTY, "maybe");
         assertThatThrownBy(() -> new OpenCLBackend().open("cpu")).isInstanceOf(BackendUnavailableException.class)
-                .hasMessageContaining("-Dvil4j.opencl.wideGemm=maybe is neither on nor off");
+                .hasMessageContaining("-Dvil4j.opencl.wideGemm=maybe is none of auto, on, all, off");
+        System.setProperty(WideGemm.PROPERTY, "auto");
+        if (!LargeBuffers.available()) {
+            try (Ops ops = new OpenCLBackend().open("cpu")) {
+                assertThat(((OpenCLOps) ops).wideGemmLaunches()).isZero(); // off without the library, silently
+            }
+        }
     }
 
     /** The child: each case's largest difference from the java backend, relative to the result's largest value. */
@@ -122,15 +128,19 @@ class WideGemmTest {
     void withoutTheHostWaitAfterEachWideLaunchTheResultsStay(@TempDir Path dir) throws Exception {
         String output = runCases(dir, Map.of("VIL4J_CL_SHARE_ARENA", "1", "VIL4J_CL_ASYNC_WIDE", "1",
                 "VIL4J_CL_BUILD_LOG", "1"));
+        // the largest count: PoCL's compiler processes inherit the preload and report 0
         Matcher skipped = Pattern.compile("host waits after wide GEMMs skipped: (\\d+)").matcher(output);
-        assertThat(skipped.find()).as(output).isTrue();
-        assertThat(Long.parseLong(skipped.group(1))).as(output).isGreaterThanOrEqualTo(9);
+        long most = -1;
+        while (skipped.find()) {
+            most = Math.max(most, Long.parseLong(skipped.group(1)));
+        }
+        assertThat(most).as(output).isGreaterThanOrEqualTo(9);
     }
 
     private static String runCases(Path dir, Map<String, String> env) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class,
-                List.of("-D" + WideGemm.PROPERTY + "=on", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"), env, 0);
+                List.of("-D" + WideGemm.PROPERTY + "=all", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"), env, 0);
         Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
         int cases = 0;
         while (m.find()) {
