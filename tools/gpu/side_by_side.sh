@@ -94,6 +94,11 @@ wide() { local saved=("${java_opts[@]}") savedp=("${preload[@]}"); java_opts+=(-
   java_opts=("${saved[@]}"); preload=("${savedp[@]}"); }
 # this build in one program, as before the shared arena (round 8): the same preload with VIL4J_CL_SHARE_ARENA=0
 oneprogram() { local savedp=("${preload[@]}"); preload+=("VIL4J_CL_SHARE_ARENA=0"); bench "$@"; preload=("${savedp[@]}"); }
+# golden cases with every GEMM in the wide GEMM's program (threshold 0); extra env (e.g. VIL4J_CL_ASYNC_WIDE=1) first
+golden_wide() { "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 "$@" java -Dvil4j.opencl.wideGemm=all \
+    -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
+    --backend opencl --device gpu .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1
+  echo "conformance, every GEMM wide $*: exit $?"; tail -1 "$out/conformance-gpu-wide.txt"; }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
 if [ -d .gpu/golden ]; then
@@ -163,10 +168,7 @@ case "$mode" in
     ;;
   wide8)
     # the large GEMMs in a program of their own (round 8): golden cases with every GEMM there, then A/B in one call
-    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 java -Dvil4j.opencl.wideGemm=on -Dvil4j.opencl.wideGemmMinFlops=0 \
-      -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
-      .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1; echo "conformance, wide GEMM: exit $?"
-    tail -1 "$out/conformance-gpu-wide.txt"
+    golden_wide VIL4J_CL_ASYNC_WIDE=0
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     wide infer-wide --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     VIL_WIDE_CAP=128 wide infer-wide128 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
@@ -178,10 +180,7 @@ case "$mode" in
     ;;
   wide8b)
     # the wide GEMM at its default threshold (2^32 flops), with the gathered residual; golden cases with every GEMM there
-    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 java -Dvil4j.opencl.wideGemm=on -Dvil4j.opencl.wideGemmMinFlops=0 \
-      -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
-      .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1; echo "conformance, wide GEMM: exit $?"
-    tail -1 "$out/conformance-gpu-wide.txt"
+    golden_wide VIL4J_CL_ASYNC_WIDE=0
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     wide infer-wide --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     bench infer-resident-2 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
@@ -206,10 +205,7 @@ case "$mode" in
     ;;
   wide8c)
     # the wide GEMM without the host's wait after each of its launches (VIL4J_CL_ASYNC_WIDE=1), A/B pairs alternating
-    "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 VIL4J_CL_ASYNC_WIDE=1 java -Dvil4j.opencl.wideGemm=on \
-      -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
-      --backend opencl --device gpu .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1
-    echo "conformance, wide GEMM, asynchronous: exit $?"; tail -1 "$out/conformance-gpu-wide.txt"
+    golden_wide VIL4J_CL_ASYNC_WIDE=1
     bench infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     wide infer-wide-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     bench infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
