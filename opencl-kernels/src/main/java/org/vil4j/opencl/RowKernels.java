@@ -46,17 +46,24 @@ abstract class RowKernels extends HeadwiseKernels {
                 }
             }
             int base = a3 + source * a2 + g * a1;
+            // one pass and one tree for both moments (two passes waited at two trees' barriers): sums of x - shift,
+            // shift the group's first value, so that the variance E[d^2] - E[d]^2 cancels little (|mean - shift| is
+            // a few standard deviations at most where the values are spread, and 0 where they are equal)
+            float shift = mem[base];
             float sum = 0f;
-            for (int e = lane; e < a1; e += ROW_LANES) {
-                sum += mem[base + e];
-            }
-            float mean = segmentSum(lid, lane, sum) / a1;
             float squares = 0f;
             for (int e = lane; e < a1; e += ROW_LANES) {
-                float d = mem[base + e] - mean;
+                float d = mem[base + e] - shift;
+                sum += d;
                 squares += d * d;
             }
-            float inv = 1f / sqrt(segmentSum(lid, lane, squares) / a1 + f0);
+            segmentSums4(lid, lane, sum, squares, 0f, 0f);
+            float meanShifted = tileA[lid - lane] / a1;
+            float variance = max(tileA[WORK_GROUP + lid - lane] / a1 - meanShifted * meanShifted, 0f);
+            // tileA is written again by the next sums
+            localBarrier();
+            float mean = shift + meanShifted;
+            float inv = 1f / sqrt(variance + f0);
             if (active) {
                 int outBase = a4 + row * a2 + g * a1;
                 for (int e = lane; e < a1; e += ROW_LANES) {
@@ -311,21 +318,5 @@ abstract class RowKernels extends HeadwiseKernels {
             }
             localBarrier();
         }
-    }
-
-    /** The sum of value over this work-item's segment of ROW_LANES, given to all of them (a tree in tileA). */
-    float segmentSum(int lid, int lane, float value) {
-        tileA[lid] = value;
-        localBarrier();
-        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
-            if (lane < span) {
-                tileA[lid] = tileA[lid] + tileA[lid + span];
-            }
-            localBarrier();
-        }
-        float total = tileA[lid - lane];
-        // tileA is written again by the next sum
-        localBarrier();
-        return total;
     }
 }
