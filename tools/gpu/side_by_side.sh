@@ -189,6 +189,14 @@ case "$mode" in
     wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
     ;;
+  ln8)
+    # the one-pass layer norm (this build) against the build before it (pack-baseline HEAD~1), alternating, ViL-T b256
+    baseline base-infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    baseline base-infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    torch infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
   round8final)
     # round 8's closing table: the default build (arena past 2 GiB, wide forward GEMMs, asynchronous) against itself in
     # one program, alternating, and PyTorch's rows, in one call
