@@ -135,7 +135,8 @@ final class OpenCLOps implements Ops {
         var info = found.info();
         String build = NativeBuildOptions.describe(found.platform().getVendor(), System.getenv());
         String large = LargeBuffers.available() ? ", arena up to " + (maxArenaFloats >> 18) + " MiB (preloaded)" : "";
-        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + large + ")";
+        String second = wide != null ? ", large GEMMs in a second program" : "";
+        return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + large + second + ")";
     }
 
     /**
