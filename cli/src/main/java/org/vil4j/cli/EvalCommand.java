@@ -62,6 +62,11 @@ final class EvalCommand implements Callable<Integer> {
             + "segmentation model file")
     String task;
 
+    @Option(names = "--test-views", paramLabel = "LIST", description = "segmentation: also predict from these views "
+            + "of each image and sum the class probabilities (mmseg's aug test): flip (the mirror image), shift (moved "
+            + "by half a patch down, right and both), or flip,shift (8 views, 8x the forwards)")
+    String testViews;
+
     @Mixin
     SegmentationOptions segmentationOptions = new SegmentationOptions();
 
@@ -94,7 +99,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         if ("segmentation".equals(task) || task == null && SegmentationEval.isSegmentationModel(weights)) {
             return SegmentationEval.run(plugins, deviceOptions, weights, dataset, data, segmentationOptions, batch,
-                    limit, limits.maxImagePixels);
+                    limit, limits.maxImagePixels, testViews);
+        }
+        if (testViews != null) {
+            throw new Vil4jException("--test-views is for segmentation models (--task segmentation)");
         }
         if (task != null && !task.equals("classification")) {
             throw new Vil4jException("--task must be classification or segmentation, got '" + task + "'");

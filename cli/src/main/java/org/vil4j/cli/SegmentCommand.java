@@ -7,6 +7,7 @@ import org.vil4j.api.Vil4jException;
 import org.vil4j.segmentation.SegmentationModel;
 import org.vil4j.segmentation.SegmentationModelFile;
 import org.vil4j.segmentation.SegmentationPictures;
+import org.vil4j.segmentation.TestTimeViews;
 import org.vil4j.segmentation.SegmentationTrainer;
 import org.vil4j.training.data.ImageDecoding;
 import org.vil4j.training.data.ImageFolder;
@@ -32,6 +33,10 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, paramLabel = "FILE", description = "a segmentation model file "
             + "(RUN/model.safetensors)")
     Path weights;
+
+    @Option(names = "--test-views", paramLabel = "LIST", description = "also predict from these views of each image "
+            + "and sum the class probabilities: flip, shift (half a patch), or flip,shift (see vil eval)")
+    String testViews;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the pictures go")
     Path out;
@@ -69,6 +74,7 @@ final class SegmentCommand implements Callable<Integer> {
             throw new Vil4jException("--out " + out + ": cannot create it (" + e.getMessage() + ")");
         }
         int side = file.side(), channels = file.config().backbone().channels();
+        TestTimeViews views = testViews == null ? null : SegmentationEval.views(testViews, file);
         List<String> names = file.config().classNames();
         try (Ops ops = deviceOptions.open(plugins)) {
             SegmentationModel model = new SegmentationModel(file.config(), plugins, ops, file.weights(),
@@ -79,7 +85,8 @@ final class SegmentCommand implements Callable<Integer> {
                 float[] input = new float[channels * side * side];
                 ImageFolder.planes(picture, channels, side, side, input, 0);
                 file.normalisation().apply(input, 0, channels, side * side);
-                int[] map = SegmentationTrainer.predict(model, input, 1, side, side);
+                int[] map = views != null ? views.predict(model, input, 1, side, side)
+                        : SegmentationTrainer.predict(model, input, 1, side, side);
                 String stem = path.getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 Path mask = out.resolve(stem + "-mask.png"), overlay = out.resolve(stem + "-overlay.png");
                 write(SegmentationPictures.mask(map, side, side, picture.getWidth(), picture.getHeight(), names), mask);

@@ -6,6 +6,7 @@ import org.vil4j.api.Vil4jException;
 import org.vil4j.segmentation.SegmentationModel;
 import org.vil4j.segmentation.SegmentationModelFile;
 import org.vil4j.segmentation.SegmentationTrainer;
+import org.vil4j.segmentation.TestTimeViews;
 import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.segmentation.data.SegmentationMetrics;
@@ -23,6 +24,14 @@ final class SegmentationEval {
     private SegmentationEval() {
     }
 
+    /** The views {@code spec} names for this model file: half its patch, its black pixel as the fill. */
+    static TestTimeViews views(String spec, SegmentationModelFile.Loaded file) {
+        int channels = file.config().backbone().channels();
+        float[] black = new float[channels];
+        file.normalisation().apply(black, 0, channels, 1);
+        return TestTimeViews.parse(spec, file.config().backbone().patchSize(), black);
+    }
+
     static boolean isSegmentationModel(Path weights) {
         try {
             return SegmentationModelFile.FORMAT.equals(
@@ -33,7 +42,7 @@ final class SegmentationEval {
     }
 
     static Integer run(Plugins plugins, DeviceOptions device, Path weights, String dataset, String data,
-                       SegmentationOptions options, int batch, Integer limit, long maxPixels) {
+                       SegmentationOptions options, int batch, Integer limit, long maxPixels, String testViews) {
         SegmentationModelFile.Loaded file = SegmentationModelFile.read(weights);
         Map<String, String> p = file.provenance();
         String name = dataset == null || dataset.equals("imagefolder") ? p.getOrDefault("dataset", FmnistScenes.NAME)
@@ -51,6 +60,7 @@ final class SegmentationEval {
                     + weights + " " + file.config().classes());
         }
         int n = limit == null ? test.size() : Math.min(limit, test.size());
+        TestTimeViews views = testViews == null ? null : views(testViews, file);
         try (Ops ops = device.open(plugins)) {
             SegmentationModel model = new SegmentationModel(file.config(), plugins, ops, file.weights(),
                     weights.toString());
@@ -59,9 +69,11 @@ final class SegmentationEval {
                     file.config().backbone().schedule(), file.config().decoder(), n, test.name(), ops.backendName(),
                     ops.deviceName());
             long start = System.nanoTime();
-            SegmentationMetrics metrics = SegmentationTrainer.evaluate(model, test, batch, file.normalisation(), n);
+            SegmentationMetrics metrics = SegmentationTrainer.evaluate(model, test, batch, file.normalisation(), n,
+                    views);
             System.out.println(metrics.table(file.config().classNames()));
-            System.out.printf(Locale.ROOT, "%d images in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "%d images in %.1f s%s%n", n, (System.nanoTime() - start) / 1e9,
+                    views == null ? "" : " (" + views.size() + " views each: " + testViews + ")");
         }
         return 0;
     }

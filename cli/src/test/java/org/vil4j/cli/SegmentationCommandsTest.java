@@ -61,6 +61,26 @@ class SegmentationCommandsTest {
     }
 
     @Test
+    void evalWithTestViewsSumsTheViewsAndRefusesWhatItCannot() throws IOException {
+        CliRun views = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--data",
+                data.toString(), "--backend", "java", "--test-views", "flip,shift");
+        assertThat(views.exitCode()).as(views.err()).isZero();
+        assertThat(views.out()).contains("mIoU ", "(8 views each: flip,shift)");
+        CliRun bad = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--data",
+                data.toString(), "--backend", "java", "--test-views", "zoom");
+        assertThat(bad.err().strip()).isEqualTo("vil: --test-views: 'zoom' is neither flip nor shift (e.g. flip,shift)");
+        Path image = shared.resolve("black.png");
+        ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY), "png", image.toFile());
+        CliRun segment = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                shared.resolve("views").toString(), "--backend", "java", "--test-views", "up", image.toString());
+        assertThat(segment.err().strip()).isEqualTo("vil: --test-views: 'up' is neither flip nor shift (e.g. flip,shift)");
+        CliRun segmentViews = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
+                shared.resolve("views").toString(), "--backend", "java", "--test-views", "shift", image.toString());
+        assertThat(segmentViews.exitCode()).as(segmentViews.err()).isZero();
+        assertThat(shared.resolve("views").resolve("black-mask.png")).isRegularFile();
+    }
+
+    @Test
     void aClassifiersModelFileStartsTheBackbone() throws IOException {
         Path classifier = shared.resolve("classifier");
         CliRun cls = CliRun.of("train", "--data", data.toString(), "--max-train-samples", "64", "--max-test-samples",

@@ -213,6 +213,15 @@ public final class SegmentationTrainer {
     /** mIoU and pixel accuracy of {@code model} on (the first {@code limit} samples of) a dataset. */
     public static SegmentationMetrics evaluate(SegmentationModel model, SegmentationDataset data, int batchSize,
                                                Normalisation normalisation, int limit) {
+        return evaluate(model, data, batchSize, normalisation, limit, null);
+    }
+
+    /**
+     * As {@link #evaluate(SegmentationModel, SegmentationDataset, int, Normalisation, int)}, predicting through
+     * {@code views} (null: the image alone).
+     */
+    public static SegmentationMetrics evaluate(SegmentationModel model, SegmentationDataset data, int batchSize,
+                                               Normalisation normalisation, int limit, TestTimeViews views) {
         int n = Math.min(limit, data.size());
         int c = data.channels(), h = data.height(), w = data.width();
         SegmentationMetrics metrics = new SegmentationMetrics(data.classes());
@@ -224,7 +233,7 @@ public final class SegmentationTrainer {
                 data.sample(start + i, images, i * c * h * w, labels, i * h * w);
                 normalisation.apply(images, i * c * h * w, c, h * w);
             }
-            metrics.add(labels, predict(model, images, b, h, w));
+            metrics.add(labels, views != null ? views.predict(model, images, b, h, w) : predict(model, images, b, h, w));
         }
         return metrics;
     }
