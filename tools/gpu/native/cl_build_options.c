@@ -27,6 +27,7 @@
 #define CL_TARGET_OPENCL_VERSION 300
 #include <CL/cl.h>
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,12 +138,28 @@ static __thread cl_event skipped_event = NULL;
 static int async_wide = -1;
 static long skipped_wide_waits = 0;
 
+static int hold_wide_waits = 0; // set from Java while profiling: every launch is then timed to its end
+
 static int asynchronous_wide(void) {
   if (async_wide < 0) {
     const char *on = getenv("VIL4J_CL_ASYNC_WIDE");
     async_wide = on != NULL && strcmp(on, "1") == 0;
   }
-  return async_wide;
+  return async_wide && !hold_wide_waits;
+}
+
+__attribute__((visibility("default"))) void vil4j_hold_wide_waits(int on) { hold_wide_waits = on; }
+
+typedef void (*hold_fn)(int);
+
+// JNI: org.vil4j.opencl.WideGemm.nativeWaitForEachLaunch(int): through the global symbol, so that the preloaded copy
+// (whose clWaitForEvents is the interposed one) takes it.
+__attribute__((visibility("default"))) void Java_org_vil4j_opencl_WideGemm_nativeWaitForEachLaunch(void *env, void *cls,
+                                                                                              int32_t on) {
+  (void) env;
+  (void) cls;
+  hold_fn global = (hold_fn) dlsym(RTLD_DEFAULT, "vil4j_hold_wide_waits");
+  (global != NULL ? global : vil4j_hold_wide_waits)(on);
 }
 static int pipeline = -1;
 static long skipped_waits = 0;
@@ -236,7 +253,7 @@ __attribute__((destructor)) static void report(void) {
   if (log != NULL && strcmp(log, "1") == 0 && pipelining()) {
     fprintf(stderr, "[cl_build_options] host waits between passes skipped: %ld\n", skipped_waits);
   }
-  if (log != NULL && strcmp(log, "1") == 0 && asynchronous_wide()) {
+  if (log != NULL && strcmp(log, "1") == 0 && async_wide == 1) {
     fprintf(stderr, "[cl_build_options] host waits after wide GEMMs skipped: %ld\n", skipped_wide_waits);
   }
 }

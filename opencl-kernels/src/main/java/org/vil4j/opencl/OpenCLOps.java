@@ -170,6 +170,9 @@ final class OpenCLOps implements Ops {
     @Override
     public void setProfiling(boolean on) {
         queue.setProfiling(on);
+        if (wide != null) {
+            wide.waitForEachLaunch(on); // a profile times each launch to its end
+        }
     }
 
     @Override

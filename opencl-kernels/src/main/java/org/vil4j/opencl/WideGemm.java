@@ -140,5 +140,15 @@ final class WideGemm {
         }
     }
 
+    /**
+     * Whether the host waits for each wide launch to end even where the preloaded library would let it go on
+     * (VIL4J_CL_ASYNC_WIDE=1): on while profiling, so that a launch's time is its own and not the next op's.
+     */
+    void waitForEachLaunch(boolean on) {
+        nativeWaitForEachLaunch(on ? 1 : 0);
+    }
+
     private static native int nativeSharesArena();
+
+    private static native void nativeWaitForEachLaunch(int on);
 }

@@ -52,6 +52,7 @@ class WideGemmTest {
     /** The child: each case's largest difference from the java backend, relative to the result's largest value. */
     public static void main(String[] args) {
         try (Ops cl = new OpenCLBackend().open("cpu"); Ops java = new JavaBackend().open(null)) {
+            cl.setProfiling(Boolean.getBoolean("wideGemmTest.profile"));
             List<float[]> got = cases(cl), want = cases(java);
             for (int i = 0; i < want.size(); i++) {
                 System.out.println("case " + i + ": " + difference(got.get(i), want.get(i)));
@@ -137,10 +138,24 @@ class WideGemmTest {
         assertThat(most).as(output).isGreaterThanOrEqualTo(9);
     }
 
-    private static String runCases(Path dir, Map<String, String> env) throws Exception {
+    @Test
+    void aProfileWaitsForEachWideLaunchSoThatItsTimeIsItsOwn(@TempDir Path dir) throws Exception {
+        String output = runCases(dir, Map.of("VIL4J_CL_SHARE_ARENA", "1", "VIL4J_CL_ASYNC_WIDE", "1",
+                "VIL4J_CL_BUILD_LOG", "1"), "-DwideGemmTest.profile=true");
+        Matcher skipped = Pattern.compile("host waits after wide GEMMs skipped: (\\d+)").matcher(output);
+        long most = -1;
+        while (skipped.find()) {
+            most = Math.max(most, Long.parseLong(skipped.group(1)));
+        }
+        assertThat(most).as(output).isZero();
+    }
+
+    private static String runCases(Path dir, Map<String, String> env, String... options) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
-        String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class,
-                List.of("-D" + WideGemm.PROPERTY + "=all", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"), env, 0);
+        List<String> jvm = new java.util.ArrayList<>(List.of("-D" + WideGemm.PROPERTY + "=all",
+                "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"));
+        jvm.addAll(List.of(options));
+        String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, jvm, env, 0);
         Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
         int cases = 0;
         while (m.find()) {
