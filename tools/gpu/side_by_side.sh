@@ -189,6 +189,10 @@ case "$mode" in
     wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
     ;;
+  profile8final)
+    # the final build's per-op profile at b256 (the profile waits for each wide launch)
+    bench infer-profile --model vil2-tiny --batch 256 --iterations 5 --input-on-device --profile
+    ;;
   ln8)
     # the one-pass layer norm (this build) against the build before it (pack-baseline HEAD~1), alternating, ViL-T b256
     baseline base-infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
