@@ -189,6 +189,11 @@ case "$mode" in
     wide train128-wide --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128 train:tiny:128:224:tf32
     ;;
+  check8)
+    # the last kernel change (128x64 tiles taken out again) on the GPU: golden cases with every GEMM wide, one bench
+    golden_wide VIL4J_CL_ASYNC_WIDE=1
+    bench infer-resident --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    ;;
   profile8final)
     # the final build's per-op profile at b256 (the profile waits for each wide launch)
     bench infer-profile --model vil2-tiny --batch 256 --iterations 5 --input-on-device --profile

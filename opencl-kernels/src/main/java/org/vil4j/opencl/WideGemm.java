@@ -109,7 +109,6 @@ final class WideGemm {
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
         p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
-        p.wgNarrow = n % WideGemmProgram.TILE != 0 ? 1 : 0;
         p.execute(range);
         launches++;
         if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {

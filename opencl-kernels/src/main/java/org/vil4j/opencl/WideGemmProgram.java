@@ -19,8 +19,6 @@ final class WideGemmProgram extends Kernel {
     static final int GROUP = 16;
     static final int TILE = 128;
     static final int KSTEP = 8;
-    /** The narrow tiles' width: 128x64, 8x4 outputs a work-item, for N not a multiple of 128 (192: no column wasted). */
-    static final int NARROW = 64;
     static final int EPI_STORE = 0;
     static final int EPI_BIAS = 1;
     static final int EPI_BIAS_RESIDUAL = 2;
@@ -37,8 +35,6 @@ final class WideGemmProgram extends Kernel {
     int wgInner, wgAOuter, wgAInner, wgBOuter, wgBInner, wgCOuter, wgCInner, wgBatches;
     int wgEpilogue, wgBias, wgResidual, wgResidualRows, wgTable, wgTableStride;
     float wgAlpha;
-    /** 1: 128x64 tiles. */
-    int wgNarrow;
 
     WideGemmProgram(float[] arena, int[] indexArena) {
         mem = arena;
@@ -50,18 +46,10 @@ final class WideGemmProgram extends Kernel {
         int lid = getLocalId(0);
         int ty = lid / GROUP;
         int tx = lid - ty * GROUP;
-        int width = TILE;
-        if (wgNarrow == 1) {
-            width = NARROW;
-        }
-        int tilesN = (wgN + width - 1) / width;
+        int tilesN = (wgN + TILE - 1) / TILE;
         int perBatch = tilesN * ((wgM + TILE - 1) / TILE);
         for (int t = getGroupId(0); t < perBatch * wgBatches; t += getNumGroups(0)) {
-            if (wgNarrow == 1) {
-                narrowTile(t, perBatch, tilesN, tx, ty, lid);
-            } else {
-                tile(t, perBatch, tilesN, tx, ty, lid);
-            }
+            tile(t, perBatch, tilesN, tx, ty, lid);
         }
     }
 
@@ -70,7 +58,7 @@ final class WideGemmProgram extends Kernel {
         int z = t / perBatch;
         int r = t - z * perBatch;
         int tm = r / tilesN;
-        int j0 = (r - tm * tilesN) * 128;
+        int j0 = (r - tm * tilesN) * TILE;
         int i0 = tm * TILE;
         int outer = z / wgInner;
         int inn = z - outer * wgInner;
@@ -88,7 +76,7 @@ final class WideGemmProgram extends Kernel {
 
         for (int k0 = 0; k0 < wgK; k0 += KSTEP) {
             loadA(aBase, i0, k0, lid);
-            loadB(bBase, j0, k0, lid, 128);
+            loadB(bBase, j0, k0, lid);
             localBarrier();
             for (int kk = 0; kk < KSTEP; kk++) {
                 int ra = kk * TILE + ty;
@@ -100,7 +88,7 @@ final class WideGemmProgram extends Kernel {
                 float x5 = tileA[ra + 80];
                 float x6 = tileA[ra + 96];
                 float x7 = tileA[ra + 112];
-                int rb = kk * 128 + tx;
+                int rb = kk * TILE + tx;
                 float y0 = tileB[rb + 0];
                 float y1 = tileB[rb + 16];
                 float y2 = tileB[rb + 32];
@@ -132,69 +120,6 @@ final class WideGemmProgram extends Kernel {
         put(cBase, ia + 112, jb + 0, c70); put(cBase, ia + 112, jb + 16, c71); put(cBase, ia + 112, jb + 32, c72); put(cBase, ia + 112, jb + 48, c73); put(cBase, ia + 112, jb + 64, c74); put(cBase, ia + 112, jb + 80, c75); put(cBase, ia + 112, jb + 96, c76); put(cBase, ia + 112, jb + 112, c77);
     }
 
-    /** One 128x64 output tile t: 8x4 outputs a work-item. */
-    void narrowTile(int t, int perBatch, int tilesN, int tx, int ty, int lid) {
-        int z = t / perBatch;
-        int r = t - z * perBatch;
-        int tm = r / tilesN;
-        int j0 = (r - tm * tilesN) * 64;
-        int i0 = tm * TILE;
-        int outer = z / wgInner;
-        int inn = z - outer * wgInner;
-        int aBase = wgA + outer * wgAOuter + inn * wgAInner;
-        int bBase = wgB + outer * wgBOuter + inn * wgBInner;
-        int cBase = wgC + outer * wgCOuter + inn * wgCInner;
-        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
-        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
-        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
-        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
-        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f;
-        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f;
-        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f;
-        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f;
-
-        for (int k0 = 0; k0 < wgK; k0 += KSTEP) {
-            loadA(aBase, i0, k0, lid);
-            loadB(bBase, j0, k0, lid, 64);
-            localBarrier();
-            for (int kk = 0; kk < KSTEP; kk++) {
-                int ra = kk * TILE + ty;
-                float x0 = tileA[ra + 0];
-                float x1 = tileA[ra + 16];
-                float x2 = tileA[ra + 32];
-                float x3 = tileA[ra + 48];
-                float x4 = tileA[ra + 64];
-                float x5 = tileA[ra + 80];
-                float x6 = tileA[ra + 96];
-                float x7 = tileA[ra + 112];
-                int rb = kk * 64 + tx;
-                float y0 = tileB[rb + 0];
-                float y1 = tileB[rb + 16];
-                float y2 = tileB[rb + 32];
-                float y3 = tileB[rb + 48];
-                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
-                c40 += x4 * y0; c41 += x4 * y1; c42 += x4 * y2; c43 += x4 * y3;
-                c50 += x5 * y0; c51 += x5 * y1; c52 += x5 * y2; c53 += x5 * y3;
-                c60 += x6 * y0; c61 += x6 * y1; c62 += x6 * y2; c63 += x6 * y3;
-                c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3;
-            }
-            localBarrier();
-        }
-        int ia = i0 + ty;
-        int jb = j0 + tx;
-        put(cBase, ia + 0, jb + 0, c00); put(cBase, ia + 0, jb + 16, c01); put(cBase, ia + 0, jb + 32, c02); put(cBase, ia + 0, jb + 48, c03);
-        put(cBase, ia + 16, jb + 0, c10); put(cBase, ia + 16, jb + 16, c11); put(cBase, ia + 16, jb + 32, c12); put(cBase, ia + 16, jb + 48, c13);
-        put(cBase, ia + 32, jb + 0, c20); put(cBase, ia + 32, jb + 16, c21); put(cBase, ia + 32, jb + 32, c22); put(cBase, ia + 32, jb + 48, c23);
-        put(cBase, ia + 48, jb + 0, c30); put(cBase, ia + 48, jb + 16, c31); put(cBase, ia + 48, jb + 32, c32); put(cBase, ia + 48, jb + 48, c33);
-        put(cBase, ia + 64, jb + 0, c40); put(cBase, ia + 64, jb + 16, c41); put(cBase, ia + 64, jb + 32, c42); put(cBase, ia + 64, jb + 48, c43);
-        put(cBase, ia + 80, jb + 0, c50); put(cBase, ia + 80, jb + 16, c51); put(cBase, ia + 80, jb + 32, c52); put(cBase, ia + 80, jb + 48, c53);
-        put(cBase, ia + 96, jb + 0, c60); put(cBase, ia + 96, jb + 16, c61); put(cBase, ia + 96, jb + 32, c62); put(cBase, ia + 96, jb + 48, c63);
-        put(cBase, ia + 112, jb + 0, c70); put(cBase, ia + 112, jb + 16, c71); put(cBase, ia + 112, jb + 32, c72); put(cBase, ia + 112, jb + 48, c73);
-    }
-
     /** A's 8 x 128 slice at (i0, k0) into tileA[k][row]: consecutive work-items read whichever stride is 1. */
     void loadA(int aBase, int i0, int k0, int lid) {
         for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
@@ -215,12 +140,12 @@ final class WideGemmProgram extends Kernel {
         }
     }
 
-    /** B's 8 x width slice at (k0, j0) into tileB[k][col]. */
-    void loadB(int bBase, int j0, int k0, int lid, int width) {
-        for (int e = 0; e < KSTEP * width / WORK_GROUP; e++) {
+    /** B's 8 x 128 slice at (k0, j0) into tileB[k][col]. */
+    void loadB(int bBase, int j0, int k0, int lid) {
+        for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
             int l = lid + e * WORK_GROUP;
-            int kb = l / width;
-            int cc = l - kb * width;
+            int kb = l / TILE;
+            int cc = l - kb * TILE;
             if (wgBCol != 1 && wgBK == 1) {
                 cc = l / KSTEP;
                 kb = l - cc * KSTEP;
@@ -231,7 +156,7 @@ final class WideGemmProgram extends Kernel {
             if (gj < wgN && gkb < wgK) {
                 vb = mem[bBase + gkb * wgBK + gj * wgBCol];
             }
-            tileB[kb * width + cc] = vb;
+            tileB[kb * TILE + cc] = vb;
         }
     }
 
