@@ -53,7 +53,6 @@ final class WideGemmProgram extends Kernel {
         }
     }
 
-    /** One 128x128 output tile t (batch-major, then tile rows, then tile columns): 8x8 outputs a work-item. */
     void tile(int t, int perBatch, int tilesN, int tx, int ty, int lid) {
         int z = t / perBatch;
         int r = t - z * perBatch;
@@ -75,8 +74,36 @@ final class WideGemmProgram extends Kernel {
         float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
 
         for (int k0 = 0; k0 < wgK; k0 += KSTEP) {
-            loadA(aBase, i0, k0, lid);
-            loadB(bBase, j0, k0, lid);
+            for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
+                int l = lid + e * WORK_GROUP;
+                // consecutive work-items read consecutive addresses of whichever stride is 1
+                int kk = l / TILE;
+                int rr = l - kk * TILE;
+                if (wgAK == 1) {
+                    rr = l / KSTEP;
+                    kk = l - rr * KSTEP;
+                }
+                int gi = i0 + rr;
+                int gk = k0 + kk;
+                float va = 0f;
+                if (gi < wgM && gk < wgK) {
+                    va = mem[aBase + gi * wgARow + gk * wgAK];
+                }
+                tileA[kk * TILE + rr] = va;
+                int kb = l / TILE;
+                int cc = l - kb * TILE;
+                if (wgBCol != 1 && wgBK == 1) {
+                    cc = l / KSTEP;
+                    kb = l - cc * KSTEP;
+                }
+                int gj = j0 + cc;
+                int gkb = k0 + kb;
+                float vb = 0f;
+                if (gj < wgN && gkb < wgK) {
+                    vb = mem[bBase + gkb * wgBK + gj * wgBCol];
+                }
+                tileB[kb * TILE + cc] = vb;
+            }
             localBarrier();
             for (int kk = 0; kk < KSTEP; kk++) {
                 int ra = kk * TILE + ty;
@@ -118,46 +145,6 @@ final class WideGemmProgram extends Kernel {
         put(cBase, ia + 80, jb + 0, c50); put(cBase, ia + 80, jb + 16, c51); put(cBase, ia + 80, jb + 32, c52); put(cBase, ia + 80, jb + 48, c53); put(cBase, ia + 80, jb + 64, c54); put(cBase, ia + 80, jb + 80, c55); put(cBase, ia + 80, jb + 96, c56); put(cBase, ia + 80, jb + 112, c57);
         put(cBase, ia + 96, jb + 0, c60); put(cBase, ia + 96, jb + 16, c61); put(cBase, ia + 96, jb + 32, c62); put(cBase, ia + 96, jb + 48, c63); put(cBase, ia + 96, jb + 64, c64); put(cBase, ia + 96, jb + 80, c65); put(cBase, ia + 96, jb + 96, c66); put(cBase, ia + 96, jb + 112, c67);
         put(cBase, ia + 112, jb + 0, c70); put(cBase, ia + 112, jb + 16, c71); put(cBase, ia + 112, jb + 32, c72); put(cBase, ia + 112, jb + 48, c73); put(cBase, ia + 112, jb + 64, c74); put(cBase, ia + 112, jb + 80, c75); put(cBase, ia + 112, jb + 96, c76); put(cBase, ia + 112, jb + 112, c77);
-    }
-
-    /** A's 8 x 128 slice at (i0, k0) into tileA[k][row]: consecutive work-items read whichever stride is 1. */
-    void loadA(int aBase, int i0, int k0, int lid) {
-        for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
-            int l = lid + e * WORK_GROUP;
-            int kk = l / TILE;
-            int rr = l - kk * TILE;
-            if (wgAK == 1) {
-                rr = l / KSTEP;
-                kk = l - rr * KSTEP;
-            }
-            int gi = i0 + rr;
-            int gk = k0 + kk;
-            float va = 0f;
-            if (gi < wgM && gk < wgK) {
-                va = mem[aBase + gi * wgARow + gk * wgAK];
-            }
-            tileA[kk * TILE + rr] = va;
-        }
-    }
-
-    /** B's 8 x 128 slice at (k0, j0) into tileB[k][col]. */
-    void loadB(int bBase, int j0, int k0, int lid) {
-        for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
-            int l = lid + e * WORK_GROUP;
-            int kb = l / TILE;
-            int cc = l - kb * TILE;
-            if (wgBCol != 1 && wgBK == 1) {
-                cc = l / KSTEP;
-                kb = l - cc * KSTEP;
-            }
-            int gj = j0 + cc;
-            int gkb = k0 + kb;
-            float vb = 0f;
-            if (gj < wgN && gkb < wgK) {
-                vb = mem[bBase + gkb * wgBK + gj * wgBCol];
-            }
-            tileB[kb * TILE + cc] = vb;
-        }
     }
 
     void put(int cBase, int i, int j, float acc) {
