@@ -53,7 +53,7 @@ final class WideGemm {
             throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
                     + " is none of auto, on, all, off");
         }
-        boolean shared = LargeBuffers.available() && nativeSharesArena() == 1;
+        boolean shared = LargeBuffers.available() && sharesArena();
         if (value.equals("off") || value.equals("auto") && !shared) {
             return null;
         }
@@ -144,7 +144,20 @@ final class WideGemm {
      * (VIL4J_CL_ASYNC_WIDE=1): on while profiling, so that a launch's time is its own and not the next op's.
      */
     void waitForEachLaunch(boolean on) {
-        nativeWaitForEachLaunch(on ? 1 : 0);
+        try {
+            nativeWaitForEachLaunch(on ? 1 : 0);
+        } catch (UnsatisfiedLinkError older) {
+            // a library without it never skips a wait either
+        }
+    }
+
+    /** Whether the preloaded library shares the arena (false for a library built before it could). */
+    private static boolean sharesArena() {
+        try {
+            return nativeSharesArena() == 1;
+        } catch (UnsatisfiedLinkError older) {
+            return false;
+        }
     }
 
     private static native int nativeSharesArena();
