@@ -371,10 +371,7 @@ public interface Ops extends AutoCloseable {
      * gradients into their buffers, in few launches where a backend batches them.
      */
     default void copyAllInto(java.util.List<Tensor> targets, java.util.List<Tensor> sources) {
-        if (targets.size() != sources.size()) {
-            throw new IllegalArgumentException("copyAllInto: " + targets.size() + " targets and " + sources.size()
-                    + " sources");
-        }
+        ShapeRequirements.requirePairs("copyAllInto", targets, sources);
         for (int i = 0; i < targets.size(); i++) {
             copyInto(targets.get(i), sources.get(i));
         }

@@ -15,6 +15,14 @@ public final class ShapeRequirements {
         return new ShapeMismatchException(op + ": " + detail);
     }
 
+    /** Paired lists (targets and sources of a batched op) must be as long as each other. */
+    public static void requirePairs(String op, java.util.List<?> targets, java.util.List<?> sources) {
+        if (targets.size() != sources.size()) {
+            throw new IllegalArgumentException(op + ": " + targets.size() + " targets and " + sources.size()
+                    + " sources");
+        }
+    }
+
     /** The tensor in {@code role} has one of these ranks. */
     public static void requireRank(String op, String role, Shape shape, int... ranks) {
         for (int rank : ranks) {

@@ -125,10 +125,7 @@ final class DeviceOptimiser {
      */
     static void copyAllInto(OpenCLOps ops, java.util.List<Tensor> targets, java.util.List<Tensor> sources) {
         String op = "copyAllInto";
-        if (targets.size() != sources.size()) {
-            throw new IllegalArgumentException(op + ": " + targets.size() + " targets and " + sources.size()
-                    + " sources");
-        }
+        org.vil4j.api.ShapeRequirements.requirePairs(op, targets, sources);
         int[] triples = new int[3 * targets.size()];
         int count = 0;
         for (int i = 0; i < targets.size(); i++) {
