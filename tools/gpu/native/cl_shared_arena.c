@@ -24,10 +24,42 @@
 #define ACCESS (CL_MEM_READ_WRITE | CL_MEM_READ_ONLY | CL_MEM_WRITE_ONLY)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct { cl_device_id device; cl_context context; } contexts[SLOTS];
-static struct { cl_context context; cl_device_id device; cl_command_queue_properties props; cl_command_queue queue; } queues[SLOTS];
-static struct { cl_context context; void *host; size_t bytes; cl_mem_flags flags; cl_mem mem; } buffers[SLOTS];
+
+// A live OpenCL object another Kernel may be handed, under up to four keys.
+typedef struct { uintptr_t keys[4]; void *handle; } shared_t;
+static shared_t contexts[SLOTS], queues[SLOTS], buffers[SLOTS];
 static long shared_buffers = 0;
+
+// The handle under these keys, or NULL (call with the lock held).
+static void *find(shared_t *table, uintptr_t k0, uintptr_t k1, uintptr_t k2, uintptr_t k3) {
+  for (int i = 0; i < SLOTS; i++) {
+    if (table[i].handle != NULL && table[i].keys[0] == k0 && table[i].keys[1] == k1 && table[i].keys[2] == k2
+        && table[i].keys[3] == k3) {
+      return table[i].handle;
+    }
+  }
+  return NULL;
+}
+
+// Keeps a handle under these keys where a slot is free (call with the lock held; a full table only shares less).
+static void keep(shared_t *table, uintptr_t k0, uintptr_t k1, uintptr_t k2, uintptr_t k3, void *handle) {
+  for (int i = 0; i < SLOTS && handle != NULL; i++) {
+    if (table[i].handle == NULL) {
+      table[i] = (shared_t) {{k0, k1, k2, k3}, handle};
+      return;
+    }
+  }
+}
+
+// Forgets a handle whose last reference is being released (references: its count before the release).
+static void forget(shared_t *table, void *handle, cl_uint references) {
+  if (references > 1) return;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < SLOTS; i++) {
+    if (table[i].handle == handle) table[i].handle = NULL;
+  }
+  pthread_mutex_unlock(&lock);
+}
 
 int vil4j_sharing(void) {
   static int on = -1;
@@ -45,22 +77,11 @@ __attribute__((visibility("default"))) int32_t Java_org_vil4j_opencl_WideGemm_na
   return vil4j_sharing();
 }
 
-static cl_uint references(cl_mem mem) {
-  cl_uint count = 0;
-  return clGetMemObjectInfo(mem, CL_MEM_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS ? count : 0;
-}
-
 // The live shared buffer for this context, host array, size and flags (retained), or NULL.
 cl_mem vil4j_shared_buffer(cl_context context, cl_mem_flags flags, size_t bytes, void *host) {
   if (!vil4j_sharing() || host == NULL || bytes < SHARED_MIN_BYTES) return NULL;
-  cl_mem found = NULL;
   pthread_mutex_lock(&lock);
-  for (int i = 0; i < SLOTS && found == NULL; i++) {
-    if (buffers[i].mem != NULL && buffers[i].context == context && buffers[i].host == host
-        && buffers[i].bytes == bytes && (buffers[i].flags & ~ACCESS) == (flags & ~ACCESS)) {
-      found = buffers[i].mem;
-    }
-  }
+  cl_mem found = find(buffers, (uintptr_t) context, (uintptr_t) host, bytes, flags & ~ACCESS);
   if (found != NULL && clRetainMemObject(found) == CL_SUCCESS) {
     shared_buffers++;
   } else {
@@ -74,27 +95,16 @@ cl_mem vil4j_shared_buffer(cl_context context, cl_mem_flags flags, size_t bytes,
 void vil4j_remember_buffer(cl_context context, cl_mem_flags flags, size_t bytes, void *host, cl_mem mem) {
   if (!vil4j_sharing() || host == NULL || bytes < SHARED_MIN_BYTES || mem == NULL) return;
   pthread_mutex_lock(&lock);
-  for (int i = 0; i < SLOTS; i++) {
-    if (buffers[i].mem == NULL) {
-      buffers[i].context = context;
-      buffers[i].host = host;
-      buffers[i].bytes = bytes;
-      buffers[i].flags = flags;
-      buffers[i].mem = mem;
-      break;
-    }
-  }
+  keep(buffers, (uintptr_t) context, (uintptr_t) host, bytes, flags & ~ACCESS, mem);
   pthread_mutex_unlock(&lock);
 }
 
 // Called before each clReleaseMemObject: the last release forgets the buffer.
 void vil4j_forget_buffer(cl_mem mem) {
-  if (!vil4j_sharing() || references(mem) > 1) return;
-  pthread_mutex_lock(&lock);
-  for (int i = 0; i < SLOTS; i++) {
-    if (buffers[i].mem == mem) buffers[i].mem = NULL;
+  cl_uint count = 0;
+  if (vil4j_sharing() && clGetMemObjectInfo(mem, CL_MEM_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS) {
+    forget(buffers, mem, count);
   }
-  pthread_mutex_unlock(&lock);
 }
 
 __attribute__((visibility("default"))) long vil4j_shared_buffers(void) { return shared_buffers; }
@@ -120,22 +130,12 @@ CL_API_ENTRY cl_context CL_API_CALL clCreateContext(const cl_context_properties 
     return real(props, count, devices, notify, user, status);
   }
   pthread_mutex_lock(&lock);
-  cl_context context = NULL;
-  for (int i = 0; i < SLOTS && context == NULL; i++) {
-    if (contexts[i].context != NULL && contexts[i].device == devices[0]) context = contexts[i].context;
-  }
+  cl_context context = find(contexts, (uintptr_t) devices[0], 0, 0, 0);
   if (context != NULL && clRetainContext(context) == CL_SUCCESS) {
-    pthread_mutex_unlock(&lock);
     if (status != NULL) *status = CL_SUCCESS;
-    return context;
-  }
-  context = real(props, count, devices, notify, user, status);
-  for (int i = 0; i < SLOTS && context != NULL; i++) {
-    if (contexts[i].context == NULL) {
-      contexts[i].device = devices[0];
-      contexts[i].context = context;
-      break;
-    }
+  } else {
+    context = real(props, count, devices, notify, user, status);
+    keep(contexts, (uintptr_t) devices[0], 0, 0, 0, context);
   }
   pthread_mutex_unlock(&lock);
   return context;
@@ -146,13 +146,8 @@ CL_API_ENTRY cl_int CL_API_CALL clReleaseContext(cl_context context) {
   if (real == NULL) real = (release_context_fn) dlsym(RTLD_NEXT, "clReleaseContext");
   if (real == NULL) return CL_INVALID_OPERATION;
   cl_uint count = 0;
-  if (vil4j_sharing() && clGetContextInfo(context, CL_CONTEXT_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS
-      && count <= 1) {
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < SLOTS; i++) {
-      if (contexts[i].context == context) contexts[i].context = NULL;
-    }
-    pthread_mutex_unlock(&lock);
+  if (vil4j_sharing() && clGetContextInfo(context, CL_CONTEXT_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS) {
+    forget(contexts, context, count);
   }
   return real(context);
 }
@@ -167,27 +162,12 @@ CL_API_ENTRY cl_command_queue CL_API_CALL clCreateCommandQueue(cl_context contex
   }
   if (!vil4j_sharing()) return real(context, device, props, status);
   pthread_mutex_lock(&lock);
-  cl_command_queue queue = NULL;
-  for (int i = 0; i < SLOTS && queue == NULL; i++) {
-    if (queues[i].queue != NULL && queues[i].context == context && queues[i].device == device
-        && queues[i].props == props) {
-      queue = queues[i].queue;
-    }
-  }
+  cl_command_queue queue = find(queues, (uintptr_t) context, (uintptr_t) device, props, 0);
   if (queue != NULL && clRetainCommandQueue(queue) == CL_SUCCESS) {
-    pthread_mutex_unlock(&lock);
     if (status != NULL) *status = CL_SUCCESS;
-    return queue;
-  }
-  queue = real(context, device, props, status);
-  for (int i = 0; i < SLOTS && queue != NULL; i++) {
-    if (queues[i].queue == NULL) {
-      queues[i].context = context;
-      queues[i].device = device;
-      queues[i].props = props;
-      queues[i].queue = queue;
-      break;
-    }
+  } else {
+    queue = real(context, device, props, status);
+    keep(queues, (uintptr_t) context, (uintptr_t) device, props, 0, queue);
   }
   pthread_mutex_unlock(&lock);
   return queue;
@@ -199,13 +179,8 @@ CL_API_ENTRY cl_int CL_API_CALL clReleaseCommandQueue(cl_command_queue queue) {
   if (real == NULL) return CL_INVALID_OPERATION;
   cl_uint count = 0;
   if (vil4j_sharing()
-      && clGetCommandQueueInfo(queue, CL_QUEUE_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS
-      && count <= 1) {
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < SLOTS; i++) {
-      if (queues[i].queue == queue) queues[i].queue = NULL;
-    }
-    pthread_mutex_unlock(&lock);
+      && clGetCommandQueueInfo(queue, CL_QUEUE_REFERENCE_COUNT, sizeof count, &count, NULL) == CL_SUCCESS) {
+    forget(queues, queue, count);
   }
   return real(queue);
 }
