@@ -192,22 +192,25 @@ public final class SegmentationTrainer {
         long mark = ops.mark();
         try {
             Tensor x = ops.upload(Shape.of(batch, model.config().backbone().channels(), height, width), images);
-            float[] logits = ops.download(model.forward(x).logits());
-            int classes = model.config().classes();
-            int[] out = new int[batch * height * width];
-            for (int p = 0; p < out.length; p++) {
-                int best = 0;
-                for (int k = 1; k < classes; k++) {
-                    if (logits[p * classes + k] > logits[p * classes + best]) {
-                        best = k;
-                    }
-                }
-                out[p] = best;
-            }
-            return out;
+            return topClasses(ops.download(model.forward(x).logits()), model.config().classes());
         } finally {
             ops.release(mark);
         }
+    }
+
+    /** Each pixel's class of highest score ({@code [pixels, classes]}; the first of equal ones). */
+    static int[] topClasses(float[] scores, int classes) {
+        int[] out = new int[scores.length / classes];
+        for (int p = 0; p < out.length; p++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+                if (scores[p * classes + k] > scores[p * classes + best]) {
+                    best = k;
+                }
+            }
+            out[p] = best;
+        }
+        return out;
     }
 
     /** mIoU and pixel accuracy of {@code model} on (the first {@code limit} samples of) a dataset. */

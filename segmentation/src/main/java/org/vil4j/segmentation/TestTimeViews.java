@@ -84,17 +84,7 @@ public final class TestTimeViews {
                 }
             }
         }
-        int[] out = new int[batch * height * width];
-        for (int p = 0; p < out.length; p++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++) {
-                if (sum[p * classes + k] > sum[p * classes + best]) {
-                    best = k;
-                }
-            }
-            out[p] = best;
-        }
-        return out;
+        return SegmentationTrainer.topClasses(sum, classes);
     }
 
     /** Where image pixel (y, x) lies in the view (y' * width + x'), or -1 where the view moved it out of frame. */
