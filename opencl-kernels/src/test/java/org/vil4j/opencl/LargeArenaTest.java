@@ -62,6 +62,10 @@ class LargeArenaTest {
      * wholly past the first 2 GiB; prints each result's largest difference from the java backend.
      */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("grow")) {
+            grow();
+            return;
+        }
         int arena = (int) TWO_GIB_FLOATS + (1 << 20);
         Random random = new Random(7);
         float[] a = new float[64 * 96], w = new float[48 * 96], bias = new float[48];
@@ -91,6 +95,50 @@ class LargeArenaTest {
             System.out.println("error: " + e);
             System.exit(3);
         }
+    }
+
+    /**
+     * The other child: an arena of exactly 2 GiB (its size wraps to Integer.MIN_VALUE) holding a device-only result
+     * at its top, then a tensor that does not fit, so that the arena grows to 4 GiB (a size that wraps to 0): the
+     * result must survive the read-back and the move, and ops past the first 2 GiB of the new arena must still work.
+     */
+    private static void grow() {
+        OpenCLDevices.Found found = OpenCLDevices.select("cpu");
+        if (OpenCLOps.arenaLimitFloats(found) < 1L << 30) {
+            System.out.println("skipped: the device's largest allocation is under 4 GiB");
+            return;
+        }
+        try (OpenCLOps ops = new OpenCLOps(found, (int) TWO_GIB_FLOATS, 1L << 30)) {
+            float[] values = {1, -2, 3.5f, 4, 5, 6, -7, 8};
+            ops.download(ops.add(ops.upload(Shape.of(8), values), ops.upload(Shape.of(8), values)));
+            ops.allocate(Shape.of((int) TWO_GIB_FLOATS - (1 << 20)));
+            Tensor top = ops.upload(Shape.of(8), values);
+            DeviceTensor doubled = (DeviceTensor) ops.add(top, top); // only on the device until read
+            System.out.println("before growth: " + doubled.offset() + " in " + ops.arenaBytes());
+            DeviceTensor beyond = (DeviceTensor) ops.upload(Shape.of(2 << 20), new float[2 << 20]);
+            DeviceTensor sum = (DeviceTensor) ops.add(doubled, top);
+            System.out.println("after growth: arena " + ops.arenaBytes() + " (the new tensor at " + beyond.offset()
+                    + ")");
+            System.out.println("sum at: " + sum.offset());
+            System.out.println("kept: " + java.util.Arrays.toString(ops.download(doubled)));
+            System.out.println("sum: " + java.util.Arrays.toString(ops.download(sum)));
+            System.out.println("corrected sizes: " + LargeBuffers.corrected());
+        } catch (RuntimeException e) {
+            System.out.println("error: " + e);
+            System.exit(3);
+        }
+    }
+
+    @Test
+    void anArenaGrowsFrom2To4GiBKeepingItsDeviceOnlyResults(@TempDir Path dir) throws Exception {
+        Path library = PreloadedLibrary.compile(dir);
+        String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx7g"), Map.of(), 0,
+                "grow");
+        assumeTrue(!output.contains("skipped:"), output);
+        assertThat(output).contains("after growth: arena " + (4L << 30))
+                .contains("kept: [2.0, -4.0, 7.0, 8.0, 10.0, 12.0, -14.0, 16.0]")
+                .contains("sum: [3.0, -6.0, 10.5, 12.0, 15.0, 18.0, -21.0, 24.0]");
+        assertThat(number(output, "sum at")).isGreaterThanOrEqualTo(TWO_GIB_FLOATS); // past the first 2 GiB
     }
 
     private static float maxDifference(float[] got, float[] expected) {

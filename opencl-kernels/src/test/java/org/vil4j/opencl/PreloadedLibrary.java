@@ -51,12 +51,13 @@ final class PreloadedLibrary {
      * preloads (the JVM's signal chaining) and {@code env} set; returns its output after checking its exit code.
      */
     static String runChild(Path dir, Path library, Class<?> mainClass, List<String> jvmOptions,
-                           Map<String, String> env, int expectedExit) throws Exception {
+                           Map<String, String> env, int expectedExit, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", classPath(), mainClass.getName()));
+        command.addAll(List.of(args));
         Path log = dir.resolve("child.log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
