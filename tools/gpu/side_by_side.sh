@@ -80,20 +80,22 @@ plain() { local saved=("${preload[@]}"); preload=()
 # of this build's third-party jars: before and after in the same call
 baseline() { [ -d .gpu/lib-base ] || { echo "no .gpu/lib-base"; return; }; local saved=$classpath
   classpath=".gpu/lib-base/*:.gpu/lib/*"; bench "$@"; classpath=$saved; }
+# run COMMAND... with one more JVM option, or with more environment for the preloaded library (VAR=VALUE words
+# first): the A/B rows below are this build's bench with one setting changed
+withjava() { local option=$1 saved=("${java_opts[@]}"); shift; java_opts+=("$option"); "$@"
+  java_opts=("${saved[@]}"); }
+withenv() { local saved=("${preload[@]}"); while [[ "${1:-}" == *=* ]]; do preload+=("$1"); shift; done; "$@"
+  preload=("${saved[@]}"); }
 # the tape keeping every backward temporary to the step's end (the A/B of its freeing)
-keepall() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.tape.freeEarly=false); bench "$@"
-  java_opts=("${saved[@]}"); }
-# this build with the arena held to one Aparapi buffer, as before the preloaded library's large buffers (round 8)
-twogib() { local saved=("${java_opts[@]}"); java_opts+=(-Dvil4j.opencl.maxArenaMiB=2047); bench "$@"
-  java_opts=("${saved[@]}"); }
-# this build with the large GEMMs in their own program (WideGemm; the library shares the arena between programs);
-# VIL_WIDE_CAP sets that program's register cap (none by default), VIL_ASYNC=0 keeps the host's wait after each launch
-wide() { local saved=("${java_opts[@]}") savedp=("${preload[@]}"); java_opts+=(-Dvil4j.opencl.wideGemm=on)
-  preload+=("VIL4J_CL_SHARE_ARENA=1" "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}" "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}")
-  bench "$@"
-  java_opts=("${saved[@]}"); preload=("${savedp[@]}"); }
-# this build in one program, as before the shared arena (round 8): the same preload with VIL4J_CL_SHARE_ARENA=0
-oneprogram() { local savedp=("${preload[@]}"); preload+=("VIL4J_CL_SHARE_ARENA=0"); bench "$@"; preload=("${savedp[@]}"); }
+keepall() { withjava -Dvil4j.tape.freeEarly=false bench "$@"; }
+# the arena held to one Aparapi buffer, as before the preloaded library's large buffers (round 8)
+twogib() { withjava -Dvil4j.opencl.maxArenaMiB=2047 bench "$@"; }
+# the large GEMMs in their own program (WideGemm; the library shares the arena between programs); VIL_WIDE_CAP sets
+# that program's register cap (none by default), VIL_ASYNC=0 keeps the host's wait after each launch
+wide() { withjava -Dvil4j.opencl.wideGemm=on withenv VIL4J_CL_SHARE_ARENA=1 "VIL4J_NV_MAXRREGCOUNT_WIDE=${VIL_WIDE_CAP:-0}" \
+  "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}" bench "$@"; }
+# one program, as before the shared arena (round 8)
+oneprogram() { withenv VIL4J_CL_SHARE_ARENA=0 bench "$@"; }
 # golden cases with every GEMM in the wide GEMM's program (threshold 0); extra env (e.g. VIL4J_CL_ASYNC_WIDE=1) first
 golden_wide() { "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 "$@" java -Dvil4j.opencl.wideGemm=all \
     -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
