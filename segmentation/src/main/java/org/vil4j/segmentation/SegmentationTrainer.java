@@ -188,11 +188,16 @@ public final class SegmentationTrainer {
 
     /** Per-pixel top classes of {@code model} on a normalised batch {@code [B, C, H, W]}. */
     public static int[] predict(SegmentationModel model, float[] images, int batch, int height, int width) {
+        return topClasses(logits(model, images, batch, height, width), model.config().classes());
+    }
+
+    /** The model's logits {@code [B, H, W, classes]} for a normalised batch {@code [B, C, H, W]}, on the host. */
+    static float[] logits(SegmentationModel model, float[] images, int batch, int height, int width) {
         Ops ops = model.ops();
         long mark = ops.mark();
         try {
             Tensor x = ops.upload(Shape.of(batch, model.config().backbone().channels(), height, width), images);
-            return topClasses(ops.download(model.forward(x).logits()), model.config().classes());
+            return ops.download(model.forward(x).logits());
         } finally {
             ops.release(mark);
         }

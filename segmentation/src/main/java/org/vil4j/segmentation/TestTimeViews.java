@@ -1,7 +1,5 @@
 package org.vil4j.segmentation;
 
-import org.vil4j.api.Ops;
-import org.vil4j.api.Shape;
 import org.vil4j.api.Vil4jException;
 
 import java.util.ArrayList;
@@ -69,7 +67,7 @@ public final class TestTimeViews {
         float[] sum = new float[batch * height * width * classes];
         for (View view : views) {
             float[] probabilities = probabilities(model, render(view, images, batch, channels, height, width),
-                    batch, channels, height, width, classes);
+                    batch, height, width, classes);
             for (int b = 0; b < batch; b++) {
                 for (int y = 0; y < height; y++) {
                     for (int x = 0; x < width; x++) {
@@ -112,30 +110,23 @@ public final class TestTimeViews {
     }
 
     /** Softmax over the classes of each pixel's logits, {@code [B, H, W, classes]}. */
-    private static float[] probabilities(SegmentationModel model, float[] images, int batch, int channels, int height,
-                                         int width, int classes) {
-        Ops ops = model.ops();
-        long mark = ops.mark();
-        try {
-            float[] logits = ops.download(model.forward(ops.upload(Shape.of(batch, channels, height, width), images))
-                    .logits());
-            for (int p = 0; p < logits.length; p += classes) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < classes; k++) {
-                    max = Math.max(max, logits[p + k]);
-                }
-                float total = 0f;
-                for (int k = 0; k < classes; k++) {
-                    logits[p + k] = (float) Math.exp(logits[p + k] - max);
-                    total += logits[p + k];
-                }
-                for (int k = 0; k < classes; k++) {
-                    logits[p + k] /= total;
-                }
+    private static float[] probabilities(SegmentationModel model, float[] images, int batch, int height, int width,
+                                         int classes) {
+        float[] logits = SegmentationTrainer.logits(model, images, batch, height, width);
+        for (int p = 0; p < logits.length; p += classes) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) {
+                max = Math.max(max, logits[p + k]);
             }
-            return logits;
-        } finally {
-            ops.release(mark);
+            float total = 0f;
+            for (int k = 0; k < classes; k++) {
+                logits[p + k] = (float) Math.exp(logits[p + k] - max);
+                total += logits[p + k];
+            }
+            for (int k = 0; k < classes; k++) {
+                logits[p + k] /= total;
+            }
         }
+        return logits;
     }
 }
