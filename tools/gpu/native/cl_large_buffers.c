@@ -42,13 +42,18 @@ static size_t unwrap(size_t size) {
   return bytes;
 }
 
-static size_t tracked_size(cl_mem mem, size_t size) {
+// The size a transfer of this buffer should move: the real size for a whole-buffer transfer of a buffer made with a
+// corrected size (counted), else the size asked for.
+static size_t transfer_size(cl_mem mem, size_t offset, size_t size) {
+  if (offset != 0) return size;
   size_t bytes = 0;
   pthread_mutex_lock(&lock);
   for (int i = 0; i < TRACKED; i++) {
     if (tracked[i].mem == mem && tracked[i].wrapped == size) bytes = tracked[i].bytes;
   }
   pthread_mutex_unlock(&lock);
+  if (bytes == 0) return size;
+  __atomic_add_fetch(&corrected, 1, __ATOMIC_RELAXED);
   return bytes;
 }
 
@@ -129,7 +134,7 @@ CL_API_ENTRY cl_mem CL_API_CALL clCreateBuffer(cl_context context, cl_mem_flags 
       tracked[slot].mem = mem;
       tracked[slot].wrapped = size;
       tracked[slot].bytes = bytes;
-      corrected++;
+      __atomic_add_fetch(&corrected, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&lock);
     if (slot < 0) { // cannot keep its size: refuse rather than let a later transfer fail half-way
@@ -147,9 +152,7 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueWriteBuffer(cl_command_queue queue, cl_
   static write_fn real = NULL;
   if (real == NULL) real = (write_fn) dlsym(RTLD_NEXT, "clEnqueueWriteBuffer");
   if (real == NULL) return CL_INVALID_OPERATION;
-  size_t bytes = offset == 0 ? tracked_size(mem, size) : 0;
-  if (bytes != 0) __atomic_add_fetch(&corrected, 1, __ATOMIC_RELAXED);
-  return real(queue, mem, blocking, offset, bytes != 0 ? bytes : size, ptr, waits, wait_list, event);
+  return real(queue, mem, blocking, offset, transfer_size(mem, offset, size), ptr, waits, wait_list, event);
 }
 
 CL_API_ENTRY cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_mem mem, cl_bool blocking,
@@ -158,9 +161,7 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_m
   static transfer_fn real = NULL;
   if (real == NULL) real = (transfer_fn) dlsym(RTLD_NEXT, "clEnqueueReadBuffer");
   if (real == NULL) return CL_INVALID_OPERATION;
-  size_t bytes = offset == 0 ? tracked_size(mem, size) : 0;
-  if (bytes != 0) __atomic_add_fetch(&corrected, 1, __ATOMIC_RELAXED);
-  return real(queue, mem, blocking, offset, bytes != 0 ? bytes : size, ptr, waits, wait_list, event);
+  return real(queue, mem, blocking, offset, transfer_size(mem, offset, size), ptr, waits, wait_list, event);
 }
 
 CL_API_ENTRY cl_int CL_API_CALL clReleaseMemObject(cl_mem mem) {

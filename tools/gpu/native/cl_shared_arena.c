@@ -28,7 +28,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 // A live OpenCL object another Kernel may be handed, under up to four keys.
 typedef struct { uintptr_t keys[4]; void *handle; } shared_t;
 static shared_t contexts[SLOTS], queues[SLOTS], buffers[SLOTS];
-static long shared_buffers = 0;
 
 // The handle under these keys, or NULL (call with the lock held).
 static void *find(shared_t *table, uintptr_t k0, uintptr_t k1, uintptr_t k2, uintptr_t k3) {
@@ -82,11 +81,7 @@ cl_mem vil4j_shared_buffer(cl_context context, cl_mem_flags flags, size_t bytes,
   if (!vil4j_sharing() || host == NULL || bytes < SHARED_MIN_BYTES) return NULL;
   pthread_mutex_lock(&lock);
   cl_mem found = find(buffers, (uintptr_t) context, (uintptr_t) host, bytes, flags & ~ACCESS);
-  if (found != NULL && clRetainMemObject(found) == CL_SUCCESS) {
-    shared_buffers++;
-  } else {
-    found = NULL;
-  }
+  if (found != NULL && clRetainMemObject(found) != CL_SUCCESS) found = NULL;
   pthread_mutex_unlock(&lock);
   return found;
 }
@@ -106,8 +101,6 @@ void vil4j_forget_buffer(cl_mem mem) {
     forget(buffers, mem, count);
   }
 }
-
-__attribute__((visibility("default"))) long vil4j_shared_buffers(void) { return shared_buffers; }
 
 typedef cl_context (*context_fn)(const cl_context_properties *, cl_uint, const cl_device_id *,
                                  void (CL_CALLBACK *)(const char *, const void *, size_t, void *), void *, cl_int *);

@@ -682,13 +682,10 @@ final class OpenCLOps implements Ops {
         }
         long flops = 2L * m * n * k * batches;
         if (wide != null && wide.takes(flops, epilogue, causalA)) {
-            if (closed) {
-                throw new IllegalStateException("this OpenCL backend instance is closed");
-            }
+            beforeLaunch();
             int residualRows = program.a23, tableStride = program.a24; // set by the caller: EPI_LINEAR_RESIDUAL
             queue.flops(flops);
             queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
-            start();
             queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
                     k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                     epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches));
@@ -712,18 +709,19 @@ final class OpenCLOps implements Ops {
 
     /** Records the op with the arguments now in the program's fields (see CommandQueue). */
     void enqueue(int op) {
-        if (closed) {
-            throw new IllegalStateException("this OpenCL backend instance is closed");
-        }
-        start();
+        beforeLaunch();
         queue.enqueue(op);
     }
 
     /**
-     * Before the first launch (of either program): from here on the arena lives on the device, so data goes through
-     * the staging arrays. The first launch creates every device buffer from its host array.
+     * Before every launch of either program: the instance must be open, and at the first one the arena goes to the
+     * device, so data goes through the staging arrays from then on (the first launch creates every device buffer from
+     * its host array).
      */
-    private void start() {
+    private void beforeLaunch() {
+        if (closed) {
+            throw new IllegalStateException("this OpenCL backend instance is closed");
+        }
         if (!started) {
             started = true;
             parameterBytes += 4L * persistentTop + 4L * indexTop;

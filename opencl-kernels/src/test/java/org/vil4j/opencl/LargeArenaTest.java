@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vil4j.api.Ops;
@@ -138,7 +136,7 @@ class LargeArenaTest {
         assertThat(output).contains("after growth: arena " + (4L << 30))
                 .contains("kept: [2.0, -4.0, 7.0, 8.0, 10.0, 12.0, -14.0, 16.0]")
                 .contains("sum: [3.0, -6.0, 10.5, 12.0, 15.0, 18.0, -21.0, 24.0]");
-        assertThat(number(output, "sum at")).isGreaterThanOrEqualTo(TWO_GIB_FLOATS); // past the first 2 GiB
+        assertThat(PreloadedLibrary.number(output, "sum at")).isGreaterThanOrEqualTo(TWO_GIB_FLOATS); // past the first 2 GiB
     }
 
     private static float maxDifference(float[] got, float[] expected) {
@@ -155,16 +153,10 @@ class LargeArenaTest {
         Path library = PreloadedLibrary.compile(dir);
         String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx4g"), Map.of(), 0);
         assertThat(output).contains("arena up to").contains("(preloaded)");
-        assertThat(number(output, "lowest offset")).isGreaterThan(TWO_GIB_FLOATS);
-        assertThat(number(output, "add difference")).isLessThanOrEqualTo(1e-6);
-        assertThat(number(output, "linear difference")).isLessThanOrEqualTo(1e-4);
+        assertThat(PreloadedLibrary.number(output, "lowest offset")).isGreaterThan(TWO_GIB_FLOATS);
+        assertThat(PreloadedLibrary.number(output, "add difference")).isLessThanOrEqualTo(1e-6);
+        assertThat(PreloadedLibrary.number(output, "linear difference")).isLessThanOrEqualTo(1e-4);
         // at least the buffer's creation (on a GPU also its whole writes and reads)
-        assertThat(number(output, "corrected sizes")).isGreaterThanOrEqualTo(1);
-    }
-
-    private static double number(String output, String label) {
-        Matcher m = Pattern.compile(Pattern.quote(label) + ": ([-0-9.Ee]+)").matcher(output);
-        assertThat(m.find()).as("%s in:%n%s", label, output).isTrue();
-        return Double.parseDouble(m.group(1));
+        assertThat(PreloadedLibrary.number(output, "corrected sizes")).isGreaterThanOrEqualTo(1);
     }
 }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The preloaded library of tools/gpu/native (build options, pipelined passes, large buffers), compiled here as
@@ -70,6 +72,26 @@ final class PreloadedLibrary {
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(child.exitValue()).as("child exit; output:%n%s", output).isEqualTo(expectedExit);
         return output;
+    }
+
+    /** The number after "label: " in a child's output (fails the test when there is none). */
+    static double number(String output, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + ": ([-0-9.Ee]+)").matcher(output);
+        assertThat(m.find()).as("%s in:%n%s", label, output).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
+     * The largest of the library's counts "label: N" in a child's output, -1 when there is none: the library reports
+     * at exit in every process that preloads it, and PoCL's compiler processes inherit the preload and report 0.
+     */
+    static long largestCount(String output, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + ": (\\d+)").matcher(output);
+        long most = -1;
+        while (m.find()) {
+            most = Math.max(most, Long.parseLong(m.group(1)));
+        }
+        return most;
     }
 
     private static String classPath() {
