@@ -50,6 +50,11 @@ public interface Ops extends AutoCloseable {
         return 0;
     }
 
+    /** Device memory the workspace tensors alive now take, in bytes, persistent ones not counted (0 where not tracked). */
+    default long liveDeviceBytes() {
+        return 0;
+    }
+
     // ---- memory ----------------------------------------------------------------------------------------------
 
     /** Copies an activation (an input batch) to the device; counted in {@link TransferStats#bytesIn()}. */
@@ -439,6 +444,24 @@ public interface Ops extends AutoCloseable {
             parts.add(linear(x, ws.get(i), bs.get(i)));
         }
         return Fused.concat(this, parts);
+    }
+
+    /**
+     * {@code linearConcat(concatColumns(parts...), ws, bs)}: linears of several tensors read side by side (the mLSTM's
+     * gates of q | k | v) without keeping the side-by-side tensor, which a recorded backward forms again.
+     */
+    default Tensor linearConcatOfParts(java.util.List<Tensor> parts, java.util.List<Tensor> ws,
+                                       java.util.List<Tensor> bs) {
+        Fused.requireParts("linearConcatOfParts", -1, ws.size(), bs.size());
+        if (parts.isEmpty()) {
+            throw new ShapeMismatchException("linearConcatOfParts: no parts to read");
+        }
+        Tensor x = Fused.concat(this, parts);
+        Tensor y = linearConcat(x, ws, bs);
+        if (parts.size() > 1) {
+            free(x); // made here; one part is the caller's own tensor
+        }
+        return y;
     }
 
     /** {@code silu(depthwiseConv(x, neighbours, w, bias))}. */

@@ -182,9 +182,12 @@ final class MlstmLayer implements MixerLayer {
         Tensor q = ops.headwiseLinear(a, p.get("q_proj.weight"), p.optional("q_proj.bias"));
         Tensor k = ops.headwiseLinear(a, p.get("k_proj.weight"), p.optional("k_proj.bias"));
         Tensor v = ops.headwiseLinear(xm, p.get("v_proj.weight"), p.optional("v_proj.bias"));
-        Tensor qkv = ops.concatColumns(q, k, v);
-        Tensor ig = ops.linear(qkv, p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.igate.bias"));
-        Tensor fg = ops.linear(qkv, p.get("mlstm_cell.fgate.weight"), p.get("mlstm_cell.fgate.bias"));
-        return cell.mix(ops, q, k, v, ig, fg, VilConfig.QKV_BLOCK);
+        // both gates read q | k | v: one op, so that a recorded backward forms q | k | v again rather than keeping it
+        Tensor igW = p.get("mlstm_cell.igate.weight");
+        Tensor gates = ops.linearConcatOfParts(List.of(q, k, v), List.of(igW, p.get("mlstm_cell.fgate.weight")),
+                List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
+        int heads = igW.shape().dim(0);
+        return cell.mix(ops, q, k, v, ops.columns(gates, 0, heads), ops.columns(gates, heads, heads),
+                VilConfig.QKV_BLOCK);
     }
 }

@@ -186,6 +186,11 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public long liveDeviceBytes() {
+        return 4 * workspace.liveFloats();
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;

@@ -24,6 +24,7 @@ final class Workspace {
     private int[] freeSlots = new int[64];
     private int freeSlotCount;
     private int liveBlocks;
+    private long liveFloats;
 
     // live blocks in allocation order (a slot with its serial; entries whose block was freed are skipped and purged)
     private int[] orderSlots = new int[256];
@@ -51,6 +52,11 @@ final class Workspace {
     /** The end of the highest live block (the base when none is live). */
     int top() {
         return top;
+    }
+
+    /** The floats the live blocks take (aligned sizes, gaps not counted). */
+    long liveFloats() {
+        return liveFloats;
     }
 
     boolean isEmpty() {
@@ -106,6 +112,7 @@ final class Workspace {
         sizes[slot] = size;
         serials[slot] = serial;
         liveBlocks++;
+        liveFloats += size;
         if (orderLength == orderSlots.length) {
             compactOrder();
             if (orderLength * 2 > orderSlots.length) {
@@ -144,6 +151,7 @@ final class Workspace {
         int size = sizes[slot];
         serials[slot] = 0;
         liveBlocks--;
+        liveFloats -= size;
         if (freeSlotCount == freeSlots.length) {
             freeSlots = Arrays.copyOf(freeSlots, freeSlotCount * 2);
         }

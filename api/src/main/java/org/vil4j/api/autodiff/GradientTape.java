@@ -44,7 +44,7 @@ import java.util.Set;
 public final class GradientTape implements Ops {
     /** How one recorded operation sends its output gradient to its inputs. */
     @FunctionalInterface
-    private interface Backward {
+    interface Backward {
         void run(Tensor dy);
     }
 
@@ -61,6 +61,10 @@ public final class GradientTape implements Ops {
     }
 
     private final Ops base;
+    // fused ops recorded as one node that forms cheap intermediates again in the backward; -Dvil4j.tape.lean=false
+    // records their compositions instead (for A/B measurements)
+    private final LeanNodes lean;
+    private boolean leanNodes = !"false".equals(System.getProperty("vil4j.tape.lean"));
     private final Set<Tensor> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<IndexTable, int[]> hostTables = new IdentityHashMap<>();
@@ -83,6 +87,7 @@ public final class GradientTape implements Ops {
 
     public GradientTape(Ops base) {
         this.base = base;
+        this.lean = new LeanNodes(this);
     }
 
     /** The backend the tape runs on. */
@@ -96,6 +101,16 @@ public final class GradientTape implements Ops {
      */
     public void freeEarly(boolean on) {
         this.freeEarly = on;
+    }
+
+    /**
+     * Whether the fused ops with a lean record ({@link Ops#depthwiseConvSilu}, {@link Ops#linearConcatOfParts},
+     * {@link Ops#normSkipGate}) are recorded as one node that keeps only their inputs and forms their cheap
+     * intermediates again in the backward (the default), or as their compositions, which keep every intermediate
+     * from the forward to the backward. The gradients agree to rounding either way.
+     */
+    public void leanNodes(boolean on) {
+        this.leanNodes = on;
     }
 
     /**
@@ -211,12 +226,12 @@ public final class GradientTape implements Ops {
 
     // ---- recording helpers -----------------------------------------------------------------------------------
 
-    private boolean needsGrad(Tensor t) {
+    boolean needsGrad(Tensor t) {
         return t != null && (trainable.contains(t) || tracked.contains(t));
     }
 
     /** Records {@code out} if any input needs a gradient. */
-    private Tensor record(Tensor out, Backward backward, Tensor... inputs) {
+    Tensor record(Tensor out, Backward backward, Tensor... inputs) {
         if (!recording) {
             return out;
         }
@@ -230,7 +245,7 @@ public final class GradientTape implements Ops {
         return out;
     }
 
-    private void accumulate(Tensor target, Tensor grad) {
+    void accumulate(Tensor target, Tensor grad) {
         if (!needsGrad(target)) {
             return;
         }
@@ -371,6 +386,11 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public long liveDeviceBytes() {
+        return base.liveDeviceBytes();
+    }
+
+    @Override
     public Tensor upload(Shape shape, float[] data) {
         Tensor t = base.upload(shape, data);
         if (recording && trackInputs) {
@@ -443,19 +463,29 @@ public final class GradientTape implements Ops {
         Tensor out = base.linear(x, w, bias);
         return record(out, dy -> {
             if (needsGrad(x)) {
-                Tensor rows = base.reshape(dy, Shape.of(dy.shape().rows(), dy.shape().last()));
-                accumulate(x, base.reshape(base.matmul(rows, w), x.shape()));
+                accumulate(x, linearInputGradient(dy, w, x.shape()));
             }
-            if (needsGrad(w) && needsGrad(bias)) {
-                LinearGradients g = base.linearParameterGradients(x, dy);
-                accumulate(w, g.weight());
-                accumulate(bias, base.reshape(g.bias(), bias.shape()));
-            } else if (needsGrad(w)) {
-                accumulate(w, base.linearWeightGradient(x, dy));
-            } else if (needsGrad(bias)) {
-                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
-            }
+            sendLinearParameterGradients(x, w, bias, dy);
         }, x, w, bias);
+    }
+
+    /** dy w: a linear's input gradient, in the input's shape. */
+    Tensor linearInputGradient(Tensor dy, Tensor w, Shape inputShape) {
+        Tensor rows = base.reshape(dy, Shape.of(dy.shape().rows(), dy.shape().last()));
+        return base.reshape(base.matmul(rows, w), inputShape);
+    }
+
+    /** A linear's weight and bias gradients (those that are needed) from its input x and dy. */
+    void sendLinearParameterGradients(Tensor x, Tensor w, Tensor bias, Tensor dy) {
+        if (needsGrad(w) && needsGrad(bias)) {
+            LinearGradients g = base.linearParameterGradients(x, dy);
+            accumulate(w, g.weight());
+            accumulate(bias, base.reshape(g.bias(), bias.shape()));
+        } else if (needsGrad(w)) {
+            accumulate(w, base.linearWeightGradient(x, dy));
+        } else if (needsGrad(bias)) {
+            accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+        }
     }
 
     @Override
@@ -508,31 +538,36 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor layerNorm(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps) {
         Tensor out = base.layerNorm(x, groupSize, weight, residualWeight, bias, eps);
-        return record(out, dy -> {
-            if (needsGrad(x) && needsGrad(weight) && needsGrad(bias)) {
-                // one pass gives dx and the normalised x the weight's gradient needs
-                LayerNormGradients g = base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
-                accumulate(x, g.dx());
-                accumulate(weight, base.reshape(g.weight(), weight.shape()));
-                accumulate(bias, base.reshape(g.bias(), bias.shape()));
-                return;
-            }
-            if (needsGrad(x)) {
-                accumulate(x, base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps));
-            }
-            if (needsGrad(weight) && needsGrad(bias)) {
-                // both sums in one pass where the backend can
-                Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
-                AffineGradients g = base.affineGradients(dy, normalised);
-                accumulate(weight, base.reshape(g.weight(), weight.shape()));
-                accumulate(bias, base.reshape(g.bias(), bias.shape()));
-            } else if (needsGrad(weight)) {
-                Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
-                accumulate(weight, base.reshape(base.columnSums(base.mul(dy, normalised)), weight.shape()));
-            } else if (needsGrad(bias)) {
-                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
-            }
-        }, x, weight, bias);
+        return record(out, dy -> sendLayerNormGradients(x, groupSize, weight, residualWeight, bias, eps, dy),
+                x, weight, bias);
+    }
+
+    /** A layer norm's gradients (those that are needed) from its input x and dy. */
+    void sendLayerNormGradients(Tensor x, int groupSize, Tensor weight, boolean residualWeight, Tensor bias, float eps,
+                           Tensor dy) {
+        if (needsGrad(x) && needsGrad(weight) && needsGrad(bias)) {
+            // one pass gives dx and the normalised x the weight's gradient needs
+            LayerNormGradients g = base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
+            accumulate(x, g.dx());
+            accumulate(weight, base.reshape(g.weight(), weight.shape()));
+            accumulate(bias, base.reshape(g.bias(), bias.shape()));
+            return;
+        }
+        if (needsGrad(x)) {
+            accumulate(x, base.layerNormBackward(x, dy, groupSize, weight, residualWeight, eps));
+        }
+        if (needsGrad(weight) && needsGrad(bias)) {
+            // both sums in one pass where the backend can
+            Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
+            AffineGradients g = base.affineGradients(dy, normalised);
+            accumulate(weight, base.reshape(g.weight(), weight.shape()));
+            accumulate(bias, base.reshape(g.bias(), bias.shape()));
+        } else if (needsGrad(weight)) {
+            Tensor normalised = base.layerNorm(x, groupSize, null, false, null, eps);
+            accumulate(weight, base.reshape(base.columnSums(base.mul(dy, normalised)), weight.shape()));
+        } else if (needsGrad(bias)) {
+            accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+        }
     }
 
     @Override
@@ -574,17 +609,20 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor skipGate(Tensor h, Tensor skip, Tensor a, Tensor z) {
         Tensor out = base.skipGate(h, skip, a, z);
-        return record(out, dy -> {
-            SkipGateGradients g = base.skipGateBackward(h, skip, a, z, dy);
-            accumulate(h, g.dh());
-            accumulate(a, g.da());
-            accumulate(z, g.dz());
-            if (needsGrad(skip)) {
-                // skip scales a column-wise (h + skip * a): an affine map's weight gradient, one pass where the
-                // backend fuses it (its bias half is not needed)
-                accumulate(skip, base.reshape(base.affineGradients(g.dh(), a).weight(), skip.shape()));
-            }
-        }, h, skip, a, z);
+        return record(out, dy -> accumulate(h, sendSkipGateGradients(h, skip, a, z, dy)), h, skip, a, z);
+    }
+
+    /** The skip gate's gradients of skip, a and z, accumulated; returns h's. */
+    Tensor sendSkipGateGradients(Tensor h, Tensor skip, Tensor a, Tensor z, Tensor dy) {
+        SkipGateGradients g = base.skipGateBackward(h, skip, a, z, dy);
+        accumulate(a, g.da());
+        accumulate(z, g.dz());
+        if (needsGrad(skip)) {
+            // skip scales a column-wise (h + skip * a): an affine map's weight gradient, one pass where the
+            // backend fuses it (its bias half is not needed)
+            accumulate(skip, base.reshape(base.affineGradients(g.dh(), a).weight(), skip.shape()));
+        }
+        return g.dh();
     }
 
     // ---- token movement --------------------------------------------------------------------------------------
@@ -635,18 +673,21 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor depthwiseConv(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
         Tensor out = base.depthwiseConv(x, neighbours, w, bias);
-        return record(out, dy -> {
-            if (needsGrad(x)) {
-                int tokens = x.shape().dim(-2);
-                accumulate(x, base.depthwiseConvBackwardInput(dy, inverse(neighbours, tokens), w));
-            }
-            if (needsGrad(w)) {
-                accumulate(w, base.depthwiseConvWeightGradient(x, dy, neighbours));
-            }
-            if (needsGrad(bias)) {
-                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
-            }
-        }, x, w, bias);
+        return record(out, dy -> sendDepthwiseConvGradients(x, neighbours, w, bias, dy), x, w, bias);
+    }
+
+    /** A depthwise convolution's gradients (those that are needed) from its input x and dy. */
+    void sendDepthwiseConvGradients(Tensor x, IndexTable neighbours, Tensor w, Tensor bias, Tensor dy) {
+        if (needsGrad(x)) {
+            int tokens = x.shape().dim(-2);
+            accumulate(x, base.depthwiseConvBackwardInput(dy, inverse(neighbours, tokens), w));
+        }
+        if (needsGrad(w)) {
+            accumulate(w, base.depthwiseConvWeightGradient(x, dy, neighbours));
+        }
+        if (needsGrad(bias)) {
+            accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+        }
     }
 
     @Override
@@ -684,8 +725,19 @@ public final class GradientTape implements Ops {
 
     @Override
     public Tensor depthwiseConvSilu(Tensor x, IndexTable neighbours, Tensor w, Tensor bias) {
-        return recording ? Ops.super.depthwiseConvSilu(x, neighbours, w, bias)
-                : base.depthwiseConvSilu(x, neighbours, w, bias);
+        if (!recording) {
+            return base.depthwiseConvSilu(x, neighbours, w, bias);
+        }
+        return leanNodes ? lean.depthwiseConvSilu(x, neighbours, w, bias)
+                : Ops.super.depthwiseConvSilu(x, neighbours, w, bias);
+    }
+
+    @Override
+    public Tensor linearConcatOfParts(List<Tensor> parts, List<Tensor> ws, List<Tensor> bs) {
+        if (!recording) {
+            return base.linearConcatOfParts(parts, ws, bs);
+        }
+        return leanNodes ? lean.linearConcatOfParts(parts, ws, bs) : Ops.super.linearConcatOfParts(parts, ws, bs);
     }
 
     @Override
@@ -718,9 +770,11 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor normSkipGate(Tensor h, int groupSize, Tensor weight, boolean residualWeight, Tensor bias,
                                float eps, Tensor skip, Tensor a, Tensor z) {
-        // recorded as its two parts (their backward exists); fused only when nothing is recorded
-        return recording ? Ops.super.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z)
-                : base.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z);
+        if (!recording) {
+            return base.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z);
+        }
+        return leanNodes ? lean.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z)
+                : Ops.super.normSkipGate(h, groupSize, weight, residualWeight, bias, eps, skip, a, z);
     }
 
     @Override
