@@ -447,21 +447,30 @@ public interface Ops extends AutoCloseable {
     }
 
     /**
-     * {@code linearConcat(concatColumns(parts...), ws, bs)}: linears of several tensors read side by side (the mLSTM's
-     * gates of q | k | v) without keeping the side-by-side tensor, which a recorded backward forms again.
+     * The mLSTM cell from its inputs, as Vision-LSTM's layer computes it: {@code q = headwiseLinear(a, ws[0], bs[0])},
+     * {@code k = headwiseLinear(a, ws[1], bs[1])}, {@code v = headwiseLinear(xm, ws[2], bs[2])}, the gates
+     * {@code linear(q | k | v, gateWs[i], gateBs[i])} (input, then forget), then {@link #mlstm} in {@code form}
+     * (PARALLEL: the stabilised parallel form; else with {@code chunkSize}). A recorded backward may form q, k, v and
+     * the gates again from a and xm (a few cheap projections) instead of keeping them from the forward.
      */
-    default Tensor linearConcatOfParts(java.util.List<Tensor> parts, java.util.List<Tensor> ws,
-                                       java.util.List<Tensor> bs) {
-        Fused.requireParts("linearConcatOfParts", -1, ws.size(), bs.size());
-        if (parts.isEmpty()) {
-            throw new ShapeMismatchException("linearConcatOfParts: no parts to read");
+    default Tensor mlstmOfProjections(Tensor a, Tensor xm, java.util.List<Tensor> ws, java.util.List<Tensor> bs,
+                                      java.util.List<Tensor> gateWs, java.util.List<Tensor> gateBs, int numHeads,
+                                      float eps, MlstmForm form, int chunkSize) {
+        Fused.requireParts("mlstmOfProjections", 3, ws.size(), bs.size());
+        Fused.requireParts("mlstmOfProjections", 2, gateWs.size(), gateBs.size());
+        Tensor q = headwiseLinear(a, ws.get(0), bs.get(0));
+        Tensor k = headwiseLinear(a, ws.get(1), bs.get(1));
+        Tensor v = headwiseLinear(xm, ws.get(2), bs.get(2));
+        Tensor qkv = concatColumns(q, k, v);
+        Tensor ig = linear(qkv, gateWs.get(0), gateBs.get(0));
+        Tensor fg = linear(qkv, gateWs.get(1), gateBs.get(1));
+        free(qkv);
+        Tensor h = form == MlstmForm.PARALLEL ? mlstm(q, k, v, ig, fg, numHeads, eps)
+                : mlstm(q, k, v, ig, fg, numHeads, eps, form, chunkSize);
+        for (Tensor t : new Tensor[]{fg, ig, v, k, q}) {
+            free(t); // on a backend that frees one by one, only h stays
         }
-        Tensor x = Fused.concat(this, parts);
-        Tensor y = linearConcat(x, ws, bs);
-        if (parts.size() > 1) {
-            free(x); // made here; one part is the caller's own tensor
-        }
-        return y;
+        return h;
     }
 
     /** {@code silu(depthwiseConv(x, neighbours, w, bias))}. */

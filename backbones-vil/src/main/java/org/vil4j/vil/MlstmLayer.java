@@ -177,17 +177,15 @@ final class MlstmLayer implements MixerLayer {
                 ops.columns(all, 4 * inner + heads, heads), heads);
     }
 
-    /** q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply. */
+    /**
+     * q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply, and without
+     * keeping them (the tape forms them again from a and xm).
+     */
     private Tensor unfusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
-        Tensor q = ops.headwiseLinear(a, p.get("q_proj.weight"), p.optional("q_proj.bias"));
-        Tensor k = ops.headwiseLinear(a, p.get("k_proj.weight"), p.optional("k_proj.bias"));
-        Tensor v = ops.headwiseLinear(xm, p.get("v_proj.weight"), p.optional("v_proj.bias"));
-        // both gates read q | k | v: one op, so that a recorded backward forms q | k | v again rather than keeping it
-        Tensor igW = p.get("mlstm_cell.igate.weight");
-        Tensor gates = ops.linearConcatOfParts(List.of(q, k, v), List.of(igW, p.get("mlstm_cell.fgate.weight")),
-                List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
-        int heads = igW.shape().dim(0);
-        return cell.mix(ops, q, k, v, ops.columns(gates, 0, heads), ops.columns(gates, heads, heads),
-                VilConfig.QKV_BLOCK);
+        return cell.mixProjections(ops, a, xm,
+                List.of(p.get("q_proj.weight"), p.get("k_proj.weight"), p.get("v_proj.weight")),
+                Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")),
+                List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
+                List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")), VilConfig.QKV_BLOCK);
     }
 }

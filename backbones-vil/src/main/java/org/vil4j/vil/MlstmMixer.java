@@ -7,6 +7,8 @@ import org.vil4j.api.Ops;
 import org.vil4j.api.SequenceMixer;
 import org.vil4j.api.Tensor;
 
+import java.util.List;
+
 /**
  * The matrix-LSTM cell of the reference ({@code parallel_stabilized_simple}), computed in a chosen {@link MlstmForm}
  * or, by default ("auto"), in the form the sequence length calls for on the backend at hand.
@@ -67,6 +69,16 @@ public final class MlstmMixer implements SequenceMixer {
     @Override
     public MixerLayer layer(MixerSpec spec) {
         return new MlstmLayer(this, spec);
+    }
+
+    /**
+     * The cell from its inputs ({@link Ops#mlstmOfProjections}): q, k from a and v from xm by head-wise projections,
+     * both gates from q | k | v; a recorded backward forms them again rather than keeping them.
+     */
+    public Tensor mixProjections(Ops ops, Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
+                                 List<Tensor> gateBs, int numHeads) {
+        return ops.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, EPS, formFor(ops, a.shape().dim(1)),
+                chunkSize);
     }
 
     /**

@@ -104,8 +104,8 @@ public final class GradientTape implements Ops {
     }
 
     /**
-     * Whether the fused ops with a lean record ({@link Ops#depthwiseConvSilu}, {@link Ops#linearConcatOfParts},
-     * {@link Ops#normSkipGate}) are recorded as one node that keeps only their inputs and forms their cheap
+     * Whether the fused ops with a lean record ({@link Ops#depthwiseConvSilu}, {@link Ops#mlstmOfProjections},
+     * {@link Ops#normSkipGate}, {@link Ops#linearAdd}, {@link Ops#layerNormGather}) are recorded as one node that keeps only their inputs and forms their cheap
      * intermediates again in the backward (the default), or as their compositions, which keep every intermediate
      * from the forward to the backward. The gradients agree to rounding either way.
      */
@@ -336,7 +336,7 @@ public final class GradientTape implements Ops {
         return base.reshape(base.columnSums(rows), bShape);
     }
 
-    private IndexTable inverse(IndexTable table, int tokens) {
+    IndexTable inverse(IndexTable table, int tokens) {
         return inverses.computeIfAbsent(new InverseKey(table, tokens), key -> {
             int[] host = hostTables.get(table);
             if (host == null) {
@@ -511,20 +511,23 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor headwiseLinear(Tensor x, Tensor w, Tensor bias) {
         Tensor out = base.headwiseLinear(x, w, bias);
-        return record(out, dy -> {
-            if (needsGrad(x)) {
-                accumulate(x, base.headwiseLinearTransposed(dy, w));
-            }
-            if (needsGrad(w) && needsGrad(bias)) {
-                LinearGradients g = base.headwiseParameterGradients(x, dy, w.shape().dim(0));
-                accumulate(w, g.weight());
-                accumulate(bias, base.reshape(g.bias(), bias.shape()));
-            } else if (needsGrad(w)) {
-                accumulate(w, base.headwiseWeightGradient(x, dy, w.shape().dim(0)));
-            } else if (needsGrad(bias)) {
-                accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
-            }
-        }, x, w, bias);
+        return record(out, dy -> sendHeadwiseLinearGradients(x, w, bias, dy), x, w, bias);
+    }
+
+    /** A head-wise linear's gradients (those that are needed) from its input x and dy. */
+    void sendHeadwiseLinearGradients(Tensor x, Tensor w, Tensor bias, Tensor dy) {
+        if (needsGrad(x)) {
+            accumulate(x, base.headwiseLinearTransposed(dy, w));
+        }
+        if (needsGrad(w) && needsGrad(bias)) {
+            LinearGradients g = base.headwiseParameterGradients(x, dy, w.shape().dim(0));
+            accumulate(w, g.weight());
+            accumulate(bias, base.reshape(g.bias(), bias.shape()));
+        } else if (needsGrad(w)) {
+            accumulate(w, base.headwiseWeightGradient(x, dy, w.shape().dim(0)));
+        } else if (needsGrad(bias)) {
+            accumulate(bias, base.reshape(base.columnSums(dy), bias.shape()));
+        }
     }
 
     @Override
@@ -733,11 +736,14 @@ public final class GradientTape implements Ops {
     }
 
     @Override
-    public Tensor linearConcatOfParts(List<Tensor> parts, List<Tensor> ws, List<Tensor> bs) {
+    public Tensor mlstmOfProjections(Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
+                                     List<Tensor> gateBs, int numHeads, float eps, org.vil4j.api.MlstmForm form,
+                                     int chunkSize) {
         if (!recording) {
-            return base.linearConcatOfParts(parts, ws, bs);
+            return base.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize);
         }
-        return leanNodes ? lean.linearConcatOfParts(parts, ws, bs) : Ops.super.linearConcatOfParts(parts, ws, bs);
+        return leanNodes ? lean.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize)
+                : Ops.super.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize);
     }
 
     @Override
@@ -755,16 +761,22 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse,
                             boolean intoResidual) {
+        if (!recording) {
+            return base.linearAdd(x, w, bias, residual, order, inverse, intoResidual);
+        }
         // never in place while recording: the backward needs the block's input
-        return recording ? Ops.super.linearAdd(x, w, bias, residual, order, inverse, false)
-                : base.linearAdd(x, w, bias, residual, order, inverse, intoResidual);
+        return leanNodes ? lean.linearAdd(x, w, bias, residual, order, inverse)
+                : Ops.super.linearAdd(x, w, bias, residual, order, inverse, false);
     }
 
     @Override
     public Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
                                   Tensor bias, float eps) {
-        return recording ? Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
-                : base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
+        if (!recording) {
+            return base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
+        }
+        return leanNodes ? lean.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps)
+                : Ops.super.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package org.vil4j.api.autodiff;
 
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.MlstmForm;
+import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Tensor;
 
@@ -9,8 +11,9 @@ import java.util.List;
 
 /**
  * Fused ops recorded as one node that keeps less than their composition would: a tensor that is cheap to form again
- * (a concatenation, a convolution before its SiLU, a normalised tensor) is formed again in the backward instead of
- * being held from its forward to the backward, where it would sit in memory for the rest of the step. The backend
+ * (q, k, v and the gates from the cell's inputs, a convolution before its SiLU, a normalised tensor, a projection
+ * before its residual add) is formed again in the backward, or never kept, instead of being held from its forward to
+ * the backward, where it would sit in memory for the rest of the step. The backend
  * runs each forward as its one-pass op; the backward reuses the tape's own per-op backwards.
  */
 final class LeanNodes {
@@ -22,38 +25,41 @@ final class LeanNodes {
         this.base = tape.base();
     }
 
-    /** Keeps the parts (the caller's tensors), not their concatenation. */
-    Tensor linearConcatOfParts(List<Tensor> parts, List<Tensor> ws, List<Tensor> bs) {
-        Tensor out = base.linearConcatOfParts(parts, ws, bs);
-        List<Tensor> inputs = new ArrayList<>(parts);
+    /**
+     * Keeps a and xm (which other nodes keep anyway), not q, k, v and the gates: the backward forms them again (three
+     * head-wise projections, the concatenation and two narrow linears) before the cell's own backward, which forms
+     * its S x S matrices again from them in any case.
+     */
+    Tensor mlstmOfProjections(Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
+                              List<Tensor> gateBs, int numHeads, float eps, MlstmForm form, int chunkSize) {
+        Tensor out = base.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize);
+        List<Tensor> inputs = new ArrayList<>(List.of(a, xm));
         inputs.addAll(ws);
         inputs.addAll(bs);
+        inputs.addAll(gateWs);
+        inputs.addAll(gateBs);
         return tape.record(out, dy -> {
-            Tensor x = concat(parts);
-            boolean partsNeedGrad = parts.stream().anyMatch(tape::needsGrad);
-            Tensor dx = null;
-            int column = 0;
-            for (int i = 0; i < ws.size(); i++) {
-                Tensor w = ws.get(i);
-                int width = w.shape().dim(0);
-                Tensor dyPart = base.columns(dy, column, width);
-                column += width;
-                tape.sendLinearParameterGradients(x, w, bs.get(i), dyPart);
-                if (partsNeedGrad) {
-                    Tensor g = tape.linearInputGradient(dyPart, w, x.shape());
-                    dx = dx == null ? g : base.add(dx, g);
-                }
-            }
-            if (dx != null) {
-                int start = 0;
-                for (Tensor part : parts) {
-                    int width = part.shape().last();
-                    if (tape.needsGrad(part)) {
-                        tape.accumulate(part, base.columns(dx, start, width));
-                    }
-                    start += width;
-                }
-            }
+            Tensor q = base.headwiseLinear(a, ws.get(0), bs.get(0));
+            Tensor k = base.headwiseLinear(a, ws.get(1), bs.get(1));
+            Tensor v = base.headwiseLinear(xm, ws.get(2), bs.get(2));
+            Tensor qkv = base.concatColumns(q, k, v);
+            Tensor ig = base.linear(qkv, gateWs.get(0), gateBs.get(0));
+            Tensor fg = base.linear(qkv, gateWs.get(1), gateBs.get(1));
+            MlstmGradients g = form == MlstmForm.PARALLEL
+                    ? base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps)
+                    : base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps, form, chunkSize);
+            // the gates read q | k | v: their input gradient joins the cell's
+            tape.sendLinearParameterGradients(qkv, gateWs.get(0), gateBs.get(0), g.digate());
+            tape.sendLinearParameterGradients(qkv, gateWs.get(1), gateBs.get(1), g.dfgate());
+            Tensor dqkv = base.add(tape.linearInputGradient(g.digate(), gateWs.get(0), qkv.shape()),
+                    tape.linearInputGradient(g.dfgate(), gateWs.get(1), qkv.shape()));
+            int width = q.shape().last();
+            Tensor dq = base.add(g.dq(), base.columns(dqkv, 0, width));
+            Tensor dk = base.add(g.dk(), base.columns(dqkv, width, width));
+            Tensor dv = base.add(g.dv(), base.columns(dqkv, 2 * width, width));
+            tape.sendHeadwiseLinearGradients(a, ws.get(0), bs.get(0), dq);
+            tape.sendHeadwiseLinearGradients(a, ws.get(1), bs.get(1), dk);
+            tape.sendHeadwiseLinearGradients(xm, ws.get(2), bs.get(2), dv);
         }, inputs.toArray(new Tensor[0]));
     }
 
@@ -77,14 +83,30 @@ final class LeanNodes {
         }, h, weight, bias, skip, a, z);
     }
 
-    private Tensor concat(List<Tensor> parts) {
-        if (parts.size() == 3) {
-            return base.concatColumns(parts.get(0), parts.get(1), parts.get(2));
-        }
-        Tensor out = parts.get(0);
-        for (int i = 1; i < parts.size(); i++) {
-            out = base.concatColumns(out, parts.get(i));
-        }
-        return out;
+    /** Keeps x and the residual, not the projection before its add (which no backward reads). */
+    Tensor linearAdd(Tensor x, Tensor w, Tensor bias, Tensor residual, IndexTable order, IndexTable inverse) {
+        Tensor out = base.linearAdd(x, w, bias, residual, order, inverse, false);
+        return tape.record(out, dy -> {
+            tape.accumulate(residual, dy);
+            // row t of the projection went to row order[t]: its gradient is dy gathered back
+            Tensor dProjection = order == null ? dy : gatheredBack(dy, inverse, x.shape().dim(-2));
+            if (tape.needsGrad(x)) {
+                tape.accumulate(x, tape.linearInputGradient(dProjection, w, x.shape()));
+            }
+            tape.sendLinearParameterGradients(x, w, bias, dProjection);
+        }, x, w, bias, residual);
+    }
+
+    /** Keeps x, not its normalised form before the gather. */
+    Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
+                           Tensor bias, float eps) {
+        Tensor out = base.layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
+        return tape.record(out, dy -> tape.sendLayerNormGradients(x, groupSize, weight, residualWeight, bias, eps,
+                gatheredBack(dy, index, x.shape().dim(-2))), x, weight, bias);
+    }
+
+    /** The gradient of gatherTokens(t, index)'s input t from its output's dy. */
+    private Tensor gatheredBack(Tensor dy, IndexTable index, int tokens) {
+        return base.gatherSum(dy, tape.inverse(index, tokens), tokens);
     }
 }

@@ -21,9 +21,9 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The tape's lean records ({@link GradientTape#leanNodes}: the convolution with its SiLU, the gates of q | k | v and
- * the output norm with its skip gate each one node that forms its intermediates again in the backward) change memory,
- * not values: a ViL step's loss and gradients agree with the compositions' on both backends, and on OpenCL the
+ * The tape's lean records ({@link GradientTape#leanNodes}: the cell from its inputs, the convolution with its SiLU,
+ * the output norm with its skip gate, the pre-norm with its gather and the down-projection with its residual add, each
+ * one node that forms its intermediates again in the backward or never keeps them) change memory, not values: a ViL step's loss and gradients agree with the compositions' on both backends, and on OpenCL the
  * activations a recorded forward keeps shrink.
  */
 class LeanNodesTest {
@@ -99,9 +99,9 @@ class LeanNodesTest {
             step(ops, config(32), 8, true, lean);
             System.out.printf("LeanNodesTest: the recorded forward keeps %,d bytes (compositions: %,d, %.1f%%)%n",
                     lean[0], composed[0], 100.0 * lean[0] / composed[0]);
-            // each mLSTM block keeps neither q | k | v side by side, nor the convolution before its SiLU, nor the
-            // normalised output (measured 46% of the compositions' here)
-            assertThat(lean[0]).isLessThan(composed[0] * 3 / 5);
+            // no block keeps q, k, v, the gates, q | k | v, the convolution before its SiLU, the normalised
+            // tensors or the projection before its add (measured 39% of the compositions' here)
+            assertThat(lean[0]).isLessThan(composed[0] / 2);
         }
     }
 }
