@@ -5,6 +5,12 @@
 #          (carry what tools/gpu/segment.sh names). Each stage is cut at its seconds; both write a checkpoint every
 #          epoch, so a cut stage resumes in the next call (`--resume`). Writes $OUT/cls/, $OUT/seg/ and their logs.
 # A classifier directory already in $OUT/cls (carried back in) is used as it is when CLS_SECONDS is 0.
+# Bring the files back one by one (the device tool returns at most 8 files of 16 MiB each: round 9 lost a run's
+# checkpoints in one 25 MB tar), e.g. cp $OUT/seg/checkpoint.safetensors and model.safetensors to the tool's $OUT and
+# tar only the logs, configs and metrics. Round 9's calls: `OUT=/tmp/o tools/gpu/segpretrain.sh 250 265 "--model
+# fmnist-93 --epochs 10" "--weights /tmp/o/cls/model.safetensors --scenes 60000 --epochs 10 --batch-size 64 --lr
+# 2e-3 --pyramid-scales 4,2,1,0.5 --seed 2 --loader-threads 4"`, then the same SEG-ARGS with `--resume
+# /tmp/o/seg/checkpoint.safetensors` on the still-warm machine.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
