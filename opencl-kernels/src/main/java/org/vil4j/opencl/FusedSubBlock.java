@@ -70,6 +70,29 @@ final class FusedSubBlock {
     }
 
     /**
+     * The mLSTM cell from its inputs in the parallel form: q | k | v | gates in one row-wise pass ({@link
+     * #headwiseGates}), the cell reading them as column views, and the pass's tensor freed, so only h stays. Null where
+     * the gates do not fit the pass.
+     */
+    static Tensor mlstmOfProjections(OpenCLOps ops, Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs,
+                                     List<Tensor> gateWs, List<Tensor> gateBs, int numHeads, float eps) {
+        if (ws.size() != 3 || bs.size() != 3 || gateWs.size() != 2 || gateBs.size() != 2) {
+            return null;
+        }
+        Tensor all = headwiseGates(ops, List.of(a, a, xm), ws, bs, gateWs, gateBs);
+        if (all == null) {
+            return null;
+        }
+        int width = (all.shape().last() - gateWs.get(0).shape().dim(0) - gateWs.get(1).shape().dim(0)) / 3;
+        int gates = gateWs.get(0).shape().dim(0);
+        Tensor h = MlstmParallel.forward(ops, ops.columns(all, 0, width), ops.columns(all, width, width),
+                ops.columns(all, 2 * width, width), ops.columns(all, 3 * width, gates),
+                ops.columns(all, 3 * width + gates, gateWs.get(1).shape().dim(0)), numHeads, eps);
+        ops.free(all);
+        return h;
+    }
+
+    /**
      * Three head-wise projections side by side (q|k|v) and, in the columns after them, two skinny linears over that
      * row (the mLSTM's gates), one row-wise pass: each row segment computes its q|k|v row, stores it and takes the
      * gates' dot products from the same values. Null where the gates do not fit the pass.

@@ -348,6 +348,15 @@ final class OpenCLOps implements Ops {
 
     /** q|k|v and the two gates' skinny linears over them in one row-wise pass; others as the default. */
     @Override
+    public Tensor mlstmOfProjections(Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
+                                     List<Tensor> gateBs, int numHeads, float eps, MlstmForm form, int chunkSize) {
+        Tensor fused = form == MlstmForm.PARALLEL
+                ? FusedSubBlock.mlstmOfProjections(this, a, xm, ws, bs, gateWs, gateBs, numHeads, eps) : null;
+        return fused != null ? fused
+                : Ops.super.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize);
+    }
+
+    @Override
     public Tensor headwiseLinearConcatGates(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
                                             List<Tensor> gateBs) {
         Tensor fused = xs.size() == 3 && ws.size() == 3 && bs.size() == 3 && gateWs.size() == 2
