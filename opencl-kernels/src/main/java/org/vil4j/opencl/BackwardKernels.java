@@ -288,8 +288,8 @@ abstract class BackwardKernels extends GemmKernels {
     /**
      * The per-row part of the mLSTM backward, one work-item per (z = b*NH + h, t). a0 = Z*S, a1 = S, a2 = NH,
      * a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch),
-     * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH],
-     * f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient times 1/sqrt(DH), for dq and dk), of G
+     * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH] with rows a11
+     * apart (NH, or more for a column view), f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient times 1/sqrt(DH), for dq and dk), of G
      * C/den (for dv), of L dL (the gradient of log D, including dm at the argmax); zero right of the diagonal.
      */
     void mlstmBackwardRows() {
@@ -301,14 +301,14 @@ abstract class BackwardKernels extends GemmKernels {
             int row = z * a1;
             int base = gid * a1;
             int r = (int) mem[a9 + row + t];
-            float ir = mem[a10 + (b * a1 + r) * a2 + h];
+            float ir = mem[a10 + (b * a1 + r) * a11 + h];
             float hr = mem[a6 + row + r];
             float lr = mem[a7 + row + r];
             // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
             float n = 0f;
             float nc = 0f;
             for (int s = 0; s <= t; s++) {
-                float is = mem[a10 + (b * a1 + s) * a2 + h];
+                float is = mem[a10 + (b * a1 + s) * a11 + h];
                 float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
                 mem[a5 + base + s] = d;
                 float y = mem[a3 + base + s] * d - nc;
@@ -382,7 +382,8 @@ abstract class BackwardKernels extends GemmKernels {
 
     /**
      * Causal column sums of L into a gate-shaped gradient: out[b, s, h] = sum_{t>=s} L[z, t, s] (times
-     * sigmoid(-f[b,s,h]) when a5 >= 0). a0 = Z*S, a1 = S, a2 = NH, a3 = L, a4 = out [B,S,NH], a5 = fgate or -1.
+     * sigmoid(-f[b,s,h]) when a5 >= 0). a0 = Z*S, a1 = S, a2 = NH, a3 = L, a4 = out [B,S,NH], a5 = fgate or -1, its
+     * rows a6 apart (NH, or more for a column view).
      */
     void mlstmGateGradients() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -395,11 +396,10 @@ abstract class BackwardKernels extends GemmKernels {
             for (int t = s; t < a1; t++) {
                 acc += mem[base + t * a1];
             }
-            int gate = (b * a1 + s) * a2 + h;
             if (a5 >= 0) {
-                acc = acc / (1f + exp(mem[a5 + gate]));
+                acc = acc / (1f + exp(mem[a5 + (b * a1 + s) * a6 + h]));
             }
-            mem[a4 + gate] = acc;
+            mem[a4 + (b * a1 + s) * a2 + h] = acc;
         }
     }
 }

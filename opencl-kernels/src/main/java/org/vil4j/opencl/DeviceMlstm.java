@@ -74,8 +74,11 @@ final class DeviceMlstm {
         if (form == MlstmForm.CHUNKWISE && chunkSize < 1) {
             throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
         }
-        DeviceTensor q = ops.check(op, qt), k = ops.check(op, kt), v = ops.check(op, vt);
-        DeviceTensor ig = ops.check(op, igate), fg = ops.check(op, fgate), dh = ops.check(op, dht);
+        // the parallel backward reads column views (rows a common stride apart) as they are; the others dense copies
+        DeviceTensor[] in = form == MlstmForm.PARALLEL ? mlstmInputs(ops, qt, kt, vt, igate, fgate)
+                : new DeviceTensor[]{ops.check(op, qt), ops.check(op, kt), ops.check(op, vt), ops.check(op, igate),
+                        ops.check(op, fgate)};
+        DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4], dh = ops.check(op, dht);
         Shape shape = q.shape();
         Shape gates = requireMlstmOperands(op, shape, k.shape(), v.shape(), dh.shape(), ig.shape(), fg.shape(),
                 numHeads);

@@ -64,6 +64,9 @@ final class MlstmParallel {
         Shape shape = q.shape();
         int batch = shape.dim(0), len = shape.dim(1), width = shape.last();
         int headDim = width / numHeads;
+        // q, k, v (and the two gates) may be column views of one tensor each: rows `in` (`gs`) apart; dh and the
+        // gradients are dense
+        int in = q.stride(), gs = ig.stride();
         long perSample = 3L * numHeads * len * len;
         // the scratch shrinks to what the arena can still hold (its gate rows and alignment taken off), so memory
         // running short costs launches rather than failing the step
@@ -76,43 +79,44 @@ final class MlstmParallel {
         DeviceTensor p = ops.allocate(Shape.of(zMax, len, len)), g = ops.allocate(Shape.of(zMax, len, len));
         DeviceTensor l = ops.allocate(Shape.of(zMax, len, len));
         float keyScale = (float) (1.0 / Math.sqrt(headDim));
-        int seqStride = len * width;
+        int seqStride = len * width, inSeq = len * in;
         int matrix = len * len;
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int z = Math.min(chunk, batch - b0) * numHeads;
             int feat = b0 * seqStride, gate = b0 * len * numHeads;
-            int qo = q.offset() + feat, ko = k.offset() + feat, vo = v.offset() + feat, dho = dh.offset() + feat;
-            int io = ig.offset() + gate, fo = fg.offset() + gate;
+            int qo = q.offset() + b0 * inSeq, ko = k.offset() + b0 * inSeq, vo = v.offset() + b0 * inSeq;
+            int dho = dh.offset() + feat;
+            int io = ig.offset() + b0 * len * gs, fo = fg.offset() + b0 * len * gs;
             // cumulative log forget gates (hi + lo), row maxima m_t and their first argmax, as in the forward
-            ops.args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, numHeads);
+            ops.args(z, len, numHeads, io, fo, fHi.offset(), fLo.offset(), m.offset(), argmax.offset(), -1, gs);
             ops.launch1D(OP_MLSTM_PREFIX, z);
             // P[t][s] = q_t . k_s / sqrt(DH) and G[t][s] = dh_t . v_s for s <= t
-            ops.gemm(len, len, headDim, qo, width, 1, ko, 1, width, p.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
-            ops.gemm(len, len, headDim, dho, width, 1, vo, 1, width, g.offset(), len, numHeads, seqStride, headDim,
-                    seqStride, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
+            ops.gemm(len, len, headDim, qo, in, 1, ko, 1, in, p.offset(), len, numHeads, inSeq, headDim,
+                    inSeq, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, keyScale, false, z);
+            ops.gemm(len, len, headDim, dho, width, 1, vo, 1, in, g.offset(), len, numHeads, seqStride, headDim,
+                    inSeq, headDim, numHeads * matrix, matrix, EPI_CAUSAL, 0, 0, 0, 1f, false, z);
             // per row: P becomes dP / sqrt(DH), G becomes C / den, L the gradient of log D
             ops.args(z * len, len, numHeads, p.offset(), g.offset(), l.offset(), fHi.offset(), fLo.offset(),
-                    m.offset(), argmax.offset(), io);
+                    m.offset(), argmax.offset(), io, gs);
             ops.program.f0 = eps;
             ops.program.f1 = keyScale;
             ops.launch1D(OP_MLSTM_BACKWARD_ROWS, z * len);
             // dq = dP k (dP is causal), dk = dP^T q, dv = (C / den)^T dh
-            ops.gemm(len, headDim, len, p.offset(), len, 1, ko, width, 1, dq.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+            ops.gemm(len, headDim, len, p.offset(), len, 1, ko, in, 1, dq.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, inSeq, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
                     true, z);
-            ops.gemm(len, headDim, len, p.offset(), 1, len, qo, width, 1, dk.offset() + feat, width, numHeads,
-                    numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
+            ops.gemm(len, headDim, len, p.offset(), 1, len, qo, in, 1, dk.offset() + feat, width, numHeads,
+                    numHeads * matrix, matrix, inSeq, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
                     false, z);
             ops.gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
                     numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
                     false, z);
             // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
-            ops.args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1);
+            ops.args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1, gs);
             ops.launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
             ops.args(z * len, len, l.offset());
             ops.launch1D(OP_MLSTM_ROW_SCAN, z * len);
-            ops.args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo);
+            ops.args(z * len, len, numHeads, l.offset(), df.offset() + gate, fo, gs);
             ops.launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);
         }
         ops.release(mark);

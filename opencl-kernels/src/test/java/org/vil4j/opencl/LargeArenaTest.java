@@ -130,7 +130,7 @@ class LargeArenaTest {
     @Test
     void anArenaGrowsFrom2To4GiBKeepingItsDeviceOnlyResults(@TempDir Path dir) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
-        String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx7g"), Map.of(), 0,
+        String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx9g"), Map.of(), 0,
                 "grow");
         assumeTrue(!output.contains("skipped:"), output);
         assertThat(output).contains("after growth: arena " + (4L << 30))

@@ -39,12 +39,16 @@ final class LeanNodes {
         inputs.addAll(gateWs);
         inputs.addAll(gateBs);
         return tape.record(out, dy -> {
-            Tensor q = base.headwiseLinear(a, ws.get(0), bs.get(0));
-            Tensor k = base.headwiseLinear(a, ws.get(1), bs.get(1));
-            Tensor v = base.headwiseLinear(xm, ws.get(2), bs.get(2));
-            Tensor qkv = base.concatColumns(q, k, v);
-            Tensor ig = base.linear(qkv, gateWs.get(0), gateBs.get(0));
-            Tensor fg = base.linear(qkv, gateWs.get(1), gateBs.get(1));
+            // q | k | v | gates in one op (one pass where the backend fuses it), read through column views
+            Tensor all = base.headwiseLinearConcatGates(List.of(a, a, xm), ws, bs, gateWs, gateBs);
+            int gates = gateWs.get(0).shape().dim(0);
+            int width = (all.shape().last() - gates - gateWs.get(1).shape().dim(0)) / 3;
+            Tensor qkv = base.columns(all, 0, 3 * width);
+            Tensor q = base.columns(all, 0, width);
+            Tensor k = base.columns(all, width, width);
+            Tensor v = base.columns(all, 2 * width, width);
+            Tensor ig = base.columns(all, 3 * width, gates);
+            Tensor fg = base.columns(all, 3 * width + gates, gateWs.get(1).shape().dim(0));
             MlstmGradients g = form == MlstmForm.PARALLEL
                     ? base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps)
                     : base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps, form, chunkSize);
@@ -53,7 +57,6 @@ final class LeanNodes {
             tape.sendLinearParameterGradients(qkv, gateWs.get(1), gateBs.get(1), g.dfgate());
             Tensor dqkv = base.add(tape.linearInputGradient(g.digate(), gateWs.get(0), qkv.shape()),
                     tape.linearInputGradient(g.dfgate(), gateWs.get(1), qkv.shape()));
-            int width = q.shape().last();
             Tensor dq = base.add(g.dq(), base.columns(dqkv, 0, width));
             Tensor dk = base.add(g.dk(), base.columns(dqkv, width, width));
             Tensor dv = base.add(g.dv(), base.columns(dqkv, 2 * width, width));
