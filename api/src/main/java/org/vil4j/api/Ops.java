@@ -50,6 +50,15 @@ public interface Ops extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Whether a recorded forward on this backend should keep as little as it can, forming cheap intermediates again in
+     * the backward ({@link org.vil4j.api.autodiff.GradientTape#leanNodes}): true where memory bounds the batch (a
+     * device arena), false (the default) where compute is what a step waits for.
+     */
+    default boolean prefersLeanRecords() {
+        return false;
+    }
+
     /** Device memory the workspace tensors alive now take, in bytes, persistent ones not counted (0 where not tracked). */
     default long liveDeviceBytes() {
         return 0;

@@ -185,6 +185,12 @@ final class OpenCLOps implements Ops {
         return 4 * Math.max(peakFloats, persistentTop);
     }
 
+    /** The arena bounds the batch a step can keep (8 GiB at most): keep less, form cheap intermediates again. */
+    @Override
+    public boolean prefersLeanRecords() {
+        return true;
+    }
+
     @Override
     public long liveDeviceBytes() {
         return 4 * workspace.liveFloats();

@@ -82,7 +82,7 @@ class RunningOutOfMemoryTest {
 
     @Test
     void theStepIsTakenAgainRecomputingAndTheRunIsTheRecomputingOne(@TempDir Path dir) {
-        Trainer fallingBack = trainer(RunsOutOnce.on(ops, "mlstmOfProjections"));
+        Trainer fallingBack = trainer(RunsOutOnce.on(ops, "mlstm"));
         fallingBack.setRecomputeWhenMemoryRunsOut(true);
         List<String> notices = new ArrayList<>();
         fallingBack.run(TRAIN, TEST, dir.resolve("fallback.safetensors"), new Trainer.Listener() {
@@ -109,9 +109,9 @@ class RunningOutOfMemoryTest {
 
     @Test
     void withoutTheFallbackTheErrorEndsTheRun() {
-        Trainer trainer = trainer(RunsOutOnce.on(ops, "mlstmOfProjections"));
+        Trainer trainer = trainer(RunsOutOnce.on(ops, "mlstm"));
         assertThatThrownBy(() -> trainer.run(TRAIN, TEST, null, new Trainer.Listener() { }))
-                .isInstanceOf(DeviceMemoryExhaustedException.class).hasMessageContaining("no room for mlstmOfProjections");
+                .isInstanceOf(DeviceMemoryExhaustedException.class).hasMessageContaining("no room for mlstm");
         assertThat(trainer.steps()).isZero();
         assertThat(trainer.recomputesActivations()).isFalse();
     }

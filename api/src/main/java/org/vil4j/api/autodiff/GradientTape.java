@@ -61,10 +61,10 @@ public final class GradientTape implements Ops {
     }
 
     private final Ops base;
-    // fused ops recorded as one node that forms cheap intermediates again in the backward; -Dvil4j.tape.lean=false
-    // records their compositions instead (for A/B measurements)
+    // fused ops recorded as one node that forms cheap intermediates again in the backward: where the backend prefers
+    // it, or as -Dvil4j.tape.lean=true|false says (for A/B measurements)
     private final LeanNodes lean;
-    private boolean leanNodes = !"false".equals(System.getProperty("vil4j.tape.lean"));
+    private boolean leanNodes;
     private final Set<Tensor> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<IndexTable, int[]> hostTables = new IdentityHashMap<>();
@@ -88,6 +88,8 @@ public final class GradientTape implements Ops {
     public GradientTape(Ops base) {
         this.base = base;
         this.lean = new LeanNodes(this);
+        String setting = System.getProperty("vil4j.tape.lean");
+        this.leanNodes = setting == null ? base.prefersLeanRecords() : Boolean.parseBoolean(setting);
     }
 
     /** The backend the tape runs on. */
@@ -105,9 +107,11 @@ public final class GradientTape implements Ops {
 
     /**
      * Whether the fused ops with a lean record ({@link Ops#depthwiseConvSilu}, {@link Ops#mlstmOfProjections},
-     * {@link Ops#normSkipGate}, {@link Ops#linearAdd}, {@link Ops#layerNormGather}) are recorded as one node that keeps only their inputs and forms their cheap
-     * intermediates again in the backward (the default), or as their compositions, which keep every intermediate
-     * from the forward to the backward. The gradients agree to rounding either way.
+     * {@link Ops#normSkipGate}, {@link Ops#linearAdd}, {@link Ops#layerNormGather}) are recorded as one node that
+     * keeps only their inputs and forms their cheap intermediates again in the backward (the default where the
+     * backend {@link Ops#prefersLeanRecords prefers it}: OpenCL), or as their compositions, which keep every
+     * intermediate from the forward to the backward (the java backend's default: there the recomputations cost more
+     * time than the memory is worth). The gradients agree to rounding either way.
      */
     public void leanNodes(boolean on) {
         this.leanNodes = on;
@@ -383,6 +387,11 @@ public final class GradientTape implements Ops {
     @Override
     public long peakDeviceBytes() {
         return base.peakDeviceBytes();
+    }
+
+    @Override
+    public boolean prefersLeanRecords() {
+        return base.prefersLeanRecords();
     }
 
     @Override
