@@ -59,7 +59,10 @@ public interface Ops extends AutoCloseable {
         return false;
     }
 
-    /** Device memory the workspace tensors alive now take, in bytes, persistent ones not counted (0 where not tracked). */
+    /**
+     * Device memory the workspace tensors alive now take, in bytes, persistent ones not counted (0 where not
+     * tracked).
+     */
     default long liveDeviceBytes() {
         return 0;
     }

@@ -3,6 +3,7 @@ package org.vil4j.vil;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.MixerLayer;
 import org.vil4j.api.MixerSpec;
+import org.vil4j.api.MlstmOperands;
 import org.vil4j.api.Ops;
 import org.vil4j.api.ParameterSet;
 import org.vil4j.api.Residual;
@@ -172,14 +173,13 @@ final class MlstmLayer implements MixerLayer {
     /** The cell over column views of fusedInputs' tensor: fewest passes. */
     private Tensor fusedCell(Ops ops, Tensor all) {
         int heads = VilConfig.QKV_BLOCK;
-        return cell.mix(ops, ops.columns(all, inner, inner), ops.columns(all, 2 * inner, inner),
-                ops.columns(all, 3 * inner, inner), ops.columns(all, 4 * inner, heads),
-                ops.columns(all, 4 * inner + heads, heads), heads);
+        MlstmOperands o = MlstmOperands.columnsOf(ops, all, inner, heads, heads);
+        return cell.mix(ops, o.q(), o.k(), o.v(), o.igate(), o.fgate(), heads);
     }
 
     /**
-     * q, k, v and the gates as separate tensors: what a recorded backward differentiates most cheaply, and without
-     * keeping them (the tape forms them again from a and xm).
+     * The cell from a and xm in one op ({@link Ops#mlstmOfProjections}), for a recorded backward: its node keeps
+     * neither q, k, v nor the gates (the tape forms them again from a and xm).
      */
     private Tensor unfusedCell(Ops ops, ParameterSet p, Tensor a, Tensor xm) {
         return cell.mixProjections(ops, a, xm,

@@ -22,8 +22,8 @@ final class DeviceMlstm {
      * q, k, v and the two gates as the mLSTM kernels read them: column views are taken as they are when q, k and v
      * share one row stride and so do the gates (as the fused projections leave them), else made dense.
      */
-    static DeviceTensor[] mlstmInputs(OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft) {
-        String op = "mlstm";
+    static DeviceTensor[] mlstmInputs(String op, OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor it,
+                                      Tensor ft) {
         DeviceTensor q = ops.checkView(op, qt), k = ops.checkView(op, kt), v = ops.checkView(op, vt);
         if (q.stride() != k.stride() || q.stride() != v.stride()) {
             q = ops.check(op, qt);
@@ -62,7 +62,7 @@ final class DeviceMlstm {
         // The recurrent form is the chunkwise one with one-token chunks: the state (C, n, m) carried from token to
         // token, each output read from the state before it plus the token itself. Its increments are computed for
         // every token at once, so it takes S x DH x (DH+1) floats of scratch: an oracle, not a streaming kernel.
-        DeviceTensor[] in = mlstmInputs(ops, q, k, v, igate, fgate);
+        DeviceTensor[] in = mlstmInputs("mlstm", ops, q, k, v, igate, fgate);
         return MlstmChunkwise.forward(ops, in[0], in[1], in[2], in[3], in[4], numHeads, eps,
                 form == MlstmForm.RECURRENT ? 1 : chunkSize);
     }
@@ -75,7 +75,7 @@ final class DeviceMlstm {
             throw new IllegalArgumentException(op + ": chunk size " + chunkSize + " must be at least 1");
         }
         // the parallel backward reads column views (rows a common stride apart) as they are; the others dense copies
-        DeviceTensor[] in = form == MlstmForm.PARALLEL ? mlstmInputs(ops, qt, kt, vt, igate, fgate)
+        DeviceTensor[] in = form == MlstmForm.PARALLEL ? mlstmInputs(op, ops, qt, kt, vt, igate, fgate)
                 : new DeviceTensor[]{ops.check(op, qt), ops.check(op, kt), ops.check(op, vt), ops.check(op, igate),
                         ops.check(op, fgate)};
         DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4], dh = ops.check(op, dht);

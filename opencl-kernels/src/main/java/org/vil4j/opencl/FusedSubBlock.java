@@ -1,6 +1,7 @@
 package org.vil4j.opencl;
 
 import org.vil4j.api.IndexTable;
+import org.vil4j.api.MlstmOperands;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
@@ -83,11 +84,9 @@ final class FusedSubBlock {
         if (all == null) {
             return null;
         }
-        int width = (all.shape().last() - gateWs.get(0).shape().dim(0) - gateWs.get(1).shape().dim(0)) / 3;
-        int gates = gateWs.get(0).shape().dim(0);
-        Tensor h = MlstmParallel.forward(ops, ops.columns(all, 0, width), ops.columns(all, width, width),
-                ops.columns(all, 2 * width, width), ops.columns(all, 3 * width, gates),
-                ops.columns(all, 3 * width + gates, gateWs.get(1).shape().dim(0)), numHeads, eps);
+        MlstmOperands o = MlstmOperands.columnsOf(ops, all, 0, gateWs.get(0).shape().dim(0),
+                gateWs.get(1).shape().dim(0));
+        Tensor h = MlstmParallel.forward(ops, o.q(), o.k(), o.v(), o.igate(), o.fgate(), numHeads, eps);
         ops.free(all);
         return h;
     }

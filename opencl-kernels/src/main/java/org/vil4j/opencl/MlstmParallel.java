@@ -17,7 +17,7 @@ final class MlstmParallel {
 
     static Tensor forward(OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft, int numHeads,
                           float eps) {
-        DeviceTensor[] in = DeviceMlstm.mlstmInputs(ops, qt, kt, vt, it, ft);
+        DeviceTensor[] in = DeviceMlstm.mlstmInputs("mlstm", ops, qt, kt, vt, it, ft);
         DeviceTensor q = in[0], k = in[1], v = in[2], ig = in[3], fg = in[4];
         int dh = DeviceMlstm.mlstmHeadDim(q, k, v, ig, fg, numHeads);
         // q, k and v may be column views of one tensor (the fused projections' output): rows `rowStride` apart

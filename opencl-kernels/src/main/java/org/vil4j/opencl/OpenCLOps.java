@@ -352,7 +352,7 @@ final class OpenCLOps implements Ops {
         return FusedSubBlock.headwiseConcat(this, xs, ws, bs);
     }
 
-    /** q|k|v and the two gates' skinny linears over them in one row-wise pass; others as the default. */
+    /** The parallel form from one row-wise pass's q|k|v|gates, read as column views; others as the default. */
     @Override
     public Tensor mlstmOfProjections(Tensor a, Tensor xm, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
                                      List<Tensor> gateBs, int numHeads, float eps, MlstmForm form, int chunkSize) {
@@ -362,6 +362,7 @@ final class OpenCLOps implements Ops {
                 : Ops.super.mlstmOfProjections(a, xm, ws, bs, gateWs, gateBs, numHeads, eps, form, chunkSize);
     }
 
+    /** q|k|v and the two gates' skinny linears over them in one row-wise pass; others as the default. */
     @Override
     public Tensor headwiseLinearConcatGates(List<Tensor> xs, List<Tensor> ws, List<Tensor> bs, List<Tensor> gateWs,
                                             List<Tensor> gateBs) {

@@ -19,7 +19,8 @@ import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
  * copy of the arena). {@code -Dvil4j.opencl.wideGemm=}: {@code auto} (the default) takes the forward projections
  * (bias and residual epilogues) where the library shares the arena; {@code on} the same, or a one-line error without
  * the library; {@code all} also the backward's plain products (slower in training on the H200: split-K weight
- * gradients get too few 128-row tiles); {@code off} none. It takes a GEMM only with an epilogue it has and at least {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
+ * gradients get too few 128-row tiles); {@code off} none. It takes a GEMM only with an epilogue it has and at least
+ * {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
  * execute and starts another (~0.1 ms of host work on the H200), which only a GEMM of several GFLOP wins back
  * (docs/PERFORMANCE.md, round 8).
  */

@@ -241,7 +241,8 @@ public final class SegmentationTrainer {
                 data.sample(start + i, images, i * c * h * w, labels, i * h * w);
                 normalisation.apply(images, i * c * h * w, c, h * w);
             }
-            metrics.add(labels, views != null ? views.predict(model, images, b, h, w) : predict(model, images, b, h, w));
+            metrics.add(labels, views != null ? views.predict(model, images, b, h, w)
+                    : predict(model, images, b, h, w));
         }
         return metrics;
     }

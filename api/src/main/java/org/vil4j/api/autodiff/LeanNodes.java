@@ -3,6 +3,7 @@ package org.vil4j.api.autodiff;
 import org.vil4j.api.IndexTable;
 import org.vil4j.api.MlstmForm;
 import org.vil4j.api.MlstmGradients;
+import org.vil4j.api.MlstmOperands;
 import org.vil4j.api.Ops;
 import org.vil4j.api.Tensor;
 
@@ -13,8 +14,8 @@ import java.util.List;
  * Fused ops recorded as one node that keeps less than their composition would: a tensor that is cheap to form again
  * (q, k, v and the gates from the cell's inputs, a convolution before its SiLU, a normalised tensor, a projection
  * before its residual add) is formed again in the backward, or never kept, instead of being held from its forward to
- * the backward, where it would sit in memory for the rest of the step. The backend
- * runs each forward as its one-pass op; the backward reuses the tape's own per-op backwards.
+ * the backward, where it would sit in memory for the rest of the step. The backend runs each forward as its one-pass
+ * op; the backward reuses the tape's own per-op backwards.
  */
 final class LeanNodes {
     private final GradientTape tape;
@@ -41,17 +42,14 @@ final class LeanNodes {
         return tape.record(out, dy -> {
             // q | k | v | gates in one op (one pass where the backend fuses it), read through column views
             Tensor all = base.headwiseLinearConcatGates(List.of(a, a, xm), ws, bs, gateWs, gateBs);
-            int gates = gateWs.get(0).shape().dim(0);
-            int width = (all.shape().last() - gates - gateWs.get(1).shape().dim(0)) / 3;
+            MlstmOperands o = MlstmOperands.columnsOf(base, all, 0, gateWs.get(0).shape().dim(0),
+                    gateWs.get(1).shape().dim(0));
+            int width = o.q().shape().last();
             Tensor qkv = base.columns(all, 0, 3 * width);
-            Tensor q = base.columns(all, 0, width);
-            Tensor k = base.columns(all, width, width);
-            Tensor v = base.columns(all, 2 * width, width);
-            Tensor ig = base.columns(all, 3 * width, gates);
-            Tensor fg = base.columns(all, 3 * width + gates, gateWs.get(1).shape().dim(0));
             MlstmGradients g = form == MlstmForm.PARALLEL
-                    ? base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps)
-                    : base.mlstmBackward(q, k, v, ig, fg, dy, numHeads, eps, form, chunkSize);
+                    ? base.mlstmBackward(o.q(), o.k(), o.v(), o.igate(), o.fgate(), dy, numHeads, eps)
+                    : base.mlstmBackward(o.q(), o.k(), o.v(), o.igate(), o.fgate(), dy, numHeads, eps, form,
+                    chunkSize);
             // the gates read q | k | v: their input gradient joins the cell's
             tape.sendLinearParameterGradients(qkv, gateWs.get(0), gateBs.get(0), g.digate());
             tape.sendLinearParameterGradients(qkv, gateWs.get(1), gateBs.get(1), g.dfgate());

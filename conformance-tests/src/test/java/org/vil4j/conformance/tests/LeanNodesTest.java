@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The tape's lean records ({@link GradientTape#leanNodes}: the cell from its inputs, the convolution with its SiLU,
  * the output norm with its skip gate, the pre-norm with its gather and the down-projection with its residual add, each
- * one node that forms its intermediates again in the backward or never keeps them) change memory, not values: a ViL step's loss and gradients agree with the compositions' on both backends, and on OpenCL the
+ * one node that forms its intermediates again in the backward or never keeps them) change memory, not values: a
+ * ViL step's loss and gradients agree with the compositions' on both backends, and on OpenCL the
  * activations a recorded forward keeps shrink.
  */
 class LeanNodesTest {
