@@ -98,7 +98,7 @@ wide() { withjava -Dvil4j.opencl.wideGemm=on withenv VIL4J_CL_SHARE_ARENA=1 "VIL
 oneprogram() { withenv VIL4J_CL_SHARE_ARENA=0 bench "$@"; }
 # golden cases with every GEMM in the wide GEMM's program (threshold 0); extra env (e.g. VIL4J_CL_ASYNC_WIDE=1) first
 golden_wide() { "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 "$@" java -Dvil4j.opencl.wideGemm=all \
-    -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
+    -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.opencl.wideScores=on -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
     --backend opencl --device gpu .gpu/golden/*.safetensors > "$out/conformance-gpu-wide.txt" 2>&1
   echo "conformance, every GEMM wide $*: exit $?"; tail -1 "$out/conformance-gpu-wide.txt"; }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
@@ -247,6 +247,81 @@ case "$mode" in
     baseline base-train-a --model vil2-tiny --batch 32 --train --iterations 10
     twogib train-2g-b --model vil2-tiny --batch 32 --train --iterations 10
     baseline base-train-b --model vil2-tiny --batch 32 --train --iterations 10
+    ;;
+  round10base)
+    # round 10's first call: the lean records (round 9, never timed on a GPU) against the round-8 records
+    # (-Dvil4j.tape.lean=false) at b32, batch 128 without recomputation, the b256 profile, and PyTorch, in one call
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    withjava -Dvil4j.tape.lean=false bench train32-records8 --model vil2-tiny --batch 32 --train --iterations 5
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3 --recompute-activations never
+    withjava -Dvil4j.tape.lean=false bench train128-records8 --model vil2-tiny --batch 128 --train --iterations 3
+    bench infer-b --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    torch train:tiny:32 train:tiny:128 infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32 \
+      train:tiny:128:224:compile
+    ;;
+  fused10)
+    # round 10: the fused mLSTM (one launch for prefix, scores, values and the output norm) against the three-pass cell
+    # (-Dvil4j.opencl.fusedMlstm=off), alternating, the profile of each, the b128 training profile, and PyTorch
+    bench infer-fused-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-fused-b --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device --profile
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    bench train128-profile --model vil2-tiny --batch 128 --train --iterations 2 --warmup 1 --profile
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
+  fused10b)
+    # round 10: the fused mLSTM in a program of its own, against the three-pass cell, alternating; its register cap
+    bench infer-fused-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-a --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench infer-fused-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    withenv VIL4J_NV_MAXRREGCOUNT_FUSED=80 bench infer-fused-cap80 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 bench infer-fused-b1 --model vil2-tiny --batch 1 --iterations 10 --input-on-device
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    withjava -Dvil4j.opencl.fusedMlstm=off bench train32-3pass --model vil2-tiny --batch 32 --train --iterations 5
+    torch infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
+  fused10c)
+    # round 10: the fused mLSTM's second kernel (96-wide q/k slices, 32-key V slices: 7 barriers a key tile, not 15);
+    # golden cases with every cell fused (threshold 0), then A/B against the three passes, alternating
+    "${preload[@]}" java -Dvil4j.opencl.fusedMlstmMinFlops=0 -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" \
+      org.vil4j.cli.Main conformance --backend opencl --device gpu .gpu/golden/*.safetensors \
+      > "$out/conformance-gpu-fused.txt" 2>&1; echo "conformance, every cell fused: exit $?"
+    tail -1 "$out/conformance-gpu-fused.txt"
+    bench infer-fused-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-a --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    bench infer-fused-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    withjava -Dvil4j.opencl.fusedMlstm=off bench infer-3pass-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 bench infer-fused-b1 --model vil2-tiny --batch 1 --iterations 10 --input-on-device
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    withjava -Dvil4j.opencl.fusedMlstm=off bench train32-3pass --model vil2-tiny --batch 32 --train --iterations 5
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
+  scores10)
+    # round 10: the mLSTM's score products in the wide GEMM's program (128x128 tiles, the decay in its epilogue)
+    # against the main program's 64x64 tiles (-Dvil4j.opencl.wideScores=off), alternating; golden cases with every
+    # GEMM there first
+    golden_wide VIL4J_CL_ASYNC_WIDE=1
+    withjava -Dvil4j.opencl.wideScores=on bench infer-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.wideScores=off bench infer-main-a --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.wideScores=on bench infer-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device --profile
+    withjava -Dvil4j.opencl.wideScores=off bench infer-main-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.wideScores=on bench infer-c --model vil2-tiny --batch 64,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.fusedMlstm=on bench infer-fused --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
+  staging10)
+    # round 10: small uploads through a fixed staging array (the batch's buffer no longer made anew each step),
+    # this build against round 9's (pack-baseline HEAD), alternating, and PyTorch's training rows
+    bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    baseline base-train128 --model vil2-tiny --batch 128 --train --iterations 3
+    bench train32 --model vil2-tiny --batch 32 --train --iterations 5
+    baseline base-train32 --model vil2-tiny --batch 32 --train --iterations 5
+    bench train128-b --model vil2-tiny --batch 128 --train --iterations 3
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    torch train:tiny:32 train:tiny:128 train:anchor:128
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

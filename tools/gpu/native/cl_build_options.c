@@ -9,10 +9,11 @@
 //   VIL4J_NV_MAXRREGCOUNT=N   adds -cl-nv-maxrregcount=N when the program's device is NVIDIA's (other vendors
 //                             reject the option, so it is never sent to them)
 //   VIL4J_NV_MAXRREGCOUNT_WIDE=N  the same for the wide GEMM's own program (none when unset)
+//   VIL4J_NV_MAXRREGCOUNT_FUSED=N  the same for the fused mLSTM's own program (none when unset)
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
 //   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
-//   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's launch without waiting for it (with the shared
+//   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's or fused mLSTM's launch without waiting for it (with the shared
 //                             arena of cl_shared_arena.c; profiles then time only its enqueue)
 //
 // Passes: aparapi-native's enqueueKernel waits on the host for pass p-1's kernel event before it enqueues pass p
@@ -50,20 +51,24 @@ static int is_nvidia(cl_device_id device) {
   return strstr(vendor, "NVIDIA") != NULL;
 }
 
-// The wide GEMM's program (org.vil4j.opencl.WideGemmProgram, its fields named wg...) wants its own register count: the
-// cap that lets the one main program's light ops run at full occupancy would make this GEMM spill.
-static int is_wide_gemm(cl_program program) {
+// The wide GEMM's program (org.vil4j.opencl.WideGemmProgram, its fields named wg...) and the fused mLSTM's
+// (org.vil4j.opencl.FusedMlstmProgram, fields fm...) want their own register counts: the cap that lets the one main
+// program's light ops run at full occupancy would make them spill. Kind 0: the main program; 1: wide GEMM; 2: fused.
+static int program_kind(cl_program program) {
   size_t size = 0;
   if (clGetProgramInfo(program, CL_PROGRAM_SOURCE, 0, NULL, &size) != CL_SUCCESS || size == 0) return 0;
   char *source = malloc(size + 1);
   if (source == NULL) return 0;
-  int wide = clGetProgramInfo(program, CL_PROGRAM_SOURCE, size, source, NULL) == CL_SUCCESS
-             && (source[size] = 0, strstr(source, "wgAlpha") != NULL);
+  int kind = 0;
+  if (clGetProgramInfo(program, CL_PROGRAM_SOURCE, size, source, NULL) == CL_SUCCESS) {
+    source[size] = 0;
+    kind = strstr(source, "wgAlpha") != NULL ? 1 : strstr(source, "fmNormEps") != NULL ? 2 : 0;
+  }
   free(source);
-  return wide;
+  return kind;
 }
 
-// Wide GEMM programs built (their kernels' launches need no host wait: see clWaitForEvents below).
+// Wide GEMM and fused mLSTM programs built (their kernels' launches need no host wait: see clWaitForEvents below).
 static cl_program wide_programs[8];
 static int wide_count = 0;
 
@@ -104,7 +109,9 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   if (real == NULL) real = (build_fn) dlsym(RTLD_NEXT, "clBuildProgram");
   if (real == NULL) return CL_INVALID_OPERATION;
   cl_device_id device = first_device(program, num_devices, devices);
-  const char *cap = getenv(is_wide_gemm(program) ? "VIL4J_NV_MAXRREGCOUNT_WIDE" : "VIL4J_NV_MAXRREGCOUNT");
+  int kind = program_kind(program);
+  const char *cap = getenv(kind == 1 ? "VIL4J_NV_MAXRREGCOUNT_WIDE" : kind == 2 ? "VIL4J_NV_MAXRREGCOUNT_FUSED"
+                           : "VIL4J_NV_MAXRREGCOUNT");
   const char *extra = getenv("VIL4J_CL_BUILD_OPTIONS");
   const char *log = getenv("VIL4J_CL_BUILD_LOG");
   int verbose = log != NULL && strcmp(log, "1") == 0;
@@ -120,7 +127,7 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   }
   if (verbose) fprintf(stderr, "[cl_build_options] building with options:%s\n", merged);
   cl_int rc = real(program, num_devices, devices, merged, notify, user_data);
-  if (rc == CL_SUCCESS && is_wide_gemm(program)) remember_wide(program);
+  if (rc == CL_SUCCESS && kind != 0) remember_wide(program);
   if (verbose) print_log(program, device);
   return rc;
 }

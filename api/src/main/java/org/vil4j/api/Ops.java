@@ -524,6 +524,18 @@ public interface Ops extends AutoCloseable {
         return skipGate(layerNorm(h, groupSize, weight, residualWeight, bias, eps), skip, a, z);
     }
 
+    /**
+     * {@code normSkipGate(mlstm(q, k, v, igate, fgate, numHeads, eps), DH, weight, residualWeight, bias, normEps,
+     * skip, a, z)}, DH = q's width / numHeads: the parallel mLSTM cell and its output norm (per head) with the gate,
+     * one pass where the backend fuses them (a work-group holding a head's rows can normalise them itself).
+     */
+    default Tensor mlstmNormSkipGate(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads,
+                                     float eps, Tensor weight, boolean residualWeight, Tensor bias, float normEps,
+                                     Tensor skip, Tensor a, Tensor z) {
+        Tensor h = mlstm(q, k, v, igate, fgate, numHeads, eps);
+        return normSkipGate(h, h.shape().last() / numHeads, weight, residualWeight, bias, normEps, skip, a, z);
+    }
+
     /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */
     default Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
                                    Tensor bias, float eps) {

@@ -143,17 +143,17 @@ final class MlstmLayer implements MixerLayer {
             throw new Vil4jException("mlstm: the backbone gave no convolution neighbour table");
         }
         Tensor convW = ops.reshape(p.get(conv + "weight"), Shape.of(inner, context.convolutionNeighbours().cols()));
-        Tensor a;
-        Tensor h;
-        if (ops.recordsGradients()) {
-            a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
-            h = unfusedCell(ops, p, a, xm);
-        } else {
-            Tensor all = fusedInputs(ops, p, xm, context, convW);
-            a = ops.columns(all, 0, inner);
-            h = fusedCell(ops, all);
-        }
         int heads = VilConfig.QKV_BLOCK;
+        if (!ops.recordsGradients()) {
+            // the cell over column views of one tensor [a | q | k | v | gates], and its norm and gate in one op
+            Tensor all = fusedInputs(ops, p, xm, context, convW);
+            MlstmOperands o = MlstmOperands.columnsOf(ops, all, inner, heads, heads);
+            return cell.mixNormSkipGate(ops, o.q(), o.k(), o.v(), o.igate(), o.fgate(), heads,
+                    p.get("mlstm_cell.outnorm.weight"), true, p.optional("mlstm_cell.outnorm.bias"), NORM_EPS,
+                    p.get("learnable_skip"), ops.columns(all, 0, inner), z);
+        }
+        Tensor a = ops.depthwiseConvSilu(xm, context.convolutionNeighbours(), convW, p.get(conv + "bias"));
+        Tensor h = unfusedCell(ops, p, a, xm);
         return ops.normSkipGate(h, inner / heads, p.get("mlstm_cell.outnorm.weight"), true,
                 p.optional("mlstm_cell.outnorm.bias"), NORM_EPS, p.get("learnable_skip"), a, z);
     }
@@ -168,13 +168,6 @@ final class MlstmLayer implements MixerLayer {
                 Arrays.asList(p.optional("q_proj.bias"), p.optional("k_proj.bias"), p.optional("v_proj.bias")),
                 List.of(p.get("mlstm_cell.igate.weight"), p.get("mlstm_cell.fgate.weight")),
                 List.of(p.get("mlstm_cell.igate.bias"), p.get("mlstm_cell.fgate.bias")));
-    }
-
-    /** The cell over column views of fusedInputs' tensor: fewest passes. */
-    private Tensor fusedCell(Ops ops, Tensor all) {
-        int heads = VilConfig.QKV_BLOCK;
-        MlstmOperands o = MlstmOperands.columnsOf(ops, all, inner, heads, heads);
-        return cell.mix(ops, o.q(), o.k(), o.v(), o.igate(), o.fgate(), heads);
     }
 
     /**

@@ -82,6 +82,21 @@ public final class MlstmMixer implements SequenceMixer {
     }
 
     /**
+     * {@code ops.normSkipGate(mix(...), DH, weight, ...)}: the cell and its output norm with the gate, one op
+     * ({@link Ops#mlstmNormSkipGate}) in the parallel form.
+     */
+    public Tensor mixNormSkipGate(Ops ops, Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads,
+                                  Tensor weight, boolean residualWeight, Tensor bias, float normEps, Tensor skip,
+                                  Tensor a, Tensor z) {
+        if (formFor(ops, q.shape().dim(1)) == MlstmForm.PARALLEL) {
+            return ops.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, EPS, weight, residualWeight, bias, normEps,
+                    skip, a, z);
+        }
+        Tensor h = mix(ops, q, k, v, igate, fgate, numHeads);
+        return ops.normSkipGate(h, h.shape().last() / numHeads, weight, residualWeight, bias, normEps, skip, a, z);
+    }
+
+    /**
      * The cell alone: q, k, v {@code [B, S, NH*DH]}, input/forget gate pre-activations {@code [B, S, NH]}; returns
      * {@code [B, S, NH*DH]}.
      */

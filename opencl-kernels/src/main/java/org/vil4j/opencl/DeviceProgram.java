@@ -25,6 +25,7 @@ final class DeviceProgram extends TransformerKernels {
         mem = new float[memFloats];
         index = new int[indexInts];
         stageIn = new float[1];
+        stageSmall = new float[SMALL_STAGE];
         stageOut = new float[1];
         stageIndex = new int[1];
     }

@@ -155,7 +155,11 @@ final class DeviceTransfers {
             return;
         }
         ops.flush(); // a recorded copy may still read the staging array
-        if (ops.program.stageIn.length != n) {
+        boolean small = n <= SMALL_STAGE;
+        if (small) {
+            System.arraycopy(data, 0, ops.program.stageSmall, 0, n);
+            ops.program.put(ops.program.stageSmall);
+        } else if (ops.program.stageIn.length != n) {
             ops.retire(ops.program.stageIn);
             ops.program.stageIn = data.clone(); // a new field value: Aparapi copies it when it makes the buffer
         } else {
@@ -163,7 +167,7 @@ final class DeviceTransfers {
             ops.program.put(ops.program.stageIn);
         }
         ops.transfers++;
-        ops.args(n, offset);
+        ops.args(n, offset, small ? 1 : 0);
         ops.launch1D(OP_COPY_IN, n);
     }
 

@@ -27,6 +27,10 @@ final class MlstmParallel {
         int z = b * numHeads;
         // the output first, so that releasing the scratch above it leaves it in place (no copy)
         DeviceTensor h = ops.allocate(s);
+        if (ops.fusesMlstm(s, numHeads) && z * len > 0) {
+            fused(ops, q, k, v, ig, fg, numHeads, eps, h, null, 0f);
+            return h;
+        }
         long mark = ops.mark();
         DeviceTensor fHi = ops.allocate(Shape.of(z, len));
         DeviceTensor fLo = ops.allocate(Shape.of(z, len));
@@ -52,6 +56,53 @@ final class MlstmParallel {
                 EPI_MLSTM_VALUES_NORM, m.offset(), 0, 0, 1f, true, z);
         ops.release(mark);
         return h;
+    }
+
+    /**
+     * The cell in one launch of its own program ({@link FusedMlstmProgram}) into {@code out}: h itself, or with
+     * {@code norm} (normSkipGate's operand offsets, see {@link WideGemm#mlstm}) the gated norm of h.
+     */
+    static void fused(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg,
+                      int numHeads, float eps, DeviceTensor out, int[] norm, float normEps) {
+        Shape s = q.shape();
+        int b = s.dim(0), len = s.dim(1), width = s.dim(2);
+        long mark = ops.mark();
+        DeviceTensor scratch = ops.allocate(Shape.of(ops.fusedMlstmGroups(), 4 * len));
+        ops.fusedMlstm(b * numHeads, len, numHeads, width / numHeads, q.offset(), k.offset(), v.offset(), q.stride(),
+                ig.offset(), fg.offset(), ig.stride(), out.offset(), out.stride(), scratch.offset(), eps, norm,
+                normEps);
+        ops.release(mark);
+    }
+
+    /**
+     * normSkipGate(mlstm(q, k, v, ig, fg), DH, ...) in one fused launch where the device has it, else null (the
+     * caller composes).
+     */
+    static Tensor forwardNormSkipGate(OpenCLOps ops, Tensor qt, Tensor kt, Tensor vt, Tensor it, Tensor ft,
+                                      int numHeads, float eps, Tensor wt, boolean residualWeight, Tensor bt,
+                                      float normEps, Tensor skipt, Tensor at, Tensor zt) {
+        String op = "mlstmNormSkipGate";
+        DeviceTensor[] in = DeviceMlstm.mlstmInputs(op, ops, qt, kt, vt, it, ft);
+        DeviceTensor q = in[0];
+        DeviceMlstm.mlstmHeadDim(q, in[1], in[2], in[3], in[4], numHeads);
+        if (!ops.fusesMlstm(q.shape(), numHeads) || q.shape().rows() == 0) {
+            return null;
+        }
+        Shape s = q.shape();
+        int c = s.last();
+        DeviceTensor skip = ops.check(op, skipt), a = ops.checkView(op, at), z = ops.checkView(op, zt);
+        DeviceTensor w = wt == null ? null : ops.check(op, wt), bias = bt == null ? null : ops.check(op, bt);
+        if (!a.shape().equals(s) || !z.shape().equals(s) || skip.size() != c || (w != null && w.size() != c)
+                || (bias != null && bias.size() != c)) {
+            throw new org.vil4j.api.ShapeMismatchException(op + ": h " + s + ", a " + a.shape() + ", z " + z.shape()
+                    + ", skip " + skip.shape() + (w == null ? "" : ", weight " + w.shape())
+                    + (bias == null ? "" : ", bias " + bias.shape()) + " do not fit");
+        }
+        DeviceTensor out = ops.allocate(s);
+        fused(ops, q, in[1], in[2], in[3], in[4], numHeads, eps, out, new int[]{w == null ? -1 : w.offset(),
+                residualWeight ? 1 : 0, bias == null ? -1 : bias.offset(), skip.offset(), a.offset(), a.stride(),
+                z.offset(), z.stride()}, normEps);
+        return out;
     }
 
     /**

@@ -51,6 +51,8 @@ final class OpenCLOps implements Ops {
     final CommandQueue queue;
     /** The large GEMMs' own program, or null (off unless asked for: {@link WideGemm}). */
     private final WideGemm wide;
+    /** The fused mLSTM cell's own program, or null ({@link FusedMlstm}). */
+    private final FusedMlstm fused;
     final Workspace workspace = new Workspace();
     int persistentTop;
     int indexTop;
@@ -101,6 +103,7 @@ final class OpenCLOps implements Ops {
         queue.requireOpenCL("compile");
         workspace.setBase(0);
         this.wide = WideGemm.open(program.mem, program.index, device);
+        this.fused = FusedMlstm.open(program.mem, device);
     }
 
     /**
@@ -136,6 +139,7 @@ final class OpenCLOps implements Ops {
         String build = NativeBuildOptions.describe(found.platform().getVendor(), System.getenv());
         String large = LargeBuffers.available() ? ", arena up to " + (maxArenaFloats >> 18) + " MiB (preloaded)" : "";
         String second = wide != null ? ", large GEMMs in a second program" : "";
+        second += fused != null ? ", fused mLSTM" : "";
         return info.name() + " (OpenCL " + info.kind() + ", " + info.platform() + build + large + second + ")";
     }
 
@@ -170,8 +174,8 @@ final class OpenCLOps implements Ops {
     @Override
     public void setProfiling(boolean on) {
         queue.setProfiling(on);
-        if (wide != null) {
-            wide.waitForEachLaunch(on); // a profile times each launch to its end
+        if (wide != null || fused != null) {
+            WideGemm.waitForEachLaunch(on); // a profile times each launch to its end
         }
     }
 
@@ -208,6 +212,9 @@ final class OpenCLOps implements Ops {
             }
             if (wide != null) {
                 wide.close();
+            }
+            if (fused != null) {
+                fused.close();
             }
         }
     }
@@ -445,6 +452,16 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor layerNorm(Tensor xt, int groupSize, Tensor wt, boolean residualWeight, Tensor bt, float eps) {
         return DeviceLayerNorm.layerNorm(this, xt, groupSize, wt, residualWeight, bt, eps);
+    }
+
+    @Override
+    public Tensor mlstmNormSkipGate(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                                    Tensor weight, boolean residualWeight, Tensor bias, float normEps, Tensor skip,
+                                    Tensor a, Tensor z) {
+        Tensor fused = MlstmParallel.forwardNormSkipGate(this, q, k, v, igate, fgate, numHeads, eps, weight,
+                residualWeight, bias, normEps, skip, a, z);
+        return fused != null ? fused : Ops.super.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, eps, weight,
+                residualWeight, bias, normEps, skip, a, z);
     }
 
     @Override
@@ -719,6 +736,34 @@ final class OpenCLOps implements Ops {
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
         enqueue(OP_GEMM);
+    }
+
+    /** Whether the fused mLSTM ({@link FusedMlstm}) runs this cell (q [B, S, NH*DH]) here. */
+    boolean fusesMlstm(Shape q, int numHeads) {
+        long flops = 2L * q.dim(0) * numHeads * q.dim(1) * q.dim(1) * (q.dim(2) / numHeads);
+        return fused != null && fused.takes(q.dim(2) / numHeads, flops);
+    }
+
+    /** The fused mLSTM cell now, after the main program's recorded commands (arguments: {@link FusedMlstm#run}). */
+    void fusedMlstm(int z, int len, int numHeads, int headDim, int q, int k, int v, int in, int ig, int fg, int gs,
+                    int out, int outRow, int scratch, float eps, int[] norm, float normEps) {
+        beforeLaunch();
+        // q.k and p.v over the causal half: about 2 Z S^2 DH
+        queue.flops(2L * z * len * (len + 1) * headDim);
+        queue.bytes(4L * z * len * (4L * headDim + 2));
+        queue.runBetween(norm == null ? "fused_mlstm" : "fused_mlstm_norm", fused.kernel(),
+                () -> fused.run(program.mem, z, len, numHeads, headDim, q, k, v, in, ig, fg, gs, out, outRow, scratch,
+                        eps, norm, normEps));
+    }
+
+    /** Work-groups of a fused mLSTM launch (its scratch holds 4 S floats for each). */
+    int fusedMlstmGroups() {
+        return fused.groups();
+    }
+
+    /** Launches of the fused mLSTM's own program (0 when it is off). */
+    long fusedMlstmLaunches() {
+        return fused == null ? 0 : fused.launches();
     }
 
     void launch1D(int op, int n) {

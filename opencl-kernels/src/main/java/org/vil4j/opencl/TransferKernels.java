@@ -11,9 +11,16 @@ package org.vil4j.opencl;
 abstract class TransferKernels extends ProgramState {
     // ---- transfers: a0 = n, a1 = arena offset ----------------------------------------------------------------
 
+    /** a2 = 1: from stageSmall, else from stageIn. */
     void copyIn() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
-            mem[a1 + i] = stageIn[i];
+            float v = 0f;
+            if (a2 == 1) {
+                v = stageSmall[i];
+            } else {
+                v = stageIn[i];
+            }
+            mem[a1 + i] = v;
         }
     }
 

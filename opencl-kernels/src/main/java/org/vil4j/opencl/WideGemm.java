@@ -11,13 +11,15 @@ import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.EPI_BIAS;
 import static org.vil4j.opencl.DeviceProgram.EPI_LINEAR_RESIDUAL;
+import static org.vil4j.opencl.DeviceProgram.EPI_MLSTM_SCORES;
 import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
 
 /**
  * Runs the large GEMMs in {@link WideGemmProgram}, a program of their own. It needs the preloaded library to share
  * the arena between programs (VIL4J_CL_SHARE_ARENA=1; without it each Kernel would have its own context and its own
  * copy of the arena). {@code -Dvil4j.opencl.wideGemm=}: {@code auto} (the default) takes the forward projections
- * (bias and residual epilogues) where the library shares the arena; {@code on} the same, or a one-line error without
+ * (bias and residual epilogues), with {@code -Dvil4j.opencl.wideScores=on} also the mLSTM's score products, where
+ * the library shares the arena; {@code on} the same, or a one-line error without
  * the library; {@code all} also the backward's plain products (slower in training on the H200: split-K weight
  * gradients get too few 128-row tiles); {@code off} none. It takes a GEMM only with an epilogue it has and at least
  * {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
@@ -27,17 +29,29 @@ import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
 final class WideGemm {
     static final String PROPERTY = "vil4j.opencl.wideGemm";
     static final String MIN_FLOPS_PROPERTY = "vil4j.opencl.wideGemmMinFlops";
+    /**
+     * Whether the mLSTM's score products go here too: {@code on}, or {@code off} (the default: alone 11% faster on
+     * the H200, but a forward no faster for the switches of programs; docs/PERFORMANCE.md, round 10).
+     */
+    static final String SCORES_PROPERTY = "vil4j.opencl.wideScores";
 
     private final WideGemmProgram program;
     private final OpenCLDevice device;
     private final Range range;
     private final long minFlops;
     private final boolean plainProducts;
+    private final boolean scores;
     private long launches;
 
     private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops, boolean plainProducts) {
         this.program = new WideGemmProgram(arena, indexArena);
         this.plainProducts = plainProducts;
+        String scoresValue = System.getProperty(SCORES_PROPERTY, "off").strip();
+        if (!List.of("on", "off").contains(scoresValue)) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + SCORES_PROPERTY + "=" + scoresValue
+                    + " is none of on, off");
+        }
+        this.scores = scoresValue.equals("on");
         this.device = device;
         this.minFlops = minFlops;
         int units = Math.max(1, device.getMaxComputeUnits());
@@ -80,7 +94,8 @@ final class WideGemm {
         if (causalA || flops < minFlops) {
             return false;
         }
-        return epilogue == EPI_STORE && plainProducts || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL;
+        return epilogue == EPI_STORE && plainProducts || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL
+                || epilogue == EPI_MLSTM_SCORES && scores;
     }
 
     /**
@@ -103,8 +118,14 @@ final class WideGemm {
         p.wgInner = inner; p.wgAOuter = aOuter; p.wgAInner = aInner; p.wgBOuter = bOuter; p.wgBInner = bInner;
         p.wgCOuter = cOuter; p.wgCInner = cInner; p.wgBatches = batches;
         p.wgEpilogue = epilogue == EPI_STORE ? WideGemmProgram.EPI_STORE
-                : epilogue == EPI_BIAS ? WideGemmProgram.EPI_BIAS : WideGemmProgram.EPI_BIAS_RESIDUAL;
-        p.wgBias = e0;
+                : epilogue == EPI_BIAS ? WideGemmProgram.EPI_BIAS
+                : epilogue == EPI_MLSTM_SCORES ? WideGemmProgram.EPI_MLSTM_SCORES : WideGemmProgram.EPI_BIAS_RESIDUAL;
+        p.wgBias = epilogue == EPI_MLSTM_SCORES ? -1 : e0;
+        // the scores' prefix rows: F hi, F lo and argmax as e0..e2, the input gates in the main program's a23
+        p.wgFHi = e0;
+        p.wgFLo = e1;
+        p.wgArgmax = e2;
+        p.wgGates = residualRows;
         p.wgResidual = e1;
         p.wgResidualRows = Math.max(1, residualRows);
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
@@ -131,7 +152,7 @@ final class WideGemm {
     /** The profile's name of a GEMM with this (main program's) epilogue. */
     static String name(int epilogue) {
         return epilogue == EPI_STORE ? "wide_gemm/store" : epilogue == EPI_BIAS ? "wide_gemm/bias"
-                : "wide_gemm/bias_residual";
+                : epilogue == EPI_MLSTM_SCORES ? "wide_gemm/mlstm_scores" : "wide_gemm/bias_residual";
     }
 
     void close() {
@@ -141,10 +162,10 @@ final class WideGemm {
     }
 
     /**
-     * Whether the host waits for each wide launch to end even where the preloaded library would let it go on
+     * Whether the host waits for each launch of a wide program (this GEMM's, the fused mLSTM's) to end even where the preloaded library would let it go on
      * (VIL4J_CL_ASYNC_WIDE=1): on while profiling, so that a launch's time is its own and not the next op's.
      */
-    void waitForEachLaunch(boolean on) {
+    static void waitForEachLaunch(boolean on) {
         try {
             nativeWaitForEachLaunch(on ? 1 : 0);
         } catch (UnsatisfiedLinkError older) {
@@ -153,7 +174,7 @@ final class WideGemm {
     }
 
     /** Whether the preloaded library shares the arena (false for a library built before it could). */
-    private static boolean sharesArena() {
+    static boolean sharesArena() {
         try {
             return nativeSharesArena() == 1;
         } catch (UnsatisfiedLinkError older) {

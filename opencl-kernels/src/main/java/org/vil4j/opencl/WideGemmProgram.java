@@ -12,7 +12,8 @@ import com.aparapi.Kernel;
  *
  * <p>C[z][i][j] = epilogue(alpha * sum_k A[z][i][k] * B[z][k][j]) with any strides; z = outer * inner + inn.
  * Epilogues: store, + bias[j], + bias[j] (where given) + residual[i % residualRows][j], or the residual's row picked
- * through a row table, as the main program's EPI_LINEAR_RESIDUAL. Written in Aparapi's kernel subset.
+ * through a row table, as the main program's EPI_LINEAR_RESIDUAL; the mLSTM's stabilised scores (tiles right of the
+ * diagonal skip their products). Written in Aparapi's kernel subset.
  */
 final class WideGemmProgram extends Kernel {
     static final int WORK_GROUP = 256;
@@ -22,6 +23,8 @@ final class WideGemmProgram extends Kernel {
     static final int EPI_STORE = 0;
     static final int EPI_BIAS = 1;
     static final int EPI_BIAS_RESIDUAL = 2;
+    /** The mLSTM's scores: q.k times the stabilised decay for s <= t, else 0 (the main program's EPI_MLSTM_SCORES). */
+    static final int EPI_MLSTM_SCORES = 3;
 
     float[] mem;
     /** The main program's int arena: the row tables of a gathered residual. */
@@ -34,6 +37,8 @@ final class WideGemmProgram extends Kernel {
     int wgA, wgARow, wgAK, wgB, wgBK, wgBCol, wgC, wgCRow;
     int wgInner, wgAOuter, wgAInner, wgBOuter, wgBInner, wgCOuter, wgCInner, wgBatches;
     int wgEpilogue, wgBias, wgResidual, wgResidualRows, wgTable, wgTableStride;
+    /** The scores epilogue's prefix rows [Z, S]: F hi, F lo, argmax r, the input gates. */
+    int wgFHi, wgFLo, wgArgmax, wgGates;
     float wgAlpha;
 
     WideGemmProgram(float[] arena, int[] indexArena) {
@@ -73,7 +78,11 @@ final class WideGemmProgram extends Kernel {
         float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
         float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
 
-        for (int k0 = 0; k0 < wgK; k0 += KSTEP) {
+        int kEnd = wgK;
+        if (wgEpilogue == EPI_MLSTM_SCORES && j0 > i0 + TILE - 1) {
+            kEnd = 0; // a tile right of the diagonal: zeros only
+        }
+        for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
             for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
                 int l = lid + e * WORK_GROUP;
                 // consecutive work-items read consecutive addresses of whichever stride is 1
@@ -137,20 +146,31 @@ final class WideGemmProgram extends Kernel {
         }
         int ia = i0 + ty;
         int jb = j0 + tx;
-        put(cBase, ia + 0, jb + 0, c00); put(cBase, ia + 0, jb + 16, c01); put(cBase, ia + 0, jb + 32, c02); put(cBase, ia + 0, jb + 48, c03); put(cBase, ia + 0, jb + 64, c04); put(cBase, ia + 0, jb + 80, c05); put(cBase, ia + 0, jb + 96, c06); put(cBase, ia + 0, jb + 112, c07);
-        put(cBase, ia + 16, jb + 0, c10); put(cBase, ia + 16, jb + 16, c11); put(cBase, ia + 16, jb + 32, c12); put(cBase, ia + 16, jb + 48, c13); put(cBase, ia + 16, jb + 64, c14); put(cBase, ia + 16, jb + 80, c15); put(cBase, ia + 16, jb + 96, c16); put(cBase, ia + 16, jb + 112, c17);
-        put(cBase, ia + 32, jb + 0, c20); put(cBase, ia + 32, jb + 16, c21); put(cBase, ia + 32, jb + 32, c22); put(cBase, ia + 32, jb + 48, c23); put(cBase, ia + 32, jb + 64, c24); put(cBase, ia + 32, jb + 80, c25); put(cBase, ia + 32, jb + 96, c26); put(cBase, ia + 32, jb + 112, c27);
-        put(cBase, ia + 48, jb + 0, c30); put(cBase, ia + 48, jb + 16, c31); put(cBase, ia + 48, jb + 32, c32); put(cBase, ia + 48, jb + 48, c33); put(cBase, ia + 48, jb + 64, c34); put(cBase, ia + 48, jb + 80, c35); put(cBase, ia + 48, jb + 96, c36); put(cBase, ia + 48, jb + 112, c37);
-        put(cBase, ia + 64, jb + 0, c40); put(cBase, ia + 64, jb + 16, c41); put(cBase, ia + 64, jb + 32, c42); put(cBase, ia + 64, jb + 48, c43); put(cBase, ia + 64, jb + 64, c44); put(cBase, ia + 64, jb + 80, c45); put(cBase, ia + 64, jb + 96, c46); put(cBase, ia + 64, jb + 112, c47);
-        put(cBase, ia + 80, jb + 0, c50); put(cBase, ia + 80, jb + 16, c51); put(cBase, ia + 80, jb + 32, c52); put(cBase, ia + 80, jb + 48, c53); put(cBase, ia + 80, jb + 64, c54); put(cBase, ia + 80, jb + 80, c55); put(cBase, ia + 80, jb + 96, c56); put(cBase, ia + 80, jb + 112, c57);
-        put(cBase, ia + 96, jb + 0, c60); put(cBase, ia + 96, jb + 16, c61); put(cBase, ia + 96, jb + 32, c62); put(cBase, ia + 96, jb + 48, c63); put(cBase, ia + 96, jb + 64, c64); put(cBase, ia + 96, jb + 80, c65); put(cBase, ia + 96, jb + 96, c66); put(cBase, ia + 96, jb + 112, c67);
-        put(cBase, ia + 112, jb + 0, c70); put(cBase, ia + 112, jb + 16, c71); put(cBase, ia + 112, jb + 32, c72); put(cBase, ia + 112, jb + 48, c73); put(cBase, ia + 112, jb + 64, c74); put(cBase, ia + 112, jb + 80, c75); put(cBase, ia + 112, jb + 96, c76); put(cBase, ia + 112, jb + 112, c77);
+        put(cBase, z, ia + 0, jb + 0, c00); put(cBase, z, ia + 0, jb + 16, c01); put(cBase, z, ia + 0, jb + 32, c02); put(cBase, z, ia + 0, jb + 48, c03); put(cBase, z, ia + 0, jb + 64, c04); put(cBase, z, ia + 0, jb + 80, c05); put(cBase, z, ia + 0, jb + 96, c06); put(cBase, z, ia + 0, jb + 112, c07);
+        put(cBase, z, ia + 16, jb + 0, c10); put(cBase, z, ia + 16, jb + 16, c11); put(cBase, z, ia + 16, jb + 32, c12); put(cBase, z, ia + 16, jb + 48, c13); put(cBase, z, ia + 16, jb + 64, c14); put(cBase, z, ia + 16, jb + 80, c15); put(cBase, z, ia + 16, jb + 96, c16); put(cBase, z, ia + 16, jb + 112, c17);
+        put(cBase, z, ia + 32, jb + 0, c20); put(cBase, z, ia + 32, jb + 16, c21); put(cBase, z, ia + 32, jb + 32, c22); put(cBase, z, ia + 32, jb + 48, c23); put(cBase, z, ia + 32, jb + 64, c24); put(cBase, z, ia + 32, jb + 80, c25); put(cBase, z, ia + 32, jb + 96, c26); put(cBase, z, ia + 32, jb + 112, c27);
+        put(cBase, z, ia + 48, jb + 0, c30); put(cBase, z, ia + 48, jb + 16, c31); put(cBase, z, ia + 48, jb + 32, c32); put(cBase, z, ia + 48, jb + 48, c33); put(cBase, z, ia + 48, jb + 64, c34); put(cBase, z, ia + 48, jb + 80, c35); put(cBase, z, ia + 48, jb + 96, c36); put(cBase, z, ia + 48, jb + 112, c37);
+        put(cBase, z, ia + 64, jb + 0, c40); put(cBase, z, ia + 64, jb + 16, c41); put(cBase, z, ia + 64, jb + 32, c42); put(cBase, z, ia + 64, jb + 48, c43); put(cBase, z, ia + 64, jb + 64, c44); put(cBase, z, ia + 64, jb + 80, c45); put(cBase, z, ia + 64, jb + 96, c46); put(cBase, z, ia + 64, jb + 112, c47);
+        put(cBase, z, ia + 80, jb + 0, c50); put(cBase, z, ia + 80, jb + 16, c51); put(cBase, z, ia + 80, jb + 32, c52); put(cBase, z, ia + 80, jb + 48, c53); put(cBase, z, ia + 80, jb + 64, c54); put(cBase, z, ia + 80, jb + 80, c55); put(cBase, z, ia + 80, jb + 96, c56); put(cBase, z, ia + 80, jb + 112, c57);
+        put(cBase, z, ia + 96, jb + 0, c60); put(cBase, z, ia + 96, jb + 16, c61); put(cBase, z, ia + 96, jb + 32, c62); put(cBase, z, ia + 96, jb + 48, c63); put(cBase, z, ia + 96, jb + 64, c64); put(cBase, z, ia + 96, jb + 80, c65); put(cBase, z, ia + 96, jb + 96, c66); put(cBase, z, ia + 96, jb + 112, c67);
+        put(cBase, z, ia + 112, jb + 0, c70); put(cBase, z, ia + 112, jb + 16, c71); put(cBase, z, ia + 112, jb + 32, c72); put(cBase, z, ia + 112, jb + 48, c73); put(cBase, z, ia + 112, jb + 64, c74); put(cBase, z, ia + 112, jb + 80, c75); put(cBase, z, ia + 112, jb + 96, c76); put(cBase, z, ia + 112, jb + 112, c77);
     }
 
-    void put(int cBase, int i, int j, float acc) {
+    void put(int cBase, int z, int i, int j, float acc) {
         if (i < wgM && j < wgN) {
             float v = wgAlpha * acc;
             int dest = i;
+            if (wgEpilogue == EPI_MLSTM_SCORES) {
+                // log D[t,s] - m_t = (i_s - i_r) - (F_s - F_r), F kept as hi + lo floats (S = M = N)
+                v = 0f;
+                if (j <= i) {
+                    int row = z * wgM;
+                    int r = (int) mem[wgArgmax + row + i];
+                    float df = (mem[wgFHi + row + j] - mem[wgFHi + row + r])
+                            + (mem[wgFLo + row + j] - mem[wgFLo + row + r]);
+                    v = wgAlpha * acc * exp((mem[wgGates + row + j] - mem[wgGates + row + r]) - df);
+                }
+            }
             if (wgEpilogue != EPI_STORE && wgBias >= 0) {
                 v = v + mem[wgBias + j];
             }

@@ -22,7 +22,7 @@ import org.vil4j.backend.java.JavaBackend;
 /**
  * The large GEMMs' own program (WideGemm): refused by name without the preloaded library's shared arena, and, in a
  * child JVM with it on this machine's OpenCL device, the GEMM-backed ops (forward projections with each epilogue,
- * batched products, split-K weight gradients, odd sizes) give what the java backend gives, across an arena growth
+ * batched products, split-K weight gradients, the mLSTM's scores, odd sizes) give what the java backend gives, across an arena growth
  * and interleaved with the main program's ops.
  */
 class WideGemmTest {
@@ -97,6 +97,12 @@ class WideGemmTest {
         Tensor x3 = ops.reshape(x, Shape.of(2, 150, 96)), r3 = ops.reshape(r, Shape.of(2, 150, 200));
         results.add(ops.linearAdd(x3, w, null, r3, order, order, false));
         results.add(ops.linearAdd(x3, w, b, r3, order, order, false));
+        // the mLSTM cell, whose score products (EPI_MLSTM_SCORES) go to the wide program: 150 tokens make a 128-row
+        // tile right of the diagonal (zeros only) and tiles cut by the causal mask
+        Shape qs = Shape.of(2, 150, 80), gs = Shape.of(2, 150, 2);
+        results.add(ops.mlstm(ops.upload(qs, gaussian(random, 2 * 150 * 80)),
+                ops.upload(qs, gaussian(random, 2 * 150 * 80)), ops.upload(qs, gaussian(random, 2 * 150 * 80)),
+                ops.upload(gs, gaussian(random, 600)), ops.upload(gs, gaussian(random, 600)), 2, 1e-6f));
         return results.stream().map(ops::download).toList();
     }
 
@@ -143,7 +149,7 @@ class WideGemmTest {
     private static String runCases(Path dir, Map<String, String> env, String... options) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
         List<String> jvm = new java.util.ArrayList<>(List.of("-D" + WideGemm.PROPERTY + "=all",
-                "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"));
+                "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.SCORES_PROPERTY + "=on"));
         jvm.addAll(List.of(options));
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, jvm, env, 0);
         Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
@@ -153,9 +159,10 @@ class WideGemmTest {
             assertThat(Double.parseDouble(m.group(2))).as("case %s in:%n%s", m.group(1), output)
                     .isLessThanOrEqualTo(1e-5);
         }
-        assertThat(cases).as(output).isEqualTo(10);
-        // every GEMM of the cases: four projections, three residual ones, the batched product, the weight gradient
-        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isGreaterThanOrEqualTo(9);
+        assertThat(cases).as(output).isEqualTo(11);
+        // every GEMM of the cases: four projections, three residual ones, the batched product, the weight gradient,
+        // the scores
+        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isGreaterThanOrEqualTo(10);
         return output;
     }
 }

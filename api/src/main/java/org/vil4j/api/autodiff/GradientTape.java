@@ -789,6 +789,17 @@ public final class GradientTape implements Ops {
     }
 
     @Override
+    public Tensor mlstmNormSkipGate(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
+                                    Tensor weight, boolean residualWeight, Tensor bias, float normEps, Tensor skip,
+                                    Tensor a, Tensor z) {
+        // recorded as its two ops (each its own node); fused only where nothing is recorded
+        return recording ? Ops.super.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, eps, weight, residualWeight,
+                bias, normEps, skip, a, z)
+                : base.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, eps, weight, residualWeight, bias, normEps,
+                skip, a, z);
+    }
+
+    @Override
     public Tensor normSkipGate(Tensor h, int groupSize, Tensor weight, boolean residualWeight, Tensor bias,
                                float eps, Tensor skip, Tensor a, Tensor z) {
         if (!recording) {

@@ -1,0 +1,128 @@
+package org.vil4j.opencl;
+
+import com.aparapi.Kernel;
+import com.aparapi.Range;
+import com.aparapi.device.OpenCLDevice;
+import com.aparapi.internal.kernel.KernelManager;
+import org.vil4j.api.BackendUnavailableException;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Runs the parallel mLSTM cell in {@link FusedMlstmProgram}, a program of its own on the arena the preloaded library
+ * shares (VIL4J_CL_SHARE_ARENA=1), with {@code -Dvil4j.opencl.fusedMlstm=on} (a one-line error without the library;
+ * off by default: on the H200 it is not faster than the three passes it replaces, docs/PERFORMANCE.md, round 10;
+ * on PoCL its barriers cost twice their time). It takes a
+ * cell of at most 256 head dimensions and at least {@code -Dvil4j.opencl.fusedMlstmMinFlops} (default 2^28) of work
+ * (2 Z S^2 DH): below it the three passes in the main program's queue cost less than a switch of programs (ViL-T at
+ * batch 1 on the H200: 10.9 ms fused against 7.8 ms).
+ */
+final class FusedMlstm {
+    static final String PROPERTY = "vil4j.opencl.fusedMlstm";
+    static final String MIN_FLOPS_PROPERTY = "vil4j.opencl.fusedMlstmMinFlops";
+
+    private final FusedMlstmProgram program;
+    private final OpenCLDevice device;
+    private final Range range;
+    private final long minFlops;
+    private long launches;
+
+    private FusedMlstm(float[] arena, OpenCLDevice device, long minFlops) {
+        this.program = new FusedMlstmProgram(arena);
+        this.device = device;
+        this.minFlops = minFlops;
+        int units = Math.max(1, device.getMaxComputeUnits());
+        // four work-groups a compute unit, to spread the causal tiles' unequal work (~41 KB of local memory each)
+        this.range = Range.create(device, 4 * units * FusedMlstmProgram.FM_WORK_GROUP,
+                FusedMlstmProgram.FM_WORK_GROUP);
+        program.setExplicit(true); // the arena is never put from here: it is the main program's buffer
+        KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
+    }
+
+    /** The fused cell for this device where it is on, else null; asked for without the library, a one-line error. */
+    static FusedMlstm open(float[] arena, OpenCLDevice device) {
+        String value = System.getProperty(PROPERTY, "off").strip();
+        if (!List.of("on", "off").contains(value)) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " is none of on, off");
+        }
+        if (value.equals("off")) {
+            return null;
+        }
+        if (!(LargeBuffers.available() && WideGemm.sharesArena())) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " needs the preloaded"
+                    + " library of tools/gpu/native with VIL4J_CL_SHARE_ARENA=1, which shares the arena between "
+                    + "programs");
+        }
+        String flops = System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 28)).strip();
+        long minFlops;
+        try {
+            minFlops = Long.parseLong(flops);
+        } catch (NumberFormatException e) {
+            minFlops = -1;
+        }
+        if (minFlops < 0) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "=" + flops
+                    + " is not a whole number >= 0");
+        }
+        return new FusedMlstm(arena, device, minFlops);
+    }
+
+    /** Whether it takes a cell of this head size and work (2 Z S^2 DH flops). */
+    boolean takes(int headDim, long flops) {
+        return headDim >= 1 && headDim <= FusedMlstmProgram.FM_MAX_DH && flops >= minFlops;
+    }
+
+    /** Work-groups of a launch: the scratch holds 4 S floats for each. */
+    int groups() {
+        return range.getNumGroups(0);
+    }
+
+    /**
+     * The cell now, on the arena as it is (the caller has flushed the main program's commands). Offsets into the
+     * arena; q, k, v rows {@code in} apart, the gates' rows {@code gs} apart, the output's {@code outRow};
+     * {@code scratch} holds {@code 4 * len * groups()} floats. {@code norm} null: h itself; else normSkipGate's
+     * operands {weight or -1, residualWeight 0/1, bias or -1, skip, a, a's row stride, z, z's row stride}, with
+     * {@code normEps}.
+     */
+    void run(float[] arena, int z, int len, int numHeads, int headDim, int q, int k, int v, int in, int ig, int fg,
+             int gs, int out, int outRow, int scratch, float eps, int[] norm, float normEps) {
+        FusedMlstmProgram p = program;
+        if (p.mem != arena) {
+            p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
+        }
+        p.fmZ = z; p.fmS = len; p.fmNH = numHeads; p.fmDH = headDim;
+        p.fmQOff = q; p.fmKOff = k; p.fmVOff = v; p.fmIn = in; p.fmIg = ig; p.fmFg = fg; p.fmGs = gs;
+        p.fmOut = out; p.fmOutRow = outRow; p.fmScratch = scratch;
+        p.fmScale = (float) (1.0 / Math.sqrt(headDim));
+        p.fmEps = eps;
+        p.fmMode = norm == null ? FusedMlstmProgram.FM_STORE : FusedMlstmProgram.FM_NORM_SKIP_GATE;
+        if (norm != null) {
+            p.fmW = norm[0]; p.fmResidualW = norm[1]; p.fmBias = norm[2]; p.fmSkip = norm[3];
+            p.fmA = norm[4]; p.fmARow = norm[5]; p.fmZg = norm[6]; p.fmZRow = norm[7];
+            p.fmNormEps = normEps;
+        }
+        p.execute(range);
+        launches++;
+        if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {
+            throw new BackendUnavailableException("OpenCL backend: the fused mLSTM did not run on "
+                    + device.getName() + " (Aparapi fell back to " + p.getTargetDevice() + ")");
+        }
+    }
+
+    /** Its launches so far. */
+    long launches() {
+        return launches;
+    }
+
+    /** The program, for the profiler's device events. */
+    Kernel kernel() {
+        return program;
+    }
+
+    void close() {
+        if (launches > 0) {
+            program.dispose(); // only after an execute: disposing a program that never ran crashes (DESIGN.md)
+        }
+    }
+}
