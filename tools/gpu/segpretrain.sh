@@ -16,6 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 clsSeconds=$1 segSeconds=$2 clsArgs=$3 segArgs=$4
 out=${OUT:?OUT}
+mkdir -p "$out"
 source .gpu/boot.sh >/dev/null
 tools/gpu/segment.sh data
 export VIL_BOOTED=1

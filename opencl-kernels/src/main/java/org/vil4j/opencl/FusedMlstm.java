@@ -44,7 +44,8 @@ final class FusedMlstm {
     static FusedMlstm open(float[] arena, OpenCLDevice device) {
         String value = System.getProperty(PROPERTY, "off").strip();
         if (!List.of("on", "off").contains(value)) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " is none of on, off");
+            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
+                    + " is none of on, off");
         }
         if (value.equals("off")) {
             return null;

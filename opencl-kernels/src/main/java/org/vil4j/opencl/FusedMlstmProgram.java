@@ -76,7 +76,8 @@ final class FusedMlstmProgram extends Kernel {
         // selects, not branches, around the calls: PoCL's compiler duplicates the code between barriers under a
         // branch in this loop until its build never ends
         int whole = fmZ >= groups ? 1 : 0;
-        int end = whole == 1 ? g + ((fmZ - g + groups - 1) / groups) * rowTiles * groups : fmZ * rowTiles;
+        int perGroup = (fmZ - g + groups - 1) / groups;
+        int end = whole == 1 ? g + perGroup * rowTiles * groups : fmZ * rowTiles;
         for (int t = g; t < end; t += groups) {
             int k = (t - g) / groups;
             int q = k / rowTiles;
@@ -89,9 +90,9 @@ final class FusedMlstmProgram extends Kernel {
     }
 
     /**
-     * Rows i0 .. i0 + 31 of sequence z, after its prefix up to prefixEnd (0: the scratch has it already): work-item (ty, tx) holds rows
-     * i0 + ty + 8a (a < 4), score columns tx and tx + 32 of each key tile, and output columns tx + 32 c (c < 8,
-     * those below DH).
+     * Rows i0 .. i0 + 31 of sequence z, after its prefix up to prefixEnd (0: the scratch has it already):
+     * work-item (ty, tx) holds rows i0 + ty + 8a (a < 4), score columns tx and tx + 32 of each key tile, and output
+     * columns tx + 32 c (c < 8, those below DH).
      */
     void mlstmFusedTile(int z, int i0, int prefixEnd, int scratch, int lid, int ty, int tx) {
         int b = z / fmNH;
@@ -275,10 +276,14 @@ final class FusedMlstmProgram extends Kernel {
         float n2 = fmNormaliser(fmRowSum(2, sum2, lid, ty), t2, rowEnd, sF, sLo, ir2, fh2, fl2);
         float n3 = fmNormaliser(fmRowSum(3, sum3, lid, ty), t3, rowEnd, sF, sLo, ir3, fh3, fl3);
         localBarrier();
-        c00 = c00 / n0; c01 = c01 / n0; c02 = c02 / n0; c03 = c03 / n0; c04 = c04 / n0; c05 = c05 / n0; c06 = c06 / n0; c07 = c07 / n0;
-        c10 = c10 / n1; c11 = c11 / n1; c12 = c12 / n1; c13 = c13 / n1; c14 = c14 / n1; c15 = c15 / n1; c16 = c16 / n1; c17 = c17 / n1;
-        c20 = c20 / n2; c21 = c21 / n2; c22 = c22 / n2; c23 = c23 / n2; c24 = c24 / n2; c25 = c25 / n2; c26 = c26 / n2; c27 = c27 / n2;
-        c30 = c30 / n3; c31 = c31 / n3; c32 = c32 / n3; c33 = c33 / n3; c34 = c34 / n3; c35 = c35 / n3; c36 = c36 / n3; c37 = c37 / n3;
+        c00 = c00 / n0; c01 = c01 / n0; c02 = c02 / n0; c03 = c03 / n0;
+        c04 = c04 / n0; c05 = c05 / n0; c06 = c06 / n0; c07 = c07 / n0;
+        c10 = c10 / n1; c11 = c11 / n1; c12 = c12 / n1; c13 = c13 / n1;
+        c14 = c14 / n1; c15 = c15 / n1; c16 = c16 / n1; c17 = c17 / n1;
+        c20 = c20 / n2; c21 = c21 / n2; c22 = c22 / n2; c23 = c23 / n2;
+        c24 = c24 / n2; c25 = c25 / n2; c26 = c26 / n2; c27 = c27 / n2;
+        c30 = c30 / n3; c31 = c31 / n3; c32 = c32 / n3; c33 = c33 / n3;
+        c34 = c34 / n3; c35 = c35 / n3; c36 = c36 / n3; c37 = c37 / n3;
         float mean0 = 0f;
         float mean1 = 0f;
         float mean2 = 0f;
@@ -290,10 +295,22 @@ final class FusedMlstmProgram extends Kernel {
         if (fmMode == FM_NORM_SKIP_GATE) {
             // the head's layer norm over its DH values (two passes: the mean, then the squares about it)
             {
-        float part0 = fmCol(0, tx, c00) + fmCol(1, tx, c01) + fmCol(2, tx, c02) + fmCol(3, tx, c03) + fmCol(4, tx, c04) + fmCol(5, tx, c05) + fmCol(6, tx, c06) + fmCol(7, tx, c07);
-        float part1 = fmCol(0, tx, c10) + fmCol(1, tx, c11) + fmCol(2, tx, c12) + fmCol(3, tx, c13) + fmCol(4, tx, c14) + fmCol(5, tx, c15) + fmCol(6, tx, c16) + fmCol(7, tx, c17);
-        float part2 = fmCol(0, tx, c20) + fmCol(1, tx, c21) + fmCol(2, tx, c22) + fmCol(3, tx, c23) + fmCol(4, tx, c24) + fmCol(5, tx, c25) + fmCol(6, tx, c26) + fmCol(7, tx, c27);
-        float part3 = fmCol(0, tx, c30) + fmCol(1, tx, c31) + fmCol(2, tx, c32) + fmCol(3, tx, c33) + fmCol(4, tx, c34) + fmCol(5, tx, c35) + fmCol(6, tx, c36) + fmCol(7, tx, c37);
+                float part0 = fmCol(0, tx, c00) + fmCol(1, tx, c01)
+                        + fmCol(2, tx, c02) + fmCol(3, tx, c03)
+                        + fmCol(4, tx, c04) + fmCol(5, tx, c05)
+                        + fmCol(6, tx, c06) + fmCol(7, tx, c07);
+                float part1 = fmCol(0, tx, c10) + fmCol(1, tx, c11)
+                        + fmCol(2, tx, c12) + fmCol(3, tx, c13)
+                        + fmCol(4, tx, c14) + fmCol(5, tx, c15)
+                        + fmCol(6, tx, c16) + fmCol(7, tx, c17);
+                float part2 = fmCol(0, tx, c20) + fmCol(1, tx, c21)
+                        + fmCol(2, tx, c22) + fmCol(3, tx, c23)
+                        + fmCol(4, tx, c24) + fmCol(5, tx, c25)
+                        + fmCol(6, tx, c26) + fmCol(7, tx, c27);
+                float part3 = fmCol(0, tx, c30) + fmCol(1, tx, c31)
+                        + fmCol(2, tx, c32) + fmCol(3, tx, c33)
+                        + fmCol(4, tx, c34) + fmCol(5, tx, c35)
+                        + fmCol(6, tx, c36) + fmCol(7, tx, c37);
                 mean0 = fmRowSum(0, part0, lid, ty) / fmDH;
                 mean1 = fmRowSum(1, part1, lid, ty) / fmDH;
                 mean2 = fmRowSum(2, part2, lid, ty) / fmDH;
@@ -301,10 +318,22 @@ final class FusedMlstmProgram extends Kernel {
                 localBarrier();
             }
             {
-        float part0 = fmSq(0, tx, c00 - mean0) + fmSq(1, tx, c01 - mean0) + fmSq(2, tx, c02 - mean0) + fmSq(3, tx, c03 - mean0) + fmSq(4, tx, c04 - mean0) + fmSq(5, tx, c05 - mean0) + fmSq(6, tx, c06 - mean0) + fmSq(7, tx, c07 - mean0);
-        float part1 = fmSq(0, tx, c10 - mean1) + fmSq(1, tx, c11 - mean1) + fmSq(2, tx, c12 - mean1) + fmSq(3, tx, c13 - mean1) + fmSq(4, tx, c14 - mean1) + fmSq(5, tx, c15 - mean1) + fmSq(6, tx, c16 - mean1) + fmSq(7, tx, c17 - mean1);
-        float part2 = fmSq(0, tx, c20 - mean2) + fmSq(1, tx, c21 - mean2) + fmSq(2, tx, c22 - mean2) + fmSq(3, tx, c23 - mean2) + fmSq(4, tx, c24 - mean2) + fmSq(5, tx, c25 - mean2) + fmSq(6, tx, c26 - mean2) + fmSq(7, tx, c27 - mean2);
-        float part3 = fmSq(0, tx, c30 - mean3) + fmSq(1, tx, c31 - mean3) + fmSq(2, tx, c32 - mean3) + fmSq(3, tx, c33 - mean3) + fmSq(4, tx, c34 - mean3) + fmSq(5, tx, c35 - mean3) + fmSq(6, tx, c36 - mean3) + fmSq(7, tx, c37 - mean3);
+                float part0 = fmSq(0, tx, c00 - mean0) + fmSq(1, tx, c01 - mean0)
+                        + fmSq(2, tx, c02 - mean0) + fmSq(3, tx, c03 - mean0)
+                        + fmSq(4, tx, c04 - mean0) + fmSq(5, tx, c05 - mean0)
+                        + fmSq(6, tx, c06 - mean0) + fmSq(7, tx, c07 - mean0);
+                float part1 = fmSq(0, tx, c10 - mean1) + fmSq(1, tx, c11 - mean1)
+                        + fmSq(2, tx, c12 - mean1) + fmSq(3, tx, c13 - mean1)
+                        + fmSq(4, tx, c14 - mean1) + fmSq(5, tx, c15 - mean1)
+                        + fmSq(6, tx, c16 - mean1) + fmSq(7, tx, c17 - mean1);
+                float part2 = fmSq(0, tx, c20 - mean2) + fmSq(1, tx, c21 - mean2)
+                        + fmSq(2, tx, c22 - mean2) + fmSq(3, tx, c23 - mean2)
+                        + fmSq(4, tx, c24 - mean2) + fmSq(5, tx, c25 - mean2)
+                        + fmSq(6, tx, c26 - mean2) + fmSq(7, tx, c27 - mean2);
+                float part3 = fmSq(0, tx, c30 - mean3) + fmSq(1, tx, c31 - mean3)
+                        + fmSq(2, tx, c32 - mean3) + fmSq(3, tx, c33 - mean3)
+                        + fmSq(4, tx, c34 - mean3) + fmSq(5, tx, c35 - mean3)
+                        + fmSq(6, tx, c36 - mean3) + fmSq(7, tx, c37 - mean3);
                 inv0 = 1f / sqrt(fmRowSum(0, part0, lid, ty) / fmDH + fmNormEps);
                 inv1 = 1f / sqrt(fmRowSum(1, part1, lid, ty) / fmDH + fmNormEps);
                 inv2 = 1f / sqrt(fmRowSum(2, part2, lid, ty) / fmDH + fmNormEps);

@@ -54,6 +54,12 @@ final class PreloadedLibrary {
      */
     static String runChild(Path dir, Path library, Class<?> mainClass, List<String> jvmOptions,
                            Map<String, String> env, int expectedExit, String... args) throws Exception {
+        return runChild(dir, library, mainClass, jvmOptions, env, expectedExit, 300, args);
+    }
+
+    /** ... waiting at most {@code seconds} for the child (PoCL builds a program with many barriers in minutes). */
+    static String runChild(Path dir, Path library, Class<?> mainClass, List<String> jvmOptions,
+                           Map<String, String> env, int expectedExit, int seconds, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
@@ -68,7 +74,11 @@ final class PreloadedLibrary {
                 : ":" + inherited));
         builder.environment().putAll(env);
         Process child = builder.start();
-        assertThat(child.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        if (!child.waitFor(seconds, TimeUnit.SECONDS)) {
+            child.destroyForcibly(); // not left running (building, say) beside the next test
+            assertThat(false).as("the child ended within %d s; its output:%n%s", seconds,
+                    Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+        }
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(child.exitValue()).as("child exit; output:%n%s", output).isEqualTo(expectedExit);
         return output;
