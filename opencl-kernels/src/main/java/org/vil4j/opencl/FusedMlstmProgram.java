@@ -20,10 +20,8 @@ final class FusedMlstmProgram extends Kernel {
     static final int FM_WORK_GROUP = 256;
     static final int FM_ROWS = 32;
     static final int FM_COLS = 64;
-    /** Head dimensions a q/k slice (one barrier pair each: ViL-T's 96 in one). */
-    static final int FM_KSTEP = 96;
-    /** Keys a slice of V (one barrier pair each). */
-    static final int FM_KEYS = 32;
+    static final int FM_KSTEP = 32;
+    static final int FM_KEYS = 16;
     static final int FM_MAX_DH = 256;
     /** Padded row lengths of the local tiles: a transposed store then hits 32 banks, not one. */
     static final int FM_Q_ROW = FM_ROWS + 1;
@@ -35,14 +33,11 @@ final class FusedMlstmProgram extends Kernel {
 
     float[] mem;
 
-    /** Where the q slice starts in fmBuf; the k slice follows it. */
-    static final int FM_K_AT = FM_KSTEP * FM_Q_ROW;
-    /**
-     * One local array in turns (46 KB with fmP, under the 48 KB a work-group may have): the q and k slices of the
-     * scores, then a slice of V, and the reductions of the prefix and the epilogue.
-     */
-    @Local final float[] fmBuf = new float[FM_K_AT + FM_KSTEP * FM_K_ROW];
+    @Local final float[] fmQ = new float[FM_KSTEP * FM_Q_ROW];
+    @Local final float[] fmK = new float[FM_KSTEP * FM_K_ROW];
     @Local final float[] fmP = new float[FM_ROWS * FM_P_ROW];
+    @Local final float[] fmV = new float[FM_KEYS * FM_MAX_DH];
+    @Local final float[] fmRed = new float[4 * FM_WORK_GROUP];
 
     // the arguments of one launch (scalar fields go over with every execute)
     int fmZ, fmS, fmNH, fmDH, fmQOff, fmKOff, fmVOff, fmIn, fmIg, fmFg, fmGs, fmOut, fmOutRow, fmScratch;
@@ -148,7 +143,7 @@ final class FusedMlstmProgram extends Kernel {
                     if (i0 + row < fmS && d0 + kk < fmDH) {
                         v = mem[fmQOff + (seq + i0 + row) * fmIn + head + d0 + kk];
                     }
-                    fmBuf[kk * FM_Q_ROW + row] = v;
+                    fmQ[kk * FM_Q_ROW + row] = v;
                 }
                 for (int e = 0; e < FM_COLS * FM_KSTEP / FM_WORK_GROUP; e++) {
                     int l = lid + e * FM_WORK_GROUP;
@@ -158,18 +153,18 @@ final class FusedMlstmProgram extends Kernel {
                     if (j0 + col < rowEnd && d0 + kk < fmDH) {
                         v = mem[fmKOff + (seq + j0 + col) * fmIn + head + d0 + kk];
                     }
-                    fmBuf[FM_K_AT + kk * FM_K_ROW + col] = v;
+                    fmK[kk * FM_K_ROW + col] = v;
                 }
                 localBarrier();
                 for (int kk = 0; kk < FM_KSTEP; kk++) {
                     int qa = kk * FM_Q_ROW + ty;
-                    float x0 = fmBuf[qa];
-                    float x1 = fmBuf[qa + 8];
-                    float x2 = fmBuf[qa + 16];
-                    float x3 = fmBuf[qa + 24];
-                    int kb = FM_K_AT + kk * FM_K_ROW + tx;
-                    float y0 = fmBuf[kb];
-                    float y1 = fmBuf[kb + 32];
+                    float x0 = fmQ[qa];
+                    float x1 = fmQ[qa + 8];
+                    float x2 = fmQ[qa + 16];
+                    float x3 = fmQ[qa + 24];
+                    int kb = kk * FM_K_ROW + tx;
+                    float y0 = fmK[kb];
+                    float y1 = fmK[kb + 32];
                     s00 += x0 * y0; s01 += x0 * y1;
                     s10 += x1 * y0; s11 += x1 * y1;
                     s20 += x2 * y0; s21 += x2 * y1;
@@ -217,15 +212,12 @@ final class FusedMlstmProgram extends Kernel {
             int keys = min(FM_COLS, rowEnd - j0);
             for (int k0 = 0; k0 < keys; k0 += FM_KEYS) {
                 localBarrier();
-                // keys past the tile's rows are zeros: their P is 0, and 0 times a stale local value might be NaN
-                for (int l = lid; l < FM_KEYS * fmDH; l += FM_WORK_GROUP) {
-                    int key = l / fmDH;
-                    int d = l - key * fmDH;
+                for (int e = 0; e < FM_KEYS; e++) {
                     float v = 0f;
-                    if (j0 + k0 + key < rowEnd) {
-                        v = mem[fmVOff + (seq + j0 + k0 + key) * fmIn + head + d];
+                    if (lid < fmDH && j0 + k0 + e < rowEnd) {
+                        v = mem[fmVOff + (seq + j0 + k0 + e) * fmIn + head + lid];
                     }
-                    fmBuf[key * FM_MAX_DH + d] = v;
+                    fmV[e * FM_MAX_DH + lid] = v;
                 }
                 localBarrier();
                 for (int e = 0; e < FM_KEYS; e++) {
@@ -235,34 +227,34 @@ final class FusedMlstmProgram extends Kernel {
                 float p2 = fmP[(ty + 16) * FM_P_ROW + pc];
                 float p3 = fmP[(ty + 24) * FM_P_ROW + pc];
                 int vb = e * FM_MAX_DH + tx;
-                float v0 = fmBuf[vb + 0];
+                float v0 = fmV[vb + 0];
                 c00 += p0 * v0; c10 += p1 * v0; c20 += p2 * v0; c30 += p3 * v0;
                 if (nb > 1) {
-                    float v1 = fmBuf[vb + 32];
+                    float v1 = fmV[vb + 32];
                     c01 += p0 * v1; c11 += p1 * v1; c21 += p2 * v1; c31 += p3 * v1;
                 }
                 if (nb > 2) {
-                    float v2 = fmBuf[vb + 64];
+                    float v2 = fmV[vb + 64];
                     c02 += p0 * v2; c12 += p1 * v2; c22 += p2 * v2; c32 += p3 * v2;
                 }
                 if (nb > 3) {
-                    float v3 = fmBuf[vb + 96];
+                    float v3 = fmV[vb + 96];
                     c03 += p0 * v3; c13 += p1 * v3; c23 += p2 * v3; c33 += p3 * v3;
                 }
                 if (nb > 4) {
-                    float v4 = fmBuf[vb + 128];
+                    float v4 = fmV[vb + 128];
                     c04 += p0 * v4; c14 += p1 * v4; c24 += p2 * v4; c34 += p3 * v4;
                 }
                 if (nb > 5) {
-                    float v5 = fmBuf[vb + 160];
+                    float v5 = fmV[vb + 160];
                     c05 += p0 * v5; c15 += p1 * v5; c25 += p2 * v5; c35 += p3 * v5;
                 }
                 if (nb > 6) {
-                    float v6 = fmBuf[vb + 192];
+                    float v6 = fmV[vb + 192];
                     c06 += p0 * v6; c16 += p1 * v6; c26 += p2 * v6; c36 += p3 * v6;
                 }
                 if (nb > 7) {
-                    float v7 = fmBuf[vb + 224];
+                    float v7 = fmV[vb + 224];
                     c07 += p0 * v7; c17 += p1 * v7; c27 += p2 * v7; c37 += p3 * v7;
                 }
                 }
@@ -367,12 +359,12 @@ final class FusedMlstmProgram extends Kernel {
 
     /** The sum of {@code part} over the 32 work-items of row slot a of this ty (all work-items call it). */
     float fmRowSum(int a, float part, int lid, int ty) {
-        fmBuf[a * FM_WORK_GROUP + lid] = part;
+        fmRed[a * FM_WORK_GROUP + lid] = part;
         localBarrier();
         int first = a * FM_WORK_GROUP + ty * 32;
         float sum = 0f;
         for (int u = 0; u < 32; u++) {
-            sum += fmBuf[first + u];
+            sum += fmRed[first + u];
         }
         return sum;
     }
@@ -472,29 +464,29 @@ final class FusedMlstmProgram extends Kernel {
             if (valid) {
                 y = min(x, 0f) - log(1f + exp(-abs(x)));
             }
-            fmBuf[lid] = y;
-            fmBuf[lo + lid] = 0f;
+            fmRed[lid] = y;
+            fmRed[lo + lid] = 0f;
             localBarrier();
             for (int off = 1; off < FM_WORK_GROUP; off = off * 2) {
-                float ah = fmBuf[lid];
-                float al = fmBuf[lo + lid];
+                float ah = fmRed[lid];
+                float al = fmRed[lo + lid];
                 float bh = 0f;
                 float bl = 0f;
                 if (lid >= off) {
-                    bh = fmBuf[lid - off];
-                    bl = fmBuf[lo + lid - off];
+                    bh = fmRed[lid - off];
+                    bl = fmRed[lo + lid - off];
                 }
                 localBarrier();
                 float sum = ah + bh;
                 float bv = sum - ah;
                 float err = (ah - (sum - bv)) + (bh - bv) + al + bl;
                 float hi = sum + err;
-                fmBuf[lid] = hi;
-                fmBuf[lo + lid] = err - (hi - sum);
+                fmRed[lid] = hi;
+                fmRed[lo + lid] = err - (hi - sum);
                 localBarrier();
             }
-            float sh = fmBuf[lid];
-            float sl = fmBuf[lo + lid];
+            float sh = fmRed[lid];
+            float sl = fmRed[lo + lid];
             float sum = carryHi + sh;
             float bv = sum - carryHi;
             float err = (carryHi - (sum - bv)) + (sh - bv) + carryLo + sl;
@@ -508,29 +500,29 @@ final class FusedMlstmProgram extends Kernel {
                 mem[scratch + 2 * fmS + t] = ig;
             }
             localBarrier();
-            fmBuf[lid] = valid ? g : -3.0e38f;
-            fmBuf[lo + lid] = t;
+            fmRed[lid] = valid ? g : -3.0e38f;
+            fmRed[lo + lid] = t;
             localBarrier();
             for (int off = 1; off < FM_WORK_GROUP; off = off * 2) {
-                float av = fmBuf[lid];
-                float ai = fmBuf[lo + lid];
+                float av = fmRed[lid];
+                float ai = fmRed[lo + lid];
                 float bvv = -3.0e38f;
                 float bi = 0f;
                 if (lid >= off) {
-                    bvv = fmBuf[lid - off];
-                    bi = fmBuf[lo + lid - off];
+                    bvv = fmRed[lid - off];
+                    bi = fmRed[lo + lid - off];
                 }
                 localBarrier();
                 if (bvv >= av) {
                     av = bvv;
                     ai = bi;
                 }
-                fmBuf[lid] = av;
-                fmBuf[lo + lid] = ai;
+                fmRed[lid] = av;
+                fmRed[lo + lid] = ai;
                 localBarrier();
             }
-            float best = fmBuf[lid];
-            int r = (int) fmBuf[lo + lid];
+            float best = fmRed[lid];
+            int r = (int) fmRed[lo + lid];
             if (carryBest >= best) {
                 best = carryBest;
                 r = carryR;
@@ -541,16 +533,16 @@ final class FusedMlstmProgram extends Kernel {
             int last = min(FM_WORK_GROUP, rowEnd - t0) - 1;
             localBarrier();
             if (lid == last) {
-                fmBuf[0] = fHi;
-                fmBuf[1] = fLo;
-                fmBuf[2] = best;
-                fmBuf[lo] = r;
+                fmRed[0] = fHi;
+                fmRed[1] = fLo;
+                fmRed[2] = best;
+                fmRed[lo] = r;
             }
             localBarrier();
-            carryHi = fmBuf[0];
-            carryLo = fmBuf[1];
-            carryBest = fmBuf[2];
-            carryR = (int) fmBuf[lo];
+            carryHi = fmRed[0];
+            carryLo = fmRed[1];
+            carryBest = fmRed[2];
+            carryR = (int) fmRed[lo];
             localBarrier();
         }
         globalBarrier();
