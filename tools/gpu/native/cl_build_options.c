@@ -13,8 +13,8 @@
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
 //   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
-//   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's or fused mLSTM's launch without waiting for it (with the shared
-//                             arena of cl_shared_arena.c; profiles then time only its enqueue)
+//   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's or fused mLSTM's launch without waiting for
+//                             it (with the shared arena of cl_shared_arena.c; profiles then time only its enqueue)
 //
 // Passes: aparapi-native's enqueueKernel waits on the host for pass p-1's kernel event before it enqueues pass p
 // (clSetKernelArg(passid), clGetKernelWorkGroupInfo, clWaitForEvents, clEnqueueNDRangeKernel), so the device idles

@@ -42,30 +42,14 @@ final class FusedMlstm {
 
     /** The fused cell for this device where it is on, else null; asked for without the library, a one-line error. */
     static FusedMlstm open(float[] arena, OpenCLDevice device) {
-        String value = System.getProperty(PROPERTY, "off").strip();
-        if (!List.of("on", "off").contains(value)) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
-                    + " is none of on, off");
-        }
+        String value = ProgramProperties.choice(PROPERTY, "off", List.of("on", "off"));
         if (value.equals("off")) {
             return null;
         }
-        if (!(LargeBuffers.available() && WideGemm.sharesArena())) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " needs the preloaded"
-                    + " library of tools/gpu/native with VIL4J_CL_SHARE_ARENA=1, which shares the arena between "
-                    + "programs");
+        if (!ProgramProperties.arenaShared()) {
+            throw ProgramProperties.needsSharedArena(PROPERTY, value);
         }
-        String flops = System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 28)).strip();
-        long minFlops;
-        try {
-            minFlops = Long.parseLong(flops);
-        } catch (NumberFormatException e) {
-            minFlops = -1;
-        }
-        if (minFlops < 0) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "=" + flops
-                    + " is not a whole number >= 0");
-        }
+        long minFlops = ProgramProperties.wholeNumber(MIN_FLOPS_PROPERTY, 1L << 28);
         return new FusedMlstm(arena, device, minFlops);
     }
 

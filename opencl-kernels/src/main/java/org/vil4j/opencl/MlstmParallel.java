@@ -4,6 +4,7 @@ import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 
+import static org.vil4j.opencl.OperandChecks.sameShape;
 import static org.vil4j.opencl.DeviceProgram.*;
 
 /**
@@ -27,7 +28,7 @@ final class MlstmParallel {
         int z = b * numHeads;
         // the output first, so that releasing the scratch above it leaves it in place (no copy)
         DeviceTensor h = ops.allocate(s);
-        if (ops.fusesMlstm(s, numHeads) && z * len > 0) {
+        if (ops.fusesMlstm(s, numHeads)) {
             fused(ops, q, k, v, ig, fg, numHeads, eps, h, null, 0f);
             return h;
         }
@@ -60,7 +61,7 @@ final class MlstmParallel {
 
     /**
      * The cell in one launch of its own program ({@link FusedMlstmProgram}) into {@code out}: h itself, or with
-     * {@code norm} (normSkipGate's operand offsets, see {@link WideGemm#mlstm}) the gated norm of h.
+     * {@code norm} (normSkipGate's operand offsets, see {@link FusedMlstm#run}) the gated norm of h.
      */
     static void fused(OpenCLOps ops, DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor ig, DeviceTensor fg,
                       int numHeads, float eps, DeviceTensor out, int[] norm, float normEps) {
@@ -85,18 +86,20 @@ final class MlstmParallel {
         DeviceTensor[] in = DeviceMlstm.mlstmInputs(op, ops, qt, kt, vt, it, ft);
         DeviceTensor q = in[0];
         DeviceMlstm.mlstmHeadDim(q, in[1], in[2], in[3], in[4], numHeads);
-        if (!ops.fusesMlstm(q.shape(), numHeads) || q.shape().rows() == 0) {
+        if (!ops.fusesMlstm(q.shape(), numHeads)) {
             return null;
         }
         Shape s = q.shape();
         int c = s.last();
         DeviceTensor skip = ops.check(op, skipt), a = ops.checkView(op, at), z = ops.checkView(op, zt);
         DeviceTensor w = wt == null ? null : ops.check(op, wt), bias = bt == null ? null : ops.check(op, bt);
-        if (!a.shape().equals(s) || !z.shape().equals(s) || skip.size() != c || (w != null && w.size() != c)
-                || (bias != null && bias.size() != c)) {
-            throw new org.vil4j.api.ShapeMismatchException(op + ": h " + s + ", a " + a.shape() + ", z " + z.shape()
-                    + ", skip " + skip.shape() + (w == null ? "" : ", weight " + w.shape())
-                    + (bias == null ? "" : ", bias " + bias.shape()) + " do not fit");
+        // normSkipGate's checks (DeviceLayerNorm): a and z of h's shape, skip, weight and bias of its width
+        sameShape(op, q, a);
+        sameShape(op, q, z);
+        if (skip.size() != c || (w != null && w.size() != c) || (bias != null && bias.size() != c)) {
+            throw new org.vil4j.api.ShapeMismatchException(op + ": h " + s + ", skip " + skip.shape()
+                    + (w == null ? "" : ", weight " + w.shape()) + (bias == null ? "" : ", bias " + bias.shape())
+                    + " do not fit");
         }
         DeviceTensor out = ops.allocate(s);
         fused(ops, q, in[1], in[2], in[3], in[4], numHeads, eps, out, new int[]{w == null ? -1 : w.offset(),

@@ -458,9 +458,9 @@ final class OpenCLOps implements Ops {
     public Tensor mlstmNormSkipGate(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                                     Tensor weight, boolean residualWeight, Tensor bias, float normEps, Tensor skip,
                                     Tensor a, Tensor z) {
-        Tensor fused = MlstmParallel.forwardNormSkipGate(this, q, k, v, igate, fgate, numHeads, eps, weight,
+        Tensor inOnePass = MlstmParallel.forwardNormSkipGate(this, q, k, v, igate, fgate, numHeads, eps, weight,
                 residualWeight, bias, normEps, skip, a, z);
-        return fused != null ? fused : Ops.super.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, eps, weight,
+        return inOnePass != null ? inOnePass : Ops.super.mlstmNormSkipGate(q, k, v, igate, fgate, numHeads, eps, weight,
                 residualWeight, bias, normEps, skip, a, z);
     }
 
@@ -738,10 +738,10 @@ final class OpenCLOps implements Ops {
         enqueue(OP_GEMM);
     }
 
-    /** Whether the fused mLSTM ({@link FusedMlstm}) runs this cell (q [B, S, NH*DH]) here. */
+    /** Whether the fused mLSTM ({@link FusedMlstm}) runs this cell (q [B, S, NH*DH], not empty) here. */
     boolean fusesMlstm(Shape q, int numHeads) {
         long flops = 2L * q.dim(0) * numHeads * q.dim(1) * q.dim(1) * (q.dim(2) / numHeads);
-        return fused != null && fused.takes(q.dim(2) / numHeads, flops);
+        return fused != null && flops > 0 && fused.takes(q.dim(2) / numHeads, flops);
     }
 
     /** The fused mLSTM cell now, after the main program's recorded commands (arguments: {@link FusedMlstm#run}). */

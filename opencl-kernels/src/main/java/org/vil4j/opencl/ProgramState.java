@@ -12,8 +12,6 @@ import com.aparapi.Kernel;
 abstract class ProgramState extends Kernel {
     // Op codes. Compile-time constants: javac inlines them, so the kernel sees literals.
     static final int OP_COPY_IN = 1;
-    /** The size of {@link #stageSmall}: 256 KB. */
-    static final int SMALL_STAGE = 1 << 16;
     static final int OP_COPY_OUT = 2;
     static final int OP_COPY_INDEX_IN = 3;
     static final int OP_GEMM = 4;
@@ -150,10 +148,13 @@ abstract class ProgramState extends Kernel {
     int[] index;
     /** Staging arrays for host transfers: exactly the size of one transfer, so only that many bytes move. */
     float[] stageIn;
+    /** The size of {@link #stageSmall}: 256 KB. */
+    static final int SMALL_STAGE = 1 << 16;
     /**
      * Uploads of at most SMALL_STAGE floats go through this fixed array instead, so that a step's small uploads
      * (labels, per-step values) between its large ones (the batch) no longer make Aparapi create stageIn's device
-     * buffer anew each time: ViL-T training at batch 128 spent 61 ms a step in its three copy_in launches.
+     * buffer anew each time (ViL-T training at batch 128 spent 61 ms a step in its three copy_in launches; its step
+     * time after this change stayed within the calls' noise, docs/PERFORMANCE.md round 10).
      */
     float[] stageSmall;
     float[] stageOut;

@@ -46,12 +46,7 @@ final class WideGemm {
     private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops, boolean plainProducts) {
         this.program = new WideGemmProgram(arena, indexArena);
         this.plainProducts = plainProducts;
-        String scoresValue = System.getProperty(SCORES_PROPERTY, "off").strip();
-        if (!List.of("on", "off").contains(scoresValue)) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + SCORES_PROPERTY + "=" + scoresValue
-                    + " is none of on, off");
-        }
-        this.scores = scoresValue.equals("on");
+        this.scores = ProgramProperties.choice(SCORES_PROPERTY, "off", List.of("on", "off")).equals("on");
         this.device = device;
         this.minFlops = minFlops;
         int units = Math.max(1, device.getMaxComputeUnits());
@@ -63,29 +58,15 @@ final class WideGemm {
 
     /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
     static WideGemm open(float[] arena, int[] indexArena, OpenCLDevice device) {
-        String value = System.getProperty(PROPERTY, "auto").strip();
-        if (!List.of("auto", "on", "all", "off").contains(value)) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value
-                    + " is none of auto, on, all, off");
-        }
-        boolean shared = LargeBuffers.available() && sharesArena();
+        String value = ProgramProperties.choice(PROPERTY, "auto", List.of("auto", "on", "all", "off"));
+        boolean shared = ProgramProperties.arenaShared();
         if (value.equals("off") || value.equals("auto") && !shared) {
             return null;
         }
         if (!shared) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + PROPERTY + "=" + value + " needs the preloaded library "
-                    + "of tools/gpu/native with VIL4J_CL_SHARE_ARENA=1, which shares the arena between programs");
+            throw ProgramProperties.needsSharedArena(PROPERTY, value);
         }
-        long minFlops;
-        try {
-            minFlops = Long.parseLong(System.getProperty(MIN_FLOPS_PROPERTY, String.valueOf(1L << 32)).strip());
-        } catch (NumberFormatException e) {
-            minFlops = -1;
-        }
-        if (minFlops < 0) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + MIN_FLOPS_PROPERTY + "="
-                    + System.getProperty(MIN_FLOPS_PROPERTY) + " is not a whole number >= 0");
-        }
+        long minFlops = ProgramProperties.wholeNumber(MIN_FLOPS_PROPERTY, 1L << 32);
         return new WideGemm(arena, indexArena, device, minFlops, value.equals("all"));
     }
 
@@ -162,8 +143,9 @@ final class WideGemm {
     }
 
     /**
-     * Whether the host waits for each launch of a wide program (this GEMM's, the fused mLSTM's) to end even where the preloaded library would let it go on
-     * (VIL4J_CL_ASYNC_WIDE=1): on while profiling, so that a launch's time is its own and not the next op's.
+     * Whether the host waits for each launch of a wide program (this GEMM's, the fused mLSTM's) to end even where the
+     * preloaded library would let it go on (VIL4J_CL_ASYNC_WIDE=1): on while profiling, so that a launch's time is
+     * its own and not the next op's.
      */
     static void waitForEachLaunch(boolean on) {
         try {
