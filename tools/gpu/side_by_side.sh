@@ -96,6 +96,11 @@ wide() { withjava -Dvil4j.opencl.wideGemm=on withenv VIL4J_CL_SHARE_ARENA=1 "VIL
   "VIL4J_CL_ASYNC_WIDE=${VIL_ASYNC:-1}" bench "$@"; }
 # one program, as before the shared arena (round 8)
 oneprogram() { withenv VIL4J_CL_SHARE_ARENA=0 bench "$@"; }
+# golden cases with every cell fused (with the JVM options and environment given by withjava/withenv)
+golden_fused() { "${preload[@]}" java "${java_opts[@]}" -Dvil4j.opencl.fusedMlstm=on -Dvil4j.golden=.gpu/golden \
+  -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu .gpu/golden/*.safetensors \
+  > "$out/conformance-gpu-fused.txt" 2>&1; echo "conformance, every cell fused ($*): exit $?"
+  tail -1 "$out/conformance-gpu-fused.txt"; }
 # golden cases with every GEMM in the wide GEMM's program (threshold 0); extra env (e.g. VIL4J_CL_ASYNC_WIDE=1) first
 golden_wide() { "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 "$@" java -Dvil4j.opencl.wideGemm=all \
     -Dvil4j.opencl.wideGemmMinFlops=0 -Dvil4j.opencl.wideScores=on -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance \
@@ -322,6 +327,22 @@ case "$mode" in
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
     baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
     torch train:tiny:32 train:tiny:128 train:anchor:128
+    ;;
+  async11)
+    # round 11: the main program's executes without their final host wait (VIL4J_CL_ASYNC_MAIN=1, writes staged),
+    # alone and with the fused mLSTM, against the default, alternating; golden cases with it and every cell fused
+    # first (run the call with VIL_ASYNC_MAIN=1 so that the default golden run above has it too)
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 golden_fused
+    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-async-fused-a --model vil2-tiny \
+      --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-async-fused-b --model vil2-tiny \
+      --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    torch infer:tiny:256 infer:tiny:256:224:tf32
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

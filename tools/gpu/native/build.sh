@@ -7,6 +7,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/target}
 mkdir -p "$out"
 gcc -O2 -Wall -shared -fPIC -o "$out/libclbuildoptions.so" "$here/cl_build_options.c" "$here/cl_large_buffers.c" \
-  "$here/cl_shared_arena.c"   -ldl -lpthread -lOpenCL
+  "$here/cl_shared_arena.c" "$here/cl_staged_writes.c" -ldl -lpthread -lOpenCL
 gcc -O2 -Wall -o "$out/cl_build_probe" "$here/cl_build_probe.c" -lOpenCL
 echo "$out/libclbuildoptions.so"

@@ -147,6 +147,29 @@ static long skipped_wide_waits = 0;
 
 static int hold_wide_waits = 0; // set from Java while profiling: every launch is then timed to its end
 
+// VIL4J_CL_ASYNC_MAIN=1: the main program's execute may end without its final wait too (cl_staged_writes.c)
+int vil4j_async_main_requested(void);
+int vil4j_take_unstaged_writes(void);
+long vil4j_staged_writes(void);
+// the event of the main program's last pass on this thread, on a GPU queue
+static __thread cl_event main_event = NULL;
+static long skipped_main_waits = 0;
+
+// A GPU's queue: its buffers hold copies (a CPU device's may be the Java arrays, which the host rewrites at once).
+static int gpu_queue(cl_command_queue queue) {
+  static __thread cl_command_queue last = NULL;
+  static __thread int last_gpu = 0;
+  if (queue != last) {
+    cl_device_id device = NULL;
+    cl_device_type type = 0;
+    last_gpu = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) == CL_SUCCESS
+               && clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) == CL_SUCCESS
+               && (type & CL_DEVICE_TYPE_GPU) != 0;
+    last = queue;
+  }
+  return last_gpu;
+}
+
 static int asynchronous_wide(void) {
   if (async_wide < 0) {
     const char *on = getenv("VIL4J_CL_ASYNC_WIDE");
@@ -199,7 +222,10 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, c
   if (real == NULL) return CL_INVALID_OPERATION;
   between_passes = 0;
   cl_int rc = real(queue, kernel, dims, offset, global, local, waits, wait_list, event);
-  wide_event = rc == CL_SUCCESS && event != NULL && asynchronous_wide() && in_wide_program(kernel) ? *event : NULL;
+  int wide = rc == CL_SUCCESS && event != NULL && in_wide_program(kernel);
+  wide_event = wide && asynchronous_wide() ? *event : NULL;
+  main_event = rc == CL_SUCCESS && event != NULL && !wide && vil4j_async_main_requested() && !hold_wide_waits
+               && (gpu_queue(queue) || vil4j_async_main_requested() == 2) ? *event : NULL;
   return rc;
 }
 
@@ -233,6 +259,19 @@ CL_API_ENTRY cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event *e
     skipped_wide_waits++;
     return CL_SUCCESS;
   }
+  if (count == 1 && events[0] != NULL && events[0] == main_event && !between_passes) {
+    // the main program's final wait: skipped when every write of its execute was staged (the host may rewrite the
+    // arrays at once) and nothing is read back (a read waits on its own event); what comes next is queued behind it
+    main_event = NULL;
+    if (!vil4j_take_unstaged_writes()) {
+      skipped_event = events[0];
+      skipped_main_waits++;
+      return CL_SUCCESS;
+    }
+  }
+  if (!between_passes && vil4j_async_main_requested()) {
+    vil4j_take_unstaged_writes(); // an execute's final wait (or a read's): its writes are done once it returns
+  }
   return real(count, events);
 }
 
@@ -262,5 +301,9 @@ __attribute__((destructor)) static void report(void) {
   }
   if (log != NULL && strcmp(log, "1") == 0 && async_wide == 1) {
     fprintf(stderr, "[cl_build_options] host waits after wide GEMMs skipped: %ld\n", skipped_wide_waits);
+  }
+  if (log != NULL && strcmp(log, "1") == 0 && vil4j_async_main_requested()) {
+    fprintf(stderr, "[cl_build_options] main program's final waits skipped: %ld (writes staged: %ld)\n",
+            skipped_main_waits, vil4j_staged_writes());
   }
 }

@@ -102,6 +102,8 @@ typedef cl_int (*transfer_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t,
 typedef cl_int (*write_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, const void *, cl_uint,
                            const cl_event *, cl_event *);
 typedef cl_int (*release_fn)(cl_mem);
+cl_int vil4j_write(write_fn real, cl_command_queue queue, cl_mem mem, cl_bool blocking, size_t offset, size_t size,
+                   const void *ptr, cl_uint waits, const cl_event *wait_list, cl_event *event);
 
 CL_API_ENTRY cl_mem CL_API_CALL clCreateBuffer(cl_context context, cl_mem_flags flags, size_t size, void *host,
                                                cl_int *status) {
@@ -152,7 +154,9 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueWriteBuffer(cl_command_queue queue, cl_
   static write_fn real = NULL;
   if (real == NULL) real = (write_fn) dlsym(RTLD_NEXT, "clEnqueueWriteBuffer");
   if (real == NULL) return CL_INVALID_OPERATION;
-  return real(queue, mem, blocking, offset, transfer_size(mem, offset, size), ptr, waits, wait_list, event);
+  // staged where the main program's execute may then end without its wait (cl_staged_writes.c)
+  return vil4j_write(real, queue, mem, blocking, offset, transfer_size(mem, offset, size), ptr, waits, wait_list,
+                     event);
 }
 
 CL_API_ENTRY cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_mem mem, cl_bool blocking,

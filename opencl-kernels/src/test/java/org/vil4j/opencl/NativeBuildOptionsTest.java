@@ -69,6 +69,15 @@ class NativeBuildOptionsTest {
             float[] sum = ops.download(x);
             System.out.println("device: " + ops.deviceName());
             System.out.println("sum: " + Arrays.toString(sum));
+            if (args.length > 0 && args[0].equals("executes")) {
+                // an execute for each op, each after an upload whose array the host then rewrites for the next
+                Tensor y = ops.upload(Shape.of(3), new float[] {1, 2, 3});
+                for (int i = 0; i < CHAIN / 2; i++) {
+                    y = ops.add(y, ops.upload(Shape.of(3), new float[] {1, 2, 3}));
+                    ops.kernelLaunches(); // nothing read back between them
+                }
+                System.out.println("uploads: " + Arrays.toString(ops.download(y)));
+            }
         } catch (RuntimeException e) {
             System.out.println("error: " + e.getMessage());
             System.exit(3);
@@ -95,6 +104,21 @@ class NativeBuildOptionsTest {
         assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("passes pipelined (preloaded)");
         long most = PreloadedLibrary.largestCount(output, "host waits between passes skipped");
         assertThat(most).as("the library's count in:%n%s", output).isGreaterThanOrEqualTo(CHAIN - 1);
+    }
+
+    @Test
+    void executesThatEndWithoutTheirWaitStillSeeEachOthersResults(@TempDir Path dir) throws Exception {
+        // VIL4J_CL_ASYNC_MAIN=2: the main program's final waits skipped on this (CPU) device too, as on a GPU; the
+        // uploads between the executes are staged, so the host may rewrite its arrays while the device is behind
+        Path library = compile(dir);
+        String output = PreloadedLibrary.runChild(dir, library, NativeBuildOptionsTest.class, List.of(),
+                Map.of("VIL4J_CL_BUILD_LOG", "1", "VIL4J_CL_PIPELINE_PASSES", "1", "VIL4J_CL_ASYNC_MAIN", "2"), 0,
+                "executes");
+        assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("uploads: [31.0, 62.0, 93.0]");
+        assertThat(PreloadedLibrary.largestCount(output, "main program's final waits skipped"))
+                .as("the library's count in:%n%s", output).isGreaterThanOrEqualTo(CHAIN / 2);
+        assertThat(PreloadedLibrary.largestCount(output, "writes staged"))
+                .as("the library's count in:%n%s", output).isGreaterThanOrEqualTo(CHAIN / 2);
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 final class PreloadedLibrary {
     private static final Path NATIVE = Path.of("..", "tools", "gpu", "native");
     private static final List<String> SOURCES = List.of("cl_build_options.c", "cl_large_buffers.c",
-            "cl_shared_arena.c");
+            "cl_shared_arena.c", "cl_staged_writes.c");
 
     private PreloadedLibrary() {
     }
