@@ -328,21 +328,28 @@ case "$mode" in
     baseline base-anchor --model fmnist-anchor --batch 128 --train --iterations 10
     torch train:tiny:32 train:tiny:128 train:anchor:128
     ;;
-  async11)
-    # round 11: the main program's executes without their final host wait (VIL4J_CL_ASYNC_MAIN=1, writes staged),
-    # alone and with the fused mLSTM, against the default, alternating; golden cases with it and every cell fused
-    # first (run the call with VIL_ASYNC_MAIN=1 so that the default golden run above has it too)
+  round11)
+    # round 11: the block norm in the up-projection's prologue (-Dvil4j.opencl.normPrologue, on by default) and the
+    # main program's executes without their final host wait (VIL4J_CL_ASYNC_MAIN=1, writes staged), alone and with the
+    # fused mLSTM, against round 10's default, alternating. Run the call with VIL_ASYNC_MAIN=1 so that the golden run
+    # above has it too; golden cases with every cell fused next
     withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 golden_fused
-    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-async-fused-a --model vil2-tiny \
+    r10=(-Dvil4j.opencl.normPrologue=off)
+    withenv VIL4J_CL_ASYNC_MAIN=0 withjava "${r10[@]}" bench infer-r10-a --model vil2-tiny --batch 1,256 \
+      --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-norm-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-norm-async-a --model vil2-tiny --batch 1,256 --iterations 10 \
+      --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-all-a --model vil2-tiny \
+      --batch 256 --iterations 10 --input-on-device --profile
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-all-b --model vil2-tiny \
       --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-async-fused-b --model vil2-tiny \
-      --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-norm-async-b --model vil2-tiny --batch 256 --iterations 10 \
+      --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=0 withjava "${r10[@]}" bench infer-r10-b --model vil2-tiny --batch 256 \
+      --iterations 10 --input-on-device
     withenv VIL4J_CL_ASYNC_MAIN=1 bench train128 --model vil2-tiny --batch 128 --train --iterations 3
-    torch infer:tiny:256 infer:tiny:256:224:tf32
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
