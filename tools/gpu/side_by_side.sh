@@ -348,8 +348,8 @@ case "$mode" in
       --input-on-device
     withenv VIL4J_CL_ASYNC_MAIN=0 withjava "${r10[@]}" bench infer-r10-b --model vil2-tiny --batch 256 \
       --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 bench train128 --model vil2-tiny --batch 128 --train --iterations 3
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench train128 --model vil2-tiny --batch 128 --train --iterations 3
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
