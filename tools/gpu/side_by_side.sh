@@ -329,10 +329,9 @@ case "$mode" in
     torch train:tiny:32 train:tiny:128 train:anchor:128
     ;;
   round11)
-    # round 11: the block norm in the up-projection's prologue (-Dvil4j.opencl.normPrologue, on by default) and the
-    # main program's executes without their final host wait (VIL4J_CL_ASYNC_MAIN=1, writes staged), alone and with the
-    # fused mLSTM, against round 10's default, alternating. Run the call with VIL_ASYNC_MAIN=1 so that the golden run
-    # above has it too; golden cases with every cell fused next
+    # round 11, first call: the block norm in the up-projection's prologue (a build since taken out:
+    # -Dvil4j.opencl.normPrologue) and the main program's executes without their final host wait
+    # (VIL4J_CL_ASYNC_MAIN=1), alone and with the fused mLSTM, against round 10's default; run with VIL_ASYNC_MAIN=1
     withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 golden_fused
     r10=(-Dvil4j.opencl.normPrologue=off)
     withenv VIL4J_CL_ASYNC_MAIN=0 withjava "${r10[@]}" bench infer-r10-a --model vil2-tiny --batch 1,256 \
@@ -350,6 +349,25 @@ case "$mode" in
       --iterations 10 --input-on-device
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
     withenv VIL4J_CL_ASYNC_MAIN=1 bench train128 --model vil2-tiny --batch 128 --train --iterations 3
+    ;;
+  round11b)
+    # round 11, second call: the prologue taken out again; the main program's executes without their final host wait
+    # (VIL4J_CL_ASYNC_MAIN=1), alone and with the fused mLSTM, against the default, alternating, the profile of the
+    # default; golden cases with it (run the call with VIL_ASYNC_MAIN=1) and with every cell fused
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 golden_fused
+    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-fused-async-a --model vil2-tiny \
+      --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-fused-async-b --model vil2-tiny \
+      --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device \
+      --profile
+    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on withjava \
+      -Dvil4j.opencl.fusedMlstmMinFlops=0 bench infer-fused-async-b1 --model vil2-tiny --batch 1 --iterations 10 \
+      --input-on-device
+    torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

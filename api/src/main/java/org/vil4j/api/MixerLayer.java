@@ -23,16 +23,4 @@ public interface MixerLayer extends ParameterOwner {
     default Tensor forwardAdd(Ops ops, ParameterSet params, Tensor x, MixerContext context, Residual residual) {
         return residual.add(ops, forward(ops, params, x, context));
     }
-
-    /**
-     * {@link #forwardAdd} of {@code norm.apply(ops, x)}: the sub-block's input norm given un-applied, so that a layer
-     * whose first op is a projection may fold the norm into it ({@link InputNorm#applyLinear}); the default applies
-     * it first.
-     *
-     * @param x tokens {@code [B, S, dim]} in grid order, before the norm (and before the sub-block's order)
-     */
-    default Tensor forwardAddNormed(Ops ops, ParameterSet params, Tensor x, InputNorm norm, MixerContext context,
-                                    Residual residual) {
-        return forwardAdd(ops, params, norm.apply(ops, x), context, residual);
-    }
 }

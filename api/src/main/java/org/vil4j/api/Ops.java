@@ -536,18 +536,6 @@ public interface Ops extends AutoCloseable {
         return normSkipGate(h, h.shape().last() / numHeads, weight, residualWeight, bias, normEps, skip, a, z);
     }
 
-    /**
-     * {@code linear(layerNormGather(x, index, ...), w, linearBias)} ({@code layerNorm} where index is null): a
-     * sub-block's input norm and order folded into its first projection, where the backend normalises the product's
-     * rows as it reads them.
-     */
-    default Tensor layerNormLinear(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
-                                   Tensor bias, float eps, Tensor w, Tensor linearBias) {
-        Tensor xn = index == null ? layerNorm(x, groupSize, weight, residualWeight, bias, eps)
-                : layerNormGather(x, index, groupSize, weight, residualWeight, bias, eps);
-        return linear(xn, w, linearBias);
-    }
-
     /** {@code gatherTokens(layerNorm(x, ...), index)}: a sub-block's input norm and its traversal's order. */
     default Tensor layerNormGather(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
                                    Tensor bias, float eps) {

@@ -1,6 +1,5 @@
 package org.vil4j.vil;
 
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.MixerLayer;
 import org.vil4j.api.MixerSpec;
@@ -133,31 +132,11 @@ final class MlstmLayer implements MixerLayer {
     }
 
     /**
-     * Where nothing is recorded, the sub-block's input norm folded into the up-projection
-     * ({@link InputNorm#applyLinear}: the backend may normalise the rows as the product reads them); a recording
-     * tape keeps the norm's output for the backward, so there the norm comes first.
-     */
-    @Override
-    public Tensor forwardAddNormed(Ops ops, ParameterSet p, Tensor x, InputNorm norm, MixerContext context,
-                                   Residual residual) {
-        if (ops.recordsGradients()) {
-            return forwardAdd(ops, p, norm.apply(ops, x), context, residual);
-        }
-        Tensor up = norm.applyLinear(ops, x, p.get("proj_up.weight"), p.optional("proj_up.bias"));
-        return residual.addLinear(ops, gatedFrom(ops, p, up, context), p.get("proj_down.weight"),
-                p.optional("proj_down.bias"));
-    }
-
-    /**
      * Everything before the down-projection, with the fused ops (each the composition it names where a backend does
      * not fuse it).
      */
     private Tensor gated(Ops ops, ParameterSet p, Tensor xn, MixerContext context) {
-        return gatedFrom(ops, p, ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias")), context);
-    }
-
-    /** {@link #gated} from the up-projection's output [B, S, 2 inner]. */
-    private Tensor gatedFrom(Ops ops, ParameterSet p, Tensor up, MixerContext context) {
+        Tensor up = ops.linear(xn, p.get("proj_up.weight"), p.optional("proj_up.bias"));
         Tensor xm = ops.columns(up, 0, inner);
         Tensor z = ops.columns(up, inner, inner);
         if (context.convolutionNeighbours() == null) {

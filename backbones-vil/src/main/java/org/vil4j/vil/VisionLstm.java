@@ -2,7 +2,6 @@ package org.vil4j.vil;
 
 import org.vil4j.api.Head;
 import org.vil4j.api.HostTensor;
-import org.vil4j.api.InputNorm;
 import org.vil4j.api.MixerContext;
 import org.vil4j.api.Residual;
 import org.vil4j.api.MixerLayer;
@@ -242,17 +241,19 @@ public final class VisionLstm {
     private Tensor subBlock(Tensor x, int index, GridTables grid, boolean reuseInput) {
         String l = ParameterLayout.subBlockPrefix(config, index);
         boolean identity = grid.identity[index];
-        InputNorm norm = new InputNorm(identity ? null : grid.order[index], config.dim(), param(l + "norm.weight"),
-                true, optional(l + "norm.bias"), BLOCK_NORM_EPS);
+        Tensor xn = identity
+                ? ops.layerNorm(x, config.dim(), param(l + "norm.weight"), true, optional(l + "norm.bias"),
+                BLOCK_NORM_EPS)
+                : ops.layerNormGather(x, grid.order[index], config.dim(), param(l + "norm.weight"), true,
+                optional(l + "norm.bias"), BLOCK_NORM_EPS);
         MixerContext context = new MixerContext(grid.h, grid.w, index, grid.neighbours[index]);
         Residual residual = new Residual(x, identity ? null : grid.order[index], identity ? null
                 : grid.inverse[index], reuseInput);
         float[] scales = residualScaling == null ? null : residualScaling.scales(index, x.shape().dim(0));
         if (scales == null) {
-            // the norm goes to the layer un-applied: the mLSTM layer folds it into its up-projection
-            return layer.forwardAddNormed(ops, all.below(l + "layer."), x, norm, context, residual);
+            return layer.forwardAdd(ops, all.below(l + "layer."), xn, context, residual);
         }
-        Tensor y = layer.forward(ops, all.below(l + "layer."), norm.apply(ops, x), context);
+        Tensor y = layer.forward(ops, all.below(l + "layer."), xn, context);
         return residual.add(ops, ops.scaleSamples(y, ops.upload(Shape.of(scales.length), scales)));
     }
 

@@ -1,6 +1,5 @@
 package org.vil4j.opencl;
 
-import org.vil4j.api.IndexTable;
 import org.vil4j.api.Shape;
 import org.vil4j.api.ShapeMismatchException;
 import org.vil4j.api.Tensor;
@@ -40,55 +39,6 @@ final class DeviceAlgebra {
         }
         ops.gemm(rows, m, k, x.offset(), x.stride(), 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
                 b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false);
-        return out;
-    }
-
-    /**
-     * linear(layerNorm(x) in the table's order, w, bias) as one GEMM that normalises A's rows as it reads them; null
-     * where that GEMM does not apply (a skinny product, a norm over groups narrower than the row, 2^24 rows or more:
-     * the row numbers travel as floats), for the caller's composition.
-     */
-    static Tensor layerNormLinear(OpenCLOps ops, Tensor xt, IndexTable index, int groupSize, Tensor nwt,
-                                  boolean residualWeight, Tensor nbt, float eps, Tensor wt, Tensor bt) {
-        String op = "layerNormLinear";
-        DeviceTensor w = ops.check(op, wt);
-        DeviceTensor x = ops.check(op, xt);
-        int k = x.shape().last();
-        if (w.shape().rank() != 2 || w.shape().dim(0) <= SKINNY_OUTPUTS || groupSize != k
-                || x.shape().rows() >= 1 << 24 || (index != null && x.shape().rank() != 3)) {
-            return null;
-        }
-        if (w.shape().dim(1) != k) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + " and w " + w.shape() + " disagree on K");
-        }
-        DeviceTensor nw = nwt == null ? null : ops.check(op, nwt);
-        DeviceTensor nb = nbt == null ? null : ops.check(op, nbt);
-        DeviceTensor b = bt == null ? null : ops.check(op, bt);
-        int m = w.shape().dim(0);
-        if ((nw != null && nw.size() != k) || (nb != null && nb.size() != k) || (b != null && b.size() != m)) {
-            throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + w.shape()
-                    + (nw == null ? "" : ", norm weight " + nw.shape()) + (nb == null ? "" : ", norm bias "
-                    + nb.shape()) + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
-        }
-        Shape s = x.shape();
-        Shape rowsShape = s;
-        int table = -1, perBatch = 1, sourceRows = 1;
-        if (index != null) {
-            DeviceIndexTable idx = OpenCLOps.checkTable(op, index, 1);
-            if (idx.rows() > 0 && (idx.min() < -1 || idx.max() >= s.dim(1))) {
-                throw new ShapeMismatchException(op + ": x " + s + " has no token " + idx.max() + " of its index");
-            }
-            rowsShape = Shape.of(s.dim(0), idx.rows(), k);
-            table = idx.offset();
-            perBatch = idx.rows();
-            sourceRows = s.dim(1);
-        }
-        int rows = rowsShape.rows();
-        DeviceTensor out = ops.allocate(rowsShape.withLast(m));
-        NormPrologue norm = new NormPrologue(nw == null ? -1 : nw.offset(), nb == null ? -1 : nb.offset(),
-                residualWeight, eps, table, perBatch, sourceRows);
-        ops.gemm(rows, m, k, x.offset(), k, 1, w.offset(), 1, k, out.offset(), m, 1, 0, 0, 0, 0, 0, 0,
-                b == null ? EPI_STORE : EPI_BIAS, b == null ? 0 : b.offset(), 0, 0, 1f, false, 1, norm);
         return out;
     }
 

@@ -21,10 +21,6 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
      * a12/a13 = A outer/inner batch strides, a14/a15 = B's, a16/a17 = C's,
      * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i),
      * a25 = batches. A work-group (16 x 16 work-items) takes tiles t = group, group + groups, ...
-     * With a27 = 1, A's rows are layer-normalised as they are read (a sub-block's input norm folded into its
-     * up-projection; one batch, K = the norm's width): a23 = norm weight or -1 (used as f5 + weight: f5 = 1 for a
-     * residual weight), a26 = norm bias or -1, f4 = eps; a24 = a row table or -1: row i of batch b = i / f2 reads A's
-     * row b * f3 + index[a24 + i % f2] (-1: a row of zeros), as layerNormGather.
      */
     void gemm() {
         int lid = getLocalId(0);
@@ -62,9 +58,6 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
             kEnd = 0;
         }
 
-        if (a27 == 1) {
-            normRows(aBase, i0, lid);
-        }
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
@@ -84,11 +77,7 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 int gk = k0 + kk;
                 float va = 0f;
                 if (gi < m && gk < a2) {
-                    if (a27 == 1) {
-                        va = normalised(aBase, rr, gk);
-                    } else {
-                        va = mem[aBase + gi * a4 + gk * a5];
-                    }
+                    va = mem[aBase + gi * a4 + gk * a5];
                 }
                 tileA[kk * TILE + rr] = va;
 
@@ -141,73 +130,6 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         store(cBase, z, ia + 16, jb, c10); store(cBase, z, ia + 16, jb + 16, c11); store(cBase, z, ia + 16, jb + 32, c12); store(cBase, z, ia + 16, jb + 48, c13);
         store(cBase, z, ia + 32, jb, c20); store(cBase, z, ia + 32, jb + 16, c21); store(cBase, z, ia + 32, jb + 32, c22); store(cBase, z, ia + 32, jb + 48, c23);
         store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
-    }
-
-    /**
-     * The layer norm's statistics of this tile's 64 rows of A into rowNorm (a27 == 1): 4 work-items a row sum a
-     * quarter of it each, the mean first, then the squares about it (more exact than OP_LAYER_NORM's one pass).
-     */
-    void normRows(int aBase, int i0, int lid) {
-        int r = lid / 4;
-        int part = lid - r * 4;
-        int gi = i0 + r;
-        int source = -1;
-        if (gi < a0) {
-            source = gi;
-            if (a24 >= 0) {
-                int perBatch = (int) f2;
-                int b = gi / perBatch;
-                int picked = index[a24 + gi - b * perBatch];
-                source = -1;
-                if (picked >= 0) {
-                    source = b * (int) f3 + picked;
-                }
-            }
-        }
-        // two passes over the row (it stays in cache): the mean, then the squares about it
-        int base = aBase + max(source, 0) * a4;
-        float sum = 0f;
-        if (source >= 0) {
-            for (int k = part; k < a2; k += 4) {
-                sum += mem[base + k * a5];
-            }
-        }
-        int first = lid - part;
-        localBarrier(); // the previous tile's last reads of tileA and tileB
-        tileA[lid] = sum;
-        localBarrier();
-        float mean = (tileA[first] + tileA[first + 1] + tileA[first + 2] + tileA[first + 3]) / a2;
-        float squares = 0f;
-        if (source >= 0) {
-            for (int k = part; k < a2; k += 4) {
-                float d = mem[base + k * a5] - mean;
-                squares += d * d;
-            }
-        }
-        tileB[lid] = squares;
-        localBarrier();
-        if (part == 0) {
-            rowNorm[r] = mean;
-            rowNorm[TILE + r] = 1f / sqrt((tileB[first] + tileB[first + 1] + tileB[first + 2] + tileB[first + 3]) / a2 + f4);
-            rowNorm[2 * TILE + r] = source;
-        }
-        localBarrier();
-    }
-
-    /** A[row rr of this tile][k] normalised with rowNorm's statistics, weight and bias (0 for a row of zeros). */
-    float normalised(int aBase, int rr, int k) {
-        int source = (int) rowNorm[2 * TILE + rr];
-        float y = 0f;
-        if (source >= 0) {
-            y = (mem[aBase + source * a4 + k * a5] - rowNorm[rr]) * rowNorm[TILE + rr];
-            if (a23 >= 0) {
-                y = y * (mem[a23 + k] + f5);
-            }
-            if (a26 >= 0) {
-                y = y + mem[a26 + k];
-            }
-        }
-        return y;
     }
 
     /**

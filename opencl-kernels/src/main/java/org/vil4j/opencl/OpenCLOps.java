@@ -53,13 +53,6 @@ final class OpenCLOps implements Ops {
     private final WideGemm wide;
     /** The fused mLSTM cell's own program, or null ({@link FusedMlstm}). */
     private final FusedMlstm fused;
-    /**
-     * Whether layerNormLinear folds the norm into the GEMM's prologue ({@code -Dvil4j.opencl.normPrologue=on|off}):
-     * one launch fewer a sub-block, the rows normalised where the product reads them.
-     */
-    final boolean normPrologue = ProgramProperties.choice(NORM_PROLOGUE_PROPERTY, "on", List.of("on", "off"))
-            .equals("on");
-    static final String NORM_PROLOGUE_PROPERTY = "vil4j.opencl.normPrologue";
     final Workspace workspace = new Workspace();
     int persistentTop;
     int indexTop;
@@ -428,16 +421,6 @@ final class OpenCLOps implements Ops {
         return FusedSubBlock.linearAdd(this, op, xt, w, bt, residual, order, intoResidual);
     }
 
-    /** The norm in the GEMM's prologue (a product of more than a few outputs, K the norm's width); else as the default. */
-    @Override
-    public Tensor layerNormLinear(Tensor xt, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
-                                  Tensor bias, float eps, Tensor wt, Tensor linearBias) {
-        Tensor folded = normPrologue ? DeviceAlgebra.layerNormLinear(this, xt, index, groupSize, weight,
-                residualWeight, bias, eps, wt, linearBias) : null;
-        return folded != null ? folded : Ops.super.layerNormLinear(xt, index, groupSize, weight, residualWeight, bias,
-                eps, wt, linearBias);
-    }
-
     @Override
     public Tensor layerNormGather(Tensor xt, IndexTable index, int groupSize, Tensor wt, boolean residualWeight,
                                   Tensor bt, float eps) {
@@ -732,14 +715,6 @@ final class OpenCLOps implements Ops {
     void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
               int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
               int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
-        gemm(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                epilogue, e0, e1, e2, alpha, causalA, batches, null);
-    }
-
-    /** ... with A's rows layer-normalised as they are read where {@code norm} is given (one batch). */
-    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
-              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-              int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches, NormPrologue norm) {
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
@@ -751,22 +726,12 @@ final class OpenCLOps implements Ops {
             queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
             queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
                     k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                    epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches, norm));
+                    epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches));
             return;
         }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                 epilogue, e0, e1, e2, causalA ? 1 : 0);
         program.f0 = alpha;
-        program.a27 = norm == null ? 0 : 1; // other ops leave their own a27 behind
-        if (norm != null) {
-            program.a23 = norm.weight();
-            program.a24 = norm.table();
-            program.a26 = norm.bias();
-            program.f2 = norm.rows();
-            program.f3 = norm.sourceRows();
-            program.f4 = norm.eps();
-            program.f5 = norm.residualWeight() ? 1f : 0f;
-        }
         queue.flops(flops);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;

@@ -176,6 +176,4 @@ abstract class ProgramState extends Kernel {
 
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
-    /** A GEMM tile's rows normalised as it reads them (a27 == 1): mean, 1 / std and source row of each. */
-    @Local final float[] rowNorm = new float[3 * TILE];
 }

@@ -82,12 +82,11 @@ final class WideGemm {
     /**
      * Runs C = epilogue(alpha A B) now, on the arena as it is (the caller has flushed the main program's commands).
      * The arguments are those of {@link OpenCLOps#gemm}; {@code residualRows} and {@code tableStride} are the main
-     * program's a23 and a24 (EPI_LINEAR_RESIDUAL); {@code norm}: A's rows normalised as they are read, or null.
+     * program's a23 and a24 (EPI_LINEAR_RESIDUAL).
      */
     void run(float[] arena, int[] indexArena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol,
              int c, int cRow, int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-             int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, int batches,
-             NormPrologue norm) {
+             int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, int batches) {
         WideGemmProgram p = program;
         if (p.mem != arena) {
             p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
@@ -113,16 +112,6 @@ final class WideGemm {
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
         p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
-        p.wgNorm = norm == null ? 0 : 1;
-        if (norm != null) {
-            p.wgNormWeight = norm.weight();
-            p.wgNormBias = norm.bias();
-            p.wgNormTable = norm.table();
-            p.wgNormRows = Math.max(1, norm.rows());
-            p.wgNormSourceRows = norm.sourceRows();
-            p.wgNormEps = norm.eps();
-            p.wgNormWeightShift = norm.residualWeight() ? 1f : 0f;
-        }
         p.execute(range);
         launches++;
         if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {

@@ -31,8 +31,6 @@ final class WideGemmProgram extends Kernel {
     int[] index;
     @Local final float[] tileA = new float[KSTEP * TILE];
     @Local final float[] tileB = new float[KSTEP * TILE];
-    /** The tile's rows normalised as they are read (wgNorm == 1): mean, 1 / std and source row of each. */
-    @Local final float[] rowNorm = new float[3 * TILE];
 
     // the arguments of one launch: scalar fields go over with every execute
     int wgM, wgN, wgK;
@@ -42,13 +40,6 @@ final class WideGemmProgram extends Kernel {
     /** The scores epilogue's prefix rows [Z, S]: F hi, F lo, argmax r, the input gates. */
     int wgFHi, wgFLo, wgArgmax, wgGates;
     float wgAlpha;
-    /**
-     * A's rows layer-normalised as they are read (wgNorm == 1; the main program's a27, K = the norm's width): weight
-     * (or -1; used as wgNormWeightShift + weight), bias (or -1), eps, and a row table (or -1): row i of batch
-     * b = i / wgNormRows reads A's row b * wgNormSourceRows + index[wgNormTable + i % wgNormRows], -1 a row of zeros.
-     */
-    int wgNorm, wgNormWeight, wgNormBias, wgNormTable, wgNormRows, wgNormSourceRows;
-    float wgNormEps, wgNormWeightShift;
 
     WideGemmProgram(float[] arena, int[] indexArena) {
         mem = arena;
@@ -91,9 +82,6 @@ final class WideGemmProgram extends Kernel {
         if (wgEpilogue == EPI_MLSTM_SCORES && j0 > i0 + TILE - 1) {
             kEnd = 0; // a tile right of the diagonal: zeros only
         }
-        if (wgNorm == 1) {
-            normRows(aBase, i0, lid);
-        }
         for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
             for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
                 int l = lid + e * WORK_GROUP;
@@ -108,11 +96,7 @@ final class WideGemmProgram extends Kernel {
                 int gk = k0 + kk;
                 float va = 0f;
                 if (gi < wgM && gk < wgK) {
-                    if (wgNorm == 1) {
-                        va = normalised(aBase, rr, gk);
-                    } else {
-                        va = mem[aBase + gi * wgARow + gk * wgAK];
-                    }
+                    va = mem[aBase + gi * wgARow + gk * wgAK];
                 }
                 tileA[kk * TILE + rr] = va;
                 int kb = l / TILE;
@@ -170,72 +154,6 @@ final class WideGemmProgram extends Kernel {
         put(cBase, z, ia + 80, jb + 0, c50); put(cBase, z, ia + 80, jb + 16, c51); put(cBase, z, ia + 80, jb + 32, c52); put(cBase, z, ia + 80, jb + 48, c53); put(cBase, z, ia + 80, jb + 64, c54); put(cBase, z, ia + 80, jb + 80, c55); put(cBase, z, ia + 80, jb + 96, c56); put(cBase, z, ia + 80, jb + 112, c57);
         put(cBase, z, ia + 96, jb + 0, c60); put(cBase, z, ia + 96, jb + 16, c61); put(cBase, z, ia + 96, jb + 32, c62); put(cBase, z, ia + 96, jb + 48, c63); put(cBase, z, ia + 96, jb + 64, c64); put(cBase, z, ia + 96, jb + 80, c65); put(cBase, z, ia + 96, jb + 96, c66); put(cBase, z, ia + 96, jb + 112, c67);
         put(cBase, z, ia + 112, jb + 0, c70); put(cBase, z, ia + 112, jb + 16, c71); put(cBase, z, ia + 112, jb + 32, c72); put(cBase, z, ia + 112, jb + 48, c73); put(cBase, z, ia + 112, jb + 64, c74); put(cBase, z, ia + 112, jb + 80, c75); put(cBase, z, ia + 112, jb + 96, c76); put(cBase, z, ia + 112, jb + 112, c77);
-    }
-
-    /**
-     * The layer norm's statistics of this tile's 128 rows into rowNorm: 2 work-items a row sum half of it each, the
-     * mean first, then the squares about it.
-     */
-    void normRows(int aBase, int i0, int lid) {
-        int r = lid / 2;
-        int part = lid - r * 2;
-        int gi = i0 + r;
-        int source = -1;
-        if (gi < wgM) {
-            source = gi;
-            if (wgNormTable >= 0) {
-                int b = gi / wgNormRows;
-                int picked = index[wgNormTable + gi - b * wgNormRows];
-                source = -1;
-                if (picked >= 0) {
-                    source = b * wgNormSourceRows + picked;
-                }
-            }
-        }
-        // two passes over the row (it stays in cache): the mean, then the squares about it
-        int base = aBase + max(source, 0) * wgARow;
-        float sum = 0f;
-        if (source >= 0) {
-            for (int k = part; k < wgK; k += 2) {
-                sum += mem[base + k * wgAK];
-            }
-        }
-        int first = lid - part;
-        localBarrier(); // the previous tile's last reads of tileA and tileB
-        tileA[lid] = sum;
-        localBarrier();
-        float mean = (tileA[first] + tileA[first + 1]) / wgK;
-        float squares = 0f;
-        if (source >= 0) {
-            for (int k = part; k < wgK; k += 2) {
-                float d = mem[base + k * wgAK] - mean;
-                squares += d * d;
-            }
-        }
-        tileB[lid] = squares;
-        localBarrier();
-        if (part == 0) {
-            rowNorm[r] = mean;
-            rowNorm[TILE + r] = 1f / sqrt((tileB[first] + tileB[first + 1]) / wgK + wgNormEps);
-            rowNorm[2 * TILE + r] = source;
-        }
-        localBarrier();
-    }
-
-    /** A[row rr of this tile][k] normalised with rowNorm's statistics, weight and bias (0 for a row of zeros). */
-    float normalised(int aBase, int rr, int k) {
-        int source = (int) rowNorm[2 * TILE + rr];
-        float y = 0f;
-        if (source >= 0) {
-            y = (mem[aBase + source * wgARow + k * wgAK] - rowNorm[rr]) * rowNorm[TILE + rr];
-            if (wgNormWeight >= 0) {
-                y = y * (mem[wgNormWeight + k] + wgNormWeightShift);
-            }
-            if (wgNormBias >= 0) {
-                y = y + mem[wgNormBias + k];
-            }
-        }
-        return y;
     }
 
     void put(int cBase, int z, int i, int j, float acc) {

@@ -220,43 +220,6 @@ class OpenCLMatchesJavaTest {
     }
 
     /**
-     * A sub-block's input norm folded into its up-projection: the GEMM normalises A's rows as it reads them, in grid
-     * order and in a traversal's order (-1: a row of zeros), with and without the norm's weight and biases, rows
-     * across tiles, K off the GEMM's step, and rows whose mean is far from 0 (the residual stream's); one launch.
-     */
-    @Test
-    void layerNormLinearNormalisesTheRowsAsTheProductReadsThem() {
-        int[] order = {4, -1, 0, 1, 3, 2, 5};
-        for (boolean residualWeight : new boolean[]{true, false}) {
-            same(2e-5, ops -> ops.layerNormLinear(in(ops, 1, 3, 70, 45), null, 45, in(ops, 2, 45), residualWeight,
-                    in(ops, 3, 45), 1e-5f, in(ops, 4, 130, 45), in(ops, 5, 130)));
-            same(2e-5, ops -> ops.layerNormLinear(in(ops, 6, 2, 6, 48), ops.indexTable(order.length, 1, order), 48,
-                    residualWeight ? in(ops, 7, 48) : null, residualWeight, null, 1e-6f, in(ops, 8, 100, 48), null));
-        }
-        same(2e-5, ops -> {
-            Tensor offset = ops.add(in(ops, 9, 2, 66, 192), ops.upload(Shape.of(2, 66, 192),
-                    filled(2 * 66 * 192, 40f)));
-            return ops.layerNormLinear(offset, null, 192, in(ops, 10, 192), true, in(ops, 11, 192), 1e-6f,
-                    in(ops, 12, 768, 192), in(ops, 13, 768));
-        });
-        long mark = device.mark();
-        try {
-            Tensor x = in(device, 1, 2, 70, 64), w = in(device, 2, 96, 64);
-            long before = device.kernelLaunches();
-            device.download(device.layerNormLinear(x, null, 64, null, false, null, 1e-5f, w, null));
-            assertThat(device.kernelLaunches() - before).as("the folded product and the download: two launches").isEqualTo(2);
-        } finally {
-            device.release(mark);
-        }
-    }
-
-    private static float[] filled(int n, float value) {
-        float[] v = new float[n];
-        java.util.Arrays.fill(v, value);
-        return v;
-    }
-
-    /**
      * The mLSTM reads q, k, v as column views of one [B, S, 3W] tensor and its gates as views of one [B, S, 2 NH]
      * tensor (the fused projections' outputs).
      */

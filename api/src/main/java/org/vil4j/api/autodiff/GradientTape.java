@@ -789,15 +789,6 @@ public final class GradientTape implements Ops {
     }
 
     @Override
-    public Tensor layerNormLinear(Tensor x, IndexTable index, int groupSize, Tensor weight, boolean residualWeight,
-                                  Tensor bias, float eps, Tensor w, Tensor linearBias) {
-        // recorded as the norm and the linear (each its own node); folded only where nothing is recorded
-        return recording ? Ops.super.layerNormLinear(x, index, groupSize, weight, residualWeight, bias, eps, w,
-                linearBias)
-                : base.layerNormLinear(x, index, groupSize, weight, residualWeight, bias, eps, w, linearBias);
-    }
-
-    @Override
     public Tensor mlstmNormSkipGate(Tensor q, Tensor k, Tensor v, Tensor igate, Tensor fgate, int numHeads, float eps,
                                     Tensor weight, boolean residualWeight, Tensor bias, float normEps, Tensor skip,
                                     Tensor a, Tensor z) {
