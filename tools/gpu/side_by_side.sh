@@ -352,21 +352,21 @@ case "$mode" in
     ;;
   round11b)
     # round 11, second call: the prologue taken out again; the main program's executes without their final host wait
-    # (VIL4J_CL_ASYNC_MAIN=1), alone and with the fused mLSTM, against the default, alternating, the profile of the
-    # default; golden cases with it (run the call with VIL_ASYNC_MAIN=1) and with every cell fused
+    # (VIL4J_CL_ASYNC_MAIN=1), alone and with the fused mLSTM, against round 10's default, alternating, the profile of
+    # that default; golden cases with it (run the call with VIL_ASYNC_MAIN=1) and with every cell fused
     withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 golden_fused
-    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-a --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-fused-async-a --model vil2-tiny \
-      --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on bench infer-fused-async-b --model vil2-tiny \
-      --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=1 bench infer-async-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device
-    withenv VIL4J_CL_ASYNC_MAIN=0 bench infer-default-b --model vil2-tiny --batch 256 --iterations 10 --input-on-device \
-      --profile
-    withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on withjava \
-      -Dvil4j.opencl.fusedMlstmMinFlops=0 bench infer-fused-async-b1 --model vil2-tiny --batch 1 --iterations 10 \
-      --input-on-device
+    base=(withenv VIL4J_CL_ASYNC_MAIN=0 withjava -Dvil4j.opencl.fusedMlstm=off)
+    async=(withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=off)
+    fusedasync=(withenv VIL4J_CL_ASYNC_MAIN=1 withjava -Dvil4j.opencl.fusedMlstm=on)
+    resident=(--model vil2-tiny --iterations 10 --input-on-device)
+    "${base[@]}" bench infer-default-a --batch 1,256 "${resident[@]}"
+    "${async[@]}" bench infer-async-a --batch 1,256 "${resident[@]}"
+    "${fusedasync[@]}" bench infer-fused-async-a --batch 256 "${resident[@]}"
+    "${fusedasync[@]}" bench infer-fused-async-b --batch 256 "${resident[@]}"
+    "${async[@]}" bench infer-async-b --batch 256 "${resident[@]}"
+    "${base[@]}" bench infer-default-b --batch 256 "${resident[@]}" --profile
+    "${fusedasync[@]}" withjava -Dvil4j.opencl.fusedMlstmMinFlops=0 bench infer-fused-async-b1 --batch 1 \
+      "${resident[@]}"
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
     ;;
   full)
