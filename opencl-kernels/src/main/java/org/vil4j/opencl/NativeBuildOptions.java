@@ -41,12 +41,27 @@ final class NativeBuildOptions {
                 && "1".equals(env.get("VIL4J_CL_PIPELINE_PASSES"));
     }
 
-    /** What the library changes for a device of this vendor, for the device's name; empty when nothing. */
-    static String describe(String vendor, Map<String, String> env) {
-        String options = added(vendor, env).map(o -> "build options " + o).orElse("");
-        String passes = pipelinesPasses(env) ? "passes pipelined" : "";
-        String both = options.isEmpty() || passes.isEmpty() ? options + passes : options + ", " + passes;
-        return both.isEmpty() ? "" : ", " + both + " (preloaded)";
+    /**
+     * Whether the library lets the main program's executes end without their host wait on a device of this kind
+     * (VIL4J_CL_ASYNC_MAIN: 1 on GPUs, 2 on every device; cl_staged_writes.c).
+     */
+    static boolean skipsExecuteWaits(String kind, Map<String, String> env) {
+        String mode = env.getOrDefault("VIL4J_CL_ASYNC_MAIN", "0");
+        return env.getOrDefault("LD_PRELOAD", "").contains(LIBRARY)
+                && ("2".equals(mode) || "1".equals(mode) && "gpu".equals(kind));
+    }
+
+    /** What the library changes for a device of this vendor and kind, for the device's name; empty when nothing. */
+    static String describe(String vendor, String kind, Map<String, String> env) {
+        StringBuilder changes = new StringBuilder();
+        added(vendor, env).ifPresent(o -> changes.append("build options ").append(o));
+        for (String change : new String[]{pipelinesPasses(env) ? "passes pipelined" : "",
+                skipsExecuteWaits(kind, env) ? "executes not waited for" : ""}) {
+            if (!change.isEmpty()) {
+                changes.append(changes.length() > 0 ? ", " : "").append(change);
+            }
+        }
+        return changes.length() == 0 ? "" : ", " + changes + " (preloaded)";
     }
 
     /** As the C library reads it ({@code atoi}): a positive leading number, else 0. */

@@ -136,7 +136,7 @@ final class OpenCLOps implements Ops {
     @Override
     public String deviceName() {
         var info = found.info();
-        String build = NativeBuildOptions.describe(found.platform().getVendor(), System.getenv());
+        String build = NativeBuildOptions.describe(found.platform().getVendor(), info.kind(), System.getenv());
         String large = LargeBuffers.available() ? ", arena up to " + (maxArenaFloats >> 18) + " MiB (preloaded)" : "";
         String second = wide != null ? ", large GEMMs in a second program" : "";
         second += fused != null ? ", fused mLSTM" : "";

@@ -51,10 +51,24 @@ class NativeBuildOptionsTest {
     void theDeviceNameSaysWhatTheLibraryChanges() {
         Map<String, String> env = Map.of("LD_PRELOAD", PRELOAD, "VIL4J_NV_MAXRREGCOUNT", "64",
                 "VIL4J_CL_PIPELINE_PASSES", "1");
-        assertThat(NativeBuildOptions.describe("NVIDIA Corporation", env))
+        assertThat(NativeBuildOptions.describe("NVIDIA Corporation", "gpu", env))
                 .isEqualTo(", build options -cl-nv-maxrregcount=64, passes pipelined (preloaded)");
-        assertThat(NativeBuildOptions.describe("The pocl project", env)).isEqualTo(", passes pipelined (preloaded)");
-        assertThat(NativeBuildOptions.describe("The pocl project", Map.of("VIL4J_CL_PIPELINE_PASSES", "1")))
+        assertThat(NativeBuildOptions.describe("The pocl project", "cpu", env))
+                .isEqualTo(", passes pipelined (preloaded)");
+        assertThat(NativeBuildOptions.describe("The pocl project", "cpu", Map.of("VIL4J_CL_PIPELINE_PASSES", "1")))
+                .isEmpty();
+    }
+
+    @Test
+    void theDeviceNameSaysWhenExecutesAreNotWaitedFor() {
+        Map<String, String> gpuOnly = Map.of("LD_PRELOAD", PRELOAD, "VIL4J_CL_ASYNC_MAIN", "1");
+        assertThat(NativeBuildOptions.describe("NVIDIA Corporation", "gpu", gpuOnly))
+                .isEqualTo(", executes not waited for (preloaded)");
+        assertThat(NativeBuildOptions.describe("The pocl project", "cpu", gpuOnly)).isEmpty();
+        assertThat(NativeBuildOptions.describe("The pocl project", "cpu",
+                Map.of("LD_PRELOAD", PRELOAD, "VIL4J_CL_ASYNC_MAIN", "2", "VIL4J_CL_PIPELINE_PASSES", "1")))
+                .isEqualTo(", passes pipelined, executes not waited for (preloaded)");
+        assertThat(NativeBuildOptions.describe("NVIDIA Corporation", "gpu", Map.of("VIL4J_CL_ASYNC_MAIN", "1")))
                 .isEmpty();
     }
 
@@ -114,7 +128,8 @@ class NativeBuildOptionsTest {
         String output = PreloadedLibrary.runChild(dir, library, NativeBuildOptionsTest.class, List.of(),
                 Map.of("VIL4J_CL_BUILD_LOG", "1", "VIL4J_CL_PIPELINE_PASSES", "1", "VIL4J_CL_ASYNC_MAIN", "2"), 0,
                 "executes");
-        assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("uploads: [31.0, 62.0, 93.0]");
+        assertThat(output).contains("sum: [601.0, 1202.0, 1803.0]").contains("uploads: [31.0, 62.0, 93.0]")
+                .contains("executes not waited for (preloaded)");
         assertThat(PreloadedLibrary.largestCount(output, "main program's final waits skipped"))
                 .as("the library's count in:%n%s", output).isGreaterThanOrEqualTo(CHAIN / 2);
         assertThat(PreloadedLibrary.largestCount(output, "writes staged"))
