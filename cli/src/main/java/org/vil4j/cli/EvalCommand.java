@@ -67,6 +67,11 @@ final class EvalCommand implements Callable<Integer> {
             + "by half a patch down, right and both), or flip,shift (8 views, 8x the forwards)")
     String testViews;
 
+    @Option(names = "--item-report", description = "segmentation on fmnist-scenes: also judge whole items (the class "
+            + "most of an item's pixels get), the items split between classes, and the mIoU had each item's pixels "
+            + "been given its majority class")
+    boolean itemReport;
+
     @Mixin
     SegmentationOptions segmentationOptions = new SegmentationOptions();
 
@@ -99,7 +104,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         if ("segmentation".equals(task) || task == null && SegmentationEval.isSegmentationModel(weights)) {
             return SegmentationEval.run(plugins, deviceOptions, weights, dataset, data, segmentationOptions, batch,
-                    limit, limits.maxImagePixels, testViews);
+                    limit, limits.maxImagePixels, testViews, itemReport);
+        }
+        if (itemReport) {
+            throw new Vil4jException("--item-report is for segmentation models (--task segmentation)");
         }
         if (testViews != null) {
             throw new Vil4jException("--test-views is for segmentation models (--task segmentation)");

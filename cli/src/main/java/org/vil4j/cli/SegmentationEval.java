@@ -8,6 +8,7 @@ import org.vil4j.segmentation.SegmentationModelFile;
 import org.vil4j.segmentation.SegmentationTrainer;
 import org.vil4j.segmentation.TestTimeViews;
 import org.vil4j.segmentation.data.FmnistScenes;
+import org.vil4j.segmentation.data.ItemReport;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.segmentation.data.SegmentationMetrics;
 
@@ -42,7 +43,8 @@ final class SegmentationEval {
     }
 
     static Integer run(Plugins plugins, DeviceOptions device, Path weights, String dataset, String data,
-                       SegmentationOptions options, int batch, Integer limit, long maxPixels, String testViews) {
+                       SegmentationOptions options, int batch, Integer limit, long maxPixels, String testViews,
+                       boolean itemReport) {
         SegmentationModelFile.Loaded file = SegmentationModelFile.read(weights);
         Map<String, String> p = file.provenance();
         String name = dataset == null || dataset.equals("imagefolder") ? p.getOrDefault("dataset", FmnistScenes.NAME)
@@ -61,6 +63,11 @@ final class SegmentationEval {
         }
         int n = limit == null ? test.size() : Math.min(limit, test.size());
         TestTimeViews views = testViews == null ? null : views(testViews, file);
+        if (itemReport && !(test instanceof FmnistScenes)) {
+            throw new Vil4jException("--item-report needs fmnist-scenes, whose items are known; " + test.name()
+                    + " has only its label maps");
+        }
+        ItemReport items = itemReport ? new ItemReport(test.classes()) : null;
         try (Ops ops = device.open(plugins)) {
             SegmentationModel model = new SegmentationModel(file.config(), plugins, ops, file.weights(),
                     weights.toString());
@@ -70,8 +77,16 @@ final class SegmentationEval {
                     ops.deviceName());
             long start = System.nanoTime();
             SegmentationMetrics metrics = SegmentationTrainer.evaluate(model, test, batch, file.normalisation(), n,
-                    views);
+                    views, items == null ? null : (first, count, labels, predicted) -> {
+                        int plane = test.height() * test.width();
+                        for (int i = 0; i < count; i++) {
+                            items.add(((FmnistScenes) test).scene(first + i), predicted, i * plane);
+                        }
+                    });
             System.out.println(metrics.table(file.config().classNames()));
+            if (items != null) {
+                System.out.println(items.table(file.config().classNames()));
+            }
             System.out.printf(Locale.ROOT, "%d images in %.1f s%s%n", n, (System.nanoTime() - start) / 1e9,
                     views == null ? "" : " (" + views.size() + " views each: " + testViews + ")");
         }

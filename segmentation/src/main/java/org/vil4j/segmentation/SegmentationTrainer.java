@@ -230,6 +230,18 @@ public final class SegmentationTrainer {
      */
     public static SegmentationMetrics evaluate(SegmentationModel model, SegmentationDataset data, int batchSize,
                                                Normalisation normalisation, int limit, TestTimeViews views) {
+        return evaluate(model, data, batchSize, normalisation, limit, views, null);
+    }
+
+    /** Each evaluated batch: the index of its first sample, their labels and the predicted classes, row-major. */
+    public interface PredictionSink {
+        void accept(int first, int count, int[] labels, int[] predicted);
+    }
+
+    /** ... also handing each batch's predictions to {@code sink} (null: none). */
+    public static SegmentationMetrics evaluate(SegmentationModel model, SegmentationDataset data, int batchSize,
+                                               Normalisation normalisation, int limit, TestTimeViews views,
+                                               PredictionSink sink) {
         int n = Math.min(limit, data.size());
         int c = data.channels(), h = data.height(), w = data.width();
         SegmentationMetrics metrics = new SegmentationMetrics(data.classes());
@@ -241,8 +253,11 @@ public final class SegmentationTrainer {
                 data.sample(start + i, images, i * c * h * w, labels, i * h * w);
                 normalisation.apply(images, i * c * h * w, c, h * w);
             }
-            metrics.add(labels, views != null ? views.predict(model, images, b, h, w)
-                    : predict(model, images, b, h, w));
+            int[] predicted = views != null ? views.predict(model, images, b, h, w) : predict(model, images, b, h, w);
+            metrics.add(labels, predicted);
+            if (sink != null) {
+                sink.accept(start, b, labels, predicted);
+            }
         }
         return metrics;
     }
