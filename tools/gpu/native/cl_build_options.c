@@ -149,26 +149,12 @@ static int hold_wide_waits = 0; // set from Java while profiling: every launch i
 
 // VIL4J_CL_ASYNC_MAIN=1: the main program's execute may end without its final wait too (cl_staged_writes.c)
 int vil4j_async_main_requested(void);
+int vil4j_async_main_on(cl_command_queue queue);
 int vil4j_take_unstaged_writes(void);
 long vil4j_staged_writes(void);
-// the event of the main program's last pass on this thread, on a GPU queue
+// the event of the main program's last pass on this thread, on a queue whose executes need not be waited for
 static __thread cl_event main_event = NULL;
 static long skipped_main_waits = 0;
-
-// A GPU's queue: its buffers hold copies (a CPU device's may be the Java arrays, which the host rewrites at once).
-static int gpu_queue(cl_command_queue queue) {
-  static __thread cl_command_queue last = NULL;
-  static __thread int last_gpu = 0;
-  if (queue != last) {
-    cl_device_id device = NULL;
-    cl_device_type type = 0;
-    last_gpu = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) == CL_SUCCESS
-               && clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) == CL_SUCCESS
-               && (type & CL_DEVICE_TYPE_GPU) != 0;
-    last = queue;
-  }
-  return last_gpu;
-}
 
 static int asynchronous_wide(void) {
   if (async_wide < 0) {
@@ -224,8 +210,8 @@ CL_API_ENTRY cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, c
   cl_int rc = real(queue, kernel, dims, offset, global, local, waits, wait_list, event);
   int wide = rc == CL_SUCCESS && event != NULL && in_wide_program(kernel);
   wide_event = wide && asynchronous_wide() ? *event : NULL;
-  main_event = rc == CL_SUCCESS && event != NULL && !wide && vil4j_async_main_requested() && !hold_wide_waits
-               && (gpu_queue(queue) || vil4j_async_main_requested() == 2) ? *event : NULL;
+  main_event = rc == CL_SUCCESS && event != NULL && !wide && !hold_wide_waits && vil4j_async_main_on(queue)
+               ? *event : NULL;
   return rc;
 }
 

@@ -7,9 +7,10 @@
 // The main program's wait guards its writes: aparapi-native enqueues them non-blocking from the pinned Java array
 // (the command arrays, the small staging array), unpins the arrays after that wait, and the host rewrites the command
 // arrays for the next execute; on an in-order queue behind other work, a write may not have read the array yet.
-// Here a non-blocking write of at most STAGE_LIMIT bytes to a buffer the device holds a copy of (CL_MEM_COPY_HOST_PTR:
-// NVIDIA's, never PoCL's, whose buffers are the Java arrays themselves) is copied first into malloc'd memory, which
-// the write reads and an event callback frees. An execute whose writes were all staged may skip its final wait
+// Here a non-blocking write of at most STAGE_LIMIT bytes, on a queue whose executes may end so (a GPU's; with =2
+// every queue), to a buffer the device holds a copy of (CL_MEM_COPY_HOST_PTR, as Aparapi makes them on NVIDIA and on
+// PoCL; never a CL_MEM_USE_HOST_PTR buffer, which is the Java array itself) is copied first into malloc'd memory,
+// which the write reads and an event callback frees. An execute whose writes were all staged may skip its final wait
 // (cl_build_options.c asks vil4j_take_unstaged_writes); any other write (the whole arena, a large batch) keeps it.
 #define _GNU_SOURCE
 #define CL_TARGET_OPENCL_VERSION 300
@@ -47,6 +48,28 @@ int vil4j_take_unstaged_writes(void) {
 
 long vil4j_staged_writes(void) { return staged; }
 
+// A GPU's queue: its buffers hold copies (a CPU device's may be the Java arrays, which the host rewrites at once).
+static int gpu_queue(cl_command_queue queue) {
+  static __thread cl_command_queue last = NULL;
+  static __thread int last_gpu = 0;
+  if (queue != last) {
+    cl_device_id device = NULL;
+    cl_device_type type = 0;
+    last_gpu = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) == CL_SUCCESS
+               && clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) == CL_SUCCESS
+               && (type & CL_DEVICE_TYPE_GPU) != 0;
+    last = queue;
+  }
+  return last_gpu;
+}
+
+// Whether executes on this queue may end without their final wait: the one place the mode and the device decide
+// it, for the writes (staged only there) and for the wait itself (cl_build_options.c).
+int vil4j_async_main_on(cl_command_queue queue) {
+  int mode = vil4j_async_main_requested();
+  return mode == 2 || (mode == 1 && gpu_queue(queue));
+}
+
 static void CL_CALLBACK free_staged(cl_event event, cl_int status, void *copy) {
   (void) event;
   (void) status;
@@ -62,7 +85,7 @@ static int device_keeps_copy(cl_mem mem) {
 // The write as asked, from a copy of ptr where it may be staged; otherwise as it is, noted as unstaged.
 cl_int vil4j_write(write_fn real, cl_command_queue queue, cl_mem mem, cl_bool blocking, size_t offset, size_t size,
                    const void *ptr, cl_uint waits, const cl_event *wait_list, cl_event *event) {
-  if (!vil4j_async_main_requested() || blocking) {
+  if (blocking || !vil4j_async_main_on(queue)) {
     return real(queue, mem, blocking, offset, size, ptr, waits, wait_list, event);
   }
   void *copy = size <= STAGE_LIMIT && device_keeps_copy(mem) ? malloc(size == 0 ? 1 : size) : NULL;
