@@ -1,12 +1,8 @@
 package org.vil4j.opencl;
 
 import com.aparapi.Kernel;
-import com.aparapi.Range;
 import com.aparapi.device.OpenCLDevice;
-import com.aparapi.internal.kernel.KernelManager;
-import org.vil4j.api.BackendUnavailableException;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -22,22 +18,14 @@ final class FusedMlstm {
     static final String PROPERTY = "vil4j.opencl.fusedMlstm";
     static final String MIN_FLOPS_PROPERTY = "vil4j.opencl.fusedMlstmMinFlops";
 
-    private final FusedMlstmProgram program;
-    private final OpenCLDevice device;
-    private final Range range;
+    private final SecondProgram<FusedMlstmProgram> program;
     private final long minFlops;
-    private long launches;
 
     private FusedMlstm(float[] arena, OpenCLDevice device, long minFlops) {
-        this.program = new FusedMlstmProgram(arena);
-        this.device = device;
-        this.minFlops = minFlops;
-        int units = Math.max(1, device.getMaxComputeUnits());
         // four work-groups a compute unit, to spread the causal tiles' unequal work (~41 KB of local memory each)
-        this.range = Range.create(device, 4 * units * FusedMlstmProgram.FM_WORK_GROUP,
-                FusedMlstmProgram.FM_WORK_GROUP);
-        program.setExplicit(true); // the arena is never put from here: it is the main program's buffer
-        KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
+        this.program = new SecondProgram<>(new FusedMlstmProgram(arena), device, 4, FusedMlstmProgram.FM_WORK_GROUP,
+                "the fused mLSTM");
+        this.minFlops = minFlops;
     }
 
     /** The fused cell for this device where it is on, else null; asked for without the library, a one-line error. */
@@ -60,7 +48,7 @@ final class FusedMlstm {
 
     /** Work-groups of a launch: the scratch holds 4 S floats for each. */
     int groups() {
-        return range.getNumGroups(0);
+        return program.groups();
     }
 
     /**
@@ -72,7 +60,7 @@ final class FusedMlstm {
      */
     void run(float[] arena, int z, int len, int numHeads, int headDim, int q, int k, int v, int in, int ig, int fg,
              int gs, int out, int outRow, int scratch, float eps, int[] norm, float normEps) {
-        FusedMlstmProgram p = program;
+        FusedMlstmProgram p = program.kernel();
         if (p.mem != arena) {
             p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
         }
@@ -87,27 +75,20 @@ final class FusedMlstm {
             p.fmA = norm[4]; p.fmARow = norm[5]; p.fmZg = norm[6]; p.fmZRow = norm[7];
             p.fmNormEps = normEps;
         }
-        p.execute(range);
-        launches++;
-        if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {
-            throw new BackendUnavailableException("OpenCL backend: the fused mLSTM did not run on "
-                    + device.getName() + " (Aparapi fell back to " + p.getTargetDevice() + ")");
-        }
+        program.launch();
     }
 
     /** Its launches so far. */
     long launches() {
-        return launches;
+        return program.launches();
     }
 
     /** The program, for the profiler's device events. */
     Kernel kernel() {
-        return program;
+        return program.kernel();
     }
 
     void close() {
-        if (launches > 0) {
-            program.dispose(); // only after an execute: disposing a program that never ran crashes (DESIGN.md)
-        }
+        program.close();
     }
 }

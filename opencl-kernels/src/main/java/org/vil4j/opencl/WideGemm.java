@@ -1,12 +1,8 @@
 package org.vil4j.opencl;
 
-import com.aparapi.Range;
 import com.aparapi.Kernel;
 import com.aparapi.device.OpenCLDevice;
-import com.aparapi.internal.kernel.KernelManager;
-import org.vil4j.api.BackendUnavailableException;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.EPI_BIAS;
@@ -35,25 +31,18 @@ final class WideGemm {
      */
     static final String SCORES_PROPERTY = "vil4j.opencl.wideScores";
 
-    private final WideGemmProgram program;
-    private final OpenCLDevice device;
-    private final Range range;
+    private final SecondProgram<WideGemmProgram> program;
     private final long minFlops;
     private final boolean plainProducts;
     private final boolean scores;
-    private long launches;
 
     private WideGemm(float[] arena, int[] indexArena, OpenCLDevice device, long minFlops, boolean plainProducts) {
-        this.program = new WideGemmProgram(arena, indexArena);
+        // two work-groups a compute unit: at ~128 registers a work-item, as many as an NVIDIA SM holds
+        this.program = new SecondProgram<>(new WideGemmProgram(arena, indexArena), device, 2,
+                WideGemmProgram.WORK_GROUP, "the wide GEMM");
         this.plainProducts = plainProducts;
         this.scores = ProgramProperties.choice(SCORES_PROPERTY, "off", List.of("on", "off")).equals("on");
-        this.device = device;
         this.minFlops = minFlops;
-        int units = Math.max(1, device.getMaxComputeUnits());
-        // two work-groups a compute unit: at ~128 registers a work-item, as many as an NVIDIA SM holds
-        this.range = Range.create(device, 2 * units * WideGemmProgram.WORK_GROUP, WideGemmProgram.WORK_GROUP);
-        program.setExplicit(true); // the arena is never put from here: it is the main program's buffer
-        KernelManager.instance().setPreferredDevices(program, new LinkedHashSet<>(List.of(device)));
     }
 
     /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
@@ -87,7 +76,7 @@ final class WideGemm {
     void run(float[] arena, int[] indexArena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol,
              int c, int cRow, int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
              int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, int batches) {
-        WideGemmProgram p = program;
+        WideGemmProgram p = program.kernel();
         if (p.mem != arena) {
             p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
         }
@@ -112,22 +101,17 @@ final class WideGemm {
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
         p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
-        p.execute(range);
-        launches++;
-        if (!p.isRunningCL() || !device.equals(p.getTargetDevice())) {
-            throw new BackendUnavailableException("OpenCL backend: the wide GEMM did not run on " + device.getName()
-                    + " (Aparapi fell back to " + p.getTargetDevice() + ")");
-        }
+        program.launch();
     }
 
     /** Its launches so far. */
     long launches() {
-        return launches;
+        return program.launches();
     }
 
     /** The program, for the profiler's device events. */
     Kernel kernel() {
-        return program;
+        return program.kernel();
     }
 
     /** The profile's name of a GEMM with this (main program's) epilogue. */
@@ -137,9 +121,7 @@ final class WideGemm {
     }
 
     void close() {
-        if (launches > 0) {
-            program.dispose(); // only after an execute: disposing a program that never ran crashes (DESIGN.md)
-        }
+        program.close();
     }
 
     /**
