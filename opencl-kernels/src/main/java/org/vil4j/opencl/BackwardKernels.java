@@ -290,7 +290,8 @@ abstract class BackwardKernels extends GemmKernels {
      * a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch),
      * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH] with rows a11
      * apart (NH, or more for a column view), f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient
-     * times 1/sqrt(DH), for dq and dk), of G C/den (for dv), of L dL (the gradient of log D, including dm at the argmax); zero right of the diagonal.
+     * times 1/sqrt(DH), for dq and dk), of G C/den (for dv), of L dL (the gradient of log D, including dm at the
+     * argmax); zero right of the diagonal.
      */
     void mlstmBackwardRows() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
