@@ -91,6 +91,9 @@ final class SegmentationTraining {
             throw new Vil4jException("segmentation model: --dim (a multiple of 4), --depth, --patch, --epochs and "
                     + "--batch-size must be positive");
         }
+        if (!(o.layerDecay > 0 && o.layerDecay <= 1)) {
+            throw new Vil4jException("--layer-decay must be in (0, 1], got " + o.layerDecay);
+        }
         if (canvas % patch != 0) {
             throw new Vil4jException("--canvas " + canvas + " is not a multiple of --patch " + patch);
         }
@@ -123,7 +126,7 @@ final class SegmentationTraining {
         double[] range = s.scales(datasetName);
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
-                o.weightDecay == null ? 0.05 : o.weightDecay, o.seed,
+                o.weightDecay == null ? 0.05 : o.weightDecay, o.layerDecay, o.seed,
                 new JointAugmentation(range[0], range[1], !o.noFlip, o.seed), normalisation);
         Path out = o.out;
         String recipe = recipeJson(datasetName, train, config, settings, range, scenes ? s.layout(datasetName)
@@ -254,6 +257,10 @@ final class SegmentationTraining {
         m.put("--min-lr", Double.toString(settings.minLearningRate()));
         m.put("--warmup", Double.toString(settings.warmup()));
         m.put("--weight-decay", Double.toString(settings.weightDecay()));
+        if (settings.layerDecay() != 1) {
+            // recorded only when used, so that checkpoints from before the option resume as they were
+            m.put("--layer-decay", Double.toString(settings.layerDecay()));
+        }
         m.put("--epochs", Integer.toString(settings.epochs()));
         m.put("--seed", Long.toString(settings.seed()));
         // derived: after the options, which name the cause first
@@ -308,6 +315,7 @@ final class SegmentationTraining {
         m.put("minLr", settings.minLearningRate());
         m.put("warmup", settings.warmup());
         m.put("weightDecay", settings.weightDecay());
+        m.put("layerDecay", settings.layerDecay());
         m.put("seed", settings.seed());
         m.put("augmentation", settings.augmentation().toString());
         write(out.resolve(TrainCommand.CONFIG), Json.write(m) + "\n", false);

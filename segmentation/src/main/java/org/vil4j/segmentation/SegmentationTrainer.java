@@ -28,9 +28,15 @@ import java.util.SplittableRandom;
  * AdamW with warm-up and cosine decay. Evaluation runs the same model unrecorded.
  */
 public final class SegmentationTrainer {
-    /** The recipe. */
+    /**
+     * The recipe.
+     *
+     * @param layerDecay layer-wise learning-rate decay (1: none; below 1 a pretrained backbone's blocks nearer the
+     *                   input learn slower than the decoder, which always takes the full rate)
+     */
     public record Settings(int epochs, int batchSize, double learningRate, double minLearningRate, double warmup,
-                           double weightDecay, long seed, JointAugmentation augmentation, Normalisation normalisation) {
+                           double weightDecay, double layerDecay, long seed, JointAugmentation augmentation,
+                           Normalisation normalisation) {
     }
 
     /** One epoch's numbers. */
@@ -61,7 +67,12 @@ public final class SegmentationTrainer {
         this.settings = settings;
         this.model = new SegmentationModel(config, plugins, tape, weights, source);
         this.optimizer = new Optimizer(ops, model.parameters(), Math.max(1, config.backbone().depth()),
-                OptimizerSettings.adamw(settings.weightDecay()));
+                OptimizerSettings.adamw(settings.weightDecay()).withLayerwiseLrDecay(settings.layerDecay()));
+    }
+
+    /** The optimiser's learning-rate factor for a parameter (layer-wise decay). */
+    public double lrScaleOf(String name) {
+        return optimizer.lrScaleOf(name);
     }
 
     public SegmentationModel model() {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A tiny ViL + decoder end to end: both backends agree, training lowers the loss, the model file round-trips. */
@@ -96,10 +97,29 @@ class SegmentationModelTest {
     }
 
     @Test
+    void layerDecaySlowsTheBackboneTowardsItsInputAndLeavesTheDecoderAtTheFullRate() {
+        SegmentationConfig c = config("upernet", "alternate");
+        SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(1, 8, 1e-2, 1e-2, 0, 0, 0.5, 0,
+                JointAugmentation.none(), Normalisation.IDENTITY_GREY);
+        SegmentationTrainer trainer = new SegmentationTrainer(SharedBackends.ops("java"), SharedBackends.plugins(),
+                c, settings, SegmentationModel.initialize(c, 0), "test");
+        var names = trainer.model().parameters().keySet();
+        // depth 2 (block pairs): layers = 3; block 1 at 0.5^1, block 0 at 0.5^2, the embedding at 0.5^3
+        String last = names.stream().filter(n -> n.startsWith("blocks.1.")).findFirst().orElseThrow();
+        String first = names.stream().filter(n -> n.startsWith("blocks.0.")).findFirst().orElseThrow();
+        String embed = names.stream().filter(n -> n.startsWith("patch_embed")).findFirst().orElseThrow();
+        assertThat(trainer.lrScaleOf(last)).isEqualTo(0.5, within(1e-6));
+        assertThat(trainer.lrScaleOf(first)).isEqualTo(0.25, within(1e-6));
+        assertThat(trainer.lrScaleOf(embed)).isEqualTo(0.125, within(1e-6));
+        names.stream().filter(n -> n.startsWith(SegmentationModel.DECODER_PREFIX))
+                .forEach(n -> assertThat(trainer.lrScaleOf(n)).as(n).isEqualTo(1.0));
+    }
+
+    @Test
     void trainingLowersTheLossAndTheModelFileRoundTrips(@TempDir Path dir) {
         SegmentationConfig c = config("upernet", "alternate");
         Ops ops = SharedBackends.ops("java");
-        SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(1, 8, 1e-2, 1e-2, 0, 0, 0,
+        SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(1, 8, 1e-2, 1e-2, 0, 0, 1, 0,
                 JointAugmentation.none(), Normalisation.IDENTITY_GREY);
         SegmentationTrainer trainer = new SegmentationTrainer(ops, SharedBackends.plugins(), c, settings,
                 SegmentationModel.initialize(c, 0), "test");

@@ -49,4 +49,9 @@ public record OptimizerSettings(String kind, double weightDecay, WeightDecayExcl
         return new OptimizerSettings(kind, weightDecay, decayExclusion, beta1, beta2, eps, momentum, nesterov, norm,
                 layerwiseLrDecay);
     }
+
+    public OptimizerSettings withLayerwiseLrDecay(double decay) {
+        return new OptimizerSettings(kind, weightDecay, decayExclusion, beta1, beta2, eps, momentum, nesterov,
+                clipGradNorm, decay);
+    }
 }

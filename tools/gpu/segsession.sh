@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Issue 15 in one machine hold: classifiers, then segmentation from each, two runs at a time, in a detached process
+# session that outlives the device tool's calls (the tool ends a call's processes, except those in a new session), so
+# no call boundary cuts an epoch. Three verbs, each a call of its own on the still-warm machine:
+#   there: tools/gpu/segsession.sh start "NAME|CLS-ARGS|SEG-ARGS" ["NAME|CLS-ARGS|SEG-ARGS"]  [then waits SESSION_WAIT s]
+#          tools/gpu/segsession.sh status [SECONDS]    waits that long (default 0), then prints each run's progress
+#          tools/gpu/segsession.sh collect [SECONDS]   waits until every run ends or SECONDS pass, then copies each
+#                                                      run's model files and logs into $OUT (at most 8 files there)
+# Each NAME's classifier trains with `train CLS-ARGS`, its model then starts `train --task segmentation --weights
+# CLS/model.safetensors SEG-ARGS`; the NAMEs' pipelines run side by side (the runs are bound by host work, so two
+# share the GPU well: tools/gpu/segpar.sh). Carry what tools/gpu/segment.sh names. Work folder: $SEG_WORK (/tmp/seg);
+# SEG_DEVICE=cpu runs it on PoCL (a check before spending device time).
+set -uo pipefail
+shopt -s nullglob
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+work=${SEG_WORK:-/tmp/seg}
+data=${SEG_DATA:-/tmp/fashion-mnist}
+cmd=${1:?start, status or collect}; shift
+
+progress() {
+  for log in "$work"/*.log; do
+    [ -f "$log" ] || continue
+    echo "== $(basename "$log" .log)"
+    grep -a "test accuracy\|^epoch [0-9]*: train\|rror\|xception" "$log" | cut -c1-200 | tail -${SESSION_TAIL:-14}
+  done
+  for done in "$work"/*.rc; do
+    [ -f "$done" ] || continue
+    echo "ended: $(basename "$done" .rc) rc $(cat "$done")"
+    [ "$(cat "$done")" = 0 ] || tail -2 "${done%.rc}.log" | cut -c1-300
+  done
+  echo "elapsed since start: $(( $(date +%s) - $(cat "$work/started" 2>/dev/null || date +%s) )) s"
+}
+
+case "$cmd" in
+start)
+  mkdir -p "$work"
+  # the runtime, the library and the data where the detached runs read them (the repository's copy is replaced by
+  # the next call's working tree)
+  cp -r .gpu "$work/.gpu"
+  cp tools/gpu/preload.sh "$work/"
+  export SEG_DEVICE=${SEG_DEVICE:-gpu}
+  source .gpu/boot.sh >/dev/null
+  tools/gpu/segment.sh data
+  date +%s > "$work/started"
+  for spec in "$@"; do
+    IFS='|' read -r name clsArgs segArgs <<< "$spec"
+    cat > "$work/$name.run" <<EOF
+#!/usr/bin/env bash
+cd "$work"
+source .gpu/boot.sh >/dev/null
+source ./preload.sh
+lib=".gpu/lib/*"
+"\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train $clsArgs --data "$data" --backend opencl \
+  --device "${SEG_DEVICE:-gpu}" --out "$work/$name-cls" > "$work/$name-cls.log" 2>&1
+rc=\$?
+echo \$rc > "$work/$name-cls.rc"
+[ \$rc = 0 ] || exit \$rc
+"\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
+  --data "$data" --backend opencl --device "${SEG_DEVICE:-gpu}" --weights "$work/$name-cls/model.safetensors" $segArgs \
+  --out "$work/$name-seg" > "$work/$name-seg.log" 2>&1
+echo \$? > "$work/$name-seg.rc"
+EOF
+    chmod +x "$work/$name.run"
+    setsid nohup "$work/$name.run" > "$work/$name.out" 2>&1 < /dev/null &
+    echo "started $name"
+  done
+  sleep "${SESSION_WAIT:-0}"
+  progress
+  ;;
+status)
+  sleep "${1:-0}"
+  progress
+  ;;
+collect)
+  deadline=$(( $(date +%s) + ${1:-0} ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    running=0
+    for sh in "$work"/*.run; do
+      name=$(basename "$sh" .run)
+      [ -f "$work/$name-seg.rc" ] || [ -f "$work/$name-cls.rc" -a "$(cat "$work/$name-cls.rc" 2>/dev/null)" != 0 ] \
+        || running=1
+    done
+    [ $running = 0 ] && break
+    sleep 5
+  done
+  progress
+  out=${OUT:?OUT}
+  for sh in "$work"/*.run; do
+    name=$(basename "$sh" .run)
+    [ -f "$work/$name-seg/model.safetensors" ] && cp "$work/$name-seg/model.safetensors" "$out/$name-seg.safetensors"
+    [ -f "$work/$name-cls/model.safetensors" ] && cp "$work/$name-cls/model.safetensors" "$out/$name-cls.safetensors"
+  done
+  # the logs, metrics and configs in one file (the tool returns at most 8)
+  (cd "$work" && tar czf "$out/logs.tgz" --exclude='*.safetensors' ./*.log ./*.rc ./*-cls ./*-seg \
+    2>/dev/null)
+  ls -la "$out"
+  ;;
+*)
+  echo "start, status or collect, not $cmd" >&2
+  exit 2
+  ;;
+esac
