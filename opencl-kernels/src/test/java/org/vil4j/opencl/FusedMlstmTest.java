@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,9 +49,7 @@ class FusedMlstmTest {
     public static void main(String[] args) {
         try (Ops cl = new OpenCLBackend().open("cpu"); Ops java = new JavaBackend().open(null)) {
             List<float[]> got = cases(cl), want = cases(java);
-            for (int i = 0; i < want.size(); i++) {
-                System.out.println("case " + i + ": " + difference(got.get(i), want.get(i)));
-            }
+            ChildCases.print(got, want);
             System.out.println("device: " + cl.deviceName());
             System.out.println("fused launches: " + ((OpenCLOps) cl).fusedMlstmLaunches() + " of "
                     + cl.kernelLaunches());
@@ -117,29 +113,13 @@ class FusedMlstmTest {
     }
 
     private static float[] gaussian(Random random, int n, float scale, float shift) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = shift + scale * (float) random.nextGaussian();
-        }
-        return v;
+        return ChildCases.gaussian(random, n, scale, shift);
     }
 
     private static float[] filled(int n, float value) {
         float[] v = new float[n];
         java.util.Arrays.fill(v, value);
         return v;
-    }
-
-    private static float difference(float[] got, float[] want) {
-        if (got.length != want.length) {
-            return Float.NaN;
-        }
-        float max = 0, scale = 0;
-        for (int i = 0; i < got.length; i++) {
-            max = Math.max(max, Math.abs(got[i] - want[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        return scale == 0 ? max : max / scale;
     }
 
     /** The child may wait minutes for PoCL to build the fused program (docs/DESIGN.md); a cached build takes seconds. */
@@ -150,15 +130,8 @@ class FusedMlstmTest {
                 List.of("-D" + FusedMlstm.PROPERTY + "=on", "-D" + FusedMlstm.MIN_FLOPS_PROPERTY + "=0",
                         "-D" + WideGemm.PROPERTY + "=all", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0"),
                 Map.of("VIL4J_CL_SHARE_ARENA", "1"), 0, 900);
-        Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
-        int cases = 0;
-        while (m.find()) {
-            cases++;
-            double tolerance = Integer.parseInt(m.group(1)) == CASES - 1 ? 1e-4 : 1e-5;
-            assertThat(Double.parseDouble(m.group(2))).as("case %s in:%n%s", m.group(1), output)
-                    .isLessThanOrEqualTo(tolerance);
-        }
-        assertThat(cases).as(output).isEqualTo(CASES);
+        ChildCases.read(output, CASES).forEach((index, difference) -> assertThat(difference)
+                .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(index == CASES - 1 ? 1e-4 : 1e-5));
         // every case but the 288-wide head is one launch of the fused program, the wide GEMMs' program beside it
         assertThat(PreloadedLibrary.number(output, "fused launches")).as(output).isEqualTo(CASES - 1);
     }

@@ -72,7 +72,14 @@ class LargeArenaTest {
                 values[i] = (float) random.nextGaussian();
             }
         }
-        try (OpenCLOps ops = new OpenCLOps(OpenCLDevices.select("cpu"), arena, arena);
+        OpenCLDevices.Found found = OpenCLDevices.select("cpu");
+        if (OpenCLOps.arenaLimitFloats(found) < arena) {
+            // PoCL takes its largest allocation from the host's memory: 2 GiB on a machine of 24 GiB, more on others
+            System.out.println("skipped: the device's largest allocation is " + found.device().getMaxMemAllocSize()
+                    + " bytes, under the " + 4L * arena + " this needs");
+            return;
+        }
+        try (OpenCLOps ops = new OpenCLOps(found, arena, arena);
              Ops java = new JavaBackend().open(null)) {
             Tensor low = ops.upload(Shape.of(4), new float[] {1, 2, 3, 4});
             ops.download(ops.add(low, low)); // the arena goes over to the device here
@@ -152,6 +159,7 @@ class LargeArenaTest {
     void tensorsPastTheFirst2GiBComputeWhatTheJavaBackendDoes(@TempDir Path dir) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
         String output = PreloadedLibrary.runChild(dir, library, LargeArenaTest.class, List.of("-Xmx4g"), Map.of(), 0);
+        assumeTrue(!output.contains("skipped:"), output);
         assertThat(output).contains("arena up to").contains("(preloaded)");
         assertThat(PreloadedLibrary.number(output, "lowest offset")).isGreaterThan(TWO_GIB_FLOATS);
         assertThat(PreloadedLibrary.number(output, "add difference")).isLessThanOrEqualTo(1e-6);

@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,9 +52,7 @@ class WideGemmTest {
         try (Ops cl = new OpenCLBackend().open("cpu"); Ops java = new JavaBackend().open(null)) {
             cl.setProfiling(Boolean.getBoolean("wideGemmTest.profile"));
             List<float[]> got = cases(cl), want = cases(java);
-            for (int i = 0; i < want.size(); i++) {
-                System.out.println("case " + i + ": " + difference(got.get(i), want.get(i)));
-            }
+            ChildCases.print(got, want);
             System.out.println("device: " + cl.deviceName());
             System.out.println("wide launches: " + ((OpenCLOps) cl).wideGemmLaunches() + " of " + cl.kernelLaunches());
         } catch (RuntimeException e) {
@@ -107,23 +103,7 @@ class WideGemmTest {
     }
 
     private static float[] gaussian(Random random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
-    }
-
-    private static float difference(float[] got, float[] want) {
-        if (got.length != want.length) {
-            return Float.NaN;
-        }
-        float max = 0, scale = 0;
-        for (int i = 0; i < got.length; i++) {
-            max = Math.max(max, Math.abs(got[i] - want[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        return max / scale;
+        return ChildCases.gaussian(random, n, 1f, 0f);
     }
 
     @Test
@@ -152,14 +132,8 @@ class WideGemmTest {
                 "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.SCORES_PROPERTY + "=on"));
         jvm.addAll(List.of(options));
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, jvm, env, 0);
-        Matcher m = Pattern.compile("case (\\d+): ([-0-9.EeNa]+)").matcher(output);
-        int cases = 0;
-        while (m.find()) {
-            cases++;
-            assertThat(Double.parseDouble(m.group(2))).as("case %s in:%n%s", m.group(1), output)
-                    .isLessThanOrEqualTo(1e-5);
-        }
-        assertThat(cases).as(output).isEqualTo(11);
+        ChildCases.read(output, 11).forEach((index, difference) -> assertThat(difference)
+                .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(1e-5));
         // every GEMM of the cases: four projections, three residual ones, the batched product, the weight gradient,
         // the scores
         assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isGreaterThanOrEqualTo(10);
