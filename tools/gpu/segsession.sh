@@ -2,14 +2,19 @@
 # Issue 15 in one machine hold: classifiers, then segmentation from each, two runs at a time, in a detached process
 # session that outlives the device tool's calls (the tool ends a call's processes, except those in a new session), so
 # no call boundary cuts an epoch. Three verbs, each a call of its own on the still-warm machine:
-#   there: tools/gpu/segsession.sh start "NAME|CLS-ARGS|SEG-ARGS" ["NAME|CLS-ARGS|SEG-ARGS"]  [then waits SESSION_WAIT s]
+#   there: tools/gpu/segsession.sh start "NAME|CLS-ARGS|SEG-ARGS[|ENV]" [...]  [then waits SESSION_WAIT s]
+#          (ENV: that pipeline's settings, e.g. VIL_ASYNC_MAIN=0 for tools/gpu/preload.sh; CLS-ARGS "-": no classifier,
+#          SEG-ARGS then name their own --weights or none)
 #          tools/gpu/segsession.sh status [SECONDS]    waits that long (default 0), then prints each run's progress
 #          tools/gpu/segsession.sh collect [SECONDS]   waits until every run ends or SECONDS pass, then copies each
 #                                                      run's model files and logs into $OUT (at most 8 files there)
 # Each NAME's classifier trains with `train CLS-ARGS`, its model then starts `train --task segmentation --weights
 # CLS/model.safetensors SEG-ARGS`; the NAMEs' pipelines run side by side (the runs are bound by host work, so two
 # share the GPU well: tools/gpu/segpar.sh). Carry what tools/gpu/segment.sh names. Work folder: $SEG_WORK (/tmp/seg);
-# SEG_DEVICE=cpu runs it on PoCL (a check before spending device time).
+# SEG_DEVICE=cpu runs it on PoCL (a check before spending device time). A run whose log has not grown for SESSION_STALL
+# seconds (default 180) when status or collect looks gets a thread dump (SIGQUIT: the JVM prints its threads' stacks
+# into the log) and its main thread is shown: round 12's two segmentation runs logged no step for 23 minutes on the
+# H200 and nothing said where they were.
 set -uo pipefail
 shopt -s nullglob
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,11 +24,28 @@ data=${SEG_DATA:-/tmp/fashion-mnist}
 cmd=${1:?start, status or collect}; shift
 
 progress() {
+  local now
+  now=$(date +%s)
   for log in "$work"/*.log; do
     [ -f "$log" ] || continue
-    echo "== $(basename "$log" .log)"
+    local run
+    run=$(basename "$log" .log)
+    echo "== $run"
     grep -a "test accuracy\|^epoch [0-9]*: train\|rror\|xception" "$log" | cut -c1-200 | tail -${SESSION_TAIL:-14}
+    grep -a "^epoch [0-9]*: batch" "$log" | tail -1 | cut -c1-200
+    if [ ! -f "$work/$run.rc" ] && [ $(( now - $(stat -c %Y "$log") )) -gt "${SESSION_STALL:-180}" ]; then
+      local pid
+      pid=$(pgrep -f -- "--out $work/$run\$" | head -1)
+      echo "stalled: no output for $(( now - $(stat -c %Y "$log") )) s (java pid ${pid:-none})"
+      if [ -n "$pid" ]; then
+        kill -QUIT "$pid"
+        sleep 2
+        # the main thread's frames, where the run stands
+        awk '/^"main"/{on=1} on&&/^$/{exit} on' "$log" | head -40
+      fi
+    fi
   done
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   for done in "$work"/*.rc; do
     [ -f "$done" ] || continue
     echo "ended: $(basename "$done" .rc) rc $(cat "$done")"
@@ -44,20 +66,27 @@ start)
   tools/gpu/segment.sh data
   date +%s > "$work/started"
   for spec in "$@"; do
-    IFS='|' read -r name clsArgs segArgs <<< "$spec"
+    IFS='|' read -r name clsArgs segArgs envs <<< "$spec"
+    weights=""
+    if [ "$clsArgs" != "-" ]; then
+      weights="--weights $work/$name-cls/model.safetensors"
+    fi
     cat > "$work/$name.run" <<EOF
 #!/usr/bin/env bash
 cd "$work"
+export ${envs:-VIL_SESSION=1}
 source .gpu/boot.sh >/dev/null
 source ./preload.sh
 lib=".gpu/lib/*"
-"\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train $clsArgs --data "$data" --backend opencl \
-  --device "${SEG_DEVICE:-gpu}" --out "$work/$name-cls" > "$work/$name-cls.log" 2>&1
-rc=\$?
-echo \$rc > "$work/$name-cls.rc"
-[ \$rc = 0 ] || exit \$rc
+if [ "$clsArgs" != "-" ]; then
+  "\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train $clsArgs --data "$data" --backend opencl \
+    --device "${SEG_DEVICE:-gpu}" --out "$work/$name-cls" > "$work/$name-cls.log" 2>&1
+  rc=\$?
+  echo \$rc > "$work/$name-cls.rc"
+  [ \$rc = 0 ] || exit \$rc
+fi
 "\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
-  --data "$data" --backend opencl --device "${SEG_DEVICE:-gpu}" --weights "$work/$name-cls/model.safetensors" $segArgs \
+  --data "$data" --backend opencl --device "${SEG_DEVICE:-gpu}" $weights $segArgs \
   --out "$work/$name-seg" > "$work/$name-seg.log" 2>&1
 echo \$? > "$work/$name-seg.rc"
 EOF
