@@ -127,7 +127,7 @@ final class SegmentationTraining {
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(epochs, batch,
                 o.lr == null ? DEFAULT_LR : o.lr, o.minLr == null ? 1e-5 : o.minLr, o.warmup == null ? 0.05 : o.warmup,
                 o.weightDecay == null ? 0.05 : o.weightDecay, o.layerDecay, o.seed,
-                new JointAugmentation(range[0], range[1], !o.noFlip, o.seed), normalisation);
+                new JointAugmentation(range[0], range[1], !o.noFlip, o.seed), normalisation, o.loaderThreads);
         Path out = o.out;
         String recipe = recipeJson(datasetName, train, config, settings, range, scenes ? s.layout(datasetName)
                 : null);

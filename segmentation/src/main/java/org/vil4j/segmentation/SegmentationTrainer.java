@@ -15,6 +15,7 @@ import org.vil4j.training.LearningRateSchedule;
 import org.vil4j.training.Optimizer;
 import org.vil4j.training.OptimizerSettings;
 import org.vil4j.training.data.Normalisation;
+import org.vil4j.training.data.OrderedPrefetch;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,12 +32,23 @@ public final class SegmentationTrainer {
     /**
      * The recipe.
      *
-     * @param layerDecay layer-wise learning-rate decay (1: none; below 1 a pretrained backbone's blocks nearer the
-     *                   input learn slower than the decoder, which always takes the full rate)
+     * @param layerDecay    layer-wise learning-rate decay (1: none; below 1 a pretrained backbone's blocks nearer the
+     *                      input learn slower than the decoder, which always takes the full rate)
+     * @param loaderThreads threads drawing and augmenting the next batches while a step runs (at least 1); the
+     *                      batches do not depend on it
      */
     public record Settings(int epochs, int batchSize, double learningRate, double minLearningRate, double warmup,
                            double weightDecay, double layerDecay, long seed, JointAugmentation augmentation,
-                           Normalisation normalisation) {
+                           Normalisation normalisation, int loaderThreads) {
+        public Settings {
+            if (loaderThreads < 1) {
+                throw new Vil4jException("--loader-threads must be at least 1, got " + loaderThreads);
+            }
+        }
+    }
+
+    /** A training batch, channels-first images and their label maps. */
+    private record Batch(float[] images, int[] labels) {
     }
 
     /** One epoch's numbers. */
@@ -302,18 +314,17 @@ public final class SegmentationTrainer {
             long start = System.nanoTime();
             double lossSum = 0;
             int b = settings.batchSize();
-            for (int k = 0; k < batches; k++) {
-                float[] images = new float[b * c * h * w];
-                int[] labels = new int[b * h * w];
-                for (int i = 0; i < b; i++) {
-                    int index = order[k * b + i];
-                    train.sample(index, images, i * c * h * w, labels, i * h * w);
-                    settings.augmentation().apply(images, i * c * h * w, labels, i * h * w, c, h, epoch, index);
-                    settings.normalisation().apply(images, i * c * h * w, c, h * w);
+            int thisEpoch = epoch;
+            // the next batches are drawn on the loader's threads while this one's step runs on the device: each is
+            // a function of (epoch, its samples' indices) alone, so the threads change nothing but the time
+            try (OrderedPrefetch<Batch> loader = new OrderedPrefetch<>(0, batches, settings.loaderThreads(),
+                    "batch %d of " + train.name(), k -> draw(train, order, k, thisEpoch))) {
+                for (int k = 0; k < batches; k++) {
+                    Batch batch = loader.next();
+                    lossSum += step(batch.images(), batch.labels(), b, schedule.at(steps));
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    listener.step(epoch, k + 1, batches, lossSum / (k + 1), (k + 1) * b / seconds);
                 }
-                lossSum += step(images, labels, b, schedule.at(steps));
-                double seconds = (System.nanoTime() - start) / 1e9;
-                listener.step(epoch, k + 1, batches, lossSum / (k + 1), (k + 1) * b / seconds);
             }
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             SegmentationMetrics metrics = evaluate(model, test, settings.batchSize(), settings.normalisation(),
@@ -330,6 +341,20 @@ public final class SegmentationTrainer {
             }
         }
         return results;
+    }
+
+    /** Batch {@code k} of an epoch: its scenes drawn, augmented and normalised. */
+    private Batch draw(SegmentationDataset train, int[] order, int k, int epoch) {
+        int c = train.channels(), h = train.height(), w = train.width(), b = settings.batchSize();
+        float[] images = new float[b * c * h * w];
+        int[] labels = new int[b * h * w];
+        for (int i = 0; i < b; i++) {
+            int index = order[k * b + i];
+            train.sample(index, images, i * c * h * w, labels, i * h * w);
+            settings.augmentation().apply(images, i * c * h * w, labels, i * h * w, c, h, epoch, index);
+            settings.normalisation().apply(images, i * c * h * w, c, h * w);
+        }
+        return new Batch(images, labels);
     }
 
     /** A seeded permutation of the samples for an epoch. */

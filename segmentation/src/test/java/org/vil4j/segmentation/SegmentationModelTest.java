@@ -9,6 +9,7 @@ import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.conformance.kit.SharedBackends;
 import org.vil4j.segmentation.data.JointAugmentation;
+import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.vil.VilConfig;
 
@@ -96,11 +97,69 @@ class SegmentationModelTest {
         }
     }
 
+    /** The bar-and-square scenes as a dataset: sample i is {@link #batch}'s first image for seed i. */
+    private static SegmentationDataset bars(int size) {
+        return new SegmentationDataset() {
+            public String name() {
+                return "bars";
+            }
+
+            public int size() {
+                return size;
+            }
+
+            public int channels() {
+                return 1;
+            }
+
+            public int height() {
+                return SIDE;
+            }
+
+            public int width() {
+                return SIDE;
+            }
+
+            public List<String> classNames() {
+                return List.of("background", "bar", "square");
+            }
+
+            public void sample(int index, float[] image, int imageOffset, int[] labels, int labelOffset) {
+                float[] one = new float[SIDE * SIDE];
+                int[] map = new int[SIDE * SIDE];
+                batch(1, index, one, map);
+                System.arraycopy(one, 0, image, imageOffset, one.length);
+                System.arraycopy(map, 0, labels, labelOffset, map.length);
+            }
+        };
+    }
+
+    @Test
+    void loaderThreadsChangeNothingButTheTime() {
+        SegmentationConfig c = config("upernet", "alternate");
+        double[][] losses = new double[2][];
+        int[] threads = {1, 3};
+        for (int t = 0; t < 2; t++) {
+            SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(2, 4, 1e-2, 1e-3, 0, 0.05, 1, 3,
+                    new JointAugmentation(0.75, 1.25, true, 3), Normalisation.IDENTITY_GREY, threads[t]);
+            SegmentationTrainer trainer = new SegmentationTrainer(SharedBackends.ops("java"),
+                    SharedBackends.plugins(), c, settings, SegmentationModel.initialize(c, 0), "test");
+            losses[t] = trainer.run(bars(24), bars(8), 8, new SegmentationTrainer.Listener() { }).stream()
+                    .mapToDouble(SegmentationTrainer.EpochResult::trainLoss).toArray();
+        }
+        assertThat(losses[0]).hasSize(2);
+        assertThat(java.util.Arrays.stream(losses[0]).allMatch(Double::isFinite)).isTrue();
+        assertThat(losses[1]).containsExactly(losses[0]); // the same batches in the same order, to the bit
+        assertThatThrownBy(() -> new SegmentationTrainer.Settings(1, 4, 1e-2, 1e-3, 0, 0, 1, 0,
+                JointAugmentation.none(), Normalisation.IDENTITY_GREY, 0)).isInstanceOf(Vil4jException.class)
+                .hasMessageContaining("--loader-threads");
+    }
+
     @Test
     void layerDecaySlowsTheBackboneTowardsItsInputAndLeavesTheDecoderAtTheFullRate() {
         SegmentationConfig c = config("upernet", "alternate");
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(1, 8, 1e-2, 1e-2, 0, 0, 0.5, 0,
-                JointAugmentation.none(), Normalisation.IDENTITY_GREY);
+                JointAugmentation.none(), Normalisation.IDENTITY_GREY, 1);
         SegmentationTrainer trainer = new SegmentationTrainer(SharedBackends.ops("java"), SharedBackends.plugins(),
                 c, settings, SegmentationModel.initialize(c, 0), "test");
         var names = trainer.model().parameters().keySet();
@@ -120,7 +179,7 @@ class SegmentationModelTest {
         SegmentationConfig c = config("upernet", "alternate");
         Ops ops = SharedBackends.ops("java");
         SegmentationTrainer.Settings settings = new SegmentationTrainer.Settings(1, 8, 1e-2, 1e-2, 0, 0, 1, 0,
-                JointAugmentation.none(), Normalisation.IDENTITY_GREY);
+                JointAugmentation.none(), Normalisation.IDENTITY_GREY, 1);
         SegmentationTrainer trainer = new SegmentationTrainer(ops, SharedBackends.plugins(), c, settings,
                 SegmentationModel.initialize(c, 0), "test");
         trainer.model().prepare(SIDE, SIDE);

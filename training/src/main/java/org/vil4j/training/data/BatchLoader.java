@@ -1,29 +1,18 @@
 package org.vil4j.training.data;
 
-import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The batches of one epoch, assembled on background threads a few batches ahead of the consumer and handed out in
- * order, so that reading and augmenting overlap the training step. Each batch is a pure function of (dataset, seed,
- * epoch, batch index), so the worker count changes nothing but speed and {@code startBatch} resumes exactly.
- * One consumer thread calls {@link #next}; the loader itself is not meant to be shared.
+ * order ({@link OrderedPrefetch}), so that reading and augmenting overlap the training step. Each batch is a pure
+ * function of (dataset, seed, epoch, batch index), so the worker count changes nothing but speed and
+ * {@code startBatch} resumes exactly. One consumer thread calls {@link #next}; the loader itself is not meant to be
+ * shared.
  */
 public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
-    private static final AtomicInteger LOADERS = new AtomicInteger();
-
     private final Dataset dataset;
     private final int batchSize;
     private final Augmentation augmentation;
@@ -31,15 +20,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private final int epoch;
     private final int[] order;
     private final int batches;
-    private final ExecutorService workers;
-    /** Every thread the pool started, so tests can see that closing ends them. */
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
-    /** Batches submitted and not yet handed out, oldest first; its size is bounded by {@link #prefetch}. */
-    private final ArrayDeque<Future<Batch>> pending = new ArrayDeque<>();
-    private final int prefetch;
-    private int nextToSubmit;
-    private int nextToHandOut;
-    private boolean closed;
+    private final OrderedPrefetch<Batch> prefetch;
 
     /**
      * @param shuffle visit the dataset in a permutation seeded by (seed, epoch), else in index order
@@ -70,12 +51,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
                     + " batches of an epoch of " + dataset.name());
         }
         this.order = EpochOrder.of(dataset.size(), shuffle, seed, epoch);
-        this.nextToSubmit = startBatch;
-        this.nextToHandOut = startBatch;
-        this.prefetch = Math.min(4, Math.max(2, workerThreads + 1));
-        String prefix = "vil4j-loader-" + LOADERS.incrementAndGet() + "-";
-        this.workers = Executors.newFixedThreadPool(workerThreads, daemonThreads(threads, prefix));
-        fillPrefetch();
+        this.prefetch = new OrderedPrefetch<>(startBatch, batches, workerThreads, "batch %d of " + dataset.name(),
+                this::assemble);
     }
 
     /**
@@ -100,7 +77,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
 
     @Override
     public boolean hasNext() {
-        return !closed && nextToHandOut < batches;
+        return prefetch.hasNext();
     }
 
     /**
@@ -110,67 +87,22 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
      */
     @Override
     public Batch next() {
-        if (closed) {
-            throw new IllegalStateException("the batch loader is closed");
-        }
-        if (nextToHandOut >= batches) {
+        if (!prefetch.isClosed() && prefetch.nextIndex() >= batches) {
             throw new NoSuchElementException("epoch " + epoch + " of " + dataset.name() + " has " + batches
                     + " batches");
         }
-        Future<Batch> head = pending.removeFirst();
-        Batch batch;
-        try {
-            batch = head.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            close();
-            throw new DatasetException("interrupted while waiting for batch " + nextToHandOut + " of "
-                    + dataset.name(), e);
-        } catch (ExecutionException e) {
-            close();
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            throw new DatasetException("loading batch " + nextToHandOut + " of " + dataset.name() + " failed: "
-                    + e.getCause(), e.getCause());
-        } catch (CancellationException e) {
-            throw new IllegalStateException("the batch loader is closed", e);
-        }
-        nextToHandOut++;
-        fillPrefetch();
-        return batch;
+        return prefetch.next();
     }
 
     /** Stops the workers and drops prefetched batches; safe to call more than once. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        pending.forEach(future -> future.cancel(true));
-        pending.clear();
-        workers.shutdownNow();
+        prefetch.close();
     }
 
     /** For tests: whether every worker thread has ended, waiting up to {@code millis}. */
     boolean awaitWorkersEnded(long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        for (Thread thread : threads) {
-            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
-        return threads.stream().noneMatch(Thread::isAlive);
-    }
-
-    private void fillPrefetch() {
-        while (nextToSubmit < batches && pending.size() < prefetch) {
-            int batchIndex = nextToSubmit++;
-            pending.addLast(workers.submit(() -> assemble(batchIndex)));
-        }
-        if (nextToSubmit == batches) {
-            // nothing more to submit: let the threads end once the queued batches are done, even without close()
-            workers.shutdown();
-        }
+        return prefetch.awaitWorkersEnded(millis);
     }
 
     private Batch assemble(int batchIndex) {
@@ -192,16 +124,5 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             labels[k] = dataset.label(index);
         }
         return new Batch(images, labels, size, channels, height, width, epoch, batchIndex);
-    }
-
-    private static ThreadFactory daemonThreads(List<Thread> started, String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + count.incrementAndGet());
-            started.add(thread);
-            // a consumer that abandons the loader without close() must not keep the JVM alive
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }
