@@ -7,7 +7,9 @@
 #          SEG-ARGS then name their own --weights or none)
 #          tools/gpu/segsession.sh status [SECONDS]    waits that long (default 0), then prints each run's progress
 #          tools/gpu/segsession.sh collect [SECONDS]   waits until every run ends or SECONDS pass, then copies each
-#                                                      run's model files and logs into $OUT (at most 8 files there)
+#                                                      run's model files, the segmentation checkpoint and the logs
+#                                                      into $OUT (3 files a pipeline and one: two pipelines fit the
+#                                                      device tool's 8)
 # Each NAME's classifier trains with `train CLS-ARGS`, its model then starts `train --task segmentation --weights
 # CLS/model.safetensors SEG-ARGS`; the NAMEs' pipelines run side by side (the runs are bound by host work, so two
 # share the GPU well: tools/gpu/segpar.sh). Carry what tools/gpu/segment.sh names. Work folder: $SEG_WORK (/tmp/seg);
@@ -119,6 +121,9 @@ collect)
     name=$(basename "$sh" .run)
     [ -f "$work/$name-seg/model.safetensors" ] && cp "$work/$name-seg/model.safetensors" "$out/$name-seg.safetensors"
     [ -f "$work/$name-cls/model.safetensors" ] && cp "$work/$name-cls/model.safetensors" "$out/$name-cls.safetensors"
+    # the segmentation run's checkpoint too (optimiser state: a later session resumes it with --resume)
+    [ -f "$work/$name-seg/checkpoint.safetensors" ] \
+      && cp "$work/$name-seg/checkpoint.safetensors" "$out/$name-seg-checkpoint.safetensors"
   done
   # the logs, metrics and configs in one file (the tool returns at most 8)
   (cd "$work" && tar czf "$out/logs.tgz" --exclude='*.safetensors' ./*.log ./*.rc ./*-cls ./*-seg \
