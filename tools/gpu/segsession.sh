@@ -29,7 +29,6 @@ progress() {
   local now
   now=$(date +%s)
   for log in "$work"/*.log; do
-    [ -f "$log" ] || continue
     local run
     run=$(basename "$log" .log)
     echo "== $run"
@@ -49,7 +48,6 @@ progress() {
   done
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   for done in "$work"/*.rc; do
-    [ -f "$done" ] || continue
     echo "ended: $(basename "$done" .rc) rc $(cat "$done")"
     [ "$(cat "$done")" = 0 ] || tail -2 "${done%.rc}.log" | cut -c1-300
   done

@@ -17,6 +17,7 @@ import org.vil4j.segmentation.data.SceneLayout;
 import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.ConfigJson;
 import org.vil4j.training.Json;
+import org.vil4j.training.OptimizerSettings;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.vil.VilConfig;
 
@@ -91,8 +92,11 @@ final class SegmentationTraining {
             throw new Vil4jException("segmentation model: --dim (a multiple of 4), --depth, --patch, --epochs and "
                     + "--batch-size must be positive");
         }
-        if (!(o.layerDecay > 0 && o.layerDecay <= 1)) {
-            throw new Vil4jException("--layer-decay must be in (0, 1], got " + o.layerDecay);
+        try {
+            // the optimiser's own bound, checked before anything is written (as classification's options are)
+            OptimizerSettings.adamw(0).withLayerwiseLrDecay(o.layerDecay);
+        } catch (IllegalArgumentException e) {
+            throw new Vil4jException("invalid training option: " + e.getMessage());
         }
         if (canvas % patch != 0) {
             throw new Vil4jException("--canvas " + canvas + " is not a multiple of --patch " + patch);

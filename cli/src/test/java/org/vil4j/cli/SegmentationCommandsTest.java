@@ -252,6 +252,17 @@ class SegmentationCommandsTest {
                 + "segmentation keeps every activation (lower --batch-size to use less device memory)");
     }
 
+    @Test
+    void aLayerDecayOutsideItsRangeIsOneLineBeforeAnythingIsWritten(@TempDir Path out) {
+        CliRun r = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "8", "--test-scenes", "4", "--epochs", "1", "--dim", "8", "--depth", "1",
+                "--layer-decay", "1.5", "--backend", "java", "--out", out.resolve("run").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("vil: invalid training option: layer-wise decay (--layer-decay) must "
+                + "be in (0, 1], got 1.5");
+        assertThat(out.resolve("run")).doesNotExist();
+    }
+
     /** PoCL with the arena bounded to 16 MiB: the pixel-level fuse of a 32x32 batch of 32 needs far more. */
     @Test
     void aStepThatDoesNotFitNamesTheSegmentationRemedies(@TempDir Path out) {

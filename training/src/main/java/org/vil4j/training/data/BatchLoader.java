@@ -35,9 +35,6 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size " + batchSize + " is not positive");
         }
-        if (workerThreads < 1) {
-            throw new IllegalArgumentException("the loader needs at least one worker thread, not " + workerThreads);
-        }
         if (augmentation.normalisation().channels() != dataset.channels()) {
             throw new IllegalArgumentException("normalisation for " + augmentation.normalisation().channels()
                     + " channel(s) does not fit " + dataset.name() + " with " + dataset.channels());
