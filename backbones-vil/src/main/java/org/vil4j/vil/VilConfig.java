@@ -137,6 +137,15 @@ public record VilConfig(VilVersion version, int dim, int depth, int patchSize, i
                 legacyNorm, convKind, convKernelSize, projBias, normBias, traversals, mixer);
     }
 
+    /**
+     * This backbone in feature mode at a square input side: no classes, no pooling, and no legacy norm (it
+     * normalises the pooled tokens, which a feature backbone does not make); what a dense head reads.
+     */
+    public VilConfig asFeatures(int side) {
+        return new VilConfig(version, dim, depth, patchSize, stride, channels, side, side, 0, "none", false, convKind,
+                convKernelSize, projBias, normBias, traversals, mixer);
+    }
+
     private static final Set<String> V2_KWARGS = Set.of("dim", "input_shape", "patch_size", "depth", "output_shape",
             "mode", "pooling", "drop_path_rate", "drop_path_decay", "stride", "legacy_norm", "conv_kind",
             "conv_kernel_size", "proj_bias", "norm_bias", "init_weights");

@@ -16,7 +16,17 @@ final class BenchChecks {
     }
 
     static void check(BenchCommand bench, org.vil4j.api.Plugins plugins) {
+        if (bench.warmup < 0 || bench.iterations < 1) {
+            throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
+        }
+        if (!bench.task.equals("classification") && !bench.task.equals("segmentation")) {
+            throw new Vil4jException("bench: --task " + bench.task + " is neither classification nor segmentation");
+        }
         var plugin = BackbonePresets.find(plugins, bench.model);
+        if (plugin.isPresent() && bench.task.equals("segmentation")) {
+            throw new Vil4jException("bench: --task segmentation is for ViL presets; " + bench.model + " is a "
+                    + plugin.get().backbone().name() + " preset");
+        }
         int[] in = plugin.isPresent()
                 ? plugin.get().atInput(org.vil4j.training.model.WeightsFiles.parseSize(bench.input)).input()
                 : input(TrainingPresets.get(bench.model).model());

@@ -91,6 +91,14 @@ final class BenchCommand implements Callable<Integer> {
             + "host times around each op's launch)")
     boolean profile;
 
+    @Option(names = "--task", defaultValue = "classification", description = "classification, or segmentation: the "
+            + "preset's backbone under a decoder (--decoder, --decoder-channels, --pyramid-scales, --feature-blocks) "
+            + "at a square --input (default: 48), fmnist-scenes' 11 classes (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @Mixin
+    DecoderOptions decoderOptions = new DecoderOptions();
+
     @Mixin
     DeviceOptions deviceOptions = new DeviceOptions();
 
@@ -104,15 +112,17 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         BenchChecks.check(this, plugins);
+        if (task.equals("segmentation")) {
+            List<String> rows = new SegmentationBench(this, decoderOptions, plugins).rows();
+            write(rows);
+            return 0;
+        }
         var plugin = BackbonePresets.find(plugins, model);
         if (plugin.isPresent()) {
             return benchBackbone(plugin.get().atInput(org.vil4j.training.model.WeightsFiles.parseSize(input)));
         }
         VilConfig config = TrainingPresets.get(model).model();
         List<String> rows = new ArrayList<>();
-        if (warmup < 0 || iterations < 1) {
-            throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
-        }
         RecomputeActivations when = RecomputeActivations.parse(recompute);
         if (train) {
             boolean failed = false;
@@ -197,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** --input as {height, width} ("448" or "448x640"), or the model's own size. */
-    private int[] inputSize(VilConfig config) {
+    int[] inputSize(VilConfig config) {
         if (input == null) {
             return new int[]{config.height(), config.width()};
         }
@@ -335,7 +345,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The profile of the timed iterations (table to stderr), as a JSON member; profiling is switched off. */
-    private String profileOf(Ops ops, String title) {
+    String profileOf(Ops ops, String title) {
         if (!profile) {
             return "";
         }
@@ -348,9 +358,6 @@ final class BenchCommand implements Callable<Integer> {
     /** One forward of the images, or of {@code resident} (already on the device) when not null. */
     /** Forwards of a backbone plugin's preset (fresh weights), timed as the ViL's. */
     private int benchBackbone(BackbonePresets.Found found) throws IOException {
-        if (warmup < 0 || iterations < 1) {
-            throw new Vil4jException("bench: --warmup must be >= 0 and --iterations >= 1");
-        }
         List<String> rows = new ArrayList<>();
         int[] in = found.input();
         try (Ops ops = deviceOptions.open(plugins)) {

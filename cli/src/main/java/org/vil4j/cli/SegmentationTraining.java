@@ -111,8 +111,8 @@ final class SegmentationTraining {
         VilConfig backbone = pretrained != null ? pretrained.config() : VilConfig.builder().dim(dim).depth(depth)
                 .patchSize(patch).input(channels, canvas, canvas).classes(0).pooling("none").schedule(o.schedule)
                 .build();
-        SegmentationConfig config = new SegmentationConfig(backbone, s.decoder, s.decoderChannels,
-                s.blocks(backbone.depth()), s.pyramid(datasetName), train.classNames(), 0.4);
+        SegmentationConfig config = new SegmentationConfig(backbone, s.decoderOptions.decoder,
+                s.decoderOptions.decoderChannels, s.blocks(backbone.depth()), s.pyramid(datasetName), train.classNames(), 0.4);
         if (start != null) {
             // continuing: the file's model is the model (its structure options win over the command line's)
             config = start.config();

@@ -175,15 +175,16 @@ final class DecoderLayers {
         if (oh == x.height() && ow == x.width()) {
             return x;
         }
-        Tensor ry = constant(ops, oh, x.height(), Resampling.bilinear(x.height(), oh, alignCorners));
-        Tensor rx = constant(ops, ow, x.width(), Resampling.bilinear(x.width(), ow, alignCorners));
+        String kind = alignCorners ? "bilinear-aligned" : "bilinear";
+        Tensor ry = constant(ops, kind, oh, x.height(), Resampling.bilinear(x.height(), oh, alignCorners));
+        Tensor rx = constant(ops, kind, ow, x.width(), Resampling.bilinear(x.width(), ow, alignCorners));
         return new FeatureMap(ops.resample2d(x.tokens(), x.height(), x.width(), ry, rx), oh, ow);
     }
 
     /** Adaptive average pooling to {@code oh x ow} (torch's adaptive_avg_pool2d). */
     static FeatureMap pool(Ops ops, FeatureMap x, int oh, int ow) {
-        Tensor ry = constant(ops, oh, x.height(), Resampling.adaptiveAverage(x.height(), oh));
-        Tensor rx = constant(ops, ow, x.width(), Resampling.adaptiveAverage(x.width(), ow));
+        Tensor ry = constant(ops, "average", oh, x.height(), Resampling.adaptiveAverage(x.height(), oh));
+        Tensor rx = constant(ops, "average", ow, x.width(), Resampling.adaptiveAverage(x.width(), ow));
         return new FeatureMap(ops.resample2d(x.tokens(), x.height(), x.width(), ry, rx), oh, ow);
     }
 
@@ -197,13 +198,54 @@ final class DecoderLayers {
     }
 
     /**
-     * A resampling matrix for this step: a workspace upload that the tape does not track (a constant, never
-     * trained), freed with the step.
+     * A resampling matrix: the backend's persistent copy once {@link #settleConstants} made it, else a workspace
+     * upload for this step (a constant the tape does not track, never trained), noted for the next settling. Uploaded
+     * at every use, the 15 of an UperNet forward cost 30 uploads a step (`vil bench --task segmentation` counts
+     * them); a backend takes persistent tensors only while its workspace is empty, hence the two steps.
      */
-    private static Tensor constant(Ops ops, int rows, int cols, float[] data) {
+    private static Tensor constant(Ops ops, String kind, int rows, int cols, float[] data) {
         Ops base = ops instanceof GradientTape tape ? tape.base() : ops;
+        String key = kind + "/" + rows + "x" + cols;
+        synchronized (CONSTANTS) {
+            Tensor kept = CONSTANTS.computeIfAbsent(base, o -> new java.util.HashMap<>()).get(key);
+            if (kept != null) {
+                return kept;
+            }
+            WANTED.computeIfAbsent(base, o -> new LinkedHashMap<>()).put(key, new HostTensor(Shape.of(rows, cols),
+                    data));
+        }
         return base.upload(Shape.of(rows, cols), data);
     }
+
+    /**
+     * Makes the resampling matrices the last steps uploaded persistent on {@code ops}' backend. Call where nothing
+     * of the workspace is alive (before a step's or an evaluation's first upload); where something is, they stay
+     * uploads and the next call tries again.
+     */
+    static void settleConstants(Ops ops) {
+        Ops base = ops instanceof GradientTape tape ? tape.base() : ops;
+        synchronized (CONSTANTS) {
+            Map<String, HostTensor> wanted = WANTED.get(base);
+            if (wanted == null || wanted.isEmpty()) {
+                return;
+            }
+            Map<String, Tensor> kept = CONSTANTS.computeIfAbsent(base, o -> new java.util.HashMap<>());
+            for (var it = wanted.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                try {
+                    kept.put(e.getKey(), base.parameter(e.getValue().shape(), e.getValue().data()));
+                } catch (IllegalStateException workspaceInUse) {
+                    return;
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** Resampling matrices per backend, persistent; a closed backend's go with it. */
+    private static final Map<Ops, Map<String, Tensor>> CONSTANTS = new java.util.WeakHashMap<>();
+    /** Those used as uploads since the last settling. */
+    private static final Map<Ops, Map<String, HostTensor>> WANTED = new java.util.WeakHashMap<>();
 
     private synchronized IndexTable taps(Ops ops, int h, int w, int k, int padding) {
         String key = h + "x" + w + "/" + k + "/" + padding;

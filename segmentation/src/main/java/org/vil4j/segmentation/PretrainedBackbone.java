@@ -44,10 +44,7 @@ public record PretrainedBackbone(VilConfig config, Map<String, HostTensor> weigh
             throw new Vil4jException("--weights " + file + ": its patch " + c.patchSize() + " does not tile the "
                     + side + "-pixel canvas (--canvas)");
         }
-        // no legacy norm: it normalises the pooled tokens, which a feature backbone does not make
-        VilConfig features = new VilConfig(c.version(), c.dim(), c.depth(), c.patchSize(), c.stride(), c.channels(),
-                side, side, 0, "none", false, c.convKind(), c.convKernelSize(), c.projBias(), c.normBias(),
-                c.traversals(), c.mixer());
+        VilConfig features = c.asFeatures(side);
         Map<String, HostTensor> weights = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Shape> e : ParameterLayout.of(features, plugins).entrySet()) {

@@ -106,6 +106,14 @@ public final class SegmentationModel {
         backbone.prepare(height, width);
     }
 
+    /**
+     * Makes the resampling matrices of the forwards so far persistent on the backend (they were uploads at each
+     * use): call before a step's or an evaluation's first upload, while nothing of the workspace is alive.
+     */
+    public void settleConstants() {
+        DecoderLayers.settleConstants(ops);
+    }
+
     /** The forward; everything it makes stays in the workspace (release it when done). */
     public Output forward(Tensor images) {
         Shape in = images.shape();

@@ -156,6 +156,7 @@ public final class SegmentationTrainer {
         int side = labels.length / batch;
         int h = (int) Math.round(Math.sqrt(side));
         int classes = c.classes();
+        model.settleConstants();
         tape.begin();
         try {
             Tensor x = tape.upload(Shape.of(batch, c.backbone().channels(), h, side / h), images);
@@ -217,6 +218,7 @@ public final class SegmentationTrainer {
     /** The model's logits {@code [B, H, W, classes]} for a normalised batch {@code [B, C, H, W]}, on the host. */
     static float[] logits(SegmentationModel model, float[] images, int batch, int height, int width) {
         Ops ops = model.ops();
+        model.settleConstants();
         long mark = ops.mark();
         try {
             Tensor x = ops.upload(Shape.of(batch, model.config().backbone().channels(), height, width), images);
