@@ -640,4 +640,13 @@ public interface Ops extends AutoCloseable {
         t = transpose(linear(t, ry, null));
         return reshape(t, Shape.of(b, oh * ow, c));
     }
+
+    /**
+     * The transpose of {@link #resample2d}'s map, its backward: {@code out[b, (y, x), c] = sum_{oy, ox} ry[oy, y] *
+     * rx[ox, x] * x[b, (oy, ox), c]} for x {@code [B, OH*OW, C]} on the OH x OW grid of ry {@code [OH, H]} and rx
+     * {@code [OW, W]}; out {@code [B, H*W, C]}. The same factors as the forward, read transposed.
+     */
+    default Tensor resample2dTransposed(Tensor x, Tensor ry, Tensor rx) {
+        return resample2d(x, ry.shape().dim(0), rx.shape().dim(0), transpose(ry), transpose(rx));
+    }
 }

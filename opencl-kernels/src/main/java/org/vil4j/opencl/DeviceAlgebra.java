@@ -83,6 +83,38 @@ final class DeviceAlgebra {
         return out;
     }
 
+    /**
+     * Ops.resample2d in one launch (the default composes four transposes and two products), or with {@code
+     * transposed} its transpose (Ops.resample2dTransposed: x on the grid of ry's and rx's rows, the factors read by
+     * column, no transposes made).
+     */
+    static Tensor resample2d(OpenCLOps ops, Tensor xt, int height, int width, Tensor ryt, Tensor rxt,
+                             boolean transposed) {
+        String op = transposed ? "resample2dTransposed" : "resample2d";
+        DeviceTensor x = ops.check(op, xt), ry = ops.check(op, ryt), rx = ops.check(op, rxt);
+        Shape s = x.shape();
+        if (s.rank() != 3 || s.dim(1) != height * width || ry.shape().rank() != 2 || rx.shape().rank() != 2
+                || (transposed ? ry.shape().dim(0) : ry.shape().last()) != height
+                || (transposed ? rx.shape().dim(0) : rx.shape().last()) != width) {
+            throw new ShapeMismatchException(op + ": x " + s + " on a " + height + "x" + width + " grid with ry "
+                    + ry.shape() + " and rx " + rx.shape());
+        }
+        int b = s.dim(0), c = s.last();
+        int oh = transposed ? ry.shape().last() : ry.shape().dim(0);
+        int ow = transposed ? rx.shape().last() : rx.shape().dim(0);
+        DeviceTensor out = ops.allocate(Shape.of(b, oh * ow, c));
+        int n = out.size();
+        // the factor of output row o and input row i at o * (o's stride) + i * (i's stride), along y and along x
+        int oStrideY = transposed ? 1 : height, iStrideY = transposed ? oh : 1;
+        int oStrideX = transposed ? 1 : width, iStrideX = transposed ? ow : 1;
+        ops.args(n, height, width, oh, ow, c, x.offset(), ry.offset(), rx.offset(), out.offset(), oStrideY, iStrideY,
+                oStrideX, iStrideX);
+        ops.queue.flops(2L * n * width + 2L * n);
+        ops.queue.bytes(4L * (x.size() + n));
+        ops.launch1D(OP_RESAMPLE_2D, n);
+        return out;
+    }
+
     static Tensor transpose(OpenCLOps ops, Tensor xt) {
         DeviceTensor x = ops.check("transpose", xt);
         Shape s = x.shape();

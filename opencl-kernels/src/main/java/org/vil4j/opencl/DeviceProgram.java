@@ -83,6 +83,8 @@ final class DeviceProgram extends TransformerKernels {
             linearRows();
         } else if (op == OP_CONCAT) {
             concat();
+        } else if (op == OP_RESAMPLE_2D) {
+            resample2d();
         } else if (op >= OP_MLSTM_CHUNK_PREP && op <= OP_MLSTM_CHUNK_NORM) {
             mlstmChunks();
         } else if (op == OP_HEADWISE_CONCAT) {

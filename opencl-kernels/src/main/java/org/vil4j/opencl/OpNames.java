@@ -42,6 +42,7 @@ final class OpNames {
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";
+        OPS[OP_RESAMPLE_2D] = "resample2d";
         OPS[OP_MLSTM_CHUNK_PREP] = "mlstm_chunk_prep";
         OPS[OP_MLSTM_CHUNK_SCAN] = "mlstm_chunk_scan";
         OPS[OP_MLSTM_CHUNK_ANCHORS] = "mlstm_chunk_anchors";

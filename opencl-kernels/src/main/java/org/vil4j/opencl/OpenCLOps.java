@@ -443,6 +443,16 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public Tensor resample2d(Tensor xt, int height, int width, Tensor ry, Tensor rx) {
+        return DeviceAlgebra.resample2d(this, xt, height, width, ry, rx, false);
+    }
+
+    @Override
+    public Tensor resample2dTransposed(Tensor xt, Tensor ry, Tensor rx) {
+        return DeviceAlgebra.resample2d(this, xt, ry.shape().dim(0), rx.shape().dim(0), ry, rx, true);
+    }
+
+    @Override
     public Tensor transpose(Tensor xt) {
         return DeviceAlgebra.transpose(this, xt);
     }

@@ -42,6 +42,7 @@ abstract class ProgramState extends Kernel {
     static final int OP_OPTIMISER = 26;
     static final int OP_LINEAR_ROWS = 27;
     static final int OP_CONCAT = 28;
+    static final int OP_RESAMPLE_2D = 29;
     // The chunkwise mLSTM (op codes 30-35).
     static final int OP_MLSTM_CHUNK_PREP = 30;
     static final int OP_MLSTM_CHUNK_SCAN = 31;

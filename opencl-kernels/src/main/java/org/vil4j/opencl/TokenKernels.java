@@ -1,8 +1,8 @@
 package org.vil4j.opencl;
 
 /**
- * Token movement: gathers, column copies, concatenation and transposes (OP_GATHER_TOKENS, OP_COPY_COLUMNS, OP_CONCAT,
- * OP_TRANSPOSE).
+ * Token movement: gathers, column copies, concatenation, transposes and resampling (OP_GATHER_TOKENS,
+ * OP_COPY_COLUMNS, OP_CONCAT, OP_TRANSPOSE, OP_RESAMPLE_2D).
  *
  * <p>One link of the device program's class chain (ProgramState ... DeviceProgram; docs/DESIGN.md): Aparapi
  * translates the methods {@link DeviceProgram#run()} reaches in any superclass of the kernel into the one OpenCL
@@ -85,6 +85,40 @@ abstract class TokenKernels extends ElementwiseKernels {
             v = mem[a8 + r * a9 + col - a2 - a3];
         }
         return v;
+    }
+
+    /**
+     * A separable resampling in one pass (Ops.resample2d, and its transpose): a0 = B*OH*OW*C, a1 = H, a2 = W, a3 = OH,
+     * a4 = OW, a5 = C, a6 = x [B, H*W, C], a7 = ry, a8 = rx, a9 = out [B, OH*OW, C]; the factor of output row oy and
+     * input row y at ry[oy * a10 + y * a11], of ox and x at rx[ox * a12 + x * a13] (the transpose reads them by
+     * column). Along x first, then y, as the composition of transposes and products sums; zero weights are skipped (a
+     * bilinear row has two).
+     */
+    void resample2d() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int c = gid % a5;
+            int t = gid / a5;
+            int ox = t % a4;
+            t = t / a4;
+            int oy = t % a3;
+            int b = t / a3;
+            float sum = 0f;
+            for (int y = 0; y < a1; y++) {
+                float wy = mem[a7 + oy * a10 + y * a11];
+                if (wy != 0f) {
+                    float row = 0f;
+                    int in = a6 + (b * a1 + y) * a2 * a5 + c;
+                    for (int x = 0; x < a2; x++) {
+                        float wx = mem[a8 + ox * a12 + x * a13];
+                        if (wx != 0f) {
+                            row += wx * mem[in + x * a5];
+                        }
+                    }
+                    sum += wy * row;
+                }
+            }
+            mem[a9 + gid] = sum;
+        }
     }
 
     /** out[b,r... ] transposed: a0 = B*R*C, a1 = R, a2 = C, a3 = x, a4 = out; out[b, c, r] = x[b, r, c]. */

@@ -208,6 +208,44 @@ class DenseOpsTest {
         }
     }
 
+    /**
+     * The backward's map is the forward's transpose: {@code <resample(x), y> = <x, resampleTransposed(y)>} for any x
+     * and y, bilinear (either way) and pooling; on OpenCL one launch each, reading the factors by column.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "opencl"})
+    void theTransposedResamplingIsTheAdjoint(String backend) {
+        Ops ops = SharedBackends.ops(backend);
+        for (int[] c : new int[][]{{3, 4, 7, 9, 0}, {4, 4, 8, 8, 1}, {6, 5, 3, 2, 0}, {6, 6, 2, 3, 2}, {5, 7, 3, 3, 2}}) {
+            int h = c[0], w = c[1], oh = c[2], ow = c[3], kind = c[4];
+            float[] ry = kind == 2 ? Resampling.adaptiveAverage(h, oh) : Resampling.bilinear(h, oh, kind == 1);
+            float[] rx = kind == 2 ? Resampling.adaptiveAverage(w, ow) : Resampling.bilinear(w, ow, kind == 1);
+            List<float[]> v = GradCheck.randomInputs(List.of(Shape.of(2, h * w, 3), Shape.of(2, oh * ow, 3)),
+                    h * 11 + ow);
+            long mark = ops.mark();
+            try {
+                Tensor fy = ops.upload(Shape.of(oh, h), ry), fx = ops.upload(Shape.of(ow, w), rx);
+                float[] forward = ops.download(ops.resample2d(ops.upload(Shape.of(2, h * w, 3), v.get(0)), h, w, fy,
+                        fx));
+                float[] back = ops.download(ops.resample2dTransposed(ops.upload(Shape.of(2, oh * ow, 3), v.get(1)),
+                        fy, fx));
+                assertThat(back).hasSize(2 * h * w * 3);
+                double left = 0, right = 0, scale = 0;
+                for (int i = 0; i < forward.length; i++) {
+                    left += (double) forward[i] * v.get(1)[i];
+                    scale += Math.abs((double) forward[i] * v.get(1)[i]);
+                }
+                for (int i = 0; i < back.length; i++) {
+                    right += (double) back[i] * v.get(0)[i];
+                }
+                assertThat(Math.abs(left - right)).as("%dx%d <-> %dx%d (%d) on %s", h, w, oh, ow, kind, backend)
+                        .isLessThanOrEqualTo(1e-4 * Math.max(1, scale));
+            } finally {
+                ops.release(mark);
+            }
+        }
+    }
+
     @Test
     void resamplingRowsAreWeightsThatSumToOne() {
         for (boolean align : new boolean[]{false, true}) {

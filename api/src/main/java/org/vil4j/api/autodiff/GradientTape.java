@@ -539,6 +539,19 @@ public final class GradientTape implements Ops {
         }
     }
 
+    /**
+     * As the base resamples (one launch where it has the op), with the same map transposed as the backward
+     * ({@link Ops#resample2dTransposed}, one launch too). Trained factors take the composition instead (its products' gradients).
+     */
+    @Override
+    public Tensor resample2d(Tensor x, int height, int width, Tensor ry, Tensor rx) {
+        if (needsGrad(ry) || needsGrad(rx)) {
+            return Ops.super.resample2d(x, height, width, ry, rx);
+        }
+        Tensor out = base.resample2d(x, height, width, ry, rx);
+        return record(out, dy -> accumulate(x, base.resample2dTransposed(dy, ry, rx)), x);
+    }
+
     @Override
     public Tensor transpose(Tensor x) {
         Tensor out = base.transpose(x);
