@@ -5,6 +5,11 @@
 #   there: tools/gpu/segsession.sh start "NAME|CLS-ARGS|SEG-ARGS[|ENV]" [...]  [then waits SESSION_WAIT s]
 #          (ENV: that pipeline's settings, e.g. VIL_ASYNC_MAIN=0 for tools/gpu/preload.sh; CLS-ARGS "-": no classifier,
 #          SEG-ARGS then name their own --weights or none)
+#          tools/gpu/segsession.sh stash   (a call of its own before start, carrying only .segdata and .segcls: the
+#                                           two with .gpu pass the device tool's 64 MiB) unpacks the data where the
+#                                           runs read it and copies .segcls/*.safetensors (classifiers kept from an
+#                                           earlier session) to $SEG_WORK/cls/, for SEG-ARGS' --weights; start then
+#                                           needs only .gpu's paths
 #          tools/gpu/segsession.sh status [SECONDS]    waits that long (default 0), then prints each run's progress
 #          tools/gpu/segsession.sh collect [SECONDS]   waits until every run ends or SECONDS pass, then copies each
 #                                                      run's model files, the segmentation checkpoint and the logs
@@ -23,7 +28,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 work=${SEG_WORK:-/tmp/seg}
 data=${SEG_DATA:-/tmp/fashion-mnist}
-cmd=${1:?start, status or collect}; shift
+cmd=${1:?start, stash, status or collect}; shift
 
 progress() {
   local now
@@ -63,7 +68,12 @@ start)
   cp tools/gpu/preload.sh "$work/"
   export SEG_DEVICE=${SEG_DEVICE:-gpu}
   source .gpu/boot.sh >/dev/null
-  tools/gpu/segment.sh data
+  if [ -d .segdata ]; then
+    tools/gpu/segment.sh data
+  elif [ ! -f "$data/train-images-idx3-ubyte" ]; then
+    echo "start: no .segdata carried and no data in $data: carry .segdata, or run stash in a call before" >&2
+    exit 2
+  fi
   date +%s > "$work/started"
   for spec in "$@"; do
     IFS='|' read -r name clsArgs segArgs envs <<< "$spec"
@@ -97,6 +107,18 @@ EOF
   sleep "${SESSION_WAIT:-0}"
   progress
   ;;
+stash)
+  if [ ! -d .segdata ]; then
+    echo "stash: carry .segdata (and .segcls for classifier files)" >&2
+    exit 2
+  fi
+  tools/gpu/segment.sh data
+  mkdir -p "$work/cls"
+  for f in .segcls/*.safetensors; do
+    cp "$f" "$work/cls/"
+  done
+  ls -la "$data" "$work/cls"
+  ;;
 status)
   sleep "${1:-0}"
   progress
@@ -129,7 +151,7 @@ collect)
   ls -la "$out"
   ;;
 *)
-  echo "start, status or collect, not $cmd" >&2
+  echo "start, stash, status or collect, not $cmd" >&2
   exit 2
   ;;
 esac

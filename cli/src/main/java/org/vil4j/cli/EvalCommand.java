@@ -64,7 +64,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--test-views", paramLabel = "LIST", description = "segmentation: also predict from these views "
             + "of each image and sum the class probabilities (mmseg's aug test): flip (the mirror image), shift (moved "
-            + "by half a patch down, right and both), or flip,shift (8 views, 8x the forwards)")
+            + "by half a patch down, right and both), flip,shift (8 views, 8x the forwards), scale=R1/R2/... (the "
+            + "image also resized by each ratio, its logits resized back; mirrored too with flip)")
     String testViews;
 
     @Option(names = "--item-report", description = "segmentation on fmnist-scenes: also judge whole items (the class "

@@ -35,7 +35,8 @@ final class SegmentCommand implements Callable<Integer> {
     Path weights;
 
     @Option(names = "--test-views", paramLabel = "LIST", description = "also predict from these views of each image "
-            + "and sum the class probabilities: flip, shift (half a patch), or flip,shift (see vil eval)")
+            + "and sum the class probabilities: flip, shift (half a patch), scale=R1/R2/..., or a list of them (see "
+            + "vil eval)")
     String testViews;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the pictures go")

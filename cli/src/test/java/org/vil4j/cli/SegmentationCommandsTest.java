@@ -68,12 +68,14 @@ class SegmentationCommandsTest {
         assertThat(views.out()).contains("mIoU ", "(8 views each: flip,shift)");
         CliRun bad = CliRun.of("eval", "--weights", run.resolve("model.safetensors").toString(), "--data",
                 data.toString(), "--backend", "java", "--test-views", "zoom");
-        assertThat(bad.err().strip()).isEqualTo("vil: --test-views: 'zoom' is neither flip nor shift (e.g. flip,shift)");
+        assertThat(bad.err().strip()).isEqualTo("vil: --test-views: 'zoom' is none of flip, shift, "
+                + "scale=R1/R2 (e.g. flip,shift or flip,scale=0.75/1.25)");
         Path image = shared.resolve("black.png");
         ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY), "png", image.toFile());
         CliRun segment = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
                 shared.resolve("views").toString(), "--backend", "java", "--test-views", "up", image.toString());
-        assertThat(segment.err().strip()).isEqualTo("vil: --test-views: 'up' is neither flip nor shift (e.g. flip,shift)");
+        assertThat(segment.err().strip()).isEqualTo("vil: --test-views: 'up' is none of flip, shift, "
+                + "scale=R1/R2 (e.g. flip,shift or flip,scale=0.75/1.25)");
         CliRun segmentViews = CliRun.of("segment", "--weights", run.resolve("model.safetensors").toString(), "--out",
                 shared.resolve("views").toString(), "--backend", "java", "--test-views", "shift", image.toString());
         assertThat(segmentViews.exitCode()).as(segmentViews.err()).isZero();

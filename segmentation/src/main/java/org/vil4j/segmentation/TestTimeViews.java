@@ -14,32 +14,48 @@ import java.util.Set;
  * image and mask together, so a model reads both ways, but not identically). {@code shift}: the image moved down
  * and/or right by half a patch, so that the patch grid cuts the objects elsewhere (a token sees other pixels
  * together); the pixels moved out of frame are left to the views that keep them, those moved in are background.
+ * {@code scale=R1/R2/...}: the image also resized bilinearly by each ratio (to the nearest multiple of the patch; the
+ * model's position embedding is resized to the grid), its logits resized back before the softmax, as mmseg's
+ * multi-scale aug test; with {@code flip} each scale is mirrored too.
  */
 public final class TestTimeViews {
-    /** One view: mirrored or not, then moved down by {@code dy} and right by {@code dx} pixels. */
-    record View(boolean mirror, int dy, int dx) {
+    /**
+     * One view: mirrored or not, then moved down by {@code dy} and right by {@code dx} pixels, or resized by {@code
+     * scale} (1: not; a resized view is not moved).
+     */
+    record View(boolean mirror, int dy, int dx, double scale) {
+        View(boolean mirror, int dy, int dx) {
+            this(mirror, dy, dx, 1);
+        }
     }
 
     private final List<View> views;
     private final float[] background;
+    private final int patch;
 
-    private TestTimeViews(List<View> views, float[] background) {
+    private TestTimeViews(List<View> views, float[] background, int patch) {
         this.views = views;
         this.background = background;
+        this.patch = patch;
     }
 
     /**
-     * The views a comma-separated {@code spec} names ({@code flip}, {@code shift}, both), for a backbone of patch
-     * {@code patch}; {@code background} is each channel's normalised value of a black pixel (what moves in). Always
-     * with the image itself.
+     * The views a comma-separated {@code spec} names ({@code flip}, {@code shift}, {@code scale=R1/R2/...}, any of
+     * them), for a backbone of patch {@code patch}; {@code background} is each channel's normalised value of a black
+     * pixel (what moves in). Always with the image itself.
      */
     public static TestTimeViews parse(String spec, int patch, float[] background) {
         Set<String> names = new LinkedHashSet<>();
+        Set<Double> scales = new LinkedHashSet<>();
         for (String name : spec.split(",")) {
             String n = name.strip().toLowerCase(Locale.ROOT);
+            if (n.startsWith("scale=")) {
+                scales.addAll(ratios(name.strip()));
+                continue;
+            }
             if (!n.equals("flip") && !n.equals("shift")) {
-                throw new Vil4jException("--test-views: '" + name.strip() + "' is neither flip nor shift (e.g. "
-                        + "flip,shift)");
+                throw new Vil4jException("--test-views: '" + name.strip() + "' is none of flip, shift, scale=R1/R2 "
+                        + "(e.g. flip,shift or flip,scale=0.75/1.25)");
             }
             names.add(n);
         }
@@ -52,8 +68,37 @@ public final class TestTimeViews {
             for (int[] s : shifts) {
                 views.add(new View(mirror, s[0], s[1]));
             }
+            for (double scale : scales) {
+                if (scale != 1) {
+                    views.add(new View(mirror, 0, 0, scale));
+                }
+            }
         }
-        return new TestTimeViews(List.copyOf(views), background.clone());
+        return new TestTimeViews(List.copyOf(views), background.clone(), patch);
+    }
+
+    /** The ratios of a {@code scale=R1/R2/...} item: positive, at most 4. */
+    private static List<Double> ratios(String item) {
+        List<Double> out = new ArrayList<>();
+        for (String r : item.substring("scale=".length()).split("/", -1)) {
+            double v;
+            try {
+                v = Double.parseDouble(r.strip());
+            } catch (NumberFormatException e) {
+                v = Double.NaN;
+            }
+            if (!(v > 0 && v <= 4)) {
+                throw new Vil4jException("--test-views: '" + item + "' needs ratios in (0, 4] separated by /, e.g. "
+                        + "scale=0.75/1.25");
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** The side a view of this scale gives an image side: the nearest multiple of the patch, at least one patch. */
+    int scaledSide(int side, double scale) {
+        return Math.max(patch, (int) Math.round(side * scale / patch) * patch);
     }
 
     /** How many views, the image itself included. */
@@ -66,8 +111,17 @@ public final class TestTimeViews {
         int channels = model.config().backbone().channels(), classes = model.config().classes();
         float[] sum = new float[batch * height * width * classes];
         for (View view : views) {
-            float[] probabilities = probabilities(model, render(view, images, batch, channels, height, width),
-                    batch, height, width, classes);
+            if (view.scale() != 1) {
+                // the backbone's tables for the view's grid, made while nothing of the workspace is alive
+                model.prepare(scaledSide(height, view.scale()), scaledSide(width, view.scale()));
+            }
+        }
+        for (View view : views) {
+            float[] probabilities = view.scale() == 1
+                    ? probabilities(model, render(view, images, batch, channels, height, width), batch, height, width,
+                    classes)
+                    : scaledProbabilities(model, render(new View(view.mirror(), 0, 0), images, batch, channels, height,
+                    width), batch, channels, height, width, classes, view.scale());
             for (int b = 0; b < batch; b++) {
                 for (int y = 0; y < height; y++) {
                     for (int x = 0; x < width; x++) {
@@ -109,10 +163,68 @@ public final class TestTimeViews {
         return out;
     }
 
+    /**
+     * The class probabilities at the image's size of the model's logits on the images resized by {@code scale}: the
+     * images resized bilinearly (align_corners=false, as the decoder's resizes), the logits resized back, then the
+     * softmax.
+     */
+    private float[] scaledProbabilities(SegmentationModel model, float[] images, int batch, int channels, int height,
+                                        int width, int classes, double scale) {
+        int vh = scaledSide(height, scale), vw = scaledSide(width, scale);
+        float[] view = resize(images, batch * channels, height, width, 1, vh, vw);
+        float[] logits = SegmentationTrainer.logits(model, view, batch, vh, vw);
+        return softmax(resize(logits, batch, vh, vw, classes, height, width), classes);
+    }
+
+    /**
+     * Bilinear resize (align_corners=false) of {@code planes} grids of {@code h x w} cells of {@code depth} values
+     * each (channels-first images: depth 1; channels-last logits: depth = classes), along x then y.
+     */
+    static float[] resize(float[] in, int planes, int h, int w, int depth, int oh, int ow) {
+        float[] rx = org.vil4j.api.Resampling.bilinear(w, ow, false), ry = org.vil4j.api.Resampling.bilinear(h, oh,
+                false);
+        float[] rows = new float[planes * h * ow * depth];
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < h; y++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int to = ((p * h + y) * ow + ox) * depth;
+                    for (int x = 0; x < w; x++) {
+                        float f = rx[ox * w + x];
+                        if (f != 0) {
+                            int from = ((p * h + y) * w + x) * depth;
+                            for (int d = 0; d < depth; d++) {
+                                rows[to + d] += f * in[from + d];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        float[] out = new float[planes * oh * ow * depth];
+        for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int y = 0; y < h; y++) {
+                    float f = ry[oy * h + y];
+                    if (f != 0) {
+                        int from = (p * h + y) * ow * depth, to = (p * oh + oy) * ow * depth;
+                        for (int i = 0; i < ow * depth; i++) {
+                            out[to + i] += f * rows[from + i];
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Softmax over the classes of each pixel's logits, {@code [B, H, W, classes]}. */
     private static float[] probabilities(SegmentationModel model, float[] images, int batch, int height, int width,
                                          int classes) {
-        float[] logits = SegmentationTrainer.logits(model, images, batch, height, width);
+        return softmax(SegmentationTrainer.logits(model, images, batch, height, width), classes);
+    }
+
+    /** In place: each pixel's logits turned into probabilities. */
+    private static float[] softmax(float[] logits, int classes) {
         for (int p = 0; p < logits.length; p += classes) {
             float max = Float.NEGATIVE_INFINITY;
             for (int k = 0; k < classes; k++) {

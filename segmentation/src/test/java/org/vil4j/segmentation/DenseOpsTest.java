@@ -216,7 +216,8 @@ class DenseOpsTest {
     @ValueSource(strings = {"java", "opencl"})
     void theTransposedResamplingIsTheAdjoint(String backend) {
         Ops ops = SharedBackends.ops(backend);
-        for (int[] c : new int[][]{{3, 4, 7, 9, 0}, {4, 4, 8, 8, 1}, {6, 5, 3, 2, 0}, {6, 6, 2, 3, 2}, {5, 7, 3, 3, 2}}) {
+        int[][] cases = {{3, 4, 7, 9, 0}, {4, 4, 8, 8, 1}, {6, 5, 3, 2, 0}, {6, 6, 2, 3, 2}, {5, 7, 3, 3, 2}};
+        for (int[] c : cases) {
             int h = c[0], w = c[1], oh = c[2], ow = c[3], kind = c[4];
             float[] ry = kind == 2 ? Resampling.adaptiveAverage(h, oh) : Resampling.bilinear(h, oh, kind == 1);
             float[] rx = kind == 2 ? Resampling.adaptiveAverage(w, ow) : Resampling.bilinear(w, ow, kind == 1);

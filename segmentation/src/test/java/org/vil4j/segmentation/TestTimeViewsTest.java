@@ -22,7 +22,64 @@ class TestTimeViewsTest {
         assertThat(TestTimeViews.parse(" flip , shift ", 4, black).size()).isEqualTo(8);
         assertThat(TestTimeViews.parse("shift,shift", 4, black).size()).isEqualTo(4);
         assertThatThrownBy(() -> TestTimeViews.parse("flip,rotate", 4, black)).isInstanceOf(Vil4jException.class)
-                .hasMessage("--test-views: 'rotate' is neither flip nor shift (e.g. flip,shift)");
+                .hasMessage("--test-views: 'rotate' is none of flip, shift, scale=R1/R2 (e.g. flip,shift or "
+                        + "flip,scale=0.75/1.25)");
+        // each scale beside the image, mirrored too with flip; ratio 1 is the image itself
+        assertThat(TestTimeViews.parse("flip,scale=0.75/1.25", 4, black).size()).isEqualTo(6);
+        assertThat(TestTimeViews.parse("scale=1/1.5", 4, black).size()).isEqualTo(2);
+        for (String bad : new String[] {"scale=0", "scale=x", "scale=1.5/", "scale=5"}) {
+            assertThatThrownBy(() -> TestTimeViews.parse(bad, 4, black)).isInstanceOf(Vil4jException.class)
+                    .hasMessageContaining("'" + bad + "' needs ratios in (0, 4]");
+        }
+        // a scaled side is the nearest multiple of the patch
+        assertThat(TestTimeViews.parse("scale=1.25", 4, black).scaledSide(48, 1.25)).isEqualTo(60);
+        assertThat(TestTimeViews.parse("scale=1.1", 4, black).scaledSide(48, 1.1)).isEqualTo(52);
+        assertThat(TestTimeViews.parse("scale=0.01", 4, black).scaledSide(48, 0.01)).isEqualTo(4);
+    }
+
+    @Test
+    void theHostResizeIsTorchsBilinear() {
+        // a ramp along x, two planes of depth 2: align_corners=false keeps a ramp a ramp inside, clamps at the edges
+        int h = 3, w = 4, ow = 8;
+        float[] in = new float[2 * h * w * 2];
+        for (int p = 0; p < 2; p++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    for (int d = 0; d < 2; d++) {
+                        in[((p * h + y) * w + x) * 2 + d] = x + 10 * d + 100 * p;
+                    }
+                }
+            }
+        }
+        float[] out = TestTimeViews.resize(in, 2, h, w, 2, h, ow);
+        for (int p = 0; p < 2; p++) {
+            for (int y = 0; y < h; y++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    // torch: source x = (ox + 0.5) * w / ow - 0.5, clamped to [0, w - 1]
+                    double sx = Math.min(w - 1, Math.max(0, (ox + 0.5) * w / ow - 0.5));
+                    for (int d = 0; d < 2; d++) {
+                        assertThat(out[((p * h + y) * ow + ox) * 2 + d]).as("p%d y%d ox%d d%d", p, y, ox, d)
+                                .isCloseTo((float) (sx + 10 * d + 100 * p), org.assertj.core.data.Offset.offset(1e-4f));
+                    }
+                }
+            }
+        }
+        // the same size is the identity
+        assertThat(TestTimeViews.resize(in, 2, h, w, 2, h, w)).containsExactly(in);
+    }
+
+    @Test
+    void scaleViewsPredictAtTheirOwnSizeAndRatioOneIsTheImageItself() {
+        SegmentationModel model = model();
+        float[] images = images();
+        int[] plain = SegmentationTrainer.predict(model, images, 2, SIDE, SIDE);
+        assertThat(TestTimeViews.parse("scale=1", 4, new float[] {0f}).predict(model, images, 2, SIDE, SIDE))
+                .containsExactly(plain);
+        // 0.5 and 1.5: 8x8 and 24x24 views (grids the model is prepared for on the way), back at 16x16
+        int[] scaled = TestTimeViews.parse("flip,scale=0.5/1.5", 4, new float[] {0f}).predict(model, images, 2,
+                SIDE, SIDE);
+        assertThat(scaled).hasSize(plain.length);
+        assertThat(java.util.Arrays.stream(scaled).allMatch(k -> k >= 0 && k < model.config().classes())).isTrue();
     }
 
     @Test
@@ -70,13 +127,8 @@ class TestTimeViewsTest {
 
     @Test
     void flippingTheInputFlipsTheFlipViewsPrediction() {
-        SegmentationConfig c = SegmentationModelTest.config("upernet", "alternate");
-        Ops ops = SharedBackends.ops("java");
-        SegmentationModel model = new SegmentationModel(c, SharedBackends.plugins(), ops,
-                SegmentationModel.initialize(c, 4), "test");
-        model.prepare(SIDE, SIDE);
-        float[] images = new float[2 * SIDE * SIDE];
-        SegmentationModelTest.batch(2, 9, images, new int[images.length]);
+        SegmentationModel model = model();
+        float[] images = images();
         float[] mirrored = new float[images.length];
         for (int p = 0; p < images.length; p++) {
             int row = p / SIDE, x = p % SIDE;
@@ -90,5 +142,22 @@ class TestTimeViewsTest {
             int row = p / SIDE, x = p % SIDE;
             assertThat(ofMirror[row * SIDE + SIDE - 1 - x]).as("pixel %d", p).isEqualTo(direct[p]);
         }
+    }
+
+    /** A fresh UperNet model on the java backend, prepared for SIDE x SIDE. */
+    private static SegmentationModel model() {
+        SegmentationConfig c = SegmentationModelTest.config("upernet", "alternate");
+        Ops ops = SharedBackends.ops("java");
+        SegmentationModel model = new SegmentationModel(c, SharedBackends.plugins(), ops,
+                SegmentationModel.initialize(c, 4), "test");
+        model.prepare(SIDE, SIDE);
+        return model;
+    }
+
+    /** Two images of the test scenes. */
+    private static float[] images() {
+        float[] images = new float[2 * SIDE * SIDE];
+        SegmentationModelTest.batch(2, 9, images, new int[images.length]);
+        return images;
     }
 }
