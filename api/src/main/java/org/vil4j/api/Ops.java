@@ -591,6 +591,23 @@ public interface Ops extends AutoCloseable {
         return mlstmBackward(q, k, v, igate, fgate, dh, numHeads, eps);
     }
 
+    /**
+     * An mLSTM cell's q, k and v gradients with its gates' share added, where the input and forget gates are linears
+     * of q|k|v ({@code wI} and {@code wF}, each {@code [G, 3W]}): {@code dq|dk|dv += digate wI + dfgate wF}, read in
+     * thirds; digate and dfgate are {@code [..., G]}, dq, dk and dv {@code [..., W]}. The gates' own gradients pass
+     * as they are. One launch where the backend fuses it (the composition: two products, their sum, three column
+     * copies and three sums).
+     */
+    default MlstmGradients withGateInputGradients(MlstmGradients g, Tensor wI, Tensor wF) {
+        int width = g.dq().shape().last();
+        Shape qkv = g.dq().shape().withLast(3 * width);
+        Tensor di = reshape(g.digate(), Shape.of(g.digate().shape().rows(), g.digate().shape().last()));
+        Tensor df = reshape(g.dfgate(), Shape.of(g.dfgate().shape().rows(), g.dfgate().shape().last()));
+        Tensor dqkv = add(reshape(matmul(di, wI), qkv), reshape(matmul(df, wF), qkv));
+        return new MlstmGradients(add(g.dq(), columns(dqkv, 0, width)), add(g.dk(), columns(dqkv, width, width)),
+                add(g.dv(), columns(dqkv, 2 * width, width)), g.digate(), g.dfgate());
+    }
+
     // ---- dense prediction (segmentation decoders; issue 15) ---------------------------------------------------
     //
     // Feature maps are channels-last token grids: {@code [B, H*W, C]}, row-major over the grid, the layout the

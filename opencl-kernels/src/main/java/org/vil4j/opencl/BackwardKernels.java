@@ -382,6 +382,34 @@ abstract class BackwardKernels extends GemmKernels {
     }
 
     /**
+     * Ops.withGateInputGradients: out_t[r, c] = d_t[r, c] + (sum_h di[r, h] wI[h, j] + sum_h df[r, h] wF[h, j]) for
+     * j = t*W + c, t = q, k, v. a0 = R*3W, a1 = W, a2 = G, a3/a4 dq and its row stride, a5/a6 dk, a7/a8 dv, a9/a10
+     * digate, a11 wI [G, 3W], a12/a13 dfgate, a14 wF, a15..a17 the dense outputs [R, W] for q, k, v.
+     */
+    void gateInputGradients() {
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int j = gid % (3 * a1);
+            int r = gid / (3 * a1);
+            int part = j / a1;
+            int c = j - part * a1;
+            float si = 0f;
+            float sf = 0f;
+            for (int h = 0; h < a2; h++) {
+                si += mem[a9 + r * a10 + h] * mem[a11 + h * 3 * a1 + j];
+                sf += mem[a12 + r * a13 + h] * mem[a14 + h * 3 * a1 + j];
+            }
+            float s = si + sf;
+            if (part == 0) {
+                mem[a15 + r * a1 + c] = mem[a3 + r * a4 + c] + s;
+            } else if (part == 1) {
+                mem[a16 + r * a1 + c] = mem[a5 + r * a6 + c] + s;
+            } else {
+                mem[a17 + r * a1 + c] = mem[a7 + r * a8 + c] + s;
+            }
+        }
+    }
+
+    /**
      * Causal column sums of L into a gate-shaped gradient: out[b, s, h] = sum_{t>=s} L[z, t, s] (times
      * sigmoid(-f[b,s,h]) when a5 >= 0). a0 = Z*S, a1 = S, a2 = NH, a3 = L, a4 = out [B,S,NH], a5 = fgate or -1, its
      * rows a6 apart (NH, or more for a column view).

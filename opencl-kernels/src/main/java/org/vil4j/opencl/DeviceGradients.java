@@ -4,6 +4,7 @@ import org.vil4j.api.IndexTable;
 import org.vil4j.api.AffineGradients;
 import org.vil4j.api.LayerNormGradients;
 import org.vil4j.api.LinearGradients;
+import org.vil4j.api.MlstmGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.SkipGateGradients;
 import org.vil4j.api.Tensor;
@@ -182,6 +183,30 @@ final class DeviceGradients {
                 x.shape().dim(0))));
         ops.launch1D(OP_GRAD_ELEMENTWISE, n);
         return out;
+    }
+
+    /** Ops.withGateInputGradients in one launch, reading dq, dk, dv and the gates' gradients through their strides. */
+    static MlstmGradients withGateInputGradients(OpenCLOps ops, MlstmGradients g, Tensor wIt, Tensor wFt) {
+        String op = "withGateInputGradients";
+        DeviceTensor dq = ops.checkView(op, g.dq()), dk = ops.checkView(op, g.dk()), dv = ops.checkView(op, g.dv());
+        DeviceTensor di = ops.checkView(op, g.digate()), df = ops.checkView(op, g.dfgate());
+        DeviceTensor wI = ops.check(op, wIt), wF = ops.check(op, wFt);
+        int width = dq.shape().last(), gates = di.shape().last(), rows = dq.shape().rows();
+        if (!dk.shape().equals(dq.shape()) || !dv.shape().equals(dq.shape()) || !df.shape().equals(di.shape())
+                || di.shape().rows() != rows || !wI.shape().equals(Shape.of(gates, 3 * width))
+                || !wF.shape().equals(wI.shape())) {
+            throw mismatch(op, "dq " + dq.shape() + ", dk " + dk.shape() + ", dv " + dv.shape() + ", digate "
+                    + di.shape() + ", dfgate " + df.shape() + ", wI " + wI.shape() + " and wF " + wF.shape()
+                    + " do not fit");
+        }
+        DeviceTensor oq = ops.allocate(dq.shape()), ok = ops.allocate(dq.shape()), ov = ops.allocate(dq.shape());
+        int n = rows * 3 * width;
+        ops.args(n, width, gates, dq.offset(), dq.stride(), dk.offset(), dk.stride(), dv.offset(), dv.stride(),
+                di.offset(), di.stride(), wI.offset(), df.offset(), df.stride(), wF.offset(), oq.offset(), ok.offset(),
+                ov.offset());
+        ops.queue.flops(4L * n * gates + n);
+        ops.launch1D(OP_GATE_INPUT_GRADIENTS, n);
+        return new MlstmGradients(oq, ok, ov, g.digate(), g.dfgate());
     }
 
     static Tensor placeColumns(OpenCLOps ops, Tensor xt, int start, int totalColumns) {

@@ -93,6 +93,8 @@ final class DeviceProgram extends TransformerKernels {
             headwiseGates();
         } else if (op == OP_CONV_HEADWISE_GATES) {
             convHeadwiseGates();
+        } else if (op == OP_GATE_INPUT_GRADIENTS) {
+            gateInputGradients();
         } else if (op >= OP_MLSTM_BACK_ROWS && op <= OP_MLSTM_BACK_LAST) {
             mlstmChunkBackward();
         } else if (op >= OP_TRANSFORMER_ELEMENTWISE) {

@@ -39,6 +39,7 @@ final class OpNames {
         OPS[OP_MLSTM_BACKWARD_ROWS] = "mlstm_backward_rows";
         OPS[OP_MLSTM_ROW_SCAN] = "mlstm_row_scan";
         OPS[OP_MLSTM_GATE_GRADIENTS] = "mlstm_gate_gradients";
+        OPS[OP_GATE_INPUT_GRADIENTS] = "gate_input_gradients";
         OPS[OP_OPTIMISER] = "optimiser";
         OPS[OP_LINEAR_ROWS] = "linear_rows";
         OPS[OP_CONCAT] = "concat";

@@ -448,6 +448,11 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public MlstmGradients withGateInputGradients(MlstmGradients g, Tensor wI, Tensor wF) {
+        return DeviceGradients.withGateInputGradients(this, g, wI, wF);
+    }
+
+    @Override
     public Tensor resample2dTransposed(Tensor xt, Tensor ry, Tensor rx) {
         return DeviceAlgebra.resample2d(this, xt, ry.shape().dim(0), rx.shape().dim(0), ry, rx, true);
     }

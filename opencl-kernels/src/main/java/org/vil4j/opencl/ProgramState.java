@@ -53,6 +53,7 @@ abstract class ProgramState extends Kernel {
     static final int OP_HEADWISE_CONCAT = 36;
     static final int OP_HEADWISE_GATES = 37;
     static final int OP_CONV_HEADWISE_GATES = 38;
+    static final int OP_GATE_INPUT_GRADIENTS = 39;
     // Transformer ops (40-59; dispatched by transformerOps()).
     static final int OP_TRANSFORMER_ELEMENTWISE = 40;
     static final int OP_ATTENTION_ROWS = 41;

@@ -44,23 +44,18 @@ final class LeanNodes {
             Tensor all = base.headwiseLinearConcatGates(List.of(a, a, xm), ws, bs, gateWs, gateBs);
             MlstmOperands o = MlstmOperands.columnsOf(base, all, 0, gateWs.get(0).shape().dim(0),
                     gateWs.get(1).shape().dim(0));
-            int width = o.q().shape().last();
-            Tensor qkv = base.columns(all, 0, 3 * width);
+            Tensor qkv = base.columns(all, 0, 3 * o.q().shape().last());
             MlstmGradients g = form == MlstmForm.PARALLEL
                     ? base.mlstmBackward(o.q(), o.k(), o.v(), o.igate(), o.fgate(), dy, numHeads, eps)
                     : base.mlstmBackward(o.q(), o.k(), o.v(), o.igate(), o.fgate(), dy, numHeads, eps, form,
                     chunkSize);
-            // the gates read q | k | v: their input gradient joins the cell's
+            // the gates read q | k | v: their input gradient joins the cell's (one launch where the backend fuses it)
             tape.sendLinearParameterGradients(qkv, gateWs.get(0), gateBs.get(0), g.digate());
             tape.sendLinearParameterGradients(qkv, gateWs.get(1), gateBs.get(1), g.dfgate());
-            Tensor dqkv = base.add(tape.linearInputGradient(g.digate(), gateWs.get(0), qkv.shape()),
-                    tape.linearInputGradient(g.dfgate(), gateWs.get(1), qkv.shape()));
-            Tensor dq = base.add(g.dq(), base.columns(dqkv, 0, width));
-            Tensor dk = base.add(g.dk(), base.columns(dqkv, width, width));
-            Tensor dv = base.add(g.dv(), base.columns(dqkv, 2 * width, width));
-            tape.sendHeadwiseLinearGradients(a, ws.get(0), bs.get(0), dq);
-            tape.sendHeadwiseLinearGradients(a, ws.get(1), bs.get(1), dk);
-            tape.sendHeadwiseLinearGradients(xm, ws.get(2), bs.get(2), dv);
+            MlstmGradients d = base.withGateInputGradients(g, gateWs.get(0), gateWs.get(1));
+            tape.sendHeadwiseLinearGradients(a, ws.get(0), bs.get(0), d.dq());
+            tape.sendHeadwiseLinearGradients(a, ws.get(1), bs.get(1), d.dk());
+            tape.sendHeadwiseLinearGradients(xm, ws.get(2), bs.get(2), d.dv());
         }, inputs.toArray(new Tensor[0]));
     }
 
