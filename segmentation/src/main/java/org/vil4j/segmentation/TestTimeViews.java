@@ -1,5 +1,8 @@
 package org.vil4j.segmentation;
 
+import org.vil4j.api.Ops;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
 import org.vil4j.api.Vil4jException;
 
 import java.util.ArrayList;
@@ -165,56 +168,26 @@ public final class TestTimeViews {
 
     /**
      * The class probabilities at the image's size of the model's logits on the images resized by {@code scale}: the
-     * images resized bilinearly (align_corners=false, as the decoder's resizes), the logits resized back, then the
-     * softmax.
+     * images resized and the logits resized back on the model's backend with the decoder's bilinear resize
+     * (align_corners=false), then the softmax.
      */
     private float[] scaledProbabilities(SegmentationModel model, float[] images, int batch, int channels, int height,
                                         int width, int classes, double scale) {
         int vh = scaledSide(height, scale), vw = scaledSide(width, scale);
-        float[] view = resize(images, batch * channels, height, width, 1, vh, vw);
-        float[] logits = SegmentationTrainer.logits(model, view, batch, vh, vw);
-        return softmax(resize(logits, batch, vh, vw, classes, height, width), classes);
-    }
-
-    /**
-     * Bilinear resize (align_corners=false) of {@code planes} grids of {@code h x w} cells of {@code depth} values
-     * each (channels-first images: depth 1; channels-last logits: depth = classes), along x then y.
-     */
-    static float[] resize(float[] in, int planes, int h, int w, int depth, int oh, int ow) {
-        float[] rx = org.vil4j.api.Resampling.bilinear(w, ow, false), ry = org.vil4j.api.Resampling.bilinear(h, oh,
-                false);
-        float[] rows = new float[planes * h * ow * depth];
-        for (int p = 0; p < planes; p++) {
-            for (int y = 0; y < h; y++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int to = ((p * h + y) * ow + ox) * depth;
-                    for (int x = 0; x < w; x++) {
-                        float f = rx[ox * w + x];
-                        if (f != 0) {
-                            int from = ((p * h + y) * w + x) * depth;
-                            for (int d = 0; d < depth; d++) {
-                                rows[to + d] += f * in[from + d];
-                            }
-                        }
-                    }
-                }
-            }
+        Ops ops = model.ops();
+        model.settleConstants();
+        long mark = ops.mark();
+        try {
+            // each channel plane a one-channel grid, [B*C, H*W, 1], as resizes take channels-last grids
+            FeatureMap planes = new FeatureMap(ops.upload(Shape.of(batch * channels, height * width, 1), images),
+                    height, width);
+            Tensor view = ops.reshape(DecoderLayers.resize(ops, planes, vh, vw, false).tokens(),
+                    Shape.of(batch, channels, vh, vw));
+            FeatureMap logits = new FeatureMap(model.forward(view).logits(), vh, vw);
+            return softmax(ops.download(DecoderLayers.resize(ops, logits, height, width, false).tokens()), classes);
+        } finally {
+            ops.release(mark);
         }
-        float[] out = new float[planes * oh * ow * depth];
-        for (int p = 0; p < planes; p++) {
-            for (int oy = 0; oy < oh; oy++) {
-                for (int y = 0; y < h; y++) {
-                    float f = ry[oy * h + y];
-                    if (f != 0) {
-                        int from = (p * h + y) * ow * depth, to = (p * oh + oy) * ow * depth;
-                        for (int i = 0; i < ow * depth; i++) {
-                            out[to + i] += f * rows[from + i];
-                        }
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     /** Softmax over the classes of each pixel's logits, {@code [B, H, W, classes]}. */

@@ -38,37 +38,6 @@ class TestTimeViewsTest {
     }
 
     @Test
-    void theHostResizeIsTorchsBilinear() {
-        // a ramp along x, two planes of depth 2: align_corners=false keeps a ramp a ramp inside, clamps at the edges
-        int h = 3, w = 4, ow = 8;
-        float[] in = new float[2 * h * w * 2];
-        for (int p = 0; p < 2; p++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    for (int d = 0; d < 2; d++) {
-                        in[((p * h + y) * w + x) * 2 + d] = x + 10 * d + 100 * p;
-                    }
-                }
-            }
-        }
-        float[] out = TestTimeViews.resize(in, 2, h, w, 2, h, ow);
-        for (int p = 0; p < 2; p++) {
-            for (int y = 0; y < h; y++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    // torch: source x = (ox + 0.5) * w / ow - 0.5, clamped to [0, w - 1]
-                    double sx = Math.min(w - 1, Math.max(0, (ox + 0.5) * w / ow - 0.5));
-                    for (int d = 0; d < 2; d++) {
-                        assertThat(out[((p * h + y) * ow + ox) * 2 + d]).as("p%d y%d ox%d d%d", p, y, ox, d)
-                                .isCloseTo((float) (sx + 10 * d + 100 * p), org.assertj.core.data.Offset.offset(1e-4f));
-                    }
-                }
-            }
-        }
-        // the same size is the identity
-        assertThat(TestTimeViews.resize(in, 2, h, w, 2, h, w)).containsExactly(in);
-    }
-
-    @Test
     void scaleViewsPredictAtTheirOwnSizeAndRatioOneIsTheImageItself() {
         SegmentationModel model = model();
         float[] images = images();

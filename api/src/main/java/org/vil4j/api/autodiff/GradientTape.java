@@ -541,7 +541,8 @@ public final class GradientTape implements Ops {
 
     /**
      * As the base resamples (one launch where it has the op), with the same map transposed as the backward
-     * ({@link Ops#resample2dTransposed}, one launch too). Trained factors take the composition instead (its products' gradients).
+     * ({@link Ops#resample2dTransposed}, one launch too). Trained factors take the composition instead (its products'
+     * gradients).
      */
     @Override
     public Tensor resample2d(Tensor x, int height, int width, Tensor ry, Tensor rx) {
