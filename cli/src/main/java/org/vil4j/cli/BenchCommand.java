@@ -164,28 +164,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 long inputMark = ops.mark();
                 Tensor resident = inputOnDevice ? ops.upload(shape, images) : null;
-                for (int i = 0; i < warmup; i++) {
-                    once(ops, vil, shape, images, resident);
-                }
-                double[] ms = new double[iterations];
-                TransferStats before = ops.transfers();
-                long launchesBefore = ops.kernelLaunches();
-                for (int i = 0; i < iterations; i++) {
-                    long t0 = System.nanoTime();
-                    once(ops, vil, shape, images, resident);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
-                TransferStats moved = ops.transfers().minus(before);
-                long launches = ops.kernelLaunches() - launchesBefore;
-                // profiled apart from the timed forwards: profiling runs each op alone, which costs time
-                ops.setProfiling(profile);
-                for (int i = 0; profile && i < iterations; i++) {
-                    once(ops, vil, shape, images, resident);
-                }
+                BenchTiming t = BenchTiming.of(ops, () -> once(ops, vil, shape, images, resident), warmup,
+                        iterations, profile);
+                TransferStats moved = t.moved();
                 String profileJson = profileOf(ops, "forward, batch " + batch);
                 ops.release(inputMark);
-                Arrays.sort(ms);
-                double median = ms[ms.length / 2];
+                double median = t.medianMs();
                 String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"device\": \"%s\", "
                                 + "\"batch\": %d, \"input\": \"%dx%d\", \"mlstm_form\": \"%s\", "
                                 + "\"input_on_device\": %b, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
@@ -195,9 +179,9 @@ final class BenchCommand implements Callable<Integer> {
                         model, ops.backendName(), ops.deviceName().replace("\"", "'"), batch, size[0], size[1],
                         mlstmForm, inputOnDevice, iterations,
                         median,
-                        ms[0], ms[ms.length - 1], batch * 1000.0 / median, moved.bytesIn() / iterations,
+                        t.minMs(), t.maxMs(), batch * 1000.0 / median, moved.bytesIn() / iterations,
                         moved.bytesOut() / iterations, (moved.parameterBytes() + moved.setupBytes()) / iterations,
-                        launches / iterations, ops.peakDeviceBytes(), profileJson);
+                        t.launches() / iterations, ops.peakDeviceBytes(), profileJson);
                 System.out.println(row);
                 rows.add(row);
             }
@@ -372,7 +356,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 long inputMark = ops.mark();
                 Tensor resident = inputOnDevice ? ops.upload(shape, images) : null;
-                java.util.function.Consumer<Void> forward = v -> {
+                Runnable forward = () -> {
                     long mark = ops.mark();
                     try {
                         ops.download(m.forward(resident != null ? resident : ops.upload(shape, images), (n, t) -> { }));
@@ -380,22 +364,10 @@ final class BenchCommand implements Callable<Integer> {
                         ops.release(mark);
                     }
                 };
-                for (int i = 0; i < warmup; i++) {
-                    forward.accept(null);
-                }
-                double[] ms = new double[iterations];
-                TransferStats before = ops.transfers();
-                long launchesBefore = ops.kernelLaunches();
-                for (int i = 0; i < iterations; i++) {
-                    long t0 = System.nanoTime();
-                    forward.accept(null);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
-                TransferStats moved = ops.transfers().minus(before);
-                long launches = ops.kernelLaunches() - launchesBefore;
+                BenchTiming t = BenchTiming.of(ops, forward, warmup, iterations, false);
+                TransferStats moved = t.moved();
                 ops.release(inputMark);
-                Arrays.sort(ms);
-                double median = ms[ms.length / 2];
+                double median = t.medianMs();
                 String row = String.format(Locale.ROOT, "{\"model\": \"%s\", \"backbone\": \"%s\", \"backend\": "
                                 + "\"%s\", \"device\": \"%s\", \"batch\": %d, \"input\": \"%dx%d\", "
                                 + "\"input_on_device\": %b, \"iterations\": %d, \"ms_median\": %.3f, \"ms_min\": %.3f, "
@@ -403,9 +375,9 @@ final class BenchCommand implements Callable<Integer> {
                                 + "\"bytes_out_per_forward\": %d, \"launches_per_forward\": %d, "
                                 + "\"peak_device_bytes\": %d}",
                         model, found.backbone().name(), ops.backendName(), ops.deviceName().replace("\"", "'"),
-                        batch, in[1], in[2], inputOnDevice, iterations, median, ms[0], ms[ms.length - 1],
+                        batch, in[1], in[2], inputOnDevice, iterations, median, t.minMs(), t.maxMs(),
                         batch * 1000.0 / median, moved.bytesIn() / iterations, moved.bytesOut() / iterations,
-                        launches / iterations, ops.peakDeviceBytes());
+                        t.launches() / iterations, ops.peakDeviceBytes());
                 System.out.println(row);
                 rows.add(row);
             }

@@ -11,7 +11,6 @@ import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.JointAugmentation;
 import org.vil4j.vil.VilConfig;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -98,27 +97,11 @@ final class SegmentationBench {
         Runnable once = bench.train
                 ? () -> trainer.step(images, labels, batch, 1e-4)
                 : () -> SegmentationTrainer.predict(model, images, batch, side, side);
-        for (int i = 0; i < bench.warmup; i++) {
-            once.run();
-        }
-        double[] ms = new double[bench.iterations];
-        TransferStats before = ops.transfers();
-        long launchesBefore = ops.kernelLaunches();
-        for (int i = 0; i < bench.iterations; i++) {
-            long t0 = System.nanoTime();
-            once.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        TransferStats moved = ops.transfers().minus(before);
-        long launches = ops.kernelLaunches() - launchesBefore;
-        ops.setProfiling(bench.profile);
-        for (int i = 0; bench.profile && i < bench.iterations; i++) {
-            once.run();
-        }
+        BenchTiming timing = BenchTiming.of(ops, once, bench.warmup, bench.iterations, bench.profile);
+        TransferStats moved = timing.moved();
         String what = bench.train ? "segmentation training step" : "segmentation forward";
         String profileJson = bench.profileOf(ops, what + ", batch " + batch);
-        Arrays.sort(ms);
-        double median = ms[ms.length / 2];
+        double median = timing.medianMs();
         long parameters = model.parameters().values().stream().mapToLong(t -> t.shape().size()).sum();
         String per = bench.train ? "step" : "forward";
         return String.format(Locale.ROOT, "{\"model\": \"%s\", \"task\": \"segmentation\", \"mode\": \"%s\", "
@@ -129,8 +112,8 @@ final class SegmentationBench {
                         + "\"peak_device_bytes\": %d%s}",
                 bench.model, bench.train ? "train" : "forward", config.decoder(), config.channels(), parameters,
                 ops.backendName(), ops.deviceName().replace("\"", "'"), batch, side, side, bench.iterations, median,
-                ms[0], ms[ms.length - 1], batch * 1000.0 / median, per, moved.bytesIn() / bench.iterations, per,
-                moved.bytesOut() / bench.iterations, per, launches / bench.iterations, ops.peakDeviceBytes(),
+                timing.minMs(), timing.maxMs(), batch * 1000.0 / median, per, moved.bytesIn() / bench.iterations, per,
+                moved.bytesOut() / bench.iterations, per, timing.launches() / bench.iterations, ops.peakDeviceBytes(),
                 profileJson);
     }
 }
