@@ -55,9 +55,10 @@ final class SegmentationBench {
             return DEFAULT_SIDE;
         }
         int[] size = bench.inputSize(null);
-        if (size[0] != size[1] || size[0] < 16 || size[0] > 2048) {
-            throw new Vil4jException("bench: --task segmentation takes a square --input between 16 and 2048, got "
-                    + bench.input);
+        int min = SegmentationOptions.MIN_CANVAS, max = SegmentationOptions.MAX_CANVAS;
+        if (size[0] != size[1] || size[0] < min || size[0] > max) {
+            throw new Vil4jException("bench: --task segmentation takes a square --input between " + min + " and "
+                    + max + ", got " + bench.input);
         }
         return size[0];
     }

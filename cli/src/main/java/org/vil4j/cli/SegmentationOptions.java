@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
 
 /** The options of segmentation runs (`train --task segmentation`, `eval --task segmentation`). */
 final class SegmentationOptions {
+    /** The square input sides a segmentation run (and `bench --task segmentation`) takes. */
+    static final int MIN_CANVAS = 16, MAX_CANVAS = 2048;
+
     /** --decoder, --decoder-channels, --pyramid-scales, --feature-blocks (`vil bench --task segmentation` too). */
     @Mixin
     DecoderOptions decoderOptions = new DecoderOptions();
@@ -95,8 +98,8 @@ final class SegmentationOptions {
 
     void check(String dataset) {
         int side = canvas(dataset);
-        if (side < 16 || side > 2048) {
-            throw new Vil4jException("--canvas must be between 16 and 2048, got " + side);
+        if (side < MIN_CANVAS || side > MAX_CANVAS) {
+            throw new Vil4jException("--canvas must be between " + MIN_CANVAS + " and " + MAX_CANVAS + ", got " + side);
         }
         if (scenes < 1 || testScenes < 1 || maxItems < 1) {
             throw new Vil4jException("--scenes, --test-scenes and --max-items must be at least 1");
