@@ -18,7 +18,8 @@
 # Each NAME's classifier trains with `train CLS-ARGS`, its model then starts `train --task segmentation --weights
 # CLS/model.safetensors SEG-ARGS`; the NAMEs' pipelines run side by side (the runs are bound by host work, so two
 # share the GPU well: tools/gpu/segpar.sh). Carry what tools/gpu/segment.sh names. Work folder: $SEG_WORK (/tmp/seg);
-# SEG_DEVICE=cpu runs it on PoCL (a check before spending device time). A run whose log has not grown for SESSION_STALL
+# SEG_XMX: each JVM's heap (default 40g: the host keeps a copy of the device arena, and growing it to 8 GiB holds the
+# old 4 GiB beside it; round 14's UperNet 64 at batch 64 did not fit 16g); SEG_DEVICE=cpu runs it on PoCL (a check before spending device time). A run whose log has not grown for SESSION_STALL
 # seconds (default 180) when status or collect looks gets a thread dump (SIGQUIT: the JVM prints its threads' stacks
 # into the log) and its main thread is shown: round 12's two segmentation runs logged no step for 23 minutes on the
 # H200 and nothing said where they were.
@@ -89,13 +90,13 @@ source .gpu/boot.sh >/dev/null
 source ./preload.sh
 lib=".gpu/lib/*"
 if [ "$clsArgs" != "-" ]; then
-  "\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train $clsArgs --data "$data" --backend opencl \
+  "\${preload[@]}" java -Xmx${SEG_XMX:-40g} -cp "\$lib" org.vil4j.cli.Main train $clsArgs --data "$data" --backend opencl \
     --device "${SEG_DEVICE:-gpu}" --out "$work/$name-cls" > "$work/$name-cls.log" 2>&1
   rc=\$?
   echo \$rc > "$work/$name-cls.rc"
   [ \$rc = 0 ] || exit \$rc
 fi
-"\${preload[@]}" java -Xmx16g -cp "\$lib" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
+"\${preload[@]}" java -Xmx${SEG_XMX:-40g} -cp "\$lib" org.vil4j.cli.Main train --task segmentation --dataset fmnist-scenes \
   --data "$data" --backend opencl --device "${SEG_DEVICE:-gpu}" $weights $segArgs \
   --out "$work/$name-seg" > "$work/$name-seg.log" 2>&1
 echo \$? > "$work/$name-seg.rc"

@@ -369,6 +369,20 @@ case "$mode" in
       "${resident[@]}"
     torch infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
     ;;
+  round14)
+    # round 14: the backward's plain products in the wide program where they fill its range (-Dvil4j.opencl.wideGemm=all,
+    # at least a 128x128 tile a work-group) against the default (forward projections only), ViL-T training without
+    # recomputation, the profile of each; round 13's launch cuts (resampling kernel, the gates' input gradients in one
+    # launch) against round 12's build (pack-baseline 516a2b8 first)
+    never=(--model vil2-tiny --batch 32,128 --train --iterations 3 --recompute-activations never)
+    bench train-auto "${never[@]}" --profile
+    withjava -Dvil4j.opencl.wideGemm=all bench train-all "${never[@]}" --profile
+    baseline anchor-base --model fmnist-anchor --batch 128 --train --iterations 10
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    baseline infer-base --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:256
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

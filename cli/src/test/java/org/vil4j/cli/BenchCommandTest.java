@@ -25,6 +25,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void trainingStepsWithTheInputOnTheDeviceUploadOnlyTheLogitsGradient(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("bench.json");
+        CliRun run = CliRun.of("bench", "--train", "--input-on-device", "--model", "fmnist-tiny", "--batch", "8",
+                "--warmup", "1", "--iterations", "2", "--backend", "opencl", "--device", "cpu", "--output",
+                json.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.readString(json)).contains("\"input_on_device\": true")
+                .contains("\"bytes_in_per_step\": " + 8 * 10 * 4).contains("\"bytes_out_per_step\": " + 8 * 10 * 4);
+    }
+
+    @Test
     void trainingStepsTakeTheInputSizeAndTheMlstmForm(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("bench.json");
         CliRun run = CliRun.of("bench", "--train", "--model", "fmnist-tiny", "--input", "35x42", "--mlstm-form",

@@ -344,7 +344,9 @@ final class DeviceGradients {
     private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                        int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        int splits = size == 0 ? 0 : splitCount(rows, heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE));
+        int wideSplits = size == 0 ? 0 : ops.wideWeightGradientSplits(rows, m, n, heads);
+        int splits = size == 0 ? 0 : wideSplits > 0 ? wideSplits
+                : splitCount(rows, heads * ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE));
         if (splits <= 1) {
             if (size > 0) {
                 ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,

@@ -734,7 +734,7 @@ final class OpenCLOps implements Ops {
             return;
         }
         long flops = 2L * m * n * k * batches;
-        if (wide != null && wide.takes(flops, epilogue, causalA)) {
+        if (wide != null && wide.takes(flops, epilogue, causalA, m, n, batches)) {
             beforeLaunch();
             int residualRows = program.a23, tableStride = program.a24; // set by the caller: EPI_LINEAR_RESIDUAL
             queue.flops(flops);
@@ -751,6 +751,14 @@ final class OpenCLOps implements Ops {
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
         program.a25 = batches;
         enqueue(OP_GEMM);
+    }
+
+    /**
+     * The row splits of a weight gradient whose partial products go to the wide GEMM's program, or 0 where they stay
+     * in the main program (which splits for its own 64 x 64 tiles).
+     */
+    int wideWeightGradientSplits(int rows, int m, int n, int heads) {
+        return wide == null ? 0 : wide.weightGradientSplits(rows, m, n, heads);
     }
 
     /** Whether the fused mLSTM ({@link FusedMlstm}) runs this cell (q [B, S, NH*DH], not empty) here. */

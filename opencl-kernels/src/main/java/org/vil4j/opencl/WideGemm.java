@@ -16,8 +16,9 @@ import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
  * copy of the arena). {@code -Dvil4j.opencl.wideGemm=}: {@code auto} (the default) takes the forward projections
  * (bias and residual epilogues), with {@code -Dvil4j.opencl.wideScores=on} also the mLSTM's score products, where
  * the library shares the arena; {@code on} the same, or a one-line error without
- * the library; {@code all} also the backward's plain products (slower in training on the H200: split-K weight
- * gradients get too few 128-row tiles); {@code off} none. It takes a GEMM only with an epilogue it has and at least
+ * the library; {@code all} also the backward's plain products that fill the program's range with 128x128 tiles (at
+ * least one tile a work-group of a launch, {@code -Dvil4j.opencl.wideGemmMinTiles}: split-K weight gradients, a few hundred outputs wide, have too few tiles
+ * and stay in the main program, which made round 8's {@code all} slower in training); {@code off} none. It takes a GEMM only with an epilogue it has and at least
  * {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
  * execute and starts another (~0.1 ms of host work on the H200), which only a GEMM of several GFLOP wins back
  * (docs/PERFORMANCE.md, round 8).
@@ -26,6 +27,11 @@ final class WideGemm {
     static final String PROPERTY = "vil4j.opencl.wideGemm";
     static final String MIN_FLOPS_PROPERTY = "vil4j.opencl.wideGemmMinFlops";
     /**
+     * The fewest 128x128 output tiles of a plain product sent here (with {@code all}); default: the launch's
+     * work-groups, so that none idles for want of a tile.
+     */
+    static final String MIN_TILES_PROPERTY = "vil4j.opencl.wideGemmMinTiles";
+    /**
      * Whether the mLSTM's score products go here too: {@code on}, or {@code off} (the default: alone 11% faster on
      * the H200, but a forward no faster for the switches of programs; docs/PERFORMANCE.md, round 10).
      */
@@ -33,6 +39,7 @@ final class WideGemm {
 
     private final SecondProgram<WideGemmProgram> program;
     private final long minFlops;
+    private final long minTiles;
     private final boolean plainProducts;
     private final boolean scores;
 
@@ -43,6 +50,7 @@ final class WideGemm {
         this.plainProducts = plainProducts;
         this.scores = ProgramProperties.choice(SCORES_PROPERTY, "off", List.of("on", "off")).equals("on");
         this.minFlops = minFlops;
+        this.minTiles = ProgramProperties.wholeNumber(MIN_TILES_PROPERTY, program.groups());
     }
 
     /** The wide GEMM for this device when asked for, else null; asked for without the library, a one-line error. */
@@ -59,13 +67,38 @@ final class WideGemm {
         return new WideGemm(arena, indexArena, device, minFlops, value.equals("all"));
     }
 
-    /** Whether this GEMM goes here: an epilogue the program has, not causal, and enough work. */
-    boolean takes(long flops, int epilogue, boolean causalA) {
+    /**
+     * Whether this GEMM (batches of m x n outputs) goes here: an epilogue the program has, not causal, and enough
+     * work; a plain product also enough 128x128 tiles to give each of the launch's work-groups one.
+     */
+    boolean takes(long flops, int epilogue, boolean causalA, int m, int n, int batches) {
         if (causalA || flops < minFlops) {
             return false;
         }
-        return epilogue == EPI_STORE && plainProducts || epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL
-                || epilogue == EPI_MLSTM_SCORES && scores;
+        if (epilogue == EPI_STORE) {
+            return plainProducts && tiles(m, n, batches) >= minTiles;
+        }
+        return epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL || epilogue == EPI_MLSTM_SCORES && scores;
+    }
+
+    /**
+     * The row splits of a weight gradient (heads of m x n outputs reduced over {@code rows}) that this program takes
+     * with {@code all}: enough that the partial products have a tile for each work-group, each split at least 256
+     * rows long; 0 where it would not take them (too little work, or too few rows to split that far).
+     */
+    int weightGradientSplits(int rows, int m, int n, int heads) {
+        long perSplit = tiles(m, n, heads);
+        if (!plainProducts || perSplit == 0 || 2L * m * n * rows * heads < minFlops) {
+            return 0;
+        }
+        long splits = Math.max(1, (minTiles + perSplit - 1) / perSplit);
+        return splits <= rows / 256 ? (int) splits : 0;
+    }
+
+    /** The 128 x 128 tiles of batches of m x n outputs. */
+    static long tiles(int m, int n, int batches) {
+        return (long) ((m + WideGemmProgram.TILE - 1) / WideGemmProgram.TILE)
+                * ((n + WideGemmProgram.TILE - 1) / WideGemmProgram.TILE) * batches;
     }
 
     /**

@@ -47,6 +47,29 @@ class WideGemmTest {
         }
     }
 
+    @Test
+    void aPlainProductGoesWideOnlyWithATileForEachWorkGroup() {
+        // ViL-T at batch 128 (25,216 token rows): the input gradient of the up-projection fills an H200's 264 groups,
+        // the split-K weight gradient of the down-projection (192 x 768 outputs, 8 splits) does not
+        assertThat(WideGemm.tiles(25_216, 192, 1)).isEqualTo(197 * 2);
+        assertThat(WideGemm.tiles(192, 768, 8)).isEqualTo(2 * 6 * 8);
+        assertThat(WideGemm.tiles(129, 1, 3)).isEqualTo(6);
+        assertThat(WideGemm.tiles(128, 128, 1)).isEqualTo(1);
+    }
+
+    @Test
+    void withTheDefaultTileBoundTheSmallPlainProductsStayInTheMainProgram(@TempDir Path dir) throws Exception {
+        Path library = PreloadedLibrary.compile(dir);
+        String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, List.of("-D" + WideGemm.PROPERTY
+                + "=all", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.SCORES_PROPERTY + "=on",
+                "-D" + WideGemm.MIN_TILES_PROPERTY + "=5"), Map.of("VIL4J_CL_SHARE_ARENA", "1"), 0);
+        ChildCases.read(output, 12).forEach((index, difference) -> assertThat(difference)
+                .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(1e-5));
+        // the batched product (3 x 1 x 2 tiles) goes wide; the short weight gradient (200 x 96 outputs: 2 tiles, 300
+        // rows) does not; the long one's partial products do
+        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isEqualTo(10);
+    }
+
     /** The child: each case's largest difference from the java backend, relative to the result's largest value. */
     public static void main(String[] args) {
         try (Ops cl = new OpenCLBackend().open("cpu"); Ops java = new JavaBackend().open(null)) {
@@ -99,6 +122,11 @@ class WideGemmTest {
         results.add(ops.mlstm(ops.upload(qs, gaussian(random, 2 * 150 * 80)),
                 ops.upload(qs, gaussian(random, 2 * 150 * 80)), ops.upload(qs, gaussian(random, 2 * 150 * 80)),
                 ops.upload(gs, gaussian(random, 600)), ops.upload(gs, gaussian(random, 600)), 2, 1e-6f));
+        // a weight gradient over 1,025 rows: with at least 5 tiles asked for, split in 3 partial products of 2 tiles
+        // each in the wide program (341 rows each) and the 2 rows left in the main program
+        Tensor xLong = ops.upload(Shape.of(1025, 96), gaussian(random, 1025 * 96));
+        results.add(ops.linearParameterGradients(xLong, ops.upload(Shape.of(1025, 200),
+                gaussian(random, 1025 * 200))).weight());
         return results.stream().map(ops::download).toList();
     }
 
@@ -129,10 +157,11 @@ class WideGemmTest {
     private static String runCases(Path dir, Map<String, String> env, String... options) throws Exception {
         Path library = PreloadedLibrary.compile(dir);
         List<String> jvm = new java.util.ArrayList<>(List.of("-D" + WideGemm.PROPERTY + "=all",
-                "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.SCORES_PROPERTY + "=on"));
+                "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.MIN_TILES_PROPERTY + "=0",
+                "-D" + WideGemm.SCORES_PROPERTY + "=on"));
         jvm.addAll(List.of(options));
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, jvm, env, 0);
-        ChildCases.read(output, 11).forEach((index, difference) -> assertThat(difference)
+        ChildCases.read(output, 12).forEach((index, difference) -> assertThat(difference)
                 .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(1e-5));
         // every GEMM of the cases: four projections, three residual ones, the batched product, the weight gradient,
         // the scores

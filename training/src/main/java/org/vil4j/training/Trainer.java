@@ -71,6 +71,9 @@ public final class Trainer {
     private boolean updating;
     /** Persistent gradient buffers, one per parameter, when activations are recomputed; else null. */
     private Map<Tensor, Tensor> gradientBuffers;
+    /** A batch image array already on the device ({@link #trainOnResidentImages}), and that tensor; else null. */
+    private float[] residentSource;
+    private Tensor residentImages;
     /** Metadata entries every checkpoint carries beside the training state ({@link #setModelInfo}). */
     private Map<String, String> checkpointMetadata = Map.of();
 
@@ -344,6 +347,24 @@ public final class Trainer {
         }
     }
 
+    /**
+     * For a benchmark's timer, which trains on one batch over and over as PyTorch's does on a batch made on the GPU:
+     * batches whose image array is {@code source} (the same array) train on {@code images}, a persistent tensor the
+     * caller uploaded once (made with {@code ops.parameter} before the first step), instead of being uploaded again.
+     */
+    public void trainOnResidentImages(float[] source, Tensor images) {
+        this.residentSource = source;
+        this.residentImages = images;
+    }
+
+    /** The batch's images on the device: uploaded through {@code via}, or the resident tensor for its array. */
+    private Tensor images(Batch batch, Ops via) {
+        if (residentSource != null && batch.images() == residentSource) {
+            return residentImages;
+        }
+        return via.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()), batch.images());
+    }
+
     private record StepResult(double loss, int correct, double gradNorm) {
     }
 
@@ -375,8 +396,7 @@ public final class Trainer {
     private StepResult trainStepRecorded(Batch batch, double lr, int epoch) {
         tape.begin();
         try {
-            Tensor x = tape.upload(Shape.of(batch.size(), batch.channels(), batch.height(), batch.width()),
-                    batch.images());
+            Tensor x = images(batch, tape);
             Tensor logits = model.logits(x);
             CrossEntropy.Result ce = CrossEntropy.of(tape.download(logits), batch.labels(), logits.shape().last(),
                     settings.labelSmoothing());
@@ -404,7 +424,7 @@ public final class Trainer {
         long start = ops.mark();
         try {
             Shape imageShape = Shape.of(batch.size(), batch.channels(), batch.height(), batch.width());
-            Tensor images = ops.upload(imageShape, batch.images());
+            Tensor images = images(batch, ops);
             List<Tensor> inputs = new ArrayList<>();
             long mark = ops.mark();
             Tensor x = ops.keep(mark, model.embed(images));

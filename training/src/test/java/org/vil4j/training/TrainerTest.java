@@ -151,4 +151,26 @@ class TrainerTest {
             }
         });
     }
+    @Test
+    void aBatchWhoseImagesAreOnTheDeviceTrainsOnThatCopy() {
+        Batch batch = new SyntheticData(8, 8, 4, 8, 1).open(0, 0).next();
+        org.vil4j.api.Shape shape = org.vil4j.api.Shape.of(batch.size(), batch.channels(), batch.height(),
+                batch.width());
+        for (boolean recompute : new boolean[]{false, true}) {
+            Trainer uploading = trainer(settings(1, 2e-3, 0));
+            Trainer resident = trainer(settings(1, 2e-3, 0));
+            Trainer stale = trainer(settings(1, 2e-3, 0));
+            for (Trainer t : List.of(uploading, resident, stale)) {
+                t.setRecomputeActivations(recompute);
+            }
+            resident.trainOnResidentImages(batch.images(), ops.parameter(shape, batch.images()));
+            // a device copy unlike the array shows that a step reads the copy, not the array
+            stale.trainOnResidentImages(batch.images(), ops.parameter(shape, new float[shape.size()]));
+            for (int step = 0; step < 3; step++) {
+                double want = uploading.step(batch, 2e-3);
+                assertThat(resident.step(batch, 2e-3)).as("recompute %s, step %d", recompute, step).isEqualTo(want);
+                assertThat(stale.step(batch, 2e-3)).as("recompute %s, step %d", recompute, step).isNotEqualTo(want);
+            }
+        }
+    }
 }
