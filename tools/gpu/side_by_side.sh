@@ -383,6 +383,16 @@ case "$mode" in
     bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
     torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:256
     ;;
+  reduce14)
+    # round 14, second call: column reductions of few rows a work-item per column (split-K partials), against the
+    # build before it (pack-baseline 24cc0d6), ViL-T training b32 and b128, the new build's profile, and its b128 step
+    # with the batch resident (--input-on-device, as torch_side.py's); PyTorch's training in the same call
+    steps=(--model vil2-tiny --batch 32,128 --train --iterations 3 --recompute-activations never)
+    baseline train-base "${steps[@]}"
+    bench train-new "${steps[@]}" --profile
+    bench train-resident --model vil2-tiny --batch 128 --train --iterations 3 --input-on-device
+    torch train:tiny:32 train:tiny:128
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
@@ -407,4 +417,13 @@ case "$mode" in
     ;;
 esac
 cat "$out"/ours-*.profile.txt
-python3 tools/gpu/side_by_side_table.py "$out"
+python3 tools/gpu/side_by_side_table.py "$out" | tee "$out/table.md"
+# the device tool brings back at most 8 files from $OUT: more go back as one archive (round 14 lost a call's training
+# profiles and PyTorch's rows to that limit, and ran the bench again to get them)
+shopt -s nullglob
+files=("$out"/*)
+if [ ${#files[@]} -gt 8 ]; then
+  (cd "$out" && tar czf results.tgz --exclude=results.tgz --exclude=table.md ./* && find . -maxdepth 1 -type f \
+    ! -name results.tgz ! -name table.md -delete)
+  echo "$out: ${#files[@]} files packed into results.tgz (the device tool returns at most 8)"
+fi

@@ -1,0 +1,60 @@
+package org.vil4j.opencl;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.vil4j.api.AffineGradients;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
+
+/**
+ * The column reductions on both sides of BackwardKernels.FEW_ROWS (a work-item per column, or a work-group's tree per
+ * column), in each of their modes, against the java oracle; and a split-K weight gradient, whose partial products
+ * the few-rows path adds up, with its bias sums riding in the same launch over many rows.
+ */
+class ColumnReductionTest extends DeviceWithOracle {
+    @ParameterizedTest
+    @CsvSource({
+            // rows, columns: one row; the few-rows bound and one past it; few rows over more columns than a
+            // work-group has lanes (and a ragged last block); many rows over few columns
+            "1, 7", "64, 5", "65, 5", "9, 1000", "64, 513", "3000, 3"})
+    void columnSumsSquaresAndAffineSumsMatchTheOracle(int rows, int cols) {
+        float[] x = random(rows * 31L + cols, rows * cols, 1), y = random(rows * 17L + cols, rows * cols, 1);
+        long mark = device.mark(), oracleMark = oracle.mark();
+        try {
+            Shape shape = Shape.of(rows, cols);
+            Tensor xd = device.upload(shape, x), yd = device.upload(shape, y);
+            Tensor xo = oracle.upload(shape, x), yo = oracle.upload(shape, y);
+            assertNear(device.download(device.columnSums(xd)), oracle.download(oracle.columnSums(xo)));
+            assertNear(device.download(device.sumOfSquares(xd)), oracle.download(oracle.sumOfSquares(xo)));
+            AffineGradients got = device.affineGradients(xd, yd), want = oracle.affineGradients(xo, yo);
+            assertNear(device.download(got.weight()), oracle.download(want.weight()));
+            assertNear(device.download(got.bias()), oracle.download(want.bias()));
+        } finally {
+            device.release(mark);
+            oracle.release(oracleMark);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"4096, 96, 200", "2050, 8, 300"})
+    void aSplitWeightGradientAddsItsPartialsAndItsBiasSumsInOneLaunch(int rows, int in, int out) {
+        // many rows over few tiles: split-K (checked), the partials' few rows summed a work-item per column
+        assertThat(DeviceGradients.splitCount(rows, ((out + 63) / 64) * ((in + 63) / 64))).isBetween(2, 64);
+        float[] x = random(rows + 5L, rows * in, 1), dy = random(rows + 6L, rows * out, 1);
+        long mark = device.mark(), oracleMark = oracle.mark();
+        try {
+            var got = device.linearParameterGradients(device.upload(Shape.of(rows, in), x),
+                    device.upload(Shape.of(rows, out), dy));
+            var want = oracle.linearParameterGradients(oracle.upload(Shape.of(rows, in), x),
+                    oracle.upload(Shape.of(rows, out), dy));
+            assertNear(device.download(got.weight()), oracle.download(want.weight()));
+            assertNear(device.download(got.bias()), oracle.download(want.bias()));
+        } finally {
+            device.release(mark);
+            oracle.release(oracleMark);
+        }
+    }
+}
