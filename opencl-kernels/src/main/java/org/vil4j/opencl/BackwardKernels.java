@@ -56,21 +56,9 @@ abstract class BackwardKernels extends GemmKernels {
         if (rows <= FEW_ROWS) {
             int col = unit * lanes + lane;
             if (col < cols) {
-                float acc = 0f;
-                float plain = 0f;
-                for (int r = 0; r < rows; r++) {
-                    float v = mem[x + r * cols + col];
-                    if (mode == 1) {
-                        v = v * v;
-                    } else if (mode == 2) {
-                        plain += v;
-                        v = v * mem[y + r * cols + col];
-                    }
-                    acc += v;
-                }
-                mem[out + mappedColumn(col, cols, map)] = acc;
+                mem[out + mappedColumn(col, cols, map)] = columnPartial(col, 0, 1, cols, rows, x, mode, y);
                 if (mode == 2) {
-                    mem[plainOut + mappedColumn(col, cols, map)] = plain;
+                    mem[plainOut + mappedColumn(col, cols, map)] = columnPartial(col, 0, 1, cols, rows, x, 0, -1);
                 }
             }
         } else {
@@ -80,17 +68,10 @@ abstract class BackwardKernels extends GemmKernels {
 
     void reduceColumn(int col, int lane, int lanes, int cols, int rows, int x, int out, int mode, int map, int y,
                       int plainOut) {
-        float acc = 0f;
+        float acc = columnPartial(col, lane, lanes, cols, rows, x, mode, y);
         float plain = 0f;
-        for (int r = lane; r < rows; r += lanes) {
-            float v = mem[x + r * cols + col];
-            if (mode == 1) {
-                v = v * v;
-            } else if (mode == 2) {
-                plain += v;
-                v = v * mem[y + r * cols + col];
-            }
-            acc += v;
+        if (mode == 2) {
+            plain = columnPartial(col, lane, lanes, cols, rows, x, 0, -1);
         }
         tileA[lane] = acc;
         if (mode == 2) {
@@ -114,6 +95,24 @@ abstract class BackwardKernels extends GemmKernels {
         }
         // tileA is written again by the next column
         localBarrier();
+    }
+
+    /**
+     * The sum of x[r][col] for r = first, first + step, ... below rows: of its square with mode 1, of x * y with
+     * mode 2 (the plain sum of mode 2 is a second call with mode 0).
+     */
+    float columnPartial(int col, int first, int step, int cols, int rows, int x, int mode, int y) {
+        float acc = 0f;
+        for (int r = first; r < rows; r += step) {
+            float v = mem[x + r * cols + col];
+            if (mode == 1) {
+                v = v * v;
+            } else if (mode == 2) {
+                v = v * mem[y + r * cols + col];
+            }
+            acc += v;
+        }
+        return acc;
     }
 
     /** Where column col's sum goes: col itself, or with c > 0 (col % c) * (cols / c) + col / c (a [K, c] row as [c, K]). */
