@@ -393,6 +393,13 @@ case "$mode" in
     bench train-resident --model vil2-tiny --batch 128 --train --iterations 3 --input-on-device
     torch train:tiny:32 train:tiny:128
     ;;
+  partials14)
+    # round 14, third call (short: the session's last device seconds): weight gradients of few output rows as chunked
+    # partial sums (ViL's 4 x 4 head-wise blocks and the gates) against the build before (pack-baseline 1cc2328)
+    baseline train-base --model vil2-tiny --batch 32 --train --iterations 3 --recompute-activations never
+    bench train-new --model vil2-tiny --batch 32,128 --train --iterations 3 --recompute-activations never
+    torch train:tiny:32
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

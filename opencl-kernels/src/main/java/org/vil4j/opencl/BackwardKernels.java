@@ -293,6 +293,36 @@ abstract class BackwardKernels extends GemmKernels {
     }
 
     /**
+     * The partial sums of a weight gradient with few output rows (DeviceGradients.weightGradient), a work-item per
+     * chunk of rows and output: partial[chunk][h][o][e] = sum over the chunk's rows r of dy[r*a4 + h*a5 + o] *
+     * x[r*a7 + h*a8 + e]. A GEMM's 64 x 64 tile would leave most of its work-items idle on m <= 16 output rows (ViL's
+     * 4 x 4 head-wise blocks, the 4 gate rows). a0 = chunks * heads * m * n, a1 = m, a2 = n, a3 = rows, a4 = dy's row
+     * stride, a5 = dy's head stride, a6 = dy, a7 = x's row stride, a8 = x's head stride, a9 = x, a10 = rows a chunk,
+     * a11 = partial (or the gradient itself for one chunk), a12 = heads.
+     */
+    void weightPartials() {
+        int outputs = a1 * a2;
+        int per = a12 * outputs;
+        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+            int chunk = gid / per;
+            int q = gid - chunk * per;
+            int h = q / outputs;
+            int oe = q - h * outputs;
+            int o = oe / a2;
+            int e = oe - o * a2;
+            int r0 = chunk * a10;
+            int r1 = min(a3, r0 + a10);
+            int dyAt = a6 + h * a5 + o;
+            int xAt = a9 + h * a8 + e;
+            float acc = 0f;
+            for (int r = r0; r < r1; r++) {
+                acc += mem[dyAt + r * a4] * mem[xAt + r * a7];
+            }
+            mem[a11 + gid] = acc;
+        }
+    }
+
+    /**
      * col2im, one work-item per image element summing the patches that cover it (patch order, like the oracle):
      * a0 = B*C*H*W, a1 = C, a2 = H, a3 = W, a4 = ph, a5 = pw, a6 = sh, a7 = sw, a8 = grid h, a9 = grid w,
      * a10 = patches [B, gh*gw, C*ph*pw], a11 = out [B,C,H,W].

@@ -95,6 +95,8 @@ final class DeviceProgram extends TransformerKernels {
             convHeadwiseGates();
         } else if (op == OP_GATE_INPUT_GRADIENTS) {
             gateInputGradients();
+        } else if (op == OP_WEIGHT_PARTIALS) {
+            weightPartials();
         } else if (op >= OP_MLSTM_BACK_ROWS && op <= OP_MLSTM_BACK_LAST) {
             mlstmChunkBackward();
         } else if (op >= OP_TRANSFORMER_ELEMENTWISE) {

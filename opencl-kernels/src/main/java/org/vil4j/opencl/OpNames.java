@@ -2,8 +2,15 @@ package org.vil4j.opencl;
 
 import static org.vil4j.opencl.DeviceProgram.*;
 
-/** Readable names of the device program's op codes (and their modes), for profiles. */
+/**
+ * Readable names of the device program's op codes (and their modes), for profiles. With
+ * {@code -Dvil4j.opencl.profileShapes=true} a GEMM's name also carries its shape and a column reduction its rows and
+ * columns, so that a profile tells the products of one op kind apart (round 14: which of a training step's 507 plain
+ * products are the slow ones).
+ */
 final class OpNames {
+    static final String SHAPES_PROPERTY = "vil4j.opencl.profileShapes";
+
     private static final String[] OPS = new String[128];
     private static final String[] EPILOGUES = {"store", "bias", "mlstm_scores", "(unused)", "causal",
             "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values"};
@@ -18,6 +25,7 @@ final class OpNames {
         OPS[OP_COPY_OUT] = "copy_out";
         OPS[OP_COPY_INDEX_IN] = "copy_index_in";
         OPS[OP_GEMM] = "gemm";
+        OPS[OP_WEIGHT_PARTIALS] = "weight_partials";
         OPS[OP_HEADWISE] = "headwise_linear";
         OPS[OP_LAYER_NORM] = "layer_norm";
         OPS[OP_ELEMENTWISE] = "elementwise";
@@ -75,7 +83,11 @@ final class OpNames {
         int op = p.op;
         String base = op >= 0 && op < OPS.length && OPS[op] != null ? OPS[op] : "op" + op;
         if (op == OP_GEMM) {
-            return base + "/" + pick(EPILOGUES, p.a18);
+            String name = base + "/" + pick(EPILOGUES, p.a18);
+            return shapes() ? name + " " + gemmShape(p.a0, p.a1, p.a2, p.a25, p.a4, p.a5, p.a7, p.a8) : name;
+        }
+        if (op == OP_REDUCE_COLUMNS && shapes()) {
+            return base + " " + p.a1 + "x" + p.a0 + (p.a8 > 0 ? " + " + p.a9 + "x" + p.a8 : "");
         }
         if (op == OP_ELEMENTWISE) {
             return pick(ELEMENTWISE, p.a1);
@@ -90,6 +102,20 @@ final class OpNames {
             return pick(OPTIMISER, p.a1);
         }
         return base;
+    }
+
+    /** Whether names carry shapes (read at each name: profiles only). */
+    static boolean shapes() {
+        return Boolean.getBoolean(SHAPES_PROPERTY);
+    }
+
+    /**
+     * "MxNxK" (and "xB" for batches), with "A^T" when A is read by columns (a weight gradient's dy) and "B^T" when B is
+     * (a projection's weight).
+     */
+    static String gemmShape(int m, int n, int k, int batches, int aRow, int aK, int bK, int bCol) {
+        return m + "x" + n + "x" + k + (batches > 1 ? "x" + batches : "") + (aRow == 1 && aK != 1 ? " A^T" : "")
+                + (bK == 1 && bCol != 1 ? " B^T" : "");
     }
 
     private static String pick(String[] names, int mode) {

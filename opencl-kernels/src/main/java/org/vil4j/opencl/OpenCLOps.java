@@ -739,7 +739,9 @@ final class OpenCLOps implements Ops {
             int residualRows = program.a23, tableStride = program.a24; // set by the caller: EPI_LINEAR_RESIDUAL
             queue.flops(flops);
             queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));
-            queue.runBetween(WideGemm.name(epilogue), wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
+            String name = WideGemm.name(epilogue) + (OpNames.shapes()
+                    ? " " + OpNames.gemmShape(m, n, k, batches, aRow, aK, bK, bCol) : "");
+            queue.runBetween(name, wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
                     k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
                     epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches));
             return;

@@ -70,6 +70,8 @@ abstract class ProgramState extends Kernel {
     static final int OP_MLSTM_BACK_PAIRS = 66;
     static final int OP_MLSTM_BACK_CROSS = 67;
     static final int OP_MLSTM_BACK_LAST = 69;
+    /** The partial sums of a weight gradient of few output rows (dispatched on its own: beyond the ranges above). */
+    static final int OP_WEIGHT_PARTIALS = 70;
 
     // Transformer element-wise modes.
     static final int TW_GELU = 0;

@@ -1,0 +1,62 @@
+package org.vil4j.opencl;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.vil4j.api.LinearGradients;
+import org.vil4j.api.Shape;
+import org.vil4j.api.Tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
+
+/**
+ * Weight gradients of at most DeviceGradients.FEW_OUTPUT_ROWS output rows (chunked partial sums, not a GEMM) against
+ * the java oracle: linear and head-wise, one chunk and many, with and without the bias riding along; and the first
+ * size past the bound, which stays a GEMM.
+ */
+class FewRowWeightGradientTest extends DeviceWithOracle {
+    @ParameterizedTest
+    @CsvSource({
+            // rows, in, out: ViL's gates (4 rows of q|k|v); one chunk (few rows); the bound; one past it (a GEMM)
+            "3000, 1152, 4", "20, 7, 3", "700, 33, 16", "700, 33, 17", "1, 5, 2"})
+    void linearGradientsMatchTheOracle(int rows, int in, int out) {
+        float[] x = random(rows * 7L + in, rows * in, 1), dy = random(rows * 3L + out, rows * out, 1);
+        long mark = device.mark(), oracleMark = oracle.mark();
+        try {
+            LinearGradients got = device.linearParameterGradients(device.upload(Shape.of(rows, in), x),
+                    device.upload(Shape.of(rows, out), dy));
+            LinearGradients want = oracle.linearParameterGradients(oracle.upload(Shape.of(rows, in), x),
+                    oracle.upload(Shape.of(rows, out), dy));
+            assertNear(device.download(got.weight()), oracle.download(want.weight()));
+            assertNear(device.download(got.bias()), oracle.download(want.bias()));
+            Tensor alone = device.linearWeightGradient(device.upload(Shape.of(rows, in), x),
+                    device.upload(Shape.of(rows, out), dy));
+            assertNear(device.download(alone), oracle.download(want.weight()));
+        } finally {
+            device.release(mark);
+            oracle.release(oracleMark);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            // rows, heads, block: ViL-T's q/k/v blocks (96 heads of 4 x 4); few rows; a block of 16 and of 17
+            "2000, 96, 4", "9, 5, 2", "300, 3, 16", "300, 2, 17"})
+    void headwiseGradientsMatchTheOracle(int rows, int heads, int d) {
+        int features = heads * d;
+        float[] x = random(rows * 5L + d, rows * features, 1), dy = random(rows * 11L + d, rows * features, 1);
+        long mark = device.mark(), oracleMark = oracle.mark();
+        try {
+            LinearGradients got = device.headwiseParameterGradients(device.upload(Shape.of(rows, features), x),
+                    device.upload(Shape.of(rows, features), dy), heads);
+            LinearGradients want = oracle.headwiseParameterGradients(oracle.upload(Shape.of(rows, features), x),
+                    oracle.upload(Shape.of(rows, features), dy), heads);
+            assertThat(got.weight().shape()).isEqualTo(Shape.of(heads, d, d));
+            assertNear(device.download(got.weight()), oracle.download(want.weight()));
+            assertNear(device.download(got.bias()), oracle.download(want.bias()));
+        } finally {
+            device.release(mark);
+            oracle.release(oracleMark);
+        }
+    }
+}
