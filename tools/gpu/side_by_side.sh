@@ -404,6 +404,8 @@ case "$mode" in
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
     bench train --model vil2-tiny --batch 32,128 --train --iterations 5 --profile
+    # the batch resident, as torch_side.py's (made on the GPU): the same step without the upload
+    bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 5 --input-on-device
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 20 --profile
     torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32 infer:tiny:256:224:bf16 \
       train:tiny:32 train:tiny:128 train:tiny:128:224:tf32 train:anchor:128 train:tiny:128:224:compile \
