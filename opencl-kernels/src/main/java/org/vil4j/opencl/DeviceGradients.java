@@ -344,7 +344,7 @@ final class DeviceGradients {
     private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                        int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        if (size > 0 && m <= FEW_OUTPUT_ROWS) {
+        if (size > 0 && (m <= FEW_OUTPUT_ROWS || m <= 16 && m * n <= 4096)) {
             fewRowWeightGradient(ops, rows, m, n, heads, dy, dyRow, dyHead, x, xRow, xHead, out, biasOut);
             return;
         }
@@ -378,8 +378,11 @@ final class DeviceGradients {
         ops.release(mark);
     }
 
-    /** Output rows (per head) up to which a weight gradient is {@link #fewRowWeightGradient}'s and not a GEMM's. */
-    static final int FEW_OUTPUT_ROWS = 16;
+    /**
+     * Output rows (per head) up to which a weight gradient is {@link #fewRowWeightGradient}'s and not a GEMM's; up to
+     * 16 when a head's outputs fit one 64 x 64 tile.
+     */
+    static final int FEW_OUTPUT_ROWS = 4;
 
     /**
      * A weight gradient of at most FEW_OUTPUT_ROWS output rows: chunks of rows summed a work-item per output

@@ -86,6 +86,11 @@ final class OpNames {
             String name = base + "/" + pick(EPILOGUES, p.a18);
             return shapes() ? name + " " + gemmShape(p.a0, p.a1, p.a2, p.a25, p.a4, p.a5, p.a7, p.a8) : name;
         }
+        if (op == OP_WEIGHT_PARTIALS && shapes()) {
+            // m x n outputs a head, over rows, for heads (a0 = chunks * heads * m * n)
+            return base + " " + p.a1 + "x" + p.a2 + "x" + p.a3 + (p.a12 > 1 ? "x" + p.a12 : "") + " in "
+                    + p.a0 / Math.max(1, p.a12 * p.a1 * p.a2) + " chunks";
+        }
         if (op == OP_REDUCE_COLUMNS && shapes()) {
             return base + " " + p.a1 + "x" + p.a0 + (p.a8 > 0 ? " + " + p.a9 + "x" + p.a8 : "");
         }

@@ -10,15 +10,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
 
 /**
- * Weight gradients of at most DeviceGradients.FEW_OUTPUT_ROWS output rows (chunked partial sums, not a GEMM) against
- * the java oracle: linear and head-wise, one chunk and many, with and without the bias riding along; and the first
- * size past the bound, which stays a GEMM.
+ * Weight gradients of few output rows (chunked partial sums, not a GEMM: at most DeviceGradients.FEW_OUTPUT_ROWS, or
+ * at most 16 whose outputs fit one 64 x 64 tile) against the java oracle: linear and head-wise, one chunk and many,
+ * with and without the bias riding along; and the first sizes past the bounds, which stay GEMMs.
  */
 class FewRowWeightGradientTest extends DeviceWithOracle {
     @ParameterizedTest
     @CsvSource({
-            // rows, in, out: ViL's gates (4 rows of q|k|v); one chunk (few rows); the bound; one past it (a GEMM)
-            "3000, 1152, 4", "20, 7, 3", "700, 33, 16", "700, 33, 17", "1, 5, 2"})
+            // rows, in, out: ViL's gates (4 rows of q|k|v); one chunk (few rows); 16 rows within a tile; 16 rows past
+            // it and 17 rows (GEMMs); 5 rows within a tile
+            "3000, 1152, 4", "20, 7, 3", "700, 33, 16", "700, 300, 16", "700, 33, 17", "1, 5, 2", "500, 100, 5"})
     void linearGradientsMatchTheOracle(int rows, int in, int out) {
         float[] x = random(rows * 7L + in, rows * in, 1), dy = random(rows * 3L + out, rows * out, 1);
         long mark = device.mark(), oracleMark = oracle.mark();
