@@ -6,13 +6,12 @@ import org.vil4j.api.AffineGradients;
 import org.vil4j.api.Shape;
 import org.vil4j.api.Tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
 
 /**
  * The column reductions on both sides of BackwardKernels.FEW_ROWS (a work-item per column, or a work-group's tree per
- * column), in each of their modes, against the java oracle; and a split-K weight gradient, whose partial products
- * the few-rows path adds up, with its bias sums riding in the same launch over many rows.
+ * column), in each of their modes, against the java oracle (split-K weight gradients, whose partials the few-rows
+ * path adds up: WeightGradientTest).
  */
 class ColumnReductionTest extends DeviceWithOracle {
     @ParameterizedTest
@@ -30,26 +29,6 @@ class ColumnReductionTest extends DeviceWithOracle {
             assertNear(device.download(device.columnSums(xd)), oracle.download(oracle.columnSums(xo)));
             assertNear(device.download(device.sumOfSquares(xd)), oracle.download(oracle.sumOfSquares(xo)));
             AffineGradients got = device.affineGradients(xd, yd), want = oracle.affineGradients(xo, yo);
-            assertNear(device.download(got.weight()), oracle.download(want.weight()));
-            assertNear(device.download(got.bias()), oracle.download(want.bias()));
-        } finally {
-            device.release(mark);
-            oracle.release(oracleMark);
-        }
-    }
-
-    @ParameterizedTest
-    @CsvSource({"4096, 96, 200", "2050, 8, 300"})
-    void aSplitWeightGradientAddsItsPartialsAndItsBiasSumsInOneLaunch(int rows, int in, int out) {
-        // many rows over few tiles: split-K (checked), the partials' few rows summed a work-item per column
-        assertThat(DeviceGradients.splitCount(rows, ((out + 63) / 64) * ((in + 63) / 64))).isBetween(2, 64);
-        float[] x = random(rows + 5L, rows * in, 1), dy = random(rows + 6L, rows * out, 1);
-        long mark = device.mark(), oracleMark = oracle.mark();
-        try {
-            var got = device.linearParameterGradients(device.upload(Shape.of(rows, in), x),
-                    device.upload(Shape.of(rows, out), dy));
-            var want = oracle.linearParameterGradients(oracle.upload(Shape.of(rows, in), x),
-                    oracle.upload(Shape.of(rows, out), dy));
             assertNear(device.download(got.weight()), oracle.download(want.weight()));
             assertNear(device.download(got.bias()), oracle.download(want.bias()));
         } finally {

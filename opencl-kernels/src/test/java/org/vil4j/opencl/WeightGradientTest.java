@@ -10,17 +10,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
 
 /**
- * Weight gradients of few output rows (chunked partial sums, not a GEMM: at most DeviceGradients.FEW_OUTPUT_ROWS, or
- * at most 16 whose outputs fit one 64 x 64 tile) against the java oracle: linear and head-wise, one chunk and many,
- * with and without the bias riding along; and the first sizes past the bounds, which stay GEMMs.
+ * Weight gradients against the java oracle, with and without the bias riding along: of few output rows (chunked
+ * partial sums, not a GEMM: at most DeviceGradients.FEW_OUTPUT_ROWS, or at most 16 whose outputs fit one 64 x 64
+ * tile), linear and head-wise, one chunk and many; the first sizes past the bounds, which stay GEMMs; and split-K
+ * GEMMs, whose partial products the few-rows column reduction adds up.
  */
-class FewRowWeightGradientTest extends DeviceWithOracle {
+class WeightGradientTest extends DeviceWithOracle {
     @ParameterizedTest
     @CsvSource({
             // rows, in, out: ViL's gates (4 rows of q|k|v); one chunk (few rows); 16 rows within a tile; 16 rows past
             // it and 17 rows (GEMMs); 5 rows within a tile
-            "3000, 1152, 4", "20, 7, 3", "700, 33, 16", "700, 300, 16", "700, 33, 17", "1, 5, 2", "500, 100, 5"})
+            "3000, 1152, 4", "20, 7, 3", "700, 33, 16", "700, 300, 16", "700, 33, 17", "1, 5, 2", "500, 100, 5",
+            // split-K GEMMs (every case past the bounds is checked below to split)
+            "4096, 96, 200", "2050, 8, 300"})
     void linearGradientsMatchTheOracle(int rows, int in, int out) {
+        if (out > 16) {
+            // many rows over few tiles: split-K, whose partials are few rows (summed a work-item per column)
+            assertThat(DeviceGradients.splitCount(rows, ((out + 63) / 64) * ((in + 63) / 64)))
+                    .isBetween(2, BackwardKernels.FEW_ROWS);
+        }
         float[] x = random(rows * 7L + in, rows * in, 1), dy = random(rows * 3L + out, rows * out, 1);
         long mark = device.mark(), oracleMark = oracle.mark();
         try {
