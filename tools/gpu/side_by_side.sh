@@ -400,6 +400,16 @@ case "$mode" in
     bench train-new --model vil2-tiny --batch 32,128 --train --iterations 3 --recompute-activations never
     torch train:tiny:32
     ;;
+  order14)
+    # round 14's open question: ViL-T b1 took 7.2 ms with round 12's build and 8.4-8.5 with round 14's, the older
+    # build first both times; alternated here, this build first (pack-baseline 516a2b8)
+    resident=(--model vil2-tiny --batch 1,256 --iterations 20 --input-on-device)
+    bench infer-new-a "${resident[@]}"
+    baseline infer-base-a "${resident[@]}"
+    bench infer-new-b "${resident[@]}"
+    baseline infer-base-b "${resident[@]}"
+    torch infer:tiny:1 infer:tiny:256
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
