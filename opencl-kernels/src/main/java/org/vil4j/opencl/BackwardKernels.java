@@ -295,8 +295,8 @@ abstract class BackwardKernels extends GemmKernels {
     /**
      * The partial sums of a weight gradient with few output rows (DeviceGradients.weightGradient), a work-item per
      * chunk of rows and output: partial[chunk][h][o][e] = sum over the chunk's rows r of dy[r*a4 + h*a5 + o] *
-     * x[r*a7 + h*a8 + e]. A GEMM's 64 x 64 tile would leave most of its work-items idle on m <= 16 output rows (ViL's
-     * 4 x 4 head-wise blocks, the 4 gate rows). a0 = chunks * heads * m * n, a1 = m, a2 = n, a3 = rows, a4 = dy's row
+     * x[r*a7 + h*a8 + e]. A GEMM's 64 x 64 tile would leave most of its work-items idle on so few output rows
+     * (DeviceGradients.fewOutputRows: ViL's 4 x 4 head-wise blocks, the 4 gate rows). a0 = chunks * heads * m * n, a1 = m, a2 = n, a3 = rows, a4 = dy's row
      * stride, a5 = dy's head stride, a6 = dy, a7 = x's row stride, a8 = x's head stride, a9 = x, a10 = rows a chunk,
      * a11 = partial (or the gradient itself for one chunk), a12 = heads.
      */

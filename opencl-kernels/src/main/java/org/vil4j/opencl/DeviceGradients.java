@@ -344,7 +344,7 @@ final class DeviceGradients {
     private static void weightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                        int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        if (size > 0 && (m <= FEW_OUTPUT_ROWS || m <= 16 && m * n <= 4096)) {
+        if (size > 0 && fewOutputRows(m, n)) {
             fewRowWeightGradient(ops, rows, m, n, heads, dy, dyRow, dyHead, x, xRow, xHead, out, biasOut);
             return;
         }
@@ -356,9 +356,7 @@ final class DeviceGradients {
                 ops.gemm(m, n, rows, dy, 1, dyRow, x, xRow, 1, out, n, heads, 0, dyHead, 0, xHead, 0, m * n,
                         EPI_STORE, 0, 0, 0, 1f, false, heads);
             }
-            if (biasOut >= 0) {
-                reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
-            }
+            sumPartials(ops, out, 1, size, out, dy, rows, dyRow, biasOut);
             return;
         }
         int length = rows / splits;
@@ -372,20 +370,40 @@ final class DeviceGradients {
                     partial.offset() + splits * size, n, heads, 0, dyHead, 0, xHead, 0, m * n, EPI_STORE, 0, 0, 0,
                     1f, false, heads);
         }
-        // dy [rows, dyRow] is the bias gradient's matrix: its column sums ride in the partials' launch
-        reduceColumnPair(ops, partial.offset(), splits + (rest > 0 ? 1 : 0), size, out, dy, rows,
-                biasOut >= 0 ? dyRow : 0, biasOut);
+        sumPartials(ops, partial.offset(), splits + (rest > 0 ? 1 : 0), size, out, dy, rows, dyRow, biasOut);
         ops.release(mark);
     }
 
     /**
-     * Output rows (per head) up to which a weight gradient is {@link #fewRowWeightGradient}'s and not a GEMM's; up to
-     * 16 when a head's outputs fit one 64 x 64 tile.
+     * The weight gradient from its {@code parts} partial products of {@code size} floats each (one part: already the
+     * gradient at out), and with {@code biasOut >= 0} the bias gradient, dy [rows, dyRow]'s column sums, riding in the
+     * partials' reduction launch.
      */
+    private static void sumPartials(OpenCLOps ops, int partial, int parts, int size, int out, int dy, int rows,
+                                    int dyRow, int biasOut) {
+        if (parts > 1) {
+            reduceColumnPair(ops, partial, parts, size, out, dy, rows, biasOut >= 0 ? dyRow : 0, biasOut);
+        } else if (biasOut >= 0) {
+            reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
+        }
+    }
+
+    /** Output rows (per head) up to which a weight gradient is {@link #fewRowWeightGradient}'s, whatever its width. */
     static final int FEW_OUTPUT_ROWS = 4;
+    /** Output rows up to which it is too when a head's outputs fit one of the main program's tiles. */
+    static final int FEW_OUTPUT_ROWS_IN_A_TILE = 16;
 
     /**
-     * A weight gradient of at most FEW_OUTPUT_ROWS output rows: chunks of rows summed a work-item per output
+     * Whether a weight gradient of m x n outputs a head is {@link #fewRowWeightGradient}'s: where a GEMM's 64 x 64
+     * tiles would be mostly idle. UperNet 16's 16 x 576 fuse convolution over 36,864 pixels stays a GEMM: streamed a
+     * work-item per output it took 856 ms alone on PoCL, where the GEMM's tiles reuse their loads (round 14).
+     */
+    static boolean fewOutputRows(int m, int n) {
+        return m <= FEW_OUTPUT_ROWS || m <= FEW_OUTPUT_ROWS_IN_A_TILE && m * n <= TILE * TILE;
+    }
+
+    /**
+     * A weight gradient of few output rows ({@link #fewOutputRows}): chunks of rows summed a work-item per output
      * ({@code OP_WEIGHT_PARTIALS}), about 64K work-items, then the chunks' partials added by a column reduction, with
      * the bias's column sums in the same launch. As a GEMM each 64 x 64 tile computed 4 x 4 (ViL's head-wise q, k,
      * v blocks) or 4 x 64 (the gates) outputs of it: on PoCL ViL-T's 72 head-wise products took 31% of a b2 training
@@ -401,12 +419,7 @@ final class DeviceGradients {
         int partial = chunks == 1 ? out : ops.allocate(Shape.of(chunks, size)).offset();
         ops.args(chunks * size, m, n, rows, dyRow, dyHead, dy, xRow, xHead, x, length, partial, heads);
         ops.launch1D(OP_WEIGHT_PARTIALS, chunks * size);
-        if (chunks > 1) {
-            // dy [rows, dyRow] is the bias gradient's matrix: its column sums ride in the partials' launch
-            reduceColumnPair(ops, partial, chunks, size, out, dy, rows, biasOut >= 0 ? dyRow : 0, biasOut);
-        } else if (biasOut >= 0) {
-            reduceColumns(ops, dy, rows, dyRow, false, biasOut, 0);
-        }
+        sumPartials(ops, partial, chunks, size, out, dy, rows, dyRow, biasOut);
         ops.release(mark);
     }
 

@@ -17,8 +17,10 @@ import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
  * (bias and residual epilogues), with {@code -Dvil4j.opencl.wideScores=on} also the mLSTM's score products, where
  * the library shares the arena; {@code on} the same, or a one-line error without
  * the library; {@code all} also the backward's plain products that fill the program's range with 128x128 tiles (at
- * least one tile a work-group of a launch, {@code -Dvil4j.opencl.wideGemmMinTiles}: split-K weight gradients, a few hundred outputs wide, have too few tiles
- * and stay in the main program, which made round 8's {@code all} slower in training); {@code off} none. It takes a GEMM only with an epilogue it has and at least
+ * least one tile a work-group of a launch, {@code -Dvil4j.opencl.wideGemmMinTiles}: split-K weight gradients, a few
+ * hundred outputs wide, have too few tiles and stay in the main program, which made round 8's {@code all} slower in
+ * training; round 14's bounded {@code all} was still slower at batch 128); {@code off} none. It takes a GEMM only
+ * with an epilogue it has and at least
  * {@code -Dvil4j.opencl.wideGemmMinFlops} (default 2^32) of work: every switch of program ends one
  * execute and starts another (~0.1 ms of host work on the H200), which only a GEMM of several GFLOP wins back
  * (docs/PERFORMANCE.md, round 8).
