@@ -67,7 +67,7 @@ source tools/gpu/preload.sh
 classpath=".gpu/lib/*"
 bench() { # NAME ARGS...: one bench JSON per call; the profile table goes to NAME.profile.txt
   local name=$1; shift
-  "${preload[@]}" java "${java_opts[@]}" -cp "$classpath" org.vil4j.cli.Main bench --backend opencl --device gpu \
+  timeout "${VIL_BENCH_TIMEOUT:-300}" "${preload[@]}" java "${java_opts[@]}" -cp "$classpath" org.vil4j.cli.Main bench --backend opencl --device gpu \
     --output "$out/ours-$name.json" "$@" \
     2> >(grep -v -e 'untested OpenCL' -e 'incubator' > "$out/ours-$name.profile.txt") \
     || echo "ours $name failed (see $out/ours-$name.profile.txt)"
@@ -409,6 +409,72 @@ case "$mode" in
     bench infer-new-b "${resident[@]}"
     baseline infer-base-b "${resident[@]}"
     torch infer:tiny:1 infer:tiny:256
+    ;;
+  round15)
+    # round 15 (pack-baseline 1cc2328): the few-row weight gradients (round 14, untimed) against the build before
+    # them; the mLSTM backward's per-head products in the wide program (it now takes causal ones: wideGemm=all with
+    # a lower flops bound, as ViL-T's chunks of 36 samples make 1.1 GFLOP products); the backward's scratch for the
+    # whole batch of 128 in one chunk (mlstmScratchMiB=256) with and without; ViL-T training, batch resident
+    steps=(--model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device)
+    wideall=(withjava -Dvil4j.opencl.wideGemm=all withjava -Dvil4j.opencl.wideGemmMinFlops=536870912)
+    scratch=(withjava -Dvil4j.opencl.mlstmScratchMiB=256)
+    shapes=(withjava -Dvil4j.opencl.profileShapes=true)
+    torch train:tiny:32 train:tiny:128
+    baseline train-base "${steps[@]}"
+    bench train-new "${steps[@]}"
+    "${wideall[@]}" bench train-wideall "${steps[@]}"
+    "${scratch[@]}" bench train-scratch "${steps[@]}"
+    "${scratch[@]}" "${wideall[@]}" bench train-wideall-scratch "${steps[@]}"
+    "${shapes[@]}" bench train-new-profile --model vil2-tiny --batch 128 --train --iterations 2 --input-on-device \
+      --profile
+    "${shapes[@]}" "${scratch[@]}" "${wideall[@]}" bench train-wideall-scratch-profile --model vil2-tiny --batch 128 \
+      --train --iterations 2 --input-on-device --profile
+    ;;
+  round15b)
+    # round 15, second call (pack-baseline 64a22da, round 14's last build): the backward's row ops a segment of 32
+    # work-items per row (layer norm, the mLSTM's rows and their scan), column sums of many rows in blocks of 8
+    # columns, the mLSTM backward's scratch for a whole batch of 128 (default 256 MiB; 64 as before for the A/B)
+    steps=(--model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device)
+    torch train:tiny:32 train:tiny:128 train:anchor:128
+    baseline train-base "${steps[@]}"
+    bench train-new "${steps[@]}"
+    withjava -Dvil4j.opencl.mlstmScratchMiB=64 bench train-new-s64 "${steps[@]}"
+    baseline anchor-base --model fmnist-anchor --batch 128 --train --iterations 10
+    bench anchor-new --model fmnist-anchor --batch 128 --train --iterations 10
+    withjava -Dvil4j.opencl.profileShapes=true bench train-new-profile --model vil2-tiny --batch 128 --train \
+      --iterations 2 --input-on-device --profile
+    ;;
+  round15c)
+    # round 15, third call: the many-row column sums' block width (-Dvil4j.opencl.columnBlock: 1 is a work-group a
+    # column as before; 8 the default) now that each work-item keeps four loads in flight; the step with the batch
+    # uploaded and resident, and inference, for the README's rows
+    steps=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    torch train:tiny:32 train:tiny:128 infer:tiny:1 infer:tiny:256
+    for block in 1 4 8 32; do withjava -Dvil4j.opencl.columnBlock=$block bench train-block$block "${steps[@]}"; done
+    bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device
+    bench train --model vil2-tiny --batch 32,128 --train --iterations 4
+    bench infer-resident --model vil2-tiny --batch 1,256 --iterations 10 --input-on-device
+    withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
+      --iterations 2 --input-on-device --profile
+    ;;
+  round15d)
+    # round 15, last call: partial sums chunked for ~128K work-items (the depthwise weight gradient had 4 chunks),
+    # the column block's default 4 against 8 (alternated), and the README's rows: training with the batch uploaded
+    # each step and resident, inference at 1, 64 and 256, the anchor
+    steps=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:64 infer:tiny:256 \
+      infer:tiny:256:224:tf32
+    bench train-block4-a "${steps[@]}"
+    withjava -Dvil4j.opencl.columnBlock=8 bench train-block8-a "${steps[@]}"
+    bench train-block4-b "${steps[@]}"
+    withjava -Dvil4j.opencl.columnBlock=8 bench train-block8-b "${steps[@]}"
+    bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device
+    bench train --model vil2-tiny --batch 32,128 --train --iterations 4
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 20
+    bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
+    bench infer --model vil2-tiny --batch 1,64,256 --iterations 10
+    withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
+      --iterations 2 --input-on-device --profile
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile

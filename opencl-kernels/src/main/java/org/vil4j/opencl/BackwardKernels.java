@@ -15,8 +15,9 @@ abstract class BackwardKernels extends GemmKernels {
     static final int FEW_ROWS = 64;
 
     /**
-     * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch. A column of many rows is a
-     * work-group's unit: each work-item adds every lanes-th row, then a tree in local memory (tileA). Columns of at
+     * out[map(c)] = sum over rows of x[r][c] (of its square when a4 == 1), in one launch. A block of columnBlock
+     * columns of many rows is a work-group's unit: each work-item adds every (256 / columnBlock)-th row of one
+     * column, then a tree in local memory (tileA). Columns of at
      * most FEW_ROWS rows (a split-K weight gradient's partial products: a few rows, m x n columns) go a work-group's
      * lanes at a time, one a work-item adding its rows in order: a tree for each such column cost nine barriers for
      * a handful of adds, and ran a ViL-T step's 293 reductions at ~0.2 ms each on the H200 at any batch (round 14).
@@ -41,9 +42,22 @@ abstract class BackwardKernels extends GemmKernels {
         }
     }
 
-    /** A job's work-group units: its columns, or with few rows its blocks of {@code lanes} columns. */
+    /**
+     * The columns of a many-row unit: columnBlock, or for fewer columns the largest power of two not above their
+     * count (a single column keeps every work-item of its group, as a gradient norm's sum of squares needs).
+     */
+    int blockWidth(int cols) {
+        int width = columnBlock;
+        while (width > cols && width > 1) {
+            width = width / 2;
+        }
+        return width;
+    }
+
+    /** A job's work-group units: blocks of blockWidth columns, or with few rows blocks of {@code lanes} columns. */
     int reductionUnits(int cols, int rows, int lanes) {
-        int units = cols;
+        int width = blockWidth(cols);
+        int units = (cols + width - 1) / width;
         if (rows <= FEW_ROWS) {
             units = (cols + lanes - 1) / lanes;
         }
@@ -62,23 +76,34 @@ abstract class BackwardKernels extends GemmKernels {
                 }
             }
         } else {
-            reduceColumn(unit, lane, lanes, cols, rows, x, out, mode, map, y, plainOut);
+            reduceColumnBlock(unit, lane, lanes, cols, rows, x, out, mode, map, y, plainOut);
         }
     }
 
-    void reduceColumn(int col, int lane, int lanes, int cols, int rows, int x, int out, int mode, int map, int y,
-                      int plainOut) {
-        float acc = columnPartial(col, lane, lanes, cols, rows, x, mode, y);
+    /**
+     * Unit {@code block}'s columns of many rows (blockWidth of them): work-item lane takes column lane % width of the
+     * block and every (lanes / width)-th row from lane / width, then a tree over the work-items of each column in
+     * local memory (tileA; tileB for mode 2's plain sums).
+     */
+    void reduceColumnBlock(int block, int lane, int lanes, int cols, int rows, int x, int out, int mode, int map,
+                           int y, int plainOut) {
+        int width = blockWidth(cols);
+        int phase = lane / width;
+        int col = block * width + lane - phase * width;
+        float acc = 0f;
         float plain = 0f;
-        if (mode == 2) {
-            plain = columnPartial(col, lane, lanes, cols, rows, x, 0, -1);
+        if (col < cols) {
+            acc = columnPartial(col, phase, lanes / width, cols, rows, x, mode, y);
+            if (mode == 2) {
+                plain = columnPartial(col, phase, lanes / width, cols, rows, x, 0, -1);
+            }
         }
         tileA[lane] = acc;
         if (mode == 2) {
             tileB[lane] = plain;
         }
         localBarrier();
-        for (int span = lanes / 2; span > 0; span = span / 2) {
+        for (int span = lanes / 2; span >= width; span = span / 2) {
             if (lane < span) {
                 tileA[lane] = tileA[lane] + tileA[lane + span];
                 if (mode == 2) {
@@ -87,32 +112,51 @@ abstract class BackwardKernels extends GemmKernels {
             }
             localBarrier();
         }
-        if (lane == 0) {
-            mem[out + mappedColumn(col, cols, map)] = tileA[0];
+        if (lane < width && col < cols) {
+            mem[out + mappedColumn(col, cols, map)] = tileA[lane];
             if (mode == 2) {
-                mem[plainOut + mappedColumn(col, cols, map)] = tileB[0];
+                mem[plainOut + mappedColumn(col, cols, map)] = tileB[lane];
             }
         }
-        // tileA is written again by the next column
+        // tileA is written again by the next block
         localBarrier();
     }
 
     /**
      * The sum of x[r][col] for r = first, first + step, ... below rows: of its square with mode 1, of x * y with
-     * mode 2 (the plain sum of mode 2 is a second call with mode 0).
+     * mode 2 (the plain sum of mode 2 is a second call with mode 0). Four rows a round into four sums, so that four
+     * loads are in flight rather than one: a block of columns has few work-groups, each work-item a long column
+     * (a single sum left ViL-T's 25,088-row bias sums 3x slower than a group per column, round 15).
      */
     float columnPartial(int col, int first, int step, int cols, int rows, int x, int mode, int y) {
-        float acc = 0f;
-        for (int r = first; r < rows; r += step) {
-            float v = mem[x + r * cols + col];
-            if (mode == 1) {
-                v = v * v;
-            } else if (mode == 2) {
-                v = v * mem[y + r * cols + col];
-            }
-            acc += v;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int r = first;
+        while (r + 3 * step < rows) {
+            s0 += columnValue(r, col, cols, x, mode, y);
+            s1 += columnValue(r + step, col, cols, x, mode, y);
+            s2 += columnValue(r + 2 * step, col, cols, x, mode, y);
+            s3 += columnValue(r + 3 * step, col, cols, x, mode, y);
+            r += 4 * step;
         }
-        return acc;
+        while (r < rows) {
+            s0 += columnValue(r, col, cols, x, mode, y);
+            r += step;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** x[r][col], squared with mode 1, times y[r][col] with mode 2. */
+    float columnValue(int r, int col, int cols, int x, int mode, int y) {
+        float v = mem[x + r * cols + col];
+        if (mode == 1) {
+            v = v * v;
+        } else if (mode == 2) {
+            v = v * mem[y + r * cols + col];
+        }
+        return v;
     }
 
     /** Where column col's sum goes: col itself, or with c > 0 (col % c) * (cols / c) + col / c (a [K, c] row as [c, K]). */
@@ -164,43 +208,57 @@ abstract class BackwardKernels extends GemmKernels {
     }
 
     /**
-     * One work-item per (row, group): a0 = rows*groups, a1 = group size, a2 = row width, a3 = x, a4 = dy, a5 = out,
-     * a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps; a8 = 1 also writes xhat at a9 (same layout as x).
-     * dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * scale.
+     * A segment of ROW_LANES work-items per (row, group), reading the row coalesced (a work-item per row read its
+     * row alone, 0.8 ms a launch at ViL-T's 25,088 x 384 on the H200, round 15): a0 = rows*groups, a1 = group size,
+     * a2 = row width, a3 = x, a4 = dy, a5 = out, a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps; a8 = 1
+     * also writes xhat at a9 (same layout as x). dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy *
+     * scale; mean and variance as the forward (layerNorm) takes them, from shifted sums.
      */
     void layerNormBackward() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
-            int groups = a2 / a1;
-            int row = gid / groups;
-            int g = gid - row * groups;
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        int groups = a2 / a1;
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int item = min(first + segment, a0 - 1);
+            int row = item / groups;
+            int g = item - row * groups;
             int base = row * a2 + g * a1;
-            float mean = 0f;
-            for (int e = 0; e < a1; e++) {
-                mean += mem[a3 + base + e];
+            float shift = mem[a3 + base];
+            float sum = 0f;
+            float squares = 0f;
+            for (int e = lane; e < a1; e += ROW_LANES) {
+                float d = mem[a3 + base + e] - shift;
+                sum += d;
+                squares += d * d;
             }
-            mean = mean / a1;
-            float var = 0f;
-            for (int e = 0; e < a1; e++) {
-                float d = mem[a3 + base + e] - mean;
-                var += d * d;
-            }
-            float inv = 1f / sqrt(var / a1 + f0);
-            float meanG = 0f;
-            float meanGX = 0f;
-            for (int e = 0; e < a1; e++) {
+            segmentSums4(lid, lane, sum, squares, 0f, 0f);
+            float meanShifted = tileA[lid - lane] / a1;
+            float variance = max(tileA[WORK_GROUP + lid - lane] / a1 - meanShifted * meanShifted, 0f);
+            localBarrier();
+            float mean = shift + meanShifted;
+            float inv = 1f / sqrt(variance + f0);
+            float sumG = 0f;
+            float sumGX = 0f;
+            for (int e = lane; e < a1; e += ROW_LANES) {
                 float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
-                meanG += gg;
-                meanGX += gg * ((mem[a3 + base + e] - mean) * inv);
+                sumG += gg;
+                sumGX += gg * ((mem[a3 + base + e] - mean) * inv);
             }
-            meanG = meanG / a1;
-            meanGX = meanGX / a1;
-            for (int e = 0; e < a1; e++) {
-                float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
-                float xhat = (mem[a3 + base + e] - mean) * inv;
-                mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
-                if (a8 == 1) {
-                    // the normalised input, for the weight's gradient (layerNormGradients)
-                    mem[a9 + base + e] = xhat;
+            segmentSums4(lid, lane, sumG, sumGX, 0f, 0f);
+            float meanG = tileA[lid - lane] / a1;
+            float meanGX = tileA[WORK_GROUP + lid - lane] / a1;
+            localBarrier();
+            if (first + segment < a0) {
+                for (int e = lane; e < a1; e += ROW_LANES) {
+                    float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
+                    float xhat = (mem[a3 + base + e] - mean) * inv;
+                    mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
+                    if (a8 == 1) {
+                        // the normalised input, for the weight's gradient (layerNormGradients)
+                        mem[a9 + base + e] = xhat;
+                    }
                 }
             }
         }
@@ -359,15 +417,22 @@ abstract class BackwardKernels extends GemmKernels {
     }
 
     /**
-     * The per-row part of the mLSTM backward, one work-item per (z = b*NH + h, t). a0 = Z*S, a1 = S, a2 = NH,
-     * a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S] (scratch),
-     * a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH] with rows a11
-     * apart (NH, or more for a column view), f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score gradient
-     * times 1/sqrt(DH), for dq and dk), of G C/den (for dv), of L dL (the gradient of log D, including dm at the
-     * argmax); zero right of the diagonal.
+     * The per-row part of the mLSTM backward, a segment of ROW_LANES work-items per row (z = b*NH + h, t), reading
+     * the row coalesced (a work-item per row: 1.5 ms a launch at ViL-T's batch 128 on the H200, round 15). a0 = Z*S,
+     * a1 = S, a2 = NH, a3 = P [Z,S,S] (q.k / sqrt(DH), causal), a4 = G [Z,S,S] (dh_t . v_s, causal), a5 = L [Z,S,S]
+     * (scratch), a6 = F hi, a7 = F lo, a8 = m, a9 = argmax r (each [Z,S], from mlstmPrefix), a10 = igate [B,S,NH] with
+     * rows a11 apart (NH, or more for a column view), f0 = eps, f1 = 1/sqrt(DH). Row t of P becomes dP (the score
+     * gradient times 1/sqrt(DH), for dq and dk), of G C/den (for dv), of L dL (the gradient of log D, including dm at
+     * the argmax); zero right of the diagonal. Column r's dm is added by the work-item that wrote it.
      */
     void mlstmBackwardRows() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int gid = min(first + segment, a0 - 1);
+            boolean active = first + segment < a0;
             int z = gid / a1;
             int t = gid - z * a1;
             int b = z / a2;
@@ -378,29 +443,33 @@ abstract class BackwardKernels extends GemmKernels {
             float ir = mem[a10 + (b * a1 + r) * a11 + h];
             float hr = mem[a6 + row + r];
             float lr = mem[a7 + row + r];
-            // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), kept in L for the passes below
+            // D_s = exp(log D[t,s] - m_t) = exp((i_s - i_r) - (F_s - F_r)), from per-row values that stay in cache:
+            // computed again below rather than kept in L (a whole matrix written and read back); each work-item's
+            // share of n and g summed with compensation, as the one-work-item form did
             float n = 0f;
             float nc = 0f;
-            for (int s = 0; s <= t; s++) {
+            float g = 0f;
+            float gc = 0f;
+            for (int s = lane; s <= t; s += ROW_LANES) {
                 float is = mem[a10 + (b * a1 + s) * a11 + h];
                 float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
-                mem[a5 + base + s] = d;
-                float y = mem[a3 + base + s] * d - nc;
+                float p = mem[a3 + base + s];
+                float y = p * d - nc;
                 float sum = n + y;
                 nc = (sum - n) - y;
                 n = sum;
+                float yg = mem[a4 + base + s] * p * d - gc;
+                float sumG = g + yg;
+                gc = (sumG - g) - yg;
+                g = sumG;
             }
+            segmentSums4(lid, lane, n, g, 0f, 0f);
+            n = tileA[lid - lane];
+            g = tileA[WORK_GROUP + lid - lane];
+            localBarrier();
             float lower = exp(-mem[a8 + row + t]);
             float absN = abs(n);
             float den = max(absN, lower) + f0;
-            float g = 0f;
-            float gc = 0f;
-            for (int s = 0; s <= t; s++) {
-                float y = mem[a4 + base + s] * mem[a3 + base + s] * mem[a5 + base + s] - gc;
-                float sum = g + y;
-                gc = (sum - g) - y;
-                g = sum;
-            }
             float dDen = -g / (den * den);
             float sgn = 0f;
             if (n > 0f) {
@@ -418,38 +487,71 @@ abstract class BackwardKernels extends GemmKernels {
                 dn = 0.5f * dDen * sgn;
                 dFloor = 0.5f * dDen;
             }
-            float dm = -lower * dFloor;
-            for (int s = 0; s < a1; s++) {
+            float dLSum = 0f;
+            for (int s = lane; s < a1; s += ROW_LANES) {
                 float dP = 0f;
                 float cn = 0f;
                 float dL = 0f;
                 if (s <= t) {
                     float p = mem[a3 + base + s];
-                    float d = mem[a5 + base + s];
+                    float d = exp((mem[a10 + (b * a1 + s) * a11 + h] - ir)
+                            - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
                     float dC = mem[a4 + base + s] / den + dn;
                     cn = p * d / den;
                     dP = dC * d * f1;
                     dL = dC * p * d;
-                    dm -= dL;
+                    dLSum += dL;
                 }
-                mem[a3 + base + s] = dP;
-                mem[a4 + base + s] = cn;
-                mem[a5 + base + s] = dL;
+                if (active) {
+                    mem[a3 + base + s] = dP;
+                    mem[a4 + base + s] = cn;
+                    mem[a5 + base + s] = dL;
+                }
             }
-            mem[a5 + base + r] += dm;
+            segmentSums4(lid, lane, dLSum, 0f, 0f, 0f);
+            float dm = -lower * dFloor - tileA[lid - lane];
+            localBarrier();
+            if (active && lane == r - (r / ROW_LANES) * ROW_LANES) {
+                // column r is this work-item's own: its write above is visible to it
+                mem[a5 + base + r] += dm;
+            }
         }
     }
 
-    /** Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S, a2 = L. */
+    /**
+     * Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S,
+     * a2 = L. A segment of ROW_LANES work-items per row, each taking a run of the row: its run's sum, the sums of the
+     * runs before it, then its run rewritten (a work-item per row: 0.5 ms a launch at ViL-T's batch 128, round 15).
+     */
     void mlstmRowScan() {
-        for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
+        int lid = getLocalId(0);
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        int perGroup = WORK_GROUP / ROW_LANES;
+        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+            int gid = min(first + segment, a0 - 1);
             int t = gid % a1;
             int base = a2 + gid * a1;
+            int run = (t + ROW_LANES) / ROW_LANES; // ceil((t + 1) / ROW_LANES)
+            int from = min(lane * run, t + 1);
+            int to = min(from + run, t + 1);
+            float own = 0f;
+            for (int s = from; s < to; s++) {
+                own += mem[base + s];
+            }
+            tileA[lid] = own;
+            localBarrier();
             float prefix = 0f;
-            for (int s = 0; s <= t; s++) {
-                float v = mem[base + s];
-                mem[base + s] = prefix;
-                prefix += v;
+            for (int u = lid - lane; u < lid; u++) {
+                prefix += tileA[u];
+            }
+            localBarrier();
+            if (first + segment < a0) {
+                for (int s = from; s < to; s++) {
+                    float v = mem[base + s];
+                    mem[base + s] = prefix;
+                    prefix += v;
+                }
             }
         }
     }

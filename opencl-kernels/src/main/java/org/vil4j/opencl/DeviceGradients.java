@@ -331,10 +331,18 @@ final class DeviceGradients {
         ops.enqueue(OP_REDUCE_COLUMNS);
     }
 
-    /** Chunks of at least 32 rows, enough of them to give the device about 16K work-items. */
+    /**
+     * Chunks of at least 32 rows, enough of them to give the device about 128K work-items (16K left ViL-T's depthwise
+     * weight gradient at 4 chunks of 6,272 rows a work-item: ~1 ms a launch on the H200, round 15), at most FEW_ROWS
+     * so that the partials' sums are a work-item per column.
+     */
     private static int chunkCount(int rows, int cols) {
-        return Math.max(1, Math.min(rows / 32, (1 << 14) / Math.max(cols, 1)));
+        int perChunk = PARTIAL_WORK_ITEMS / Math.max(cols, 1);
+        return Math.max(1, Math.min(BackwardKernels.FEW_ROWS, Math.min(rows / 32, perChunk)));
     }
+
+    /** Work-items a launch of chunked partial sums aims at: enough loads in flight to hide a GPU's memory latency. */
+    static final int PARTIAL_WORK_ITEMS = 1 << 17;
 
     /**
      * out[h][o][d] = sum_r dy[r*dyRow + h*dyHead + o] * x[r*xRow + h*xHead + d] for h < heads, o < m, d < n: a GEMM
@@ -404,7 +412,7 @@ final class DeviceGradients {
 
     /**
      * A weight gradient of few output rows ({@link #fewOutputRows}): chunks of rows summed a work-item per output
-     * ({@code OP_WEIGHT_PARTIALS}), about 64K work-items, then the chunks' partials added by a column reduction, with
+     * ({@code OP_WEIGHT_PARTIALS}), about 128K work-items, then the chunks' partials added by a column reduction, with
      * the bias's column sums in the same launch. As a GEMM each 64 x 64 tile computed 4 x 4 (ViL's head-wise q, k,
      * v blocks) or 4 x 64 (the gates) outputs of it: on PoCL ViL-T's 72 head-wise products took 31% of a b2 training
      * step (round 14's shapes profile).
@@ -412,7 +420,7 @@ final class DeviceGradients {
     private static void fewRowWeightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                              int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        int chunks = Math.max(1, Math.min(BackwardKernels.FEW_ROWS, Math.min(rows / 32, (1 << 16) / size)));
+        int chunks = Math.max(1, Math.min(BackwardKernels.FEW_ROWS, Math.min(rows / 32, PARTIAL_WORK_ITEMS / size)));
         int length = Math.max(1, (rows + chunks - 1) / chunks);
         chunks = Math.max(1, (rows + length - 1) / length);
         long mark = ops.mark();

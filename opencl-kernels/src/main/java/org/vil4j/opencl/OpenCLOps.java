@@ -89,6 +89,7 @@ final class OpenCLOps implements Ops {
         this.found = found;
         this.device = found.device();
         this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY);
+        program.columnBlock = columnBlock();
         this.queue = new CommandQueue(program, device, found.info().name(),
                 Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP));
         program.setExplicit(true);
@@ -658,9 +659,27 @@ final class OpenCLOps implements Ops {
 
     /**
      * Floats of S x S scratch (three matrices per batch x head) one mlstmBackward chunk may use; larger batches are
-     * processed in chunks of samples (tests lower it to exercise the chunking).
+     * processed in chunks of samples (tests lower it to exercise the chunking). {@code -Dvil4j.opencl.mlstmScratchMiB}
+     * (default 256, round 15; 64 before): ViL-T at batch 128 needs 238 MiB to take the batch in one chunk, 720
+     * launches a step fewer and 5% faster on the H200 (docs/PERFORMANCE.md, round 15).
      */
-    long mlstmScratchFloats = 16L << 20;
+    long mlstmScratchFloats = ProgramProperties.wholeNumber(MLSTM_SCRATCH_PROPERTY, 256) << 18;
+
+    static final String MLSTM_SCRATCH_PROPERTY = "vil4j.opencl.mlstmScratchMiB";
+    static final String COLUMN_BLOCK_PROPERTY = "vil4j.opencl.columnBlock";
+
+    /**
+     * {@code -Dvil4j.opencl.columnBlock} (default 4): a power of two from 1 to a work-group's size. ViL-T training at
+     * batch 128 on the H200 (round 15, one call): 1 276.8 ms, 4 270.6, 8 283.3, 32 349.9.
+     */
+    private static int columnBlock() {
+        long block = ProgramProperties.wholeNumber(COLUMN_BLOCK_PROPERTY, 4);
+        if (block < 1 || block > ProgramState.WORK_GROUP || Long.bitCount(block) != 1) {
+            throw new BackendUnavailableException("OpenCL backend: -D" + COLUMN_BLOCK_PROPERTY + "=" + block
+                    + " is not a power of two from 1 to " + ProgramState.WORK_GROUP);
+        }
+        return (int) block;
+    }
 
     @Override
     public MlstmGradients mlstmBackward(Tensor qt, Tensor kt, Tensor vt, Tensor igate, Tensor fgate, Tensor dht,
@@ -743,7 +762,7 @@ final class OpenCLOps implements Ops {
                     ? " " + OpNames.gemmShape(m, n, k, batches, aRow, aK, bK, bCol) : "");
             queue.runBetween(name, wide.kernel(), () -> wide.run(program.mem, program.index, m, n,
                     k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                    epilogue, e0, e1, e2, residualRows, tableStride, alpha, batches));
+                    epilogue, e0, e1, e2, residualRows, tableStride, alpha, causalA, batches));
             return;
         }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,

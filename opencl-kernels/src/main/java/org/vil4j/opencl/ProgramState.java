@@ -146,6 +146,12 @@ abstract class ProgramState extends Kernel {
     /** Floats of one recorded command: f0..f6. */
     static final int CMD_FLOATS = 7;
 
+    /**
+     * Adjacent columns a work-group's unit of a many-row column reduction takes (a power of two up to WORK_GROUP),
+     * read by as many adjacent work-items so that a load uses more of the 32-byte sector it moves; 1 is a work-group
+     * a column (before round 15). {@code -Dvil4j.opencl.columnBlock} (OpenCLOps), set once, read by every launch.
+     */
+    int columnBlock = 4;
     /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
     float[] mem;
     /** Int arena: index tables. */

@@ -6,6 +6,7 @@ import com.aparapi.device.OpenCLDevice;
 import java.util.List;
 
 import static org.vil4j.opencl.DeviceProgram.EPI_BIAS;
+import static org.vil4j.opencl.DeviceProgram.EPI_CAUSAL;
 import static org.vil4j.opencl.DeviceProgram.EPI_LINEAR_RESIDUAL;
 import static org.vil4j.opencl.DeviceProgram.EPI_MLSTM_SCORES;
 import static org.vil4j.opencl.DeviceProgram.EPI_STORE;
@@ -74,13 +75,15 @@ final class WideGemm {
      * work; a plain product also enough 128x128 tiles to give each of the launch's work-groups one.
      */
     boolean takes(long flops, int epilogue, boolean causalA, int m, int n, int batches) {
-        if (causalA || flops < minFlops) {
+        if (flops < minFlops) {
             return false;
         }
-        if (epilogue == EPI_STORE) {
+        if (epilogue == EPI_STORE || epilogue == EPI_CAUSAL) {
+            // plain products, causal ones too: the mLSTM backward's per-head products (round 15)
             return plainProducts && tiles(m, n, batches) >= minTiles;
         }
-        return epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL || epilogue == EPI_MLSTM_SCORES && scores;
+        return !causalA && (epilogue == EPI_BIAS || epilogue == EPI_LINEAR_RESIDUAL
+                || epilogue == EPI_MLSTM_SCORES && scores);
     }
 
     /**
@@ -110,7 +113,8 @@ final class WideGemm {
      */
     void run(float[] arena, int[] indexArena, int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol,
              int c, int cRow, int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
-             int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, int batches) {
+             int epilogue, int e0, int e1, int e2, int residualRows, int tableStride, float alpha, boolean causalA,
+             int batches) {
         WideGemmProgram p = program.kernel();
         if (p.mem != arena) {
             p.mem = arena; // the arena grew: Aparapi makes (the library shares) the new buffer at this execute
@@ -123,6 +127,7 @@ final class WideGemm {
         p.wgInner = inner; p.wgAOuter = aOuter; p.wgAInner = aInner; p.wgBOuter = bOuter; p.wgBInner = bInner;
         p.wgCOuter = cOuter; p.wgCInner = cInner; p.wgBatches = batches;
         p.wgEpilogue = epilogue == EPI_STORE ? WideGemmProgram.EPI_STORE
+                : epilogue == EPI_CAUSAL ? WideGemmProgram.EPI_CAUSAL
                 : epilogue == EPI_BIAS ? WideGemmProgram.EPI_BIAS
                 : epilogue == EPI_MLSTM_SCORES ? WideGemmProgram.EPI_MLSTM_SCORES : WideGemmProgram.EPI_BIAS_RESIDUAL;
         p.wgBias = epilogue == EPI_MLSTM_SCORES ? -1 : e0;
@@ -136,6 +141,7 @@ final class WideGemm {
         p.wgTable = epilogue == EPI_LINEAR_RESIDUAL ? e2 : -1;
         p.wgTableStride = tableStride;
         p.wgAlpha = alpha;
+        p.wgCausalA = causalA ? 1 : 0;
         program.launch();
     }
 
@@ -151,7 +157,8 @@ final class WideGemm {
 
     /** The profile's name of a GEMM with this (main program's) epilogue. */
     static String name(int epilogue) {
-        return epilogue == EPI_STORE ? "wide_gemm/store" : epilogue == EPI_BIAS ? "wide_gemm/bias"
+        return epilogue == EPI_STORE ? "wide_gemm/store" : epilogue == EPI_CAUSAL ? "wide_gemm/causal"
+                : epilogue == EPI_BIAS ? "wide_gemm/bias"
                 : epilogue == EPI_MLSTM_SCORES ? "wide_gemm/mlstm_scores" : "wide_gemm/bias_residual";
     }
 

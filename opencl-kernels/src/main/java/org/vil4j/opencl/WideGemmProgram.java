@@ -13,7 +13,8 @@ import com.aparapi.Kernel;
  * <p>C[z][i][j] = epilogue(alpha * sum_k A[z][i][k] * B[z][k][j]) with any strides; z = outer * inner + inn.
  * Epilogues: store, + bias[j], + bias[j] (where given) + residual[i % residualRows][j], or the residual's row picked
  * through a row table, as the main program's EPI_LINEAR_RESIDUAL; the mLSTM's stabilised scores (tiles right of the
- * diagonal skip their products). Written in Aparapi's kernel subset.
+ * diagonal skip their products); zeros right of the diagonal (the mLSTM backward's score products). A may be causal
+ * (zero right of its diagonal: the products stop at the tile's last row). Written in Aparapi's kernel subset.
  */
 final class WideGemmProgram extends Kernel {
     static final int WORK_GROUP = 256;
@@ -25,6 +26,8 @@ final class WideGemmProgram extends Kernel {
     static final int EPI_BIAS_RESIDUAL = 2;
     /** The mLSTM's scores: q.k times the stabilised decay for s <= t, else 0 (the main program's EPI_MLSTM_SCORES). */
     static final int EPI_MLSTM_SCORES = 3;
+    /** Zeros right of the diagonal (j > i), as the main program's EPI_CAUSAL: the mLSTM backward's score products. */
+    static final int EPI_CAUSAL = 4;
 
     float[] mem;
     /** The main program's int arena: the row tables of a gathered residual. */
@@ -37,6 +40,8 @@ final class WideGemmProgram extends Kernel {
     int wgA, wgARow, wgAK, wgB, wgBK, wgBCol, wgC, wgCRow;
     int wgInner, wgAOuter, wgAInner, wgBOuter, wgBInner, wgCOuter, wgCInner, wgBatches;
     int wgEpilogue, wgBias, wgResidual, wgResidualRows, wgTable, wgTableStride;
+    /** 1 when A is causal (A[i][k] = 0 for k > i): a tile's rows need k < i0 + TILE only. */
+    int wgCausalA;
     /** The scores epilogue's prefix rows [Z, S]: F hi, F lo, argmax r, the input gates. */
     int wgFHi, wgFLo, wgArgmax, wgGates;
     float wgAlpha;
@@ -79,7 +84,10 @@ final class WideGemmProgram extends Kernel {
         float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
 
         int kEnd = wgK;
-        if (wgEpilogue == EPI_MLSTM_SCORES && j0 > i0 + TILE - 1) {
+        if (wgCausalA == 1) {
+            kEnd = min(wgK, i0 + TILE);
+        }
+        if ((wgEpilogue == EPI_MLSTM_SCORES || wgEpilogue == EPI_CAUSAL) && j0 > i0 + TILE - 1) {
             kEnd = 0; // a tile right of the diagonal: zeros only
         }
         for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
@@ -171,7 +179,10 @@ final class WideGemmProgram extends Kernel {
                     v = wgAlpha * acc * exp((mem[wgGates + row + j] - mem[wgGates + row + r]) - df);
                 }
             }
-            if (wgEpilogue != EPI_STORE && wgBias >= 0) {
+            if (wgEpilogue == EPI_CAUSAL && j > i) {
+                v = 0f;
+            }
+            if (wgEpilogue != EPI_STORE && wgEpilogue != EPI_CAUSAL && wgBias >= 0) {
                 v = v + mem[wgBias + j];
             }
             if (wgEpilogue == EPI_BIAS_RESIDUAL) {

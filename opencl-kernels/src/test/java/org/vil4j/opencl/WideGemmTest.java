@@ -24,6 +24,9 @@ import org.vil4j.backend.java.JavaBackend;
  * and interleaved with the main program's ops.
  */
 class WideGemmTest {
+    /** The cases below: 12 GEMM-backed ops and the mLSTM backward's five gradients. */
+    private static final int CASES = 17;
+
     @AfterEach
     void clear() {
         System.clearProperty(WideGemm.PROPERTY);
@@ -63,11 +66,12 @@ class WideGemmTest {
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, List.of("-D" + WideGemm.PROPERTY
                 + "=all", "-D" + WideGemm.MIN_FLOPS_PROPERTY + "=0", "-D" + WideGemm.SCORES_PROPERTY + "=on",
                 "-D" + WideGemm.MIN_TILES_PROPERTY + "=5"), Map.of("VIL4J_CL_SHARE_ARENA", "1"), 0);
-        ChildCases.read(output, 12).forEach((index, difference) -> assertThat(difference)
+        ChildCases.read(output, CASES).forEach((index, difference) -> assertThat(difference)
                 .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(1e-5));
         // the batched product (3 x 1 x 2 tiles) goes wide; the short weight gradient (200 x 96 outputs: 2 tiles, 300
-        // rows) does not; the long one's partial products do
-        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isEqualTo(10);
+        // rows) does not; the long one's partial products do; the mLSTM backward's five products (4 batches of at
+        // least 2 x 1 tiles) do
+        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isEqualTo(15);
     }
 
     /** The child: each case's largest difference from the java backend, relative to the result's largest value. */
@@ -127,6 +131,14 @@ class WideGemmTest {
         Tensor xLong = ops.upload(Shape.of(1025, 96), gaussian(random, 1025 * 96));
         results.add(ops.linearParameterGradients(xLong, ops.upload(Shape.of(1025, 200),
                 gaussian(random, 1025 * 200))).weight());
+        // the mLSTM backward's per-head products (round 15): P = q k^T and G = dh v^T zero right of the diagonal
+        // (EPI_CAUSAL, a 128-row tile right of it skipped), dq = dP k with dP causal (the products stop at the tile's
+        // last row), dk = dP^T q and dv = G^T dh read their A by columns
+        Tensor q = ops.upload(qs, gaussian(random, 2 * 150 * 80)), k = ops.upload(qs, gaussian(random, 2 * 150 * 80));
+        Tensor v = ops.upload(qs, gaussian(random, 2 * 150 * 80)), dh = ops.upload(qs, gaussian(random, 2 * 150 * 80));
+        var cell = ops.mlstmBackward(q, k, v, ops.upload(gs, gaussian(random, 600)),
+                ops.upload(gs, gaussian(random, 600)), dh, 2, 1e-6f);
+        results.addAll(List.of(cell.dq(), cell.dk(), cell.dv(), cell.digate(), cell.dfgate()));
         return results.stream().map(ops::download).toList();
     }
 
@@ -161,11 +173,11 @@ class WideGemmTest {
                 "-D" + WideGemm.SCORES_PROPERTY + "=on"));
         jvm.addAll(List.of(options));
         String output = PreloadedLibrary.runChild(dir, library, WideGemmTest.class, jvm, env, 0);
-        ChildCases.read(output, 12).forEach((index, difference) -> assertThat(difference)
+        ChildCases.read(output, CASES).forEach((index, difference) -> assertThat(difference)
                 .as("case %s in:%n%s", index, output).isLessThanOrEqualTo(1e-5));
         // every GEMM of the cases: four projections, three residual ones, the batched product, the weight gradient,
-        // the scores
-        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isGreaterThanOrEqualTo(10);
+        // the scores, the mLSTM backward's five
+        assertThat(PreloadedLibrary.number(output, "wide launches")).as(output).isGreaterThanOrEqualTo(15);
         return output;
     }
 }
