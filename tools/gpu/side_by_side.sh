@@ -459,20 +459,17 @@ case "$mode" in
     ;;
   round15d)
     # round 15, last call: partial sums chunked for ~128K work-items (the depthwise weight gradient had 4 chunks),
-    # the column block's default 4 against 8 (alternated), and the README's rows: training with the batch uploaded
+    # the column block's default 4 against 8, and the README's rows: training with the batch uploaded
     # each step and resident, inference at 1, 64 and 256, the anchor
     steps=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
     torch train:tiny:32 train:tiny:128 train:anchor:128 infer:tiny:1 infer:tiny:64 infer:tiny:256 \
       infer:tiny:256:224:tf32
     bench train-block4-a "${steps[@]}"
     withjava -Dvil4j.opencl.columnBlock=8 bench train-block8-a "${steps[@]}"
-    bench train-block4-b "${steps[@]}"
-    withjava -Dvil4j.opencl.columnBlock=8 bench train-block8-b "${steps[@]}"
     bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device
     bench train --model vil2-tiny --batch 32,128 --train --iterations 4
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 20
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
-    bench infer --model vil2-tiny --batch 1,64,256 --iterations 10
     withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
       --iterations 2 --input-on-device --profile
     ;;
