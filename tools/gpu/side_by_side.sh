@@ -108,7 +108,8 @@ golden_wide() { "${preload[@]}" VIL4J_CL_SHARE_ARENA=1 "$@" java -Dvil4j.opencl.
   echo "conformance, every GEMM wide $*: exit $?"; tail -1 "$out/conformance-gpu-wide.txt"; }
 torch() { REF=.ref PYTHONUNBUFFERED=1 python3 .gpu/torch_side.py "$@" | tee -a "$out/torch.jsonl"; }
 
-if [ -d .gpu/golden ]; then
+# VIL_SKIP_GOLDEN=1: no golden cases first (a short call on the session's last device seconds)
+if [ -d .gpu/golden ] && [ "${VIL_SKIP_GOLDEN:-0}" != 1 ]; then
   "${preload[@]}" java -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" org.vil4j.cli.Main conformance --backend opencl --device gpu \
     .gpu/golden/*.safetensors > "$out/conformance-gpu.txt" 2>&1; echo "conformance on the GPU: exit $?"
   tail -3 "$out/conformance-gpu.txt"
@@ -472,6 +473,13 @@ case "$mode" in
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
     withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
       --iterations 2 --input-on-device --profile
+    ;;
+  anchor15)
+    # round 15: the fmnist-anchor training step against torch.compile in the same call (the issue's 7,398 img/s is
+    # round 10's); ours before and after PyTorch's
+    bench anchor-a --model fmnist-anchor --batch 128 --train --iterations 20
+    torch train:anchor:128 train:anchor:128:224:compile
+    bench anchor-b --model fmnist-anchor --batch 128 --train --iterations 20
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
