@@ -225,15 +225,7 @@ abstract class BackwardKernels extends GemmKernels {
             int row = item / groups;
             int g = item - row * groups;
             int base = row * a2 + g * a1;
-            float shift = mem[a3 + base];
-            float sum = 0f;
-            float squares = 0f;
-            for (int e = lane; e < a1; e += ROW_LANES) {
-                float d = mem[a3 + base + e] - shift;
-                sum += d;
-                squares += d * d;
-            }
-            segmentSums4(lid, lane, sum, squares, 0f, 0f);
+            float shift = segmentMoments(a3 + base, lid, lane);
             float meanShifted = tileA[lid - lane] / a1;
             float variance = max(tileA[WORK_GROUP + lid - lane] / a1 - meanShifted * meanShifted, 0f);
             localBarrier();

@@ -46,18 +46,8 @@ abstract class RowKernels extends HeadwiseKernels {
                 }
             }
             int base = a3 + source * a2 + g * a1;
-            // one pass and one tree for both moments (two passes waited at two trees' barriers): sums of x - shift,
-            // shift the group's first value, so that the variance E[d^2] - E[d]^2 cancels little (|mean - shift| is
-            // a few standard deviations at most where the values are spread, and 0 where they are equal)
-            float shift = mem[base];
-            float sum = 0f;
-            float squares = 0f;
-            for (int e = lane; e < a1; e += ROW_LANES) {
-                float d = mem[base + e] - shift;
-                sum += d;
-                squares += d * d;
-            }
-            segmentSums4(lid, lane, sum, squares, 0f, 0f);
+            // one pass and one tree for both moments (two passes waited at two trees' barriers)
+            float shift = segmentMoments(base, lid, lane);
             float meanShifted = tileA[lid - lane] / a1;
             float variance = max(tileA[WORK_GROUP + lid - lane] / a1 - meanShifted * meanShifted, 0f);
             // tileA is written again by the next sums
@@ -297,6 +287,25 @@ abstract class RowKernels extends HeadwiseKernels {
             base = a8 + (j - a7) * a2;
         }
         return base;
+    }
+
+    /**
+     * The first two moments of the a1 values from mem[base], shifted by the first of them, which it returns: their sum
+     * ends at tileA[lid - lane] and the sum of their squares at tileA[WORK_GROUP + lid - lane] (segmentSums4). One
+     * pass and one tree for both: |mean - shift| is a few standard deviations at most where the values are spread and
+     * 0 where they are equal, so E[d^2] - E[d]^2 cancels little. The caller reads them, then waits at a barrier.
+     */
+    float segmentMoments(int base, int lid, int lane) {
+        float shift = mem[base];
+        float sum = 0f;
+        float squares = 0f;
+        for (int e = lane; e < a1; e += ROW_LANES) {
+            float d = mem[base + e] - shift;
+            sum += d;
+            squares += d * d;
+        }
+        segmentSums4(lid, lane, sum, squares, 0f, 0f);
+        return shift;
     }
 
     /**
