@@ -481,6 +481,14 @@ case "$mode" in
     torch train:anchor:128 train:anchor:128:224:compile
     bench anchor-b --model fmnist-anchor --batch 128 --train --iterations 20
     ;;
+  upload15)
+    # round 15, the session's last device seconds: a training batch's upload (77 MB at 128) in chunks through a fixed
+    # staging array (-Dvil4j.opencl.uploadChunkFloats) against one whole copy (the default)
+    up=(--model vil2-tiny --batch 128 --train --iterations 3)
+    withjava -Dvil4j.opencl.uploadChunkFloats=1048576 bench upload-chunk1m "${up[@]}"
+    bench upload-whole "${up[@]}"
+    withjava -Dvil4j.opencl.uploadChunkFloats=4194304 bench upload-chunk4m "${up[@]}"
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

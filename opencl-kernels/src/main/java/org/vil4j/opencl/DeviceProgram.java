@@ -19,13 +19,14 @@ package org.vil4j.opencl;
  */
 final class DeviceProgram extends TransformerKernels {
 
-    DeviceProgram(int memFloats, int indexInts, int commandCapacity) {
+    DeviceProgram(int memFloats, int indexInts, int commandCapacity, int uploadChunkFloats) {
         commands = new int[commandCapacity * CMD_INTS];
         commandFloats = new float[commandCapacity * CMD_FLOATS];
         mem = new float[memFloats];
         index = new int[indexInts];
         stageIn = new float[1];
         stageSmall = new float[SMALL_STAGE];
+        stageChunk = new float[Math.max(1, uploadChunkFloats)];
         stageOut = new float[1];
         stageIndex = new int[1];
     }

@@ -156,6 +156,11 @@ final class DeviceTransfers {
         }
         ops.flush(); // a recorded copy may still read the staging array
         boolean small = n <= SMALL_STAGE;
+        int chunk = ops.program.stageChunk.length;
+        if (!small && chunk > 1) {
+            stageInChunks(ops, data, offset, chunk);
+            return;
+        }
         if (small) {
             System.arraycopy(data, 0, ops.program.stageSmall, 0, n);
             ops.program.put(ops.program.stageSmall);
@@ -169,6 +174,21 @@ final class DeviceTransfers {
         ops.transfers++;
         ops.args(n, offset, small ? 1 : 0);
         ops.launch1D(OP_COPY_IN, n);
+    }
+
+    /** A large upload a chunk at a time through stageChunk: each chunk's copy runs before the next is written. */
+    private static void stageInChunks(OpenCLOps ops, float[] data, int offset, int chunk) {
+        for (int from = 0; from < data.length; from += chunk) {
+            int n = Math.min(chunk, data.length - from);
+            if (from > 0) {
+                ops.flush();
+            }
+            System.arraycopy(data, from, ops.program.stageChunk, 0, n);
+            ops.program.put(ops.program.stageChunk);
+            ops.transfers++;
+            ops.args(n, offset + from, 2);
+            ops.launch1D(OP_COPY_IN, n);
+        }
     }
 
     /** Stages per-step values into the arena, counted as parameter bytes once the arena is on the device. */

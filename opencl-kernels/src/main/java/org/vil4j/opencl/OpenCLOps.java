@@ -88,7 +88,9 @@ final class OpenCLOps implements Ops {
         LargeBuffers.announce(arenaFloats);
         this.found = found;
         this.device = found.device();
-        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY);
+        this.program = new DeviceProgram(arenaFloats, DEFAULT_INDEX_INTS, CommandQueue.CAPACITY,
+                (int) Math.min(Integer.MAX_VALUE - 8, ProgramProperties.wholeNumber(UPLOAD_CHUNK_PROPERTY,
+                        DEFAULT_UPLOAD_CHUNK)));
         program.columnBlock = columnBlock();
         this.queue = new CommandQueue(program, device, found.info().name(),
                 Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP));
@@ -667,6 +669,13 @@ final class OpenCLOps implements Ops {
 
     static final String MLSTM_SCRATCH_PROPERTY = "vil4j.opencl.mlstmScratchMiB";
     static final String COLUMN_BLOCK_PROPERTY = "vil4j.opencl.columnBlock";
+    /** Floats of a large upload's chunks (ProgramState.stageChunk); 0 stages it whole, as before round 15. */
+    static final String UPLOAD_CHUNK_PROPERTY = "vil4j.opencl.uploadChunkFloats";
+    /**
+     * 4 MiB chunks: ViL-T training at batch 128 with its 77 MB batch uploaded each step took 286.5 ms a step on the
+     * H200 against 338.7 ms staged whole (16 MiB chunks: 290.1; round 15, one call).
+     */
+    static final int DEFAULT_UPLOAD_CHUNK = 1 << 20;
 
     /**
      * {@code -Dvil4j.opencl.columnBlock} (default 4): a power of two from 1 to a work-group's size. ViL-T training at

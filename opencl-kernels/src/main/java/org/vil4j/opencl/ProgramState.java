@@ -167,6 +167,13 @@ abstract class ProgramState extends Kernel {
      * time after this change stayed within the calls' noise, docs/PERFORMANCE.md round 10).
      */
     float[] stageSmall;
+    /**
+     * Uploads larger than stageSmall go through this array a chunk at a time ({@code -Dvil4j.opencl.uploadChunkFloats},
+     * default 1M floats; 0 leaves it one float long and stages each upload whole through stageIn). Whole, ViL-T's
+     * training batch at 128 (77 MB) cost ~90 ms of a 339-345 ms step on the H200; in 4 MiB chunks the step took 287
+     * ms (round 15): the time had gone to Aparapi's handling of one large array, not to the bus.
+     */
+    float[] stageChunk;
     float[] stageOut;
     int[] stageIndex;
 

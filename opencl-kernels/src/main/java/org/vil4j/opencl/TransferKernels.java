@@ -11,12 +11,14 @@ package org.vil4j.opencl;
 abstract class TransferKernels extends ProgramState {
     // ---- transfers: a0 = n, a1 = arena offset ----------------------------------------------------------------
 
-    /** a2 = 1: from stageSmall, else from stageIn. */
+    /** a2 = 1: from stageSmall, 2: from stageChunk, else from stageIn. */
     void copyIn() {
         for (int i = getGlobalId(0); i < a0; i += getGlobalSize(0)) {
             float v = 0f;
             if (a2 == 1) {
                 v = stageSmall[i];
+            } else if (a2 == 2) {
+                v = stageChunk[i];
             } else {
                 v = stageIn[i];
             }
