@@ -171,7 +171,8 @@ abstract class BackwardKernels extends GemmKernels {
     /**
      * a0 = n, a1 = mode, a2 = out.
      * silu: a3 = x, a4 = dy; out = dy * silu'(x).
-     * skip gate (out = dh): a3 = h, a4 = skip, a5 = a, a6 = z, a7 = dy, a8 = da, a9 = dz, a10 = columns.
+     * skip gate (out = dh): a3 = h, a4 = skip, a5 = a, a6 = z, a7 = dy, a8 = da, a9 = dz, a10 = columns, a11/a12 =
+     * a's and z's row strides.
      * scale samples: a3 = x, a4 = scales, a5 = elements per sample.
      * place columns (n = rows * total): a3 = x, a4 = count, a5 = start, a6 = total.
      */
@@ -180,13 +181,16 @@ abstract class BackwardKernels extends GemmKernels {
             if (a1 == GW_SILU) {
                 mem[a2 + i] = mem[a4 + i] * siluDerivative(mem[a3 + i]);
             } else if (a1 == GW_SKIP_GATE) {
-                float z = mem[a6 + i];
+                // a and z through their row strides (column views of the up-projection)
+                int r = i / a10;
+                int c = i - r * a10;
+                float z = mem[a6 + r * a12 + c];
                 float dy = mem[a7 + i];
-                float s = mem[a4 + i % a10];
+                float s = mem[a4 + c];
                 float dh = dy * (z / (1f + exp(-z)));
                 mem[a2 + i] = dh;
                 mem[a8 + i] = dh * s;
-                mem[a9 + i] = dy * (mem[a3 + i] + s * mem[a5 + i]) * siluDerivative(z);
+                mem[a9 + i] = dy * (mem[a3 + i] + s * mem[a5 + r * a11 + c]) * siluDerivative(z);
             } else if (a1 == GW_SCALE_SAMPLES) {
                 mem[a2 + i] = mem[a3 + i] * mem[a4 + i / a5];
             } else if (a1 == GW_PLACE_COLUMNS) {
@@ -318,7 +322,7 @@ abstract class BackwardKernels extends GemmKernels {
      * Partials of the depthwise weight gradient: work-item (chunk, k, c) sums dy[b,s,c] * x[b, nb[s,k], c] over the
      * (b, s) items [chunk*a3, (chunk+1)*a3). a0 = chunks*K*C, a1 = K*C, a2 = items B*S, a3 = chunk length, a4 = x,
      * a5 = dy, a6 = neighbour table [S,K], a7 = 0 or C (output column mapping, see reduceColumns), a8 = S,
-     * a9 = K, a10 = out [chunks, K*C].
+     * a9 = K, a10 = out [chunks, K*C], a11 = x's row stride (C, or more for a column view).
      */
     void depthwiseWeightPartials() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -335,7 +339,7 @@ abstract class BackwardKernels extends GemmKernels {
                 int s = item - b * a8;
                 int src = index[a6 + s * a9 + k];
                 if (src >= 0) {
-                    acc += mem[a5 + item * channels + c] * mem[a4 + (b * a8 + src) * channels + c];
+                    acc += mem[a5 + item * channels + c] * mem[a4 + (b * a8 + src) * a11 + c];
                 }
             }
             mem[a10 + chunk * a1 + mappedColumn(col, a1, a7)] = acc;

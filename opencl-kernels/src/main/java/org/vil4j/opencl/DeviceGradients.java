@@ -142,7 +142,9 @@ final class DeviceGradients {
     static SkipGateGradients skipGateBackward(OpenCLOps ops, Tensor ht, Tensor skipt, Tensor at, Tensor zt,
                                               Tensor dyt) {
         String op = "skipGateBackward";
-        DeviceTensor h = ops.check(op, ht), skip = ops.check(op, skipt), a = ops.check(op, at), z = ops.check(op, zt);
+        // a and z may be column views (the up-projection's halves): read through their row strides, no copies
+        DeviceTensor h = ops.check(op, ht), skip = ops.check(op, skipt);
+        DeviceTensor a = ops.checkView(op, at), z = ops.checkView(op, zt);
         DeviceTensor dy = ops.check(op, dyt);
         requireMinRank(op, "h", h.shape(), 1);
         requireSameShape(op, "h", h.shape(), "a", a.shape());
@@ -153,7 +155,7 @@ final class DeviceGradients {
         DeviceTensor dh = ops.allocate(h.shape()), da = ops.allocate(h.shape()), dz = ops.allocate(h.shape());
         int n = h.size();
         ops.args(n, GW_SKIP_GATE, dh.offset(), h.offset(), skip.offset(), a.offset(), z.offset(), dy.offset(),
-                da.offset(), dz.offset(), Math.max(cols, 1));
+                da.offset(), dz.offset(), Math.max(cols, 1), a.stride(), z.stride());
         ops.launch1D(OP_GRAD_ELEMENTWISE, n);
         return new SkipGateGradients(dh, da, dz);
     }
@@ -248,7 +250,7 @@ final class DeviceGradients {
 
     static Tensor depthwiseConvWeightGradient(OpenCLOps ops, Tensor xt, Tensor dyt, IndexTable neighbours) {
         String op = "depthwiseConvWeightGradient";
-        DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
+        DeviceTensor x = ops.checkView(op, xt), dy = ops.check(op, dyt); // x through its row stride
         DeviceIndexTable t = checkTable(op, neighbours, -1);
         requireSameShape(op, "x", x.shape(), "dy", dy.shape());
         requireMinRank(op, "x", x.shape(), 2);
@@ -271,7 +273,7 @@ final class DeviceGradients {
         long mark = ops.mark();
         DeviceTensor partial = chunks == 1 ? out : ops.allocate(Shape.of(chunks, cols));
         ops.args(chunks * cols, cols, items, length, x.offset(), dy.offset(), t.offset(), chunks == 1 ? channels : 0,
-                seq, taps, partial.offset());
+                seq, taps, partial.offset(), x.stride());
         ops.launch1D(OP_DEPTHWISE_WEIGHT_PARTIALS, chunks * cols);
         if (chunks > 1) {
             reduceColumns(ops, partial.offset(), chunks, cols, false, out.offset(), channels);

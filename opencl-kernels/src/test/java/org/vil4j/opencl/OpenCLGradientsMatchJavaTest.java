@@ -152,6 +152,13 @@ class OpenCLGradientsMatchJavaTest {
                     uniform(ops, 4, -6, 6, 2, 5, 8), in(ops, 5, 2, 5, 8));
             return new Tensor[]{g.dh(), g.da(), g.dz()};
         });
+        // a and z column views (the up-projection's halves), read through their row strides
+        same("skipGateBackward of views", 1e-6, ops -> {
+            SkipGateGradients g = ops.skipGateBackward(in(ops, 1, 2, 5, 8), in(ops, 2, 8),
+                    ops.columns(in(ops, 3, 2, 5, 13), 2, 8), ops.columns(uniform(ops, 4, -6, 6, 2, 5, 16), 8, 8),
+                    in(ops, 5, 2, 5, 8));
+            return new Tensor[]{g.dh(), g.da(), g.dz()};
+        });
         same1("scaleSamples", 0, ops -> ops.scaleSamples(in(ops, 1, 3, 5, 7), in(ops, 2, 3)));
         same1("scaleSamples", 0, ops -> ops.scaleSamples(in(ops, 1, 4, 11), in(ops, 2, 4, 1)));
         same1("placeColumns", 0, ops -> ops.placeColumns(in(ops, 1, 2, 3, 4), 5, 13));
@@ -187,6 +194,35 @@ class OpenCLGradientsMatchJavaTest {
         // 40 * 15 items: partial sums per chunk, then a reduction that stores [C, K]
         same1("depthwiseConvWeightGradient", 1e-5, ops -> ops.depthwiseConvWeightGradient(in(ops, 7, 40, 15, 7),
                 in(ops, 8, 40, 15, 7), ops.indexTable(15, 4, causal)));
+        // x a column view (the mLSTM's half of the up-projection), read through its row stride
+        same1("depthwiseConvWeightGradient of a view", 1e-5, ops -> ops.depthwiseConvWeightGradient(
+                ops.columns(in(ops, 9, 40, 15, 12), 5, 7), in(ops, 10, 40, 15, 7), ops.indexTable(15, 4, causal)));
+    }
+
+    @Test
+    void columnViewInputsAreReadInPlace() {
+        // as many launches for a view as for a dense tensor: no copy first
+        long mark = device.mark();
+        try {
+            Tensor wide = in(device, 1, 2, 15, 16), dense = in(device, 2, 2, 15, 8), dy = in(device, 3, 2, 15, 8);
+            Tensor view = device.columns(wide, 8, 8), skip = in(device, 4, 8);
+            int[] causal = ConvolutionFrames.causal1d(15, 4);
+            var table = device.indexTable(15, 4, causal);
+            long before = device.kernelLaunches();
+            device.skipGateBackward(dense, skip, view, view, dy);
+            long viewLaunches = device.kernelLaunches() - before;
+            before = device.kernelLaunches();
+            device.skipGateBackward(dense, skip, dense, dense, dy);
+            assertThat(viewLaunches).as("skipGateBackward").isEqualTo(device.kernelLaunches() - before);
+            before = device.kernelLaunches();
+            device.depthwiseConvWeightGradient(view, dy, table);
+            viewLaunches = device.kernelLaunches() - before;
+            before = device.kernelLaunches();
+            device.depthwiseConvWeightGradient(dense, dy, table);
+            assertThat(viewLaunches).as("depthwiseConvWeightGradient").isEqualTo(device.kernelLaunches() - before);
+        } finally {
+            device.release(mark);
+        }
     }
 
     @Test
