@@ -222,9 +222,8 @@ abstract class BackwardKernels extends GemmKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
         int groups = a2 / a1;
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int item = min(first + segment, a0 - 1);
             int row = item / groups;
             int g = item - row * groups;
@@ -350,9 +349,9 @@ abstract class BackwardKernels extends GemmKernels {
      * The partial sums of a weight gradient with few output rows (DeviceGradients.weightGradient), a work-item per
      * chunk of rows and output: partial[chunk][h][o][e] = sum over the chunk's rows r of dy[r*a4 + h*a5 + o] *
      * x[r*a7 + h*a8 + e]. A GEMM's 64 x 64 tile would leave most of its work-items idle on so few output rows
-     * (DeviceGradients.fewOutputRows: ViL's 4 x 4 head-wise blocks, the 4 gate rows). a0 = chunks * heads * m * n, a1 = m, a2 = n, a3 = rows, a4 = dy's row
-     * stride, a5 = dy's head stride, a6 = dy, a7 = x's row stride, a8 = x's head stride, a9 = x, a10 = rows a chunk,
-     * a11 = partial (or the gradient itself for one chunk), a12 = heads.
+     * (DeviceGradients.fewOutputRows: ViL's 4 x 4 head-wise blocks, the 4 gate rows). a0 = chunks * heads * m * n,
+     * a1 = m, a2 = n, a3 = rows, a4 = dy's row stride, a5 = dy's head stride, a6 = dy, a7 = x's row stride, a8 = x's
+     * head stride, a9 = x, a10 = rows a chunk, a11 = partial (or the gradient itself for one chunk), a12 = heads.
      */
     void weightPartials() {
         int outputs = a1 * a2;
@@ -425,8 +424,7 @@ abstract class BackwardKernels extends GemmKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int gid = min(first + segment, a0 - 1);
             boolean active = first + segment < a0;
             int z = gid / a1;
@@ -447,8 +445,7 @@ abstract class BackwardKernels extends GemmKernels {
             float g = 0f;
             float gc = 0f;
             for (int s = lane; s <= t; s += ROW_LANES) {
-                float is = mem[a10 + (b * a1 + s) * a11 + h];
-                float d = exp((is - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+                float d = stabilisedDecay(b, h, row, s, ir, hr, lr);
                 float p = mem[a3 + base + s];
                 float y = p * d - nc;
                 float sum = n + y;
@@ -490,8 +487,7 @@ abstract class BackwardKernels extends GemmKernels {
                 float dL = 0f;
                 if (s <= t) {
                     float p = mem[a3 + base + s];
-                    float d = exp((mem[a10 + (b * a1 + s) * a11 + h] - ir)
-                            - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+                    float d = stabilisedDecay(b, h, row, s, ir, hr, lr);
                     float dC = mem[a4 + base + s] / den + dn;
                     cn = p * d / den;
                     dP = dC * d * f1;
@@ -515,6 +511,15 @@ abstract class BackwardKernels extends GemmKernels {
     }
 
     /**
+     * D_s of mlstmBackwardRows' row: exp((i_s - i_r) - (F_s - F_r)), F as hi (a6) and lo (a7) rows of [Z,S] from
+     * {@code row}, the input gates at a10 (rows a11 apart); ir, hr, lr the argmax r's. One expression for both of the
+     * row's passes, which must agree to the bit.
+     */
+    float stabilisedDecay(int b, int h, int row, int s, float ir, float hr, float lr) {
+        return exp((mem[a10 + (b * a1 + s) * a11 + h] - ir) - ((mem[a6 + row + s] - hr) + (mem[a7 + row + s] - lr)));
+    }
+
+    /**
      * Exclusive prefix sums of each row's dL in place: L[t,u] = sum_{s<u} dL[t,s] for u <= t. a0 = Z*S, a1 = S,
      * a2 = L. A segment of ROW_LANES work-items per row, each taking a run of the row: its run's sum, the sums of the
      * runs before it, then its run rewritten (a work-item per row: 0.5 ms a launch at ViL-T's batch 128, round 15).
@@ -523,8 +528,7 @@ abstract class BackwardKernels extends GemmKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int gid = min(first + segment, a0 - 1);
             int t = gid % a1;
             int base = a2 + gid * a1;

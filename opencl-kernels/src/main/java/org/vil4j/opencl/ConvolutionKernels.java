@@ -50,8 +50,7 @@ abstract class ConvolutionKernels extends TokenKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
-        for (int first = getGroupId(0) * perGroup; first < rows; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < rows; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int row = first + segment;
             if (row < rows) {
                 int s = row % tokens;

@@ -424,7 +424,7 @@ final class DeviceGradients {
     private static void fewRowWeightGradient(OpenCLOps ops, int rows, int m, int n, int heads, int dy, int dyRow,
                                              int dyHead, int x, int xRow, int xHead, int out, int biasOut) {
         int size = heads * m * n;
-        int chunks = Math.max(1, Math.min(BackwardKernels.FEW_ROWS, Math.min(rows / 32, PARTIAL_WORK_ITEMS / size)));
+        int chunks = chunkCount(rows, size);
         int length = Math.max(1, (rows + chunks - 1) / chunks);
         chunks = Math.max(1, (rows + length - 1) / length);
         long mark = ops.mark();

@@ -137,6 +137,8 @@ abstract class ProgramState extends Kernel {
     static final int WORK_GROUP = GROUP * GROUP;
     /** Work-items that share one row in the row-wise ops (layer norm, skinny linear): a group holds 8 such rows. */
     static final int ROW_LANES = 32;
+    /** The rows (segments of ROW_LANES) a work-group of a row-wise op takes at a time. */
+    static final int ROWS_PER_GROUP = WORK_GROUP / ROW_LANES;
     /** Gate outputs the q|k|v + gates pass sums at once (two trees of four); more go the unfused way. */
     static final int GATE_OUTPUTS = 8;
     /** Copies one OP_COPY_MANY command holds: a count and (n, source, destination) triples in a1..a21. */

@@ -23,9 +23,8 @@ abstract class RowKernels extends HeadwiseKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
         int groups = a2 / a1;
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int item = min(first + segment, a0 - 1);
             boolean active = first + segment < a0;
             int row = item / groups;
@@ -90,8 +89,7 @@ abstract class RowKernels extends HeadwiseKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int row = min(first + segment, a0 - 1);
             int xBase = a3 + row * a2;
             // four outputs a pass over the row and one tree for their four sums: one output a pass re-read the row
@@ -141,7 +139,6 @@ abstract class RowKernels extends HeadwiseKernels {
         int lid = getLocalId(0);
         int segment = lid / ROW_LANES;
         int lane = lid - segment * ROW_LANES;
-        int perGroup = WORK_GROUP / ROW_LANES;
         int width = a1 * a2;
         int k3 = 3 * width;
         int last = a3 - 1;
@@ -153,7 +150,7 @@ abstract class RowKernels extends HeadwiseKernels {
         int w5 = gateWeight(min(5, last), k3);
         int w6 = gateWeight(min(6, last), k3);
         int w7 = gateWeight(min(7, last), k3);
-        for (int first = getGroupId(0) * perGroup; first < a0; first += getNumGroups(0) * perGroup) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             boolean active = first + segment < a0;
             // a segment past the last row computes its group's first row again (stored by nobody): a row this
             // group's convolveRows wrote when OP_CONV_HEADWISE_GATES runs this pass

@@ -71,8 +71,9 @@ final class WideGemm {
     }
 
     /**
-     * Whether this GEMM (batches of m x n outputs) goes here: an epilogue the program has, not causal, and enough
-     * work; a plain product also enough 128x128 tiles to give each of the launch's work-groups one.
+     * Whether this GEMM (batches of m x n outputs) goes here: an epilogue the program has and enough work; a plain or
+     * causal product (A may be causal there) also enough 128x128 tiles to give each of the launch's work-groups one;
+     * an epilogue of the forward's only with a dense A.
      */
     boolean takes(long flops, int epilogue, boolean causalA, int m, int n, int batches) {
         if (flops < minFlops) {
