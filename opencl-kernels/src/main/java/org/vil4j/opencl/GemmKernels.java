@@ -19,7 +19,8 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
      * a9 = C offset, a10 = C row stride,
      * a11 = inner batch count (z = outer * a11 + inner),
      * a12/a13 = A outer/inner batch strides, a14/a15 = B's, a16/a17 = C's,
-     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i),
+     * a18 = epilogue, a19/a20/a21 = epilogue operands, a22 = 1 when A is causal (A[i][k] = 0 for k > i), 2 when
+     * A[i][k] = 0 for k < i (a causal matrix read by columns),
      * a25 = batches. A work-group (16 x 16 work-items) takes tiles t = group, group + groups, ...
      */
     void gemm() {
@@ -47,72 +48,86 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         int cBase = a9 + outer * a16 + inner * a17;
         int m = a0;
         int n = a1;
+        int kStart = 0;
         int kEnd = a2;
         if (a22 == 1) {
             // a causal A has only zeros right of the diagonal: this tile's rows need k < i0 + TILE
             kEnd = min(a2, i0 + TILE);
+        } else if (a22 == 2) {
+            // an A with zeros left of the diagonal (a causal matrix read by columns): the rows need k >= i0
+            kStart = i0;
         }
         boolean skip = (a18 == EPI_MLSTM_SCORES || a18 == EPI_CAUSAL || a18 == EPI_MLSTM_CHUNK_SCORES)
                 && j0 > i0 + TILE - 1;
         if (skip) {
             kEnd = 0;
         }
+        // the groups of 16 rows and columns this tile has in the product: a 196-token cell's last row tile has 4
+        // rows (one group), its 96-wide heads leave 32 columns (two groups) in the second column tile
+        int rowGroups = min(4, (m - i0 + GROUP - 1) / GROUP);
+        int colGroups = min(4, (n - j0 + GROUP - 1) / GROUP);
 
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
 
-        for (int k0 = 0; k0 < kEnd; k0 += KSTEP) {
-            for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
-                int l = lid + e * GROUP * GROUP;
-                // map consecutive work-items to consecutive addresses of whichever stride is 1
-                int kk = l / TILE;
-                int rr = l - kk * TILE;
-                if (a5 == 1) {
-                    rr = l / KSTEP;
-                    kk = l - rr * KSTEP;
+        // the work-group takes one branch (its tile's groups): products with rows or columns past the end are not
+        // computed, where they cost as much as real ones (a 196-row cell computed 256 rows)
+        if (rowGroups == 1) {
+            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
+                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
+                localBarrier();
+                for (int kk = 0; kk < KSTEP; kk++) {
+                    float x0 = tileA[kk * TILE + ty];
+                    int rb = kk * TILE + tx;
+                    c00 += x0 * tileB[rb]; c01 += x0 * tileB[rb + 16];
+                    c02 += x0 * tileB[rb + 32]; c03 += x0 * tileB[rb + 48];
                 }
-                int gi = i0 + rr;
-                int gk = k0 + kk;
-                float va = 0f;
-                if (gi < m && gk < a2) {
-                    va = mem[aBase + gi * a4 + gk * a5];
-                }
-                tileA[kk * TILE + rr] = va;
-
-                int kb = l / TILE;
-                int cc = l - kb * TILE;
-                if (a7 == 1) {
-                    cc = l / KSTEP;
-                    kb = l - cc * KSTEP;
-                }
-                int gj = j0 + cc;
-                int gkb = k0 + kb;
-                float vb = 0f;
-                if (gj < n && gkb < a2) {
-                    vb = mem[bBase + gkb * a7 + gj * a8];
-                }
-                tileB[kb * TILE + cc] = vb;
+                localBarrier();
             }
-            localBarrier();
-            for (int kk = 0; kk < KSTEP; kk++) {
-                int ra = kk * TILE + ty;
-                float x0 = tileA[ra];
-                float x1 = tileA[ra + 16];
-                float x2 = tileA[ra + 32];
-                float x3 = tileA[ra + 48];
-                int rb = kk * TILE + tx;
-                float y0 = tileB[rb];
-                float y1 = tileB[rb + 16];
-                float y2 = tileB[rb + 32];
-                float y3 = tileB[rb + 48];
-                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        } else if (colGroups <= 2) {
+            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
+                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
+                localBarrier();
+                for (int kk = 0; kk < KSTEP; kk++) {
+                    int ra = kk * TILE + ty;
+                    float x0 = tileA[ra];
+                    float x1 = tileA[ra + 16];
+                    float x2 = tileA[ra + 32];
+                    float x3 = tileA[ra + 48];
+                    int rb = kk * TILE + tx;
+                    float y0 = tileB[rb];
+                    float y1 = tileB[rb + 16];
+                    c00 += x0 * y0; c01 += x0 * y1;
+                    c10 += x1 * y0; c11 += x1 * y1;
+                    c20 += x2 * y0; c21 += x2 * y1;
+                    c30 += x3 * y0; c31 += x3 * y1;
+                }
+                localBarrier();
             }
-            localBarrier();
+        } else {
+            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
+                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
+                localBarrier();
+                for (int kk = 0; kk < KSTEP; kk++) {
+                    int ra = kk * TILE + ty;
+                    float x0 = tileA[ra];
+                    float x1 = tileA[ra + 16];
+                    float x2 = tileA[ra + 32];
+                    float x3 = tileA[ra + 48];
+                    int rb = kk * TILE + tx;
+                    float y0 = tileB[rb];
+                    float y1 = tileB[rb + 16];
+                    float y2 = tileB[rb + 32];
+                    float y3 = tileB[rb + 48];
+                    c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+                    c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+                    c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+                    c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+                }
+                localBarrier();
+            }
         }
         int ia = i0 + ty;
         int jb = j0 + tx;
@@ -130,6 +145,41 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         store(cBase, z, ia + 16, jb, c10); store(cBase, z, ia + 16, jb + 16, c11); store(cBase, z, ia + 16, jb + 32, c12); store(cBase, z, ia + 16, jb + 48, c13);
         store(cBase, z, ia + 32, jb, c20); store(cBase, z, ia + 32, jb + 16, c21); store(cBase, z, ia + 32, jb + 32, c22); store(cBase, z, ia + 32, jb + 48, c23);
         store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
+    }
+
+    /** A's rows i0.. and B's columns j0.. for K indices k0..k0+KSTEP-1 into tileA and tileB (zeros past the ends). */
+    void loadGemmTiles(int k0, int i0, int j0, int aBase, int bBase, int lid) {
+        for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
+            int l = lid + e * GROUP * GROUP;
+            // map consecutive work-items to consecutive addresses of whichever stride is 1
+            int kk = l / TILE;
+            int rr = l - kk * TILE;
+            if (a5 == 1) {
+                rr = l / KSTEP;
+                kk = l - rr * KSTEP;
+            }
+            int gi = i0 + rr;
+            int gk = k0 + kk;
+            float va = 0f;
+            if (gi < a0 && gk < a2) {
+                va = mem[aBase + gi * a4 + gk * a5];
+            }
+            tileA[kk * TILE + rr] = va;
+
+            int kb = l / TILE;
+            int cc = l - kb * TILE;
+            if (a7 == 1) {
+                cc = l / KSTEP;
+                kb = l - cc * KSTEP;
+            }
+            int gj = j0 + cc;
+            int gkb = k0 + kb;
+            float vb = 0f;
+            if (gj < a1 && gkb < a2) {
+                vb = mem[bBase + gkb * a7 + gj * a8];
+            }
+            tileB[kb * TILE + cc] = vb;
+        }
     }
 
     /**

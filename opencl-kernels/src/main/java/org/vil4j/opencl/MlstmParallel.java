@@ -159,12 +159,13 @@ final class MlstmParallel {
             ops.gemm(len, headDim, len, p.offset(), len, 1, ko, in, 1, dq.offset() + feat, width, numHeads,
                     numHeads * matrix, matrix, inSeq, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
                     true, z);
+            // dP^T and (C / den)^T are zero left of their diagonals: each row tile's products start at its first row
             ops.gemm(len, headDim, len, p.offset(), 1, len, qo, in, 1, dk.offset() + feat, width, numHeads,
                     numHeads * matrix, matrix, inSeq, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
+                    A_UPPER, z);
             ops.gemm(len, headDim, len, g.offset(), 1, len, dho, width, 1, dv.offset() + feat, width, numHeads,
                     numHeads * matrix, matrix, seqStride, headDim, seqStride, headDim, EPI_STORE, 0, 0, 0, 1f,
-                    false, z);
+                    A_UPPER, z);
             // digate_s = sum_{t>=s} dL[t,s]; dfgate_u = sigmoid(-f_u) sum_{t>=u} sum_{s<u} dL[t,s]
             ops.args(z * len, len, numHeads, l.offset(), di.offset() + gate, -1, gs);
             ops.launch1D(OP_MLSTM_GATE_GRADIENTS, z * len);

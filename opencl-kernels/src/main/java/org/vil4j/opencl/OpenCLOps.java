@@ -758,6 +758,15 @@ final class OpenCLOps implements Ops {
     void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
               int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
               int epilogue, int e0, int e1, int e2, float alpha, boolean causalA, int batches) {
+        gemm(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
+                epilogue, e0, e1, e2, alpha, causalA ? A_LOWER : A_DENSE, batches);
+    }
+
+    /** As above, A's zeros given as {@link DeviceProgram#A_DENSE}, {@code A_LOWER} or {@code A_UPPER}. */
+    void gemm(int m, int n, int k, int a, int aRow, int aK, int b, int bK, int bCol, int c, int cRow,
+              int inner, int aOuter, int aInner, int bOuter, int bInner, int cOuter, int cInner,
+              int epilogue, int e0, int e1, int e2, float alpha, int aZeros, int batches) {
+        boolean causalA = aZeros == A_LOWER;
         if (m == 0 || n == 0 || batches == 0) {
             return;
         }
@@ -775,7 +784,7 @@ final class OpenCLOps implements Ops {
             return;
         }
         args(m, n, k, a, aRow, aK, b, bK, bCol, c, cRow, inner, aOuter, aInner, bOuter, bInner, cOuter, cInner,
-                epilogue, e0, e1, e2, causalA ? 1 : 0);
+                epilogue, e0, e1, e2, aZeros);
         program.f0 = alpha;
         queue.flops(flops);
         queue.bytes(4L * batches * ((long) m * k + (long) k * n + (long) m * n));

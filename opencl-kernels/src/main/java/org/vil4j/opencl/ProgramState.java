@@ -125,6 +125,13 @@ abstract class ProgramState extends Kernel {
      */
     static final int EPI_MLSTM_VALUES_NORM = 8;
 
+    /** A GEMM's A with no known zeros. */
+    static final int A_DENSE = 0;
+    /** A GEMM's A is zero right of its diagonal (A[i][k] = 0 for k > i): a causal matrix. */
+    static final int A_LOWER = 1;
+    /** A GEMM's A is zero left of its diagonal (A[i][k] = 0 for k < i): a causal matrix read by columns. */
+    static final int A_UPPER = 2;
+
     /** GEMM tile: 16x16 work-items, each computing 4x4 outputs of a 64x64 block; K advances by 16. */
     static final int TILE = 64;
     static final int GROUP = 16;

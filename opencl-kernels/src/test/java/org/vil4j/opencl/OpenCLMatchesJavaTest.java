@@ -88,6 +88,18 @@ class OpenCLMatchesJavaTest {
         same(1e-5, ops -> ops.matmul(in(ops, 3, 49, 16), in(ops, 4, 16, 32)));
     }
 
+    /**
+     * Tiles whose rows or columns the product ends in: a last row tile of 4 rows (one group of 16 computed), a last
+     * column tile of 32 columns (two groups), 36 rows (three groups: the whole tile), and both cut at once.
+     */
+    @Test
+    void productsWhoseLastTilesAreCut() {
+        same(1e-5, ops -> ops.matmul(in(ops, 5, 2, 196, 96), in(ops, 6, 2, 96, 196)));
+        same(1e-5, ops -> ops.matmul(in(ops, 7, 2, 196, 196), in(ops, 8, 2, 196, 96)));
+        same(1e-5, ops -> ops.matmul(in(ops, 9, 100, 30), in(ops, 10, 30, 20)));
+        same(1e-5, ops -> ops.matmul(in(ops, 11, 3, 70, 33), in(ops, 12, 3, 33, 90)));
+    }
+
     @Test
     void headwiseLinearNormsAndElementwise() {
         same(1e-5, ops -> ops.headwiseLinear(in(ops, 1, 2, 9, 64), in(ops, 2, 16, 4, 4), in(ops, 3, 64)));
