@@ -489,6 +489,26 @@ case "$mode" in
     bench upload-whole "${up[@]}"
     withjava -Dvil4j.opencl.uploadChunkFloats=4194304 bench upload-chunk4m "${up[@]}"
     ;;
+  round16)
+    # round 16: GEMM tiles cut by the product's end (a 196-token cell's last row tile computes 1 of 4 row groups,
+    # 96-wide heads' second column tile 2 of 4) and dk, dv's products starting at each row tile's first row; the
+    # baseline (pack-baseline e94f930) and this build alternating, then each profiled
+    torch train:tiny:128 infer:tiny:1 infer:tiny:256 infer:tiny:256:224:tf32
+    res=(--model vil2-tiny --batch 1,256 --iterations 10 --input-on-device)
+    trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    baseline infer-base-a "${res[@]}"
+    bench infer-new-a "${res[@]}"
+    baseline train-base-a "${trn[@]}"
+    bench train-new-a "${trn[@]}"
+    baseline infer-base-b "${res[@]}"
+    bench infer-new-b "${res[@]}"
+    baseline train-base-b "${trn[@]}"
+    bench train-new-b "${trn[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile --model vil2-tiny --batch 256 --iterations 2 \
+      --input-on-device --profile
+    withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
+      --iterations 2 --input-on-device --profile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
