@@ -79,8 +79,8 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
                 localBarrier();
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    float x0 = tileA[kk * TILE + ty];
-                    int rb = kk * TILE + tx;
+                    float x0 = tileA[kk * TILE_STRIDE + ty];
+                    int rb = kk * TILE_STRIDE + tx;
                     c00 += x0 * tileB[rb]; c01 += x0 * tileB[rb + 16];
                     c02 += x0 * tileB[rb + 32]; c03 += x0 * tileB[rb + 48];
                 }
@@ -91,12 +91,12 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
                 localBarrier();
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    int ra = kk * TILE + ty;
+                    int ra = kk * TILE_STRIDE + ty;
                     float x0 = tileA[ra];
                     float x1 = tileA[ra + 16];
                     float x2 = tileA[ra + 32];
                     float x3 = tileA[ra + 48];
-                    int rb = kk * TILE + tx;
+                    int rb = kk * TILE_STRIDE + tx;
                     float y0 = tileB[rb];
                     float y1 = tileB[rb + 16];
                     c00 += x0 * y0; c01 += x0 * y1;
@@ -111,12 +111,12 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
                 localBarrier();
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    int ra = kk * TILE + ty;
+                    int ra = kk * TILE_STRIDE + ty;
                     float x0 = tileA[ra];
                     float x1 = tileA[ra + 16];
                     float x2 = tileA[ra + 32];
                     float x3 = tileA[ra + 48];
-                    int rb = kk * TILE + tx;
+                    int rb = kk * TILE_STRIDE + tx;
                     float y0 = tileB[rb];
                     float y1 = tileB[rb + 16];
                     float y2 = tileB[rb + 32];
@@ -164,7 +164,7 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
             if (gi < a0 && gk < a2) {
                 va = mem[aBase + gi * a4 + gk * a5];
             }
-            tileA[kk * TILE + rr] = va;
+            tileA[kk * TILE_STRIDE + rr] = va;
 
             int kb = l / TILE;
             int cc = l - kb * TILE;
@@ -178,7 +178,7 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
             if (gj < a1 && gkb < a2) {
                 vb = mem[bBase + gkb * a7 + gj * a8];
             }
-            tileB[kb * TILE + cc] = vb;
+            tileB[kb * TILE_STRIDE + cc] = vb;
         }
     }
 

@@ -137,6 +137,12 @@ abstract class ProgramState extends Kernel {
     static final int GROUP = 16;
     static final int KSTEP = 16;
     /**
+     * A K row's stride in tileA and tileB: 2 more than TILE, so that a load of A's rows (or B's columns) with K
+     * contiguous, which stores 16 K values of each of two rows from one warp, hits 32 banks instead of 2 (stride 64:
+     * a 16-way conflict on every tile store).
+     */
+    static final int TILE_STRIDE = TILE + 2;
+    /**
      * Every launch runs over one fixed range: work-groups of WORK_GROUP work-items (the GEMM's 16 x 16), as many
      * groups as fill the device; each op loops over its elements (grid-stride), GEMM tiles and reduced columns by
      * group. So consecutive ops can run as passes of one execute.
@@ -200,6 +206,6 @@ abstract class ProgramState extends Kernel {
     int a24, a25, a26, a27;
     float f0, f1, f2, f3, f4, f5, f6;
 
-    @Local final float[] tileA = new float[KSTEP * TILE];
-    @Local final float[] tileB = new float[KSTEP * TILE];
+    @Local final float[] tileA = new float[KSTEP * TILE_STRIDE];
+    @Local final float[] tileB = new float[KSTEP * TILE_STRIDE];
 }

@@ -21,6 +21,8 @@ final class WideGemmProgram extends Kernel {
     static final int GROUP = 16;
     static final int TILE = 128;
     static final int KSTEP = 8;
+    /** A K row's stride in the tiles: 4 more than TILE, so that 8 K values of 4 rows stored by one warp hit 32 banks. */
+    static final int TILE_STRIDE = TILE + 4;
     static final int EPI_STORE = 0;
     static final int EPI_BIAS = 1;
     static final int EPI_BIAS_RESIDUAL = 2;
@@ -32,8 +34,8 @@ final class WideGemmProgram extends Kernel {
     float[] mem;
     /** The main program's int arena: the row tables of a gathered residual. */
     int[] index;
-    @Local final float[] tileA = new float[KSTEP * TILE];
-    @Local final float[] tileB = new float[KSTEP * TILE];
+    @Local final float[] tileA = new float[KSTEP * TILE_STRIDE];
+    @Local final float[] tileB = new float[KSTEP * TILE_STRIDE];
 
     // the arguments of one launch: scalar fields go over with every execute
     int wgM, wgN, wgK;
@@ -106,7 +108,7 @@ final class WideGemmProgram extends Kernel {
                 if (gi < wgM && gk < wgK) {
                     va = mem[aBase + gi * wgARow + gk * wgAK];
                 }
-                tileA[kk * TILE + rr] = va;
+                tileA[kk * TILE_STRIDE + rr] = va;
                 int kb = l / TILE;
                 int cc = l - kb * TILE;
                 if (wgBCol != 1 && wgBK == 1) {
@@ -119,11 +121,11 @@ final class WideGemmProgram extends Kernel {
                 if (gj < wgN && gkb < wgK) {
                     vb = mem[bBase + gkb * wgBK + gj * wgBCol];
                 }
-                tileB[kb * TILE + cc] = vb;
+                tileB[kb * TILE_STRIDE + cc] = vb;
             }
             localBarrier();
             for (int kk = 0; kk < KSTEP; kk++) {
-                int ra = kk * TILE + ty;
+                int ra = kk * TILE_STRIDE + ty;
                 float x0 = tileA[ra + 0];
                 float x1 = tileA[ra + 16];
                 float x2 = tileA[ra + 32];
@@ -132,7 +134,7 @@ final class WideGemmProgram extends Kernel {
                 float x5 = tileA[ra + 80];
                 float x6 = tileA[ra + 96];
                 float x7 = tileA[ra + 112];
-                int rb = kk * TILE + tx;
+                int rb = kk * TILE_STRIDE + tx;
                 float y0 = tileB[rb + 0];
                 float y1 = tileB[rb + 16];
                 float y2 = tileB[rb + 32];
