@@ -509,6 +509,25 @@ case "$mode" in
     withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
       --iterations 2 --input-on-device --profile
     ;;
+  round16b)
+    # round 16, call 2: the GEMM tiles' K rows padded against the last build without (pack-baseline that commit),
+    # alternating, then profiled
+    torch train:tiny:128 infer:tiny:256 infer:tiny:256:224:tf32
+    res=(--model vil2-tiny --batch 1,256 --iterations 10 --input-on-device)
+    trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    baseline infer-base-a "${res[@]}"
+    bench infer-new-a "${res[@]}"
+    baseline train-base-a "${trn[@]}"
+    bench train-new-a "${trn[@]}"
+    bench infer-new-b "${res[@]}"
+    baseline infer-base-b "${res[@]}"
+    bench train-new-b "${trn[@]}"
+    baseline train-base-b "${trn[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile --model vil2-tiny --batch 256 --iterations 2 \
+      --input-on-device --profile
+    withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
+      --iterations 2 --input-on-device --profile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
