@@ -44,7 +44,12 @@ abstract class ElementwiseKernels extends TransferKernels {
         float x = mem[a3 + i];
         float r = 0f;
         if (a1 == EW_ADD) {
-            r = x + mem[a4 + i % a7];
+            // a broadcast operand repeats every a7 elements; a plain add (a7 = n) skips the integer division
+            int j = i;
+            if (a7 < a0) {
+                j = i % a7;
+            }
+            r = x + mem[a4 + j];
         } else if (a1 == EW_MUL) {
             r = x * mem[a4 + i];
         } else if (a1 == EW_SCALE) {
