@@ -80,6 +80,9 @@ plain() { local saved=("${preload[@]}"); preload=()
 # of this build's third-party jars: before and after in the same call
 baseline() { [ -d .gpu/lib-base ] || { echo "no .gpu/lib-base"; return; }; local saved=$classpath
   classpath=".gpu/lib-base/*:.gpu/lib/*"; bench "$@"; classpath=$saved; }
+# another build's vil4j jars (.gpu/lib-NAME) in front of this build's third-party jars: `variant NAME BENCH-NAME ARGS`
+variant() { local v=$1 saved=$classpath; shift; [ -d ".gpu/lib-$v" ] || { echo "no .gpu/lib-$v"; return; }
+  classpath=".gpu/lib-$v/*:.gpu/lib/*"; bench "$@"; classpath=$saved; }
 # run COMMAND... with one more JVM option, or with more environment for the preloaded library (VAR=VALUE words
 # first): the A/B rows below are this build's bench with one setting changed
 withjava() { local option=$1 saved=("${java_opts[@]}"); shift; java_opts+=("$option"); "$@"
@@ -510,23 +513,26 @@ case "$mode" in
       --iterations 2 --input-on-device --profile
     ;;
   round16b)
-    # round 16, call 2: the GEMM tiles' K rows padded against the last build without (pack-baseline that commit),
-    # alternating, then profiled
+    # round 16, call 2: the GEMM tiles' K rows padded (this build, with the plain add's fast path) and, in .gpu/lib-a4,
+    # padded with a work-item's four A rows side by side, against the last build without (pack-baseline that
+    # commit), in turn; then each profiled
     torch train:tiny:128 infer:tiny:256 infer:tiny:256:224:tf32
     res=(--model vil2-tiny --batch 1,256 --iterations 10 --input-on-device)
     trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
-    baseline infer-base-a "${res[@]}"
-    bench infer-new-a "${res[@]}"
-    baseline train-base-a "${trn[@]}"
-    bench train-new-a "${trn[@]}"
-    bench infer-new-b "${res[@]}"
-    baseline infer-base-b "${res[@]}"
-    bench train-new-b "${trn[@]}"
-    baseline train-base-b "${trn[@]}"
-    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile --model vil2-tiny --batch 256 --iterations 2 \
-      --input-on-device --profile
-    withjava -Dvil4j.opencl.profileShapes=true bench train-profile --model vil2-tiny --batch 128 --train \
-      --iterations 2 --input-on-device --profile
+    for round in a b; do
+      baseline infer-base-$round "${res[@]}"
+      bench infer-new-$round "${res[@]}"
+      variant a4 infer-a4-$round "${res[@]}"
+      baseline train-base-$round "${trn[@]}"
+      bench train-new-$round "${trn[@]}"
+      variant a4 train-a4-$round "${trn[@]}"
+    done
+    prof=(--model vil2-tiny --batch 256 --iterations 2 --input-on-device --profile)
+    tprof=(--model vil2-tiny --batch 128 --train --iterations 2 --input-on-device --profile)
+    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile "${prof[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true variant a4 infer-a4-profile "${prof[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true bench train-profile "${tprof[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true variant a4 train-a4-profile "${tprof[@]}"
     ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
