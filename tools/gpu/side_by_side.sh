@@ -534,6 +534,15 @@ case "$mode" in
     withjava -Dvil4j.opencl.profileShapes=true bench train-profile "${tprof[@]}"
     withjava -Dvil4j.opencl.profileShapes=true variant a4 train-a4-profile "${tprof[@]}"
     ;;
+  round16final)
+    # round 16's closing call: the README's rows with this build, PyTorch in the same call
+    torch infer:tiny:1 infer:tiny:64 infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:32 train:tiny:128 \
+      train:anchor:128 train:anchor:128:224:compile
+    bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
+    bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device
+    bench train --model vil2-tiny --batch 128 --train --iterations 3
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 20
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
