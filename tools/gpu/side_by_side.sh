@@ -543,6 +543,19 @@ case "$mode" in
     bench train --model vil2-tiny --batch 128 --train --iterations 3
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 20
     ;;
+  round16c)
+    # round 16's last device seconds (golden cases ran in round16b with this build): the anchor against torch.compile,
+    # the README's other rows, then the padded build at register cap 80 against 64
+    torch train:anchor:128 train:anchor:128:224:compile
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 20
+    torch infer:tiny:1 infer:tiny:64 train:tiny:32
+    bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
+    bench train-resident --model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device
+    bench train --model vil2-tiny --batch 128 --train --iterations 3
+    withenv VIL4J_NV_MAXRREGCOUNT=80 bench infer-cap80 --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    withenv VIL4J_NV_MAXRREGCOUNT=80 bench train-cap80 --model vil2-tiny --batch 128 --train --iterations 4 \
+      --input-on-device
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
