@@ -556,6 +556,13 @@ case "$mode" in
     withenv VIL4J_NV_MAXRREGCOUNT=80 bench train-cap80 --model vil2-tiny --batch 128 --train --iterations 4 \
       --input-on-device
     ;;
+  round16d)
+    # round 16's last seconds: the headline rows, each next to PyTorch's in the same call
+    bench train-resident --model vil2-tiny --batch 128 --train --iterations 4 --input-on-device
+    torch train:tiny:128
+    bench infer-resident --model vil2-tiny --batch 256 --iterations 10 --input-on-device
+    torch infer:tiny:256 infer:tiny:256:224:tf32
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
