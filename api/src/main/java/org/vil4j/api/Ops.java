@@ -333,6 +333,15 @@ public interface Ops extends AutoCloseable {
     Tensor placeColumns(Tensor x, int start, int totalColumns);
 
     /**
+     * {@code target[r, start + c] += x[r, c]} in place, for x's rows and columns (target as many rows, at least
+     * {@code start + x.last} columns): the gradient of a second column view added into the first's, where
+     * {@link #placeColumns} and {@link #add} would write and read the whole width twice. The default composes them.
+     */
+    default void addIntoColumns(Tensor target, Tensor x, int start) {
+        copyInto(target, add(target, placeColumns(x, start, target.shape().last())));
+    }
+
+    /**
      * d loss / d x of {@link #depthwiseConv}: {@code out[b, j, c] = sum_e w[c, e'] * dy[b, s, c]} with {@code s =
      * inverse[j, e] / K} and {@code e' = inverse[j, e] % K}, the inverse table of the neighbour table ({@link
      * IndexTables#inverse}); K = w's taps.

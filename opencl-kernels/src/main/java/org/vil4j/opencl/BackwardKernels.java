@@ -201,6 +201,10 @@ abstract class BackwardKernels extends GemmKernels {
                     v = mem[a3 + r * a4 + c];
                 }
                 mem[a2 + i] = v;
+            } else if (a1 == GW_ADD_INTO_COLUMNS) {
+                int r = i / a4;
+                int dest = a2 + r * a6 + a5 + i - r * a4;
+                mem[dest] = mem[dest] + mem[a3 + i];
             }
         }
     }

@@ -228,6 +228,20 @@ final class DeviceGradients {
         return out;
     }
 
+    static void addIntoColumns(OpenCLOps ops, Tensor targett, Tensor xt, int start) {
+        String op = "addIntoColumns";
+        DeviceTensor target = ops.check(op, targett), x = ops.check(op, xt);
+        requireMinRank(op, "x", x.shape(), 1);
+        int count = x.shape().last(), total = target.shape().last();
+        if (target.shape().rows() != x.shape().rows() || start < 0 || (long) start + count > total) {
+            throw mismatch(op, "x " + x.shape() + " at column " + start + " does not fit target " + target.shape());
+        }
+        int n = x.size();
+        ops.args(n, GW_ADD_INTO_COLUMNS, target.offset(), x.offset(), count, start, Math.max(total, 1));
+        ops.queue.bytes(12L * n);
+        ops.launch1D(OP_GRAD_ELEMENTWISE, n);
+    }
+
     static Tensor depthwiseConvBackwardInput(OpenCLOps ops, Tensor dyt, IndexTable inverse, Tensor wt) {
         String op = "depthwiseConvBackwardInput";
         DeviceTensor dy = ops.check(op, dyt), w = ops.check(op, wt);

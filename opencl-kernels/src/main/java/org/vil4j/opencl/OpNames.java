@@ -16,7 +16,7 @@ final class OpNames {
             "mlstm_chunk_scores", "mlstm_chunk_values", "bias_residual", "mlstm_values"};
     private static final String[] ELEMENTWISE = {"add", "mul", "scale", "silu", "skip_gate"};
     private static final String[] GRAD_ELEMENTWISE = {"silu_backward", "skip_gate_backward", "scale_samples",
-            "place_columns"};
+            "place_columns", "add_into_columns"};
     private static final String[] TRANSFORMER_ELEMENTWISE = {"gelu", "gelu_backward", "scale_channels"};
     private static final String[] OPTIMISER = {"adamw", "sgd", "moving_average", "adamw_all"};
 

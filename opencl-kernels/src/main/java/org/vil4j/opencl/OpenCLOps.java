@@ -645,6 +645,11 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public void addIntoColumns(Tensor target, Tensor x, int start) {
+        DeviceGradients.addIntoColumns(this, target, x, start);
+    }
+
+    @Override
     public Tensor depthwiseConvBackwardInput(Tensor dyt, IndexTable inverse, Tensor wt) {
         return DeviceGradients.depthwiseConvBackwardInput(this, dyt, inverse, wt);
     }

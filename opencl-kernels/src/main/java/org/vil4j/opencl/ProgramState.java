@@ -83,6 +83,8 @@ abstract class ProgramState extends Kernel {
     static final int GW_SKIP_GATE = 1;
     static final int GW_SCALE_SAMPLES = 2;
     static final int GW_PLACE_COLUMNS = 3;
+    /** target[r][a5 + c] += x[r][c] over n = rows * a4 elements: a2 = target (rows a6 wide), a3 = x. */
+    static final int GW_ADD_INTO_COLUMNS = 4;
 
     // Optimiser modes.
     static final int OPT_ADAMW = 0;

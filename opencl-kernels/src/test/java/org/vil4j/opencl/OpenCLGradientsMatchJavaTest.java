@@ -163,6 +163,16 @@ class OpenCLGradientsMatchJavaTest {
         same1("scaleSamples", 0, ops -> ops.scaleSamples(in(ops, 1, 4, 11), in(ops, 2, 4, 1)));
         same1("placeColumns", 0, ops -> ops.placeColumns(in(ops, 1, 2, 3, 4), 5, 13));
         same1("placeColumns", 0, ops -> ops.placeColumns(in(ops, 1, 3, 6), 0, 6));
+        same1("addIntoColumns", 1e-7, ops -> {
+            Tensor target = in(ops, 2, 2, 3, 13);
+            ops.addIntoColumns(target, in(ops, 1, 2, 3, 4), 5);
+            return target;
+        });
+        same1("addIntoColumns", 1e-7, ops -> {
+            Tensor target = in(ops, 3, 3, 6);
+            ops.addIntoColumns(target, in(ops, 4, 3, 6), 0);
+            return target;
+        });
     }
 
     @Test

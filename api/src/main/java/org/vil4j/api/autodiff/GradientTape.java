@@ -71,6 +71,11 @@ public final class GradientTape implements Ops {
     private final Map<InverseKey, IndexTable> inverses = new java.util.HashMap<>();
     private final List<Node> nodes = new ArrayList<>();
     private Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+    /**
+     * Gradients made by a column view's backward ({@link #columns}) and held by no one but {@link #grads}: a later
+     * view of the same tensor adds its columns into one in place.
+     */
+    private Set<Tensor> placed = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean trackInputs;
     // -Dvil4j.tape.freeEarly=false: the backward keeps every temporary to the step's end (for A/B measurements)
     private boolean freeEarly = !"false".equals(System.getProperty("vil4j.tape.freeEarly"));
@@ -167,6 +172,7 @@ public final class GradientTape implements Ops {
         nodes.clear();
         tracked.clear();
         grads = new IdentityHashMap<>();
+        placed = Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     /**
@@ -677,7 +683,22 @@ public final class GradientTape implements Ops {
     @Override
     public Tensor columns(Tensor x, int start, int count) {
         Tensor out = base.columns(x, start, count);
-        return record(out, dy -> accumulate(x, base.placeColumns(dy, start, x.shape().last())), x);
+        return record(out, dy -> {
+            if (!needsGrad(x)) {
+                return;
+            }
+            Tensor old = grads.get(x);
+            if (old != null && placed.contains(old)) {
+                // x's gradient so far is another view's placed columns, held by nothing else: add these into it
+                base.addIntoColumns(old, dy, start);
+                return;
+            }
+            Tensor placedColumns = base.placeColumns(dy, start, x.shape().last());
+            accumulate(x, placedColumns);
+            if (old == null) {
+                placed.add(placedColumns);
+            }
+        }, x);
     }
 
     @Override
@@ -986,6 +1007,12 @@ public final class GradientTape implements Ops {
     @Override
     public void movingAverage(Tensor target, Tensor source, float decay) {
         base.movingAverage(target, source, decay);
+    }
+
+    /** In place, not recorded (as {@link #copyInto}). */
+    @Override
+    public void addIntoColumns(Tensor target, Tensor x, int start) {
+        base.addIntoColumns(target, x, start);
     }
 
     @Override

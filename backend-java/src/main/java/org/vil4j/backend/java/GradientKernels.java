@@ -261,6 +261,16 @@ final class GradientKernels {
         });
     }
 
+    static void addIntoColumns(float[] x, float[] target, int rows, int count, int start, int total) {
+        Parallel.forRange(rows, count, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int c = 0; c < count; c++) {
+                    target[r * total + start + c] += x[r * count + c];
+                }
+            }
+        });
+    }
+
     /** dx of the depthwise convolution through the inverse neighbour table (entries {@code s * K + k}). */
     static void depthwiseBackwardInput(float[] dy, int[] inverse, int inverseCols, float[] w, float[] out, int batch,
                                        int seq, int channels, int taps) {

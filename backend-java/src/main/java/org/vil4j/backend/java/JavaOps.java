@@ -658,6 +658,18 @@ final class JavaOps implements Ops {
     }
 
     @Override
+    public void addIntoColumns(Tensor target, Tensor x, int start) {
+        JavaTensor ts = live("addIntoColumns", "target", target), xs = live("addIntoColumns", "x", x);
+        requireMinRank("addIntoColumns", "x", xs.shape(), 1);
+        int count = xs.shape().last(), total = ts.shape().last();
+        if (ts.shape().rows() != xs.shape().rows() || start < 0 || (long) start + count > total) {
+            throw mismatch("addIntoColumns", "x " + xs.shape() + " at column " + start + " does not fit target "
+                    + ts.shape());
+        }
+        GradientKernels.addIntoColumns(xs.data(), ts.data(), xs.shape().rows(), count, start, total);
+    }
+
+    @Override
     public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w) {
         String op = "depthwiseConvBackwardInput";
         JavaTensor dys = live(op, "dy", dy);

@@ -75,6 +75,15 @@ class FiniteDifferenceTest {
                         (o, t) -> o.addGatheredTokens(t.get(0), t.get(1),
                                 table(o, "addGathered", 5, 1, new int[]{3, -1, 0, 1, 2}))),
                 c("columns", List.of(Shape.of(3, 7)), (o, t) -> o.columns(t.get(0), 2, 3)),
+                // the second view's gradient goes into the first's in place (Ops.addIntoColumns), overlapping it
+                c("columns twice, overlapping", List.of(Shape.of(3, 7)),
+                        (o, t) -> o.mul(o.columns(t.get(0), 1, 3), o.columns(t.get(0), 2, 3))),
+                // two views, then a consumer of the whole tensor (its backward runs last and adds as usual)
+                c("columns twice and the whole", List.of(Shape.of(2, 6)), (o, t) -> {
+                    Tensor whole = o.silu(t.get(0));
+                    Tensor views = o.mul(o.columns(t.get(0), 0, 3), o.columns(t.get(0), 3, 3));
+                    return o.concatColumns(views, o.columns(whole, 1, 2));
+                }),
                 c("concatColumns", List.of(Shape.of(2, 3), Shape.of(2, 4)),
                         (o, t) -> o.concatColumns(t.get(0), t.get(1))),
                 c("depthwiseConv 3x3 frame", List.of(Shape.of(2, 6, 3), Shape.of(3, 9), Shape.of(3)),
