@@ -157,6 +157,15 @@ public interface Ops extends AutoCloseable {
         return headwiseLinear(x, transpose(w), null);
     }
 
+    /**
+     * {@code headwiseLinearTransposed(x0, w0) + headwiseLinearTransposed(x1, w1)} (x0 and x1 of one shape, w0 and w1
+     * too): the input gradient of two block-diagonal projections of one input (the mLSTM's q and k both read its
+     * convolution's output). The default composes; a backend may sum both in one pass.
+     */
+    default Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
+        return add(headwiseLinearTransposed(x0, w0), headwiseLinearTransposed(x1, w1));
+    }
+
     /** {@code [B, R, C] -> [B, C, R]} (a rank-2 tensor is treated as B = 1). */
     Tensor transpose(Tensor x);
 

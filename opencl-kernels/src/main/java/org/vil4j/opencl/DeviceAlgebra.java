@@ -76,9 +76,30 @@ final class DeviceAlgebra {
         DeviceTensor out = ops.allocate(x.shape());
         int n = out.size();
         ops.args(n, ws.dim(0), ws.dim(1), x.offset(), w.offset(), b == null ? -1 : b.offset(), out.offset(),
-                x.stride(), transposed ? 1 : 0);
+                x.stride(), transposed ? 1 : 0, -1);
         ops.queue.flops(2L * n * ws.dim(1));
         ops.queue.bytes(8L * n);
+        ops.launch1D(OP_HEADWISE, n);
+        return out;
+    }
+
+    /** Ops.headwiseLinearTransposedSum in one launch: both transposed projections summed by each output. */
+    static Tensor headwiseLinearTransposedSum(OpenCLOps ops, Tensor x0t, Tensor w0t, Tensor x1t, Tensor w1t) {
+        String op = "headwiseLinearTransposedSum";
+        DeviceTensor x0 = ops.checkView(op, x0t), w0 = ops.check(op, w0t);
+        DeviceTensor x1 = ops.checkView(op, x1t), w1 = ops.check(op, w1t);
+        Shape ws = w0.shape();
+        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x0.shape().last()
+                || !ws.equals(w1.shape()) || !x0.shape().equals(x1.shape())) {
+            throw new ShapeMismatchException(op + ": x " + x0.shape() + " and " + x1.shape() + ", w " + ws + " and "
+                    + w1.shape() + " do not fit");
+        }
+        DeviceTensor out = ops.allocate(x0.shape());
+        int n = out.size();
+        ops.args(n, ws.dim(0), ws.dim(1), x0.offset(), w0.offset(), -1, out.offset(), x0.stride(), 1, x1.offset(),
+                w1.offset(), x1.stride());
+        ops.queue.flops(4L * n * ws.dim(1));
+        ops.queue.bytes(12L * n);
         ops.launch1D(OP_HEADWISE, n);
         return out;
     }

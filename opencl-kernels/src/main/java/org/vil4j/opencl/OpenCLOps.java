@@ -446,6 +446,11 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
+    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
+        return DeviceAlgebra.headwiseLinearTransposedSum(this, x0, w0, x1, w1);
+    }
+
+    @Override
     public Tensor resample2d(Tensor xt, int height, int width, Tensor ry, Tensor rx) {
         return DeviceAlgebra.resample2d(this, xt, height, width, ry, rx, false);
     }

@@ -534,6 +534,23 @@ public final class GradientTape implements Ops {
         if (needsGrad(x)) {
             accumulate(x, base.headwiseLinearTransposed(dy, w));
         }
+        sendHeadwiseParameterGradients(x, w, bias, dy);
+    }
+
+    /**
+     * Two block-diagonal projections of one input x: its gradient from both in one op ({@link
+     * Ops#headwiseLinearTransposedSum}), then each projection's parameter gradients.
+     */
+    void sendHeadwiseLinearGradients(Tensor x, Tensor w0, Tensor bias0, Tensor dy0, Tensor w1, Tensor bias1,
+                                     Tensor dy1) {
+        if (needsGrad(x)) {
+            accumulate(x, base.headwiseLinearTransposedSum(dy0, w0, dy1, w1));
+        }
+        sendHeadwiseParameterGradients(x, w0, bias0, dy0);
+        sendHeadwiseParameterGradients(x, w1, bias1, dy1);
+    }
+
+    private void sendHeadwiseParameterGradients(Tensor x, Tensor w, Tensor bias, Tensor dy) {
         if (needsGrad(w) && needsGrad(bias)) {
             LinearGradients g = base.headwiseParameterGradients(x, dy, w.shape().dim(0));
             accumulate(w, g.weight());
@@ -893,6 +910,11 @@ public final class GradientTape implements Ops {
     public Tensor headwiseLinearTransposed(Tensor x, Tensor w) {
         // used by backward passes only: never recorded, like the other gradient ops
         return base.headwiseLinearTransposed(x, w);
+    }
+
+    @Override
+    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
+        return base.headwiseLinearTransposedSum(x0, w0, x1, w1);
     }
 
     @Override

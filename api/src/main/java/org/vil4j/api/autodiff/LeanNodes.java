@@ -53,8 +53,8 @@ final class LeanNodes {
             tape.sendLinearParameterGradients(qkv, gateWs.get(0), gateBs.get(0), g.digate());
             tape.sendLinearParameterGradients(qkv, gateWs.get(1), gateBs.get(1), g.dfgate());
             MlstmGradients d = base.withGateInputGradients(g, gateWs.get(0), gateWs.get(1));
-            tape.sendHeadwiseLinearGradients(a, ws.get(0), bs.get(0), d.dq());
-            tape.sendHeadwiseLinearGradients(a, ws.get(1), bs.get(1), d.dk());
+            // q and k both read a: its gradient from both in one op
+            tape.sendHeadwiseLinearGradients(a, ws.get(0), bs.get(0), d.dq(), ws.get(1), bs.get(1), d.dk());
             tape.sendHeadwiseLinearGradients(xm, ws.get(2), bs.get(2), d.dv());
         }, inputs.toArray(new Tensor[0]));
     }
