@@ -158,12 +158,14 @@ public interface Ops extends AutoCloseable {
     }
 
     /**
-     * {@code headwiseLinearTransposed(x0, w0) + headwiseLinearTransposed(x1, w1)} (x0 and x1 of one shape, w0 and w1
-     * too): the input gradient of two block-diagonal projections of one input (the mLSTM's q and k both read its
-     * convolution's output). The default composes; a backend may sum both in one pass.
+     * {@code plus + headwiseLinearTransposed(x0, w0) + headwiseLinearTransposed(x1, w1)} (x0 and x1 of one shape, w0
+     * and w1 too; {@code plus} of x0's shape, or null for none): the input gradient of two block-diagonal projections
+     * of one input (the mLSTM's q and k both read its convolution's output), added to that input's gradient so far.
+     * The default composes; a backend may sum all in one pass.
      */
-    default Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
-        return add(headwiseLinearTransposed(x0, w0), headwiseLinearTransposed(x1, w1));
+    default Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1, Tensor plus) {
+        Tensor sum = add(headwiseLinearTransposed(x0, w0), headwiseLinearTransposed(x1, w1));
+        return plus == null ? sum : add(plus, sum);
     }
 
     /** {@code [B, R, C] -> [B, C, R]} (a rank-2 tensor is treated as B = 1). */
@@ -356,6 +358,15 @@ public interface Ops extends AutoCloseable {
      * IndexTables#inverse}); K = w's taps.
      */
     Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w);
+
+    /**
+     * {@code plus + depthwiseConvBackwardInput(dy, inverse, w)} ({@code plus} of dy's shape, or null for none): the
+     * input gradient added to the input's gradient so far. The default composes; a backend may add it in its pass.
+     */
+    default Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w, Tensor plus) {
+        Tensor d = depthwiseConvBackwardInput(dy, inverse, w);
+        return plus == null ? d : add(plus, d);
+    }
 
     /** {@code out[c, k] = sum_{b, s} dy[b, s, c] * x[b, nb[s, k], c]}: the weight gradient of depthwiseConv. */
     Tensor depthwiseConvWeightGradient(Tensor x, Tensor dy, IndexTable neighbours);

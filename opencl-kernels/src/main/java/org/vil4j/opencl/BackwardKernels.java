@@ -300,7 +300,8 @@ abstract class BackwardKernels extends GemmKernels {
 
     /**
      * dx of the depthwise convolution through the inverse neighbour table (entries s*K + k):
-     * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = dy, a5 = inverse table, a6 = its columns, a7 = w [C,K], a8 = out.
+     * a0 = B*S*C, a1 = S, a2 = C, a3 = taps K, a4 = dy, a5 = inverse table, a6 = its columns, a7 = w [C,K], a8 = out,
+     * a9 = a dense tensor of dy's shape added to it (or -1).
      */
     void depthwiseBackwardInput() {
         for (int gid = getGlobalId(0); gid < a0; gid += getGlobalSize(0)) {
@@ -316,6 +317,10 @@ abstract class BackwardKernels extends GemmKernels {
                     int k = flat - s * a3;
                     acc += mem[a7 + c * a3 + k] * mem[a4 + (b * a1 + s) * a2 + c];
                 }
+            }
+            if (a9 >= 0) {
+                // the input's gradient so far (Ops.depthwiseConvBackwardInput with plus)
+                acc = mem[a9 + gid] + acc;
             }
             mem[a8 + gid] = acc;
         }

@@ -83,23 +83,29 @@ final class DeviceAlgebra {
         return out;
     }
 
-    /** Ops.headwiseLinearTransposedSum in one launch: both transposed projections summed by each output. */
-    static Tensor headwiseLinearTransposedSum(OpenCLOps ops, Tensor x0t, Tensor w0t, Tensor x1t, Tensor w1t) {
+    /**
+     * Ops.headwiseLinearTransposedSum in one launch: both transposed projections and {@code plus} (or null) summed by
+     * each output.
+     */
+    static Tensor headwiseLinearTransposedSum(OpenCLOps ops, Tensor x0t, Tensor w0t, Tensor x1t, Tensor w1t,
+                                              Tensor plust) {
         String op = "headwiseLinearTransposedSum";
         DeviceTensor x0 = ops.checkView(op, x0t), w0 = ops.check(op, w0t);
         DeviceTensor x1 = ops.checkView(op, x1t), w1 = ops.check(op, w1t);
+        DeviceTensor plus = plust == null ? null : ops.check(op, plust);
         Shape ws = w0.shape();
         if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x0.shape().last()
-                || !ws.equals(w1.shape()) || !x0.shape().equals(x1.shape())) {
+                || !ws.equals(w1.shape()) || !x0.shape().equals(x1.shape())
+                || (plus != null && !plus.shape().equals(x0.shape()))) {
             throw new ShapeMismatchException(op + ": x " + x0.shape() + " and " + x1.shape() + ", w " + ws + " and "
-                    + w1.shape() + " do not fit");
+                    + w1.shape() + (plus == null ? "" : ", plus " + plus.shape()) + " do not fit");
         }
         DeviceTensor out = ops.allocate(x0.shape());
         int n = out.size();
         ops.args(n, ws.dim(0), ws.dim(1), x0.offset(), w0.offset(), -1, out.offset(), x0.stride(), 1, x1.offset(),
-                w1.offset(), x1.stride());
+                w1.offset(), x1.stride(), plus == null ? -1 : plus.offset());
         ops.queue.flops(4L * n * ws.dim(1));
-        ops.queue.bytes(12L * n);
+        ops.queue.bytes((plus == null ? 12L : 16L) * n);
         ops.launch1D(OP_HEADWISE, n);
         return out;
     }

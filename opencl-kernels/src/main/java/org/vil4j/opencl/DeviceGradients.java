@@ -243,8 +243,17 @@ final class DeviceGradients {
     }
 
     static Tensor depthwiseConvBackwardInput(OpenCLOps ops, Tensor dyt, IndexTable inverse, Tensor wt) {
+        return depthwiseConvBackwardInput(ops, dyt, inverse, wt, null);
+    }
+
+    /** With {@code plust} (or null) added in the same pass: Ops.depthwiseConvBackwardInput(dy, inverse, w, plus). */
+    static Tensor depthwiseConvBackwardInput(OpenCLOps ops, Tensor dyt, IndexTable inverse, Tensor wt, Tensor plust) {
         String op = "depthwiseConvBackwardInput";
         DeviceTensor dy = ops.check(op, dyt), w = ops.check(op, wt);
+        DeviceTensor plus = plust == null ? null : ops.check(op, plust);
+        if (plus != null && !plus.shape().equals(dy.shape())) {
+            throw mismatch(op, "plus " + plus.shape() + " is not dy's shape " + dy.shape());
+        }
         DeviceIndexTable t = checkTable(op, inverse, -1);
         Shape shape = dy.shape();
         requireMinRank(op, "dy", shape, 2);
@@ -257,7 +266,8 @@ final class DeviceGradients {
         needEntriesBelow(op, t, seq * taps, "dy " + shape + " with " + taps + " taps");
         DeviceTensor out = ops.allocate(shape);
         int n = out.size();
-        ops.args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset());
+        ops.args(n, seq, channels, taps, dy.offset(), t.offset(), t.cols(), w.offset(), out.offset(),
+                plus == null ? -1 : plus.offset());
         ops.launch1D(OP_DEPTHWISE_BACKWARD_INPUT, n);
         return out;
     }

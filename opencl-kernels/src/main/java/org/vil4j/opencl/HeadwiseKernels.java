@@ -13,7 +13,8 @@ abstract class HeadwiseKernels extends ConvolutionKernels {
     /**
      * a0 = rows*NH*D, a1 = NH, a2 = D, a3 = x, a4 = w [NH,D,D], a5 = bias or -1, a6 = out, a7 = x row stride;
      * a8 = 1 reads w[h] transposed (the input gradient, without a transpose launch); a9 = a second x (or -1), a10 =
-     * its w, a11 = its row stride: with a8 = 1 the sum of both transposed projections (two of one input's gradient).
+     * its w, a11 = its row stride, a12 = a dense tensor of out's shape added (or -1): with a8 = 1 the sum of both
+     * transposed projections and the input's gradient so far (Ops.headwiseLinearTransposedSum).
      */
     void headwise() {
         int g = getGlobalSize(0);
@@ -103,6 +104,9 @@ abstract class HeadwiseKernels extends ConvolutionKernels {
             int wb1 = a10 + h * a2 * a2 + o;
             for (int d = 0; d < a2; d++) {
                 acc += mem[xb1 + d] * mem[wb1 + d * a2];
+            }
+            if (a12 >= 0) {
+                acc = mem[a12 + gid] + acc;
             }
         }
         if (a5 >= 0) {

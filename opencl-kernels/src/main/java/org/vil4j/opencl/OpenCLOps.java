@@ -446,8 +446,8 @@ final class OpenCLOps implements Ops {
     }
 
     @Override
-    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
-        return DeviceAlgebra.headwiseLinearTransposedSum(this, x0, w0, x1, w1);
+    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1, Tensor plus) {
+        return DeviceAlgebra.headwiseLinearTransposedSum(this, x0, w0, x1, w1, plus);
     }
 
     @Override
@@ -657,6 +657,11 @@ final class OpenCLOps implements Ops {
     @Override
     public Tensor depthwiseConvBackwardInput(Tensor dyt, IndexTable inverse, Tensor wt) {
         return DeviceGradients.depthwiseConvBackwardInput(this, dyt, inverse, wt);
+    }
+
+    @Override
+    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w, Tensor plus) {
+        return DeviceGradients.depthwiseConvBackwardInput(this, dy, inverse, w, plus);
     }
 
     @Override

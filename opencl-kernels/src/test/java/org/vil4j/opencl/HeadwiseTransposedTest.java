@@ -11,7 +11,7 @@ import static org.vil4j.opencl.OpenCLMatchesJavaTest.random;
 /**
  * headwiseLinearTransposed on the device: w read transposed in the projection's own launch, bit for bit the
  * projection by a transposed w (two launches), and the java oracle's numbers; headwiseLinearTransposedSum of two in
- * one launch, the java oracle's composition's numbers.
+ * one launch (with the input's gradient so far added, or not), the java oracle's composition's numbers.
  */
 class HeadwiseTransposedTest extends DeviceWithOracle {
     @ParameterizedTest
@@ -45,11 +45,17 @@ class HeadwiseTransposedTest extends DeviceWithOracle {
             Shape xs = Shape.of(rows, features), ws = Shape.of(heads, d, d);
             Tensor x0d = device.upload(xs, x0), x1d = device.upload(xs, x1);
             Tensor w0d = device.upload(ws, w0), w1d = device.upload(ws, w1);
+            float[] p = random(rows * 17L + d, rows * features, 1);
+            Tensor pd = device.upload(xs, p);
             long before = device.kernelLaunches();
-            Tensor out = device.headwiseLinearTransposedSum(x0d, w0d, x1d, w1d);
-            assertThat(device.kernelLaunches() - before).isEqualTo(1);
+            Tensor out = device.headwiseLinearTransposedSum(x0d, w0d, x1d, w1d, null);
+            Tensor outPlus = device.headwiseLinearTransposedSum(x0d, w0d, x1d, w1d, pd);
+            assertThat(device.kernelLaunches() - before).isEqualTo(2);
             assertNear(device.download(out), oracle.download(oracle.headwiseLinearTransposedSum(
-                    oracle.upload(xs, x0), oracle.upload(ws, w0), oracle.upload(xs, x1), oracle.upload(ws, w1))));
+                    oracle.upload(xs, x0), oracle.upload(ws, w0), oracle.upload(xs, x1), oracle.upload(ws, w1), null)));
+            assertNear(device.download(outPlus), oracle.download(oracle.headwiseLinearTransposedSum(
+                    oracle.upload(xs, x0), oracle.upload(ws, w0), oracle.upload(xs, x1), oracle.upload(ws, w1),
+                    oracle.upload(xs, p))));
         } finally {
             device.release(mark);
         }

@@ -199,6 +199,10 @@ class OpenCLGradientsMatchJavaTest {
         same1("depthwiseConvBackwardInput", 1e-6, ops -> ops.depthwiseConvBackwardInput(in(ops, 3, 3, 15, 5),
                 ops.indexTable(inverseCausal.rows(), inverseCausal.cols(), inverseCausal.data()),
                 in(ops, 4, 5, 4)));
+        // with the input's gradient so far added in the same pass (the java backend composes it)
+        same1("depthwiseConvBackwardInput plus", 1e-6, ops -> ops.depthwiseConvBackwardInput(in(ops, 1, 2, 15, 8),
+                ops.indexTable(inverse.rows(), inverse.cols(), inverse.data()), in(ops, 2, 8, 9),
+                in(ops, 11, 2, 15, 8)));
         same1("depthwiseConvWeightGradient", 1e-5, ops -> ops.depthwiseConvWeightGradient(in(ops, 5, 2, 15, 8),
                 in(ops, 6, 2, 15, 8), ops.indexTable(15, 9, frame)));
         // 40 * 15 items: partial sums per chunk, then a reduction that stores [C, K]

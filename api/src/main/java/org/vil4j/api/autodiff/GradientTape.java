@@ -256,11 +256,19 @@ public final class GradientTape implements Ops {
     }
 
     void accumulate(Tensor target, Tensor grad) {
+        accumulateWith(target, old -> old == null ? grad : base.add(old, grad));
+    }
+
+    /**
+     * Sets target's gradient to what {@code sumWith} makes of its gradient so far (null where there is none): an op
+     * that adds it in its own pass, where {@link #accumulate} would add with an op of its own.
+     */
+    void accumulateWith(Tensor target, java.util.function.UnaryOperator<Tensor> sumWith) {
         if (!needsGrad(target)) {
             return;
         }
         Tensor old = grads.get(target);
-        Tensor sum = old == null ? grad : base.add(old, grad);
+        Tensor sum = sumWith.apply(old);
         grads.put(target, sum);
         if (backwardStart != Long.MAX_VALUE) {
             touched.add(target);
@@ -543,9 +551,7 @@ public final class GradientTape implements Ops {
      */
     void sendHeadwiseLinearGradients(Tensor x, Tensor w0, Tensor bias0, Tensor dy0, Tensor w1, Tensor bias1,
                                      Tensor dy1) {
-        if (needsGrad(x)) {
-            accumulate(x, base.headwiseLinearTransposedSum(dy0, w0, dy1, w1));
-        }
+        accumulateWith(x, old -> base.headwiseLinearTransposedSum(dy0, w0, dy1, w1, old));
         sendHeadwiseParameterGradients(x, w0, bias0, dy0);
         sendHeadwiseParameterGradients(x, w1, bias1, dy1);
     }
@@ -743,8 +749,8 @@ public final class GradientTape implements Ops {
     /** A depthwise convolution's gradients (those that are needed) from its input x and dy. */
     void sendDepthwiseConvGradients(Tensor x, IndexTable neighbours, Tensor w, Tensor bias, Tensor dy) {
         if (needsGrad(x)) {
-            int tokens = x.shape().dim(-2);
-            accumulate(x, base.depthwiseConvBackwardInput(dy, inverse(neighbours, tokens), w));
+            IndexTable inverse = inverse(neighbours, x.shape().dim(-2));
+            accumulateWith(x, old -> base.depthwiseConvBackwardInput(dy, inverse, w, old));
         }
         if (needsGrad(w)) {
             accumulate(w, base.depthwiseConvWeightGradient(x, dy, neighbours));
@@ -913,8 +919,13 @@ public final class GradientTape implements Ops {
     }
 
     @Override
-    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1) {
-        return base.headwiseLinearTransposedSum(x0, w0, x1, w1);
+    public Tensor depthwiseConvBackwardInput(Tensor dy, IndexTable inverse, Tensor w, Tensor plus) {
+        return base.depthwiseConvBackwardInput(dy, inverse, w, plus);
+    }
+
+    @Override
+    public Tensor headwiseLinearTransposedSum(Tensor x0, Tensor w0, Tensor x1, Tensor w1, Tensor plus) {
+        return base.headwiseLinearTransposedSum(x0, w0, x1, w1, plus);
     }
 
     @Override
