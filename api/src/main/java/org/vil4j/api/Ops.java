@@ -324,6 +324,16 @@ public interface Ops extends AutoCloseable {
         return new LayerNormGradients(dx, affine.weight(), affine.bias());
     }
 
+    /**
+     * {@link #layerNormGradients} with {@code plus} (x's shape; null for none), x's gradient so far, added to dx: one
+     * pass where the backend has it. The default composes.
+     */
+    default LayerNormGradients layerNormGradients(Tensor x, Tensor dy, int groupSize, Tensor weight,
+                                                  boolean residualWeight, float eps, Tensor plus) {
+        LayerNormGradients g = layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
+        return plus == null ? g : new LayerNormGradients(add(plus, g.dx()), g.weight(), g.bias());
+    }
+
     /** {@code dy * silu'(x)}. */
     Tensor siluBackward(Tensor x, Tensor dy);
 

@@ -219,8 +219,9 @@ abstract class BackwardKernels extends GemmKernels {
      * A segment of ROW_LANES work-items per (row, group), reading the row coalesced (a work-item per row read its
      * row alone, 0.8 ms a launch at ViL-T's 25,088 x 384 on the H200, round 15): a0 = rows*groups, a1 = group size,
      * a2 = row width, a3 = x, a4 = dy, a5 = out, a6 = weight or -1, a7 = 1 for a residual weight, f0 = eps; a8 = 1
-     * also writes xhat at a9 (same layout as x). dx = istd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy *
-     * scale; mean and variance as the forward (layerNorm) takes them, from shifted sums.
+     * also writes xhat at a9 (same layout as x); a10 = a dense tensor of x's shape added to dx (or -1). dx = istd *
+     * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * scale; mean and variance as the forward (layerNorm) takes
+     * them, from shifted sums.
      */
     void layerNormBackward() {
         int lid = getLocalId(0);
@@ -253,7 +254,12 @@ abstract class BackwardKernels extends GemmKernels {
                 for (int e = lane; e < a1; e += ROW_LANES) {
                     float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
                     float xhat = (mem[a3 + base + e] - mean) * inv;
-                    mem[a5 + base + e] = inv * (gg - meanG - xhat * meanGX);
+                    float dx = inv * (gg - meanG - xhat * meanGX);
+                    if (a10 >= 0) {
+                        // the input's gradient so far (layerNormGradients with plus)
+                        dx = mem[a10 + base + e] + dx;
+                    }
+                    mem[a5 + base + e] = dx;
                     if (a8 == 1) {
                         // the normalised input, for the weight's gradient (layerNormGradients)
                         mem[a9 + base + e] = xhat;

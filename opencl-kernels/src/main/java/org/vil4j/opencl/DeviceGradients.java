@@ -90,19 +90,24 @@ final class DeviceGradients {
 
     static Tensor layerNormBackward(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
                                     boolean residualWeight, float eps) {
-        return layerNormGradients(ops, xt, dyt, groupSize, weight, residualWeight, eps, false).dx();
+        return layerNormGradients(ops, xt, dyt, groupSize, weight, residualWeight, eps, false, null).dx();
     }
 
     /**
-     * dx, and with {@code affine} the weight and bias gradients: the dx pass also writes the normalised input, whose
-     * products with dy one reduction sums beside dy's own column sums (two launches where three were).
+     * dx (plus {@code plust}, x's gradient so far, where not null), and with {@code affine} the weight and bias
+     * gradients: the dx pass also writes the normalised input, whose products with dy one reduction sums beside dy's
+     * own column sums (two launches where three were).
      */
     static LayerNormGradients layerNormGradients(OpenCLOps ops, Tensor xt, Tensor dyt, int groupSize, Tensor weight,
-                                                 boolean residualWeight, float eps, boolean affine) {
+                                                 boolean residualWeight, float eps, boolean affine, Tensor plust) {
         String op = affine ? "layerNormGradients" : "layerNormBackward";
         DeviceTensor x = ops.check(op, xt), dy = ops.check(op, dyt);
         DeviceTensor w = weight == null ? null : ops.check(op, weight);
+        DeviceTensor plus = plust == null ? null : ops.check(op, plust);
         requireSameShape(op, "x", x.shape(), "dy", dy.shape());
+        if (plus != null) {
+            requireSameShape(op, "x", x.shape(), "plus", plus.shape());
+        }
         int cols = x.shape().last();
         if (groupSize < 1 || cols % groupSize != 0) {
             throw mismatch(op, "groupSize " + groupSize + " does not divide the " + cols + " features of x "
@@ -118,7 +123,8 @@ final class DeviceGradients {
         DeviceTensor normalised = affine ? ops.allocate(x.shape()) : null;
         int n = x.shape().rows() * (cols / groupSize);
         ops.args(n, groupSize, cols, x.offset(), dy.offset(), out.offset(), w == null ? -1 : w.offset(),
-                residualWeight ? 1 : 0, affine ? 1 : 0, affine ? normalised.offset() : 0);
+                residualWeight ? 1 : 0, affine ? 1 : 0, affine ? normalised.offset() : 0,
+                plus == null ? -1 : plus.offset());
         ops.program.f0 = eps;
         ops.launch1D(OP_LAYER_NORM_BACKWARD, n);
         if (affine) {

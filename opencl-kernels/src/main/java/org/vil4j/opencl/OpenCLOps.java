@@ -621,7 +621,13 @@ final class OpenCLOps implements Ops {
     @Override
     public LayerNormGradients layerNormGradients(Tensor xt, Tensor dyt, int groupSize, Tensor weight,
                                                  boolean residualWeight, float eps) {
-        return DeviceGradients.layerNormGradients(this, xt, dyt, groupSize, weight, residualWeight, eps, true);
+        return DeviceGradients.layerNormGradients(this, xt, dyt, groupSize, weight, residualWeight, eps, true, null);
+    }
+
+    @Override
+    public LayerNormGradients layerNormGradients(Tensor xt, Tensor dyt, int groupSize, Tensor weight,
+                                                 boolean residualWeight, float eps, Tensor plus) {
+        return DeviceGradients.layerNormGradients(this, xt, dyt, groupSize, weight, residualWeight, eps, true, plus);
     }
 
     @Override

@@ -47,4 +47,27 @@ class LayerNormGradientsTest extends DeviceWithOracle {
             device.release(mark);
         }
     }
+
+    /** x's gradient so far added in the dx pass: dx bit for bit the composition's (its add), two launches still. */
+    @ParameterizedTest
+    @CsvSource({"3, 8, 8, false", "300, 12, 4, true"})
+    void theGradientSoFarAddedInTheSamePass(int rows, int cols, int groupSize, boolean residualWeight) {
+        Shape shape = Shape.of(rows, cols);
+        float[] x = random(rows * 5L + cols, rows * cols, 3), dy = random(rows * 13L + cols, rows * cols, 1);
+        float[] plus = random(rows * 17L + cols, rows * cols, 1), w = random(cols + 1L, cols, 0.5);
+        long mark = device.mark();
+        try {
+            Tensor xd = device.upload(shape, x), dyd = device.upload(shape, dy), pd = device.upload(shape, plus);
+            Tensor wd = device.upload(Shape.of(cols), w);
+            long before = device.kernelLaunches();
+            LayerNormGradients g = device.layerNormGradients(xd, dyd, groupSize, wd, residualWeight, 1e-5f, pd);
+            assertThat(device.kernelLaunches() - before).isEqualTo(2);
+            LayerNormGradients plain = device.layerNormGradients(xd, dyd, groupSize, wd, residualWeight, 1e-5f);
+            assertThat(device.download(g.dx())).containsExactly(device.download(device.add(pd, plain.dx())));
+            assertThat(device.download(g.weight())).containsExactly(device.download(plain.weight()));
+            assertThat(device.download(g.bias())).containsExactly(device.download(plain.bias()));
+        } finally {
+            device.release(mark);
+        }
+    }
 }

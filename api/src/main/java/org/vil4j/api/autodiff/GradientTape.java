@@ -264,12 +264,14 @@ public final class GradientTape implements Ops {
      * that adds it in its own pass, where {@link #accumulate} would add with an op of its own.
      */
     void accumulateWith(Tensor target, java.util.function.UnaryOperator<Tensor> sumWith) {
-        if (!needsGrad(target)) {
-            return;
+        if (needsGrad(target)) {
+            setGradient(target, sumWith.apply(grads.get(target)));
         }
-        Tensor old = grads.get(target);
-        Tensor sum = sumWith.apply(old);
-        grads.put(target, sum);
+    }
+
+    /** Target's gradient becomes {@code sum}, which holds its gradient so far ({@code grads.get(target)}). */
+    private void setGradient(Tensor target, Tensor sum) {
+        Tensor old = grads.put(target, sum);
         if (backwardStart != Long.MAX_VALUE) {
             touched.add(target);
             reference(sum);
@@ -602,8 +604,10 @@ public final class GradientTape implements Ops {
                            Tensor dy) {
         if (needsGrad(x) && needsGrad(weight) && needsGrad(bias)) {
             // one pass gives dx and the normalised x the weight's gradient needs
-            LayerNormGradients g = base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
-            accumulate(x, g.dx());
+            // x's gradient so far (the residual stream's, in a backbone) added in the same pass
+            LayerNormGradients g = base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps,
+                    grads.get(x));
+            setGradient(x, g.dx());
             accumulate(weight, base.reshape(g.weight(), weight.shape()));
             accumulate(bias, base.reshape(g.bias(), bias.shape()));
             return;
@@ -937,6 +941,12 @@ public final class GradientTape implements Ops {
     public LayerNormGradients layerNormGradients(Tensor x, Tensor dy, int groupSize, Tensor weight,
                                                  boolean residualWeight, float eps) {
         return base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps);
+    }
+
+    @Override
+    public LayerNormGradients layerNormGradients(Tensor x, Tensor dy, int groupSize, Tensor weight,
+                                                 boolean residualWeight, float eps, Tensor plus) {
+        return base.layerNormGradients(x, dy, groupSize, weight, residualWeight, eps, plus);
     }
 
     @Override

@@ -61,6 +61,9 @@ class FiniteDifferenceTest {
                 c("transpose", List.of(Shape.of(2, 3, 4)), (o, t) -> o.transpose(t.get(0))),
                 c("layerNorm grouped residual", List.of(Shape.of(3, 8), Shape.of(8), Shape.of(8)),
                         (o, t) -> o.layerNorm(t.get(0), 4, t.get(1), true, t.get(2), 1e-5f)),
+                // x's gradient from the residual first, then added in the norm's own backward pass
+                c("layerNorm beside a residual", List.of(Shape.of(3, 8), Shape.of(8), Shape.of(8)),
+                        (o, t) -> o.add(t.get(0), o.layerNorm(t.get(0), 8, t.get(1), true, t.get(2), 1e-5f))),
                 c("layerNorm plain", List.of(Shape.of(2, 2, 6), Shape.of(6), Shape.of(6)),
                         (o, t) -> o.layerNorm(t.get(0), 6, t.get(1), false, t.get(2), 1e-6f)),
                 c("add broadcast", List.of(Shape.of(2, 3, 4), Shape.of(3, 4)), (o, t) -> o.add(t.get(0), t.get(1))),
@@ -89,6 +92,10 @@ class FiniteDifferenceTest {
                 c("depthwiseConv 3x3 frame", List.of(Shape.of(2, 6, 3), Shape.of(3, 9), Shape.of(3)),
                         (o, t) -> o.depthwiseConv(t.get(0), table(o, "frame", 6, 9,
                                 ConvolutionFrames.rowMajorFrame(2, 3, 3)), t.get(1), t.get(2))),
+                // x's gradient from the SiLU first, then added in the convolution's backward pass
+                c("depthwiseConv beside another use", List.of(Shape.of(2, 5, 3), Shape.of(3, 4), Shape.of(3)),
+                        (o, t) -> o.add(o.depthwiseConv(t.get(0), table(o, "causal", 5, 4,
+                                ConvolutionFrames.causal1d(5, 4)), t.get(1), t.get(2)), o.silu(t.get(0)))),
                 c("depthwiseConv causal", List.of(Shape.of(2, 5, 3), Shape.of(3, 4), Shape.of(3)),
                         (o, t) -> o.depthwiseConv(t.get(0), table(o, "causal", 5, 4, ConvolutionFrames.causal1d(5, 4)),
                                 t.get(1), t.get(2))),
