@@ -73,7 +73,8 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
 
         // the work-group takes one branch (its tile's groups): products with rows or columns past the end are not
-        // computed, where they cost as much as real ones (a 196-row cell computed 256 rows)
+        // computed (a 196-row cell computed 256 rows). On the H200 this alone moved little while the tile stores'
+        // bank conflicts (TILE_STRIDE) dominated a tile's time (docs/PERFORMANCE.md, round 16)
         if (rowGroups == 1) {
             for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
                 loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
