@@ -48,6 +48,14 @@ public final class ShapeRequirements {
         }
     }
 
+    /** x's rows are target's and its columns lie at {@code [start, start + x.last)} inside target's (addIntoColumns). */
+    public static void requireColumnsInside(String op, Shape target, Shape x, int start) {
+        requireMinRank(op, "x", x, 1);
+        if (target.rows() != x.rows() || start < 0 || (long) start + x.last() > target.last()) {
+            throw mismatch(op, "x " + x + " at column " + start + " does not fit target " + target);
+        }
+    }
+
     public static void requireSameShape(String op, String roleA, Shape a, String roleB, Shape b) {
         if (!a.equals(b)) {
             throw mismatch(op, roleA + " " + a + " and " + roleB + " " + b + " must have the same shape");

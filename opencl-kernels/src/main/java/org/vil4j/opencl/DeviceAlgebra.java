@@ -68,8 +68,7 @@ final class DeviceAlgebra {
         DeviceTensor x = ops.checkView(op, xt), w = ops.check(op, wt);
         DeviceTensor b = bt == null ? null : ops.check(op, bt);
         Shape ws = w.shape();
-        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x.shape().last()
-                || (b != null && b.shape().size() != x.shape().last())) {
+        if (!blockDiagonalFits(x.shape(), ws) || (b != null && b.shape().size() != x.shape().last())) {
             throw new ShapeMismatchException(op + ": x " + x.shape() + ", w " + ws
                     + (b == null ? "" : ", bias " + b.shape()) + " do not fit");
         }
@@ -83,6 +82,11 @@ final class DeviceAlgebra {
         return out;
     }
 
+    /** w [NH, D, D] of square blocks that together span x's last dimension. */
+    private static boolean blockDiagonalFits(Shape x, Shape w) {
+        return w.rank() == 3 && w.dim(1) == w.dim(2) && w.dim(0) * w.dim(1) == x.last();
+    }
+
     /**
      * Ops.headwiseLinearTransposedSum in one launch: both transposed projections and {@code plus} (or null) summed by
      * each output.
@@ -94,8 +98,7 @@ final class DeviceAlgebra {
         DeviceTensor x1 = ops.checkView(op, x1t), w1 = ops.check(op, w1t);
         DeviceTensor plus = plust == null ? null : ops.check(op, plust);
         Shape ws = w0.shape();
-        if (ws.rank() != 3 || ws.dim(1) != ws.dim(2) || ws.dim(0) * ws.dim(1) != x0.shape().last()
-                || !ws.equals(w1.shape()) || !x0.shape().equals(x1.shape())
+        if (!blockDiagonalFits(x0.shape(), ws) || !ws.equals(w1.shape()) || !x0.shape().equals(x1.shape())
                 || (plus != null && !plus.shape().equals(x0.shape()))) {
             throw new ShapeMismatchException(op + ": x " + x0.shape() + " and " + x1.shape() + ", w " + ws + " and "
                     + w1.shape() + (plus == null ? "" : ", plus " + plus.shape()) + " do not fit");

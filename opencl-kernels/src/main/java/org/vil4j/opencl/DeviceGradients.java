@@ -237,13 +237,10 @@ final class DeviceGradients {
     static void addIntoColumns(OpenCLOps ops, Tensor targett, Tensor xt, int start) {
         String op = "addIntoColumns";
         DeviceTensor target = ops.check(op, targett), x = ops.check(op, xt);
-        requireMinRank(op, "x", x.shape(), 1);
-        int count = x.shape().last(), total = target.shape().last();
-        if (target.shape().rows() != x.shape().rows() || start < 0 || (long) start + count > total) {
-            throw mismatch(op, "x " + x.shape() + " at column " + start + " does not fit target " + target.shape());
-        }
+        requireColumnsInside(op, target.shape(), x.shape(), start);
         int n = x.size();
-        ops.args(n, GW_ADD_INTO_COLUMNS, target.offset(), x.offset(), count, start, Math.max(total, 1));
+        ops.args(n, GW_ADD_INTO_COLUMNS, target.offset(), x.offset(), x.shape().last(), start,
+                Math.max(target.shape().last(), 1));
         ops.queue.bytes(12L * n);
         ops.launch1D(OP_GRAD_ELEMENTWISE, n);
     }
@@ -257,8 +254,8 @@ final class DeviceGradients {
         String op = "depthwiseConvBackwardInput";
         DeviceTensor dy = ops.check(op, dyt), w = ops.check(op, wt);
         DeviceTensor plus = plust == null ? null : ops.check(op, plust);
-        if (plus != null && !plus.shape().equals(dy.shape())) {
-            throw mismatch(op, "plus " + plus.shape() + " is not dy's shape " + dy.shape());
+        if (plus != null) {
+            requireSameShape(op, "dy", dy.shape(), "plus", plus.shape());
         }
         DeviceIndexTable t = checkTable(op, inverse, -1);
         Shape shape = dy.shape();

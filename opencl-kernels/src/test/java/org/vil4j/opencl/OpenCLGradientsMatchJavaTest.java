@@ -416,6 +416,13 @@ class OpenCLGradientsMatchJavaTest {
             IndexTable far = device.indexTable(2, 1, new int[]{0, 9});
             assertThatThrownBy(() -> device.gatherSum(in(device, 3, 2, 4, 3), far, 2))
                     .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("past the 4 tokens");
+            // columns past the target's, on both backends (one shared check)
+            for (Ops ops : new Ops[]{device, oracle}) {
+                Tensor target = in(ops, 4, 3, 6);
+                assertThatThrownBy(() -> ops.addIntoColumns(target, in(ops, 5, 3, 4), 3))
+                        .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("addIntoColumns")
+                        .hasMessageContaining("at column 3 does not fit target [3,6]");
+            }
         } finally {
             device.release(mark);
         }

@@ -2,6 +2,7 @@ package org.vil4j.backend.java;
 
 import static org.vil4j.api.ShapeRequirements.isTrailing;
 import static org.vil4j.api.ShapeRequirements.mismatch;
+import static org.vil4j.api.ShapeRequirements.requireColumnsInside;
 import static org.vil4j.api.ShapeRequirements.requireMinRank;
 import static org.vil4j.api.ShapeRequirements.requireMlstmOperands;
 import static org.vil4j.api.ShapeRequirements.requireRank;
@@ -660,13 +661,9 @@ final class JavaOps implements Ops {
     @Override
     public void addIntoColumns(Tensor target, Tensor x, int start) {
         JavaTensor ts = live("addIntoColumns", "target", target), xs = live("addIntoColumns", "x", x);
-        requireMinRank("addIntoColumns", "x", xs.shape(), 1);
-        int count = xs.shape().last(), total = ts.shape().last();
-        if (ts.shape().rows() != xs.shape().rows() || start < 0 || (long) start + count > total) {
-            throw mismatch("addIntoColumns", "x " + xs.shape() + " at column " + start + " does not fit target "
-                    + ts.shape());
-        }
-        GradientKernels.addIntoColumns(xs.data(), ts.data(), xs.shape().rows(), count, start, total);
+        requireColumnsInside("addIntoColumns", ts.shape(), xs.shape(), start);
+        GradientKernels.addIntoColumns(xs.data(), ts.data(), xs.shape().rows(), xs.shape().last(), start,
+                ts.shape().last());
     }
 
     @Override
