@@ -2,6 +2,7 @@ package org.vil4j.cli;
 
 import org.vil4j.api.Vil4jException;
 import org.vil4j.segmentation.data.Ade20kFolder;
+import org.vil4j.segmentation.data.FmnistPlaced;
 import org.vil4j.segmentation.data.FmnistScenes;
 import org.vil4j.segmentation.data.SceneLayout;
 import org.vil4j.segmentation.data.SegmentationDataset;
@@ -44,6 +45,15 @@ final class SegmentationOptions {
     @Option(names = "--max-occlusion", defaultValue = "0.25", paramLabel = "SHARE", description = "fmnist-scenes: the "
             + "largest share of an item's pixels later items may cover, 0 to 1 (default: ${DEFAULT-VALUE})")
     double maxOcclusion;
+
+    @Option(names = "--fresh-scenes", description = "fmnist-scenes: draw new training scenes every epoch (new scales, "
+            + "places and neighbours for the items) instead of the same --scenes each epoch")
+    boolean freshScenes;
+
+    @Option(names = "--placed-copies", defaultValue = "1", paramLabel = "K", description = "classification on "
+            + "fmnist-placed: each training item K times an epoch, each time at another scale and place "
+            + "(default: ${DEFAULT-VALUE})")
+    int placedCopies;
 
     @Option(names = "--scale-range", paramLabel = "MIN,MAX", description = "segmentation: random rescale of image "
             + "and mask before the crop (default: 1,1 for fmnist-scenes, whose generator varies scale and place "
@@ -115,15 +125,39 @@ final class SegmentationOptions {
         return dataset == null || dataset.equals("fashion-mnist") ? FmnistScenes.NAME : dataset;
     }
 
+    /**
+     * fmnist-placed's splits for classification: every training item --placed-copies times, the test items once,
+     * each on the canvas at the --item-scale range.
+     */
+    TrainCommand.Data placed(String data, long seed) {
+        if (placedCopies < 1) {
+            throw new Vil4jException("--placed-copies must be at least 1, got " + placedCopies);
+        }
+        int side = canvas == null ? SceneLayout.DEFAULT.side() : canvas;
+        if (side < MIN_CANVAS || side > MAX_CANVAS) {
+            throw new Vil4jException("--canvas must be between " + MIN_CANVAS + " and " + MAX_CANVAS + ", got " + side);
+        }
+        Path dir = FashionMnist.locate(data);
+        double[] items = range("--item-scale", itemScale);
+        SceneLayout layout = new SceneLayout(side, 1, items[0], items[1], 0);
+        // the name goes into the recipe a resume checks, so it names what decides the samples
+        String name = FmnistPlaced.NAME + " (canvas " + side + ", --item-scale " + items[0] + "," + items[1] + ")";
+        return new TrainCommand.Data(name, new FmnistPlaced(FashionMnist.train(dir), "train", layout,
+                placedCopies, seed), new FmnistPlaced(FashionMnist.test(dir), "test", layout, 1, seed + 1_000_003),
+                SegmentationTraining.FMNIST_SCENES); // the scenes' statistics: the segmentation run keeps these
+    }
+
     /** Train (held-out false) or held-out split of a segmentation dataset. */
     SegmentationDataset open(String dataset, String data, boolean heldOut, int channels, long seed, long maxPixels) {
         String name = datasetName(dataset);
         if (name.equals(FmnistScenes.NAME)) {
             Path dir = FashionMnist.locate(data);
             SceneLayout layout = layout(name);
-            return heldOut
-                    ? new FmnistScenes(FashionMnist.test(dir), "test", testScenes, layout, seed + 1_000_003)
-                    : new FmnistScenes(FashionMnist.train(dir), "train", scenes, layout, seed);
+            if (heldOut) {
+                return new FmnistScenes(FashionMnist.test(dir), "test", testScenes, layout, seed + 1_000_003);
+            }
+            FmnistScenes train = new FmnistScenes(FashionMnist.train(dir), "train", scenes, layout, seed);
+            return freshScenes ? train.freshEachEpoch() : train;
         }
         if (name.equals(Ade20kFolder.NAME)) {
             if (data == null) {

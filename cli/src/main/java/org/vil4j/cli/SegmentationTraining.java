@@ -244,6 +244,10 @@ final class SegmentationTraining {
             m.put("--max-items", Integer.toString(layout.maxItems()));
             m.put("--item-scale", layout.minScale() + "," + layout.maxScale());
             m.put("--max-occlusion", Double.toString(layout.maxOcclusion()));
+            if (s.freshScenes) {
+                // recorded only when used, so that checkpoints from before the option resume as they were
+                m.put("--fresh-scenes", "true");
+            }
         }
         m.put("--canvas", Integer.toString(b.height()));
         m.put("--scale-range", range[0] + "," + range[1]);
@@ -296,6 +300,12 @@ final class SegmentationTraining {
             if (!e.getValue().equals(before)) {
                 differ.add(e.getKey() + " " + e.getValue() + " (checkpoint: " + (before == null ? "not recorded"
                         : before) + ")");
+            }
+        }
+        // options recorded only when used (--layer-decay, --fresh-scenes) that this run leaves out
+        for (var e : was.entrySet()) {
+            if (!now.containsKey(e.getKey())) {
+                differ.add(e.getKey() + " not given (checkpoint: " + e.getValue() + ")");
             }
         }
         if (!differ.isEmpty()) {
@@ -414,6 +424,11 @@ final class SegmentationTraining {
 
             public void sample(int index, float[] image, int imageOffset, int[] labels, int labelOffset) {
                 d.sample(index, image, imageOffset, labels, labelOffset);
+            }
+
+            @Override
+            public SegmentationDataset forEpoch(int epoch) {
+                return limited(d.forEpoch(epoch), size);
             }
         };
     }

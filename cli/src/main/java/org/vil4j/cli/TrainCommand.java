@@ -15,6 +15,7 @@ import org.vil4j.training.TrainingCheckpoint;
 import org.vil4j.training.TrainingDivergedException;
 import org.vil4j.training.TrainingSettings;
 import org.vil4j.training.WeightDecayExclusion;
+import org.vil4j.segmentation.data.FmnistPlaced;
 import org.vil4j.training.data.Augmentation;
 import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.ImageDecoding;
@@ -69,7 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     private static final String RESUME_DEFAULT = "<OUT>/" + CHECKPOINT;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist",
-            description = "fashion-mnist, cifar10, cifar100 or imagefolder (default: ${DEFAULT-VALUE})")
+            description = "fashion-mnist, cifar10, cifar100, imagefolder, or fmnist-placed (one Fashion-MNIST item at a "
+                    + "random scale and place on fmnist-scenes' canvas: --canvas, --item-scale, --placed-copies; a "
+                    + "backbone for segmentation) (default: ${DEFAULT-VALUE})")
     String dataset;
 
     @Option(names = "--data", paramLabel = "DIR", description = "the dataset's folder. Fashion-MNIST: default "
@@ -583,7 +586,8 @@ final class TrainCommand implements Callable<Integer> {
         if (maxTrainSamples != null && maxTrainSamples < 1 || maxTestSamples != null && maxTestSamples < 1) {
             throw new IllegalArgumentException("--max-train-samples and --max-test-samples must be positive");
         }
-        Data d = Datasets.open(dataset, data, channels, height, width, maxImagePixels);
+        Data d = dataset.equals(FmnistPlaced.NAME) ? segmentationOptions.placed(data, seed)
+                : Datasets.open(dataset, data, channels, height, width, maxImagePixels);
         Dataset trainSet = maxTrainSamples == null ? d.train()
                 : LoaderBatchSource.firstSamples(d.train(), maxTrainSamples);
         Dataset testSet = maxTestSamples == null ? d.test() : LoaderBatchSource.firstSamples(d.test(), maxTestSamples);

@@ -104,6 +104,40 @@ class SegmentationCommandsTest {
     }
 
     @Test
+    void aClassifierOnPlacedItemsStartsTheBackboneAtTheScenesGrid() throws IOException {
+        Path classifier = shared.resolve("placed-classifier");
+        CliRun cls = CliRun.of("train", "--dataset", "fmnist-placed", "--canvas", "16", "--item-scale", "0.5,0.6",
+                "--placed-copies", "2", "--data", data.toString(), "--max-test-samples", "32", "--epochs", "1",
+                "--batch-size", "64", "--patch", "4", "--dim", "8", "--depth", "1", "--backend", "java",
+                "--loader-threads", "1", "--out", classifier.toString());
+        assertThat(cls.exitCode()).as(cls.err()).isZero();
+        String config = Files.readString(classifier.resolve("config.json"));
+        // every training item twice, the model at the canvas, the name saying what drew the samples
+        assertThat(config).contains("fmnist-placed (canvas 16, --item-scale 0.5,0.6)", "\"train_samples\":640");
+        assertThat(cls.out()).contains("test accuracy");
+        Path seg = shared.resolve("from-placed");
+        CliRun run = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "4", "--epochs", "2", "--batch-size", "16", "--decoder-channels",
+                "4", "--fresh-scenes", "--backend", "java", "--weights",
+                classifier.resolve("model.safetensors").toString(), "--out", seg.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        var file = org.vil4j.segmentation.SegmentationModelFile.read(seg.resolve("model.safetensors"));
+        assertThat(file.config().backbone().height()).isEqualTo(16);
+        // the placed classifier's input statistics: the scenes' own
+        assertThat(file.normalisation().mean(0)).isEqualTo(SegmentationTraining.FMNIST_SCENES.mean(0));
+        // --fresh-scenes decides the data, so a resume without it is refused by name
+        CliRun resume = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
+                "--scenes", "16", "--test-scenes", "4", "--epochs", "2", "--batch-size", "16", "--decoder-channels",
+                "4", "--backend", "java", "--weights", classifier.resolve("model.safetensors").toString(), "--out",
+                seg.toString(), "--resume");
+        assertThat(resume.exitCode()).isNotZero();
+        assertThat(resume.err().strip()).endsWith("records: --fresh-scenes not given (checkpoint: true)");
+        CliRun copies = CliRun.of("train", "--dataset", "fmnist-placed", "--placed-copies", "0", "--data",
+                data.toString(), "--backend", "java", "--out", shared.resolve("no-copies").toString());
+        assertThat(copies.err().strip()).isEqualTo("vil: --placed-copies must be at least 1, got 0");
+    }
+
+    @Test
     void heldOutScenesPasteFashionMnistsTestImagesOnly() {
         SegmentationOptions options = new SegmentationOptions();
         options.scenes = 40;

@@ -317,10 +317,11 @@ public final class SegmentationTrainer {
             double lossSum = 0;
             int b = settings.batchSize();
             int thisEpoch = epoch;
+            SegmentationDataset drawn = train.forEpoch(epoch);
             // the next batches are drawn on the loader's threads while this one's step runs on the device: each is
             // a function of (epoch, its samples' indices) alone, so the threads change nothing but the time
             try (OrderedPrefetch<Batch> loader = new OrderedPrefetch<>(0, batches, settings.loaderThreads(),
-                    "batch %d of " + train.name(), k -> draw(train, order, k, thisEpoch))) {
+                    "batch %d of " + train.name(), k -> draw(drawn, order, k, thisEpoch))) {
                 for (int k = 0; k < batches; k++) {
                     Batch batch = loader.next();
                     lossSum += step(batch.images(), batch.labels(), b, schedule.at(steps));

@@ -16,7 +16,9 @@ import java.util.SplittableRandom;
  * again (up to {@link #PLACEMENT_TRIES} times, else the item is left out) while it would leave an earlier item with
  * less than {@code 1 - maxOcclusion} of its pixels in view, so that every item shows enough of itself to be told
  * apart. Scene i depends only on the seed, the split's items, the layout and i, and is drawn when asked for: any
- * count costs no memory. Held out: the test split pastes only items of Fashion-MNIST's test set.
+ * count costs no memory. Held out: the test split pastes only items of Fashion-MNIST's test set. Drawn
+ * {@linkplain #freshEachEpoch() fresh each epoch}, epoch e's scene i is scene {@code e * count + i} of the same endless
+ * sequence: each epoch pastes its items at new scales, places and neighbours instead of repeating one fixed set.
  */
 public final class FmnistScenes implements SegmentationDataset {
     public static final String NAME = "fmnist-scenes";
@@ -36,6 +38,8 @@ public final class FmnistScenes implements SegmentationDataset {
     private final SceneLayout layout;
     private final int count;
     private final long seed;
+    private final boolean fresh;
+    private final long firstDraw;
 
     /**
      * @param items  Fashion-MNIST images (train or test split)
@@ -43,6 +47,11 @@ public final class FmnistScenes implements SegmentationDataset {
      * @param layout canvas, items per scene, their scales and how much of them may be hidden
      */
     public FmnistScenes(Dataset items, String split, int count, SceneLayout layout, long seed) {
+        this(items, NAME + "/" + split, count, layout, seed, false, 0);
+    }
+
+    private FmnistScenes(Dataset items, String name, int count, SceneLayout layout, long seed, boolean fresh,
+                         long firstDraw) {
         if (count < 1) {
             throw new IllegalArgumentException("fmnist-scenes: " + count + " scenes (must be >= 1)");
         }
@@ -51,10 +60,26 @@ public final class FmnistScenes implements SegmentationDataset {
                     + items.height() + "x" + items.width() + " (" + items.name() + ")");
         }
         this.items = items;
-        this.name = NAME + "/" + split;
+        this.name = name;
         this.layout = layout;
         this.count = count;
         this.seed = seed;
+        this.fresh = fresh;
+        this.firstDraw = firstDraw;
+    }
+
+    /** The same scenes, but drawn anew for every epoch (see the class comment); epoch 0's are these. */
+    public FmnistScenes freshEachEpoch() {
+        return new FmnistScenes(items, name, count, layout, seed, true, firstDraw);
+    }
+
+    public boolean isFreshEachEpoch() {
+        return fresh;
+    }
+
+    @Override
+    public SegmentationDataset forEpoch(int epoch) {
+        return fresh ? new FmnistScenes(items, name, count, layout, seed, true, (long) epoch * count) : this;
     }
 
     public SceneLayout layout() {
@@ -67,7 +92,8 @@ public final class FmnistScenes implements SegmentationDataset {
             throw new IndexOutOfBoundsException("scene " + index + " of " + count);
         }
         int side = layout.side(), plane = side * side;
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 17);
+        long drawn = firstDraw + index;
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + drawn * 0xBF58476D1CE4E5B9L + 17);
         float[] pixels = new float[plane];
         int[] labels = new int[plane];
         int[] owner = new int[plane]; // which placed item shows at a pixel, -1: none
@@ -142,7 +168,7 @@ public final class FmnistScenes implements SegmentationDataset {
     }
 
     /** Nearest-neighbour scaling of the 28 x 28 item to a {@code size} box. */
-    private static float itemValue(float[] item, int size, int y, int x) {
+    static float itemValue(float[] item, int size, int y, int x) {
         int sy = Math.min(FashionMnist.SIDE - 1, y * FashionMnist.SIDE / size);
         int sx = Math.min(FashionMnist.SIDE - 1, x * FashionMnist.SIDE / size);
         return item[sy * FashionMnist.SIDE + sx];

@@ -27,6 +27,14 @@ public interface SegmentationDataset {
         return classNames().size();
     }
 
+    /**
+     * The samples epoch {@code epoch} trains on: these, unless the dataset draws new ones each epoch (generated
+     * sets); the size stays the same.
+     */
+    default SegmentationDataset forEpoch(int epoch) {
+        return this;
+    }
+
     /** Writes sample {@code index}: the image ({@code channels*height*width} floats) and its labels ({@code height*width}). */
     void sample(int index, float[] image, int imageOffset, int[] labels, int labelOffset);
 }
