@@ -563,6 +563,20 @@ case "$mode" in
     bench infer-resident --model vil2-tiny --batch 256 --iterations 10 --input-on-device
     torch infer:tiny:256 infer:tiny:256:224:tf32
     ;;
+  round17)
+    # round 16's gradient sums written by the producing ops (this build) against the build before them (pack-baseline
+    # 1d8d67e), alternating, then this build's training profile; PyTorch's rows in the same call
+    torch train:tiny:128 train:tiny:32 infer:tiny:256 infer:tiny:256:224:tf32
+    res=(--model vil2-tiny --batch 256 --iterations 10 --input-on-device)
+    trn=(--model vil2-tiny --batch 32,128 --train --iterations 4 --input-on-device)
+    for round in a b; do
+      baseline infer-base-$round "${res[@]}"
+      bench infer-new-$round "${res[@]}"
+      baseline train-base-$round "${trn[@]}"
+      bench train-new-$round "${trn[@]}"
+    done
+    bench train-profile --model vil2-tiny --batch 128 --train --iterations 2 --input-on-device --profile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device
