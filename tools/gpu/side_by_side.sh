@@ -577,23 +577,6 @@ case "$mode" in
     done
     bench train-profile --model vil2-tiny --batch 128 --train --iterations 2 --input-on-device --profile
     ;;
-  round17b)
-    # the row-wise ops (layer norm, the q|k|v + gates pass, their backward) at 32 (the default), 16 and 8 work-items a
-    # row, then the golden cases at the lane count the run names (ROW_LANES, default 8); PyTorch's rows last
-    res=(--model vil2-tiny --batch 256 --iterations 10 --input-on-device)
-    trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
-    for lanes in 32 16 8; do
-      withjava -Dvil4j.opencl.rowLanes=$lanes bench infer-lanes$lanes "${res[@]}"
-      withjava -Dvil4j.opencl.rowLanes=$lanes bench train-lanes$lanes "${trn[@]}"
-    done
-    withjava -Dvil4j.opencl.rowLanes=${ROW_LANES:-8} bench infer-lanes${ROW_LANES:-8}-b1 --model vil2-tiny --batch 1 \
-      --iterations 10 --input-on-device
-    "${preload[@]}" java -Dvil4j.opencl.rowLanes=${ROW_LANES:-8} -Dvil4j.golden=.gpu/golden -cp ".gpu/lib/*" \
-      org.vil4j.cli.Main conformance --backend opencl --device gpu .gpu/golden/*.safetensors \
-      > "$out/conformance-gpu-lanes.txt" 2>&1; echo "conformance at ${ROW_LANES:-8} lanes: exit $?"
-    tail -1 "$out/conformance-gpu-lanes.txt"
-    torch infer:tiny:256 train:tiny:128
-    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

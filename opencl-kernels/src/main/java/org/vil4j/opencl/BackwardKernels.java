@@ -225,11 +225,10 @@ abstract class BackwardKernels extends GemmKernels {
      */
     void layerNormBackward() {
         int lid = getLocalId(0);
-        int segment = lid / rowLanes;
-        int lane = lid - segment * rowLanes;
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
         int groups = a2 / a1;
-        for (int first = getGroupId(0) * (WORK_GROUP / rowLanes); first < a0;
-                first += getNumGroups(0) * (WORK_GROUP / rowLanes)) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int item = min(first + segment, a0 - 1);
             int row = item / groups;
             int g = item - row * groups;
@@ -242,17 +241,17 @@ abstract class BackwardKernels extends GemmKernels {
             float inv = 1f / sqrt(variance + f0);
             float sumG = 0f;
             float sumGX = 0f;
-            for (int e = lane; e < a1; e += rowLanes) {
+            for (int e = lane; e < a1; e += ROW_LANES) {
                 float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
                 sumG += gg;
                 sumGX += gg * ((mem[a3 + base + e] - mean) * inv);
             }
-            segmentSums4(lid, lane, rowLanes, sumG, sumGX, 0f, 0f);
+            segmentSums4(lid, lane, sumG, sumGX, 0f, 0f);
             float meanG = tileA[lid - lane] / a1;
             float meanGX = tileA[WORK_GROUP + lid - lane] / a1;
             localBarrier();
             if (first + segment < a0) {
-                for (int e = lane; e < a1; e += rowLanes) {
+                for (int e = lane; e < a1; e += ROW_LANES) {
                     float gg = mem[a4 + base + e] * layerNormScale(g * a1 + e);
                     float xhat = (mem[a3 + base + e] - mean) * inv;
                     float dx = inv * (gg - meanG - xhat * meanGX);
@@ -472,7 +471,7 @@ abstract class BackwardKernels extends GemmKernels {
                 gc = (sumG - g) - yg;
                 g = sumG;
             }
-            segmentSums4(lid, lane, ROW_LANES, n, g, 0f, 0f);
+            segmentSums4(lid, lane, n, g, 0f, 0f);
             n = tileA[lid - lane];
             g = tileA[WORK_GROUP + lid - lane];
             localBarrier();
@@ -516,7 +515,7 @@ abstract class BackwardKernels extends GemmKernels {
                     mem[a5 + base + s] = dL;
                 }
             }
-            segmentSums4(lid, lane, ROW_LANES, dLSum, 0f, 0f, 0f);
+            segmentSums4(lid, lane, dLSum, 0f, 0f, 0f);
             float dm = -lower * dFloor - tileA[lid - lane];
             localBarrier();
             if (active && lane == r - (r / ROW_LANES) * ROW_LANES) {

@@ -48,15 +48,14 @@ abstract class ConvolutionKernels extends TokenKernels {
     void convolveRows(int rows, int width, int x, int xStride, int out, int outStride, int table, int taps,
                       int tokens, int w, int bias) {
         int lid = getLocalId(0);
-        int segment = lid / rowLanes;
-        int lane = lid - segment * rowLanes;
-        for (int first = getGroupId(0) * (WORK_GROUP / rowLanes); first < rows;
-                first += getNumGroups(0) * (WORK_GROUP / rowLanes)) {
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < rows; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int row = first + segment;
             if (row < rows) {
                 int s = row % tokens;
                 int batchRow = row - s;
-                for (int c = lane; c < width; c += rowLanes) {
+                for (int c = lane; c < width; c += ROW_LANES) {
                     float acc = 0f;
                     if (bias >= 0) {
                         acc = mem[bias + c];

@@ -92,7 +92,6 @@ final class OpenCLOps implements Ops {
                 (int) Math.min(Integer.MAX_VALUE - 8, ProgramProperties.wholeNumber(UPLOAD_CHUNK_PROPERTY,
                         DEFAULT_UPLOAD_CHUNK)));
         program.columnBlock = columnBlock();
-        program.rowLanes = rowLanes();
         this.queue = new CommandQueue(program, device, found.info().name(),
                 Range.create(device, workGroups(device) * WORK_GROUP, WORK_GROUP));
         program.setExplicit(true);
@@ -703,18 +702,6 @@ final class OpenCLOps implements Ops {
      * {@code -Dvil4j.opencl.columnBlock} (default 4): a power of two from 1 to a work-group's size. ViL-T training at
      * batch 128 on the H200 (round 15, one call): 1 276.8 ms, 4 270.6, 8 283.3, 32 349.9.
      */
-    static final String ROW_LANES_PROPERTY = "vil4j.opencl.rowLanes";
-
-    /** {@code -Dvil4j.opencl.rowLanes} (default ProgramState.ROW_LANES): 8, 16 or 32 work-items a row (rowLanes). */
-    static int rowLanes() {
-        long lanes = ProgramProperties.wholeNumber(ROW_LANES_PROPERTY, ProgramState.ROW_LANES);
-        if (lanes != 8 && lanes != 16 && lanes != 32) {
-            throw new BackendUnavailableException("OpenCL backend: -D" + ROW_LANES_PROPERTY + "=" + lanes
-                    + " is not 8, 16 or 32");
-        }
-        return (int) lanes;
-    }
-
     private static int columnBlock() {
         long block = ProgramProperties.wholeNumber(COLUMN_BLOCK_PROPERTY, 4);
         if (block < 1 || block > ProgramState.WORK_GROUP || Long.bitCount(block) != 1) {

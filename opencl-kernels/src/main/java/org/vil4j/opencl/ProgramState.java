@@ -169,14 +169,6 @@ abstract class ProgramState extends Kernel {
      * a column (before round 15). {@code -Dvil4j.opencl.columnBlock} (OpenCLOps), set once, read by every launch.
      */
     int columnBlock = 4;
-    /**
-     * Work-items that share one row in the forward row-wise ops (layer norm and its backward, the skinny row-wise
-     * linears, the q|k|v + gates pass and its convolution): ROW_LANES, or 8 or 16, so that a work-group takes 32 or
-     * 16 rows at a time and its trees have fewer levels, each work-item more of its row (ViL-T's rows are 192 and 384
-     * wide: six or twelve values a work-item at 32). {@code -Dvil4j.opencl.rowLanes} (OpenCLOps), set once. At least
-     * 8: the gates pass stores its eight sums from a segment's first eight lanes.
-     */
-    int rowLanes = ROW_LANES;
     /** Float arena: parameters at the bottom, the workspace stack above. Never reassigned except to grow. */
     float[] mem;
     /** Int arena: index tables. */

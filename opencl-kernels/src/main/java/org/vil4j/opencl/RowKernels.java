@@ -21,11 +21,10 @@ abstract class RowKernels extends HeadwiseKernels {
      */
     void layerNorm() {
         int lid = getLocalId(0);
-        int segment = lid / rowLanes;
-        int lane = lid - segment * rowLanes;
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
         int groups = a2 / a1;
-        for (int first = getGroupId(0) * (WORK_GROUP / rowLanes); first < a0;
-                first += getNumGroups(0) * (WORK_GROUP / rowLanes)) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int item = min(first + segment, a0 - 1);
             boolean active = first + segment < a0;
             int row = item / groups;
@@ -39,7 +38,7 @@ abstract class RowKernels extends HeadwiseKernels {
                 if (picked < 0) {
                     active = false;
                     if (first + segment < a0) {
-                        for (int e = lane; e < a1; e += rowLanes) {
+                        for (int e = lane; e < a1; e += ROW_LANES) {
                             mem[a4 + row * a2 + g * a1 + e] = 0f;
                         }
                     }
@@ -56,7 +55,7 @@ abstract class RowKernels extends HeadwiseKernels {
             float inv = 1f / sqrt(variance + f0);
             if (active) {
                 int outBase = a4 + row * a2 + g * a1;
-                for (int e = lane; e < a1; e += rowLanes) {
+                for (int e = lane; e < a1; e += ROW_LANES) {
                     int c = g * a1 + e;
                     float y = (mem[base + e] - mean) * inv;
                     if (a5 >= 0) {
@@ -88,10 +87,9 @@ abstract class RowKernels extends HeadwiseKernels {
      */
     void linearRows() {
         int lid = getLocalId(0);
-        int segment = lid / rowLanes;
-        int lane = lid - segment * rowLanes;
-        for (int first = getGroupId(0) * (WORK_GROUP / rowLanes); first < a0;
-                first += getNumGroups(0) * (WORK_GROUP / rowLanes)) {
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             int row = min(first + segment, a0 - 1);
             int xBase = a3 + row * a2;
             // four outputs a pass over the row and one tree for their four sums: one output a pass re-read the row
@@ -105,14 +103,14 @@ abstract class RowKernels extends HeadwiseKernels {
                 float acc1 = 0f;
                 float acc2 = 0f;
                 float acc3 = 0f;
-                for (int k = lane; k < a2; k += rowLanes) {
+                for (int k = lane; k < a2; k += ROW_LANES) {
                     float x = mem[xBase + k];
                     acc0 += x * mem[w0 + k];
                     acc1 += x * mem[w1 + k];
                     acc2 += x * mem[w2 + k];
                     acc3 += x * mem[w3 + k];
                 }
-                segmentSums4(lid, lane, rowLanes, acc0, acc1, acc2, acc3);
+                segmentSums4(lid, lane, acc0, acc1, acc2, acc3);
                 if (lane < 4 && j0 + lane < a1 && first + segment < a0) {
                     int j = j0 + lane;
                     float total = tileA[lane * WORK_GROUP + lid - lane];
@@ -139,8 +137,8 @@ abstract class RowKernels extends HeadwiseKernels {
      */
     void headwiseGates() {
         int lid = getLocalId(0);
-        int segment = lid / rowLanes;
-        int lane = lid - segment * rowLanes;
+        int segment = lid / ROW_LANES;
+        int lane = lid - segment * ROW_LANES;
         int width = a1 * a2;
         int k3 = 3 * width;
         int last = a3 - 1;
@@ -152,8 +150,7 @@ abstract class RowKernels extends HeadwiseKernels {
         int w5 = gateWeight(min(5, last), k3);
         int w6 = gateWeight(min(6, last), k3);
         int w7 = gateWeight(min(7, last), k3);
-        for (int first = getGroupId(0) * (WORK_GROUP / rowLanes); first < a0;
-                first += getNumGroups(0) * (WORK_GROUP / rowLanes)) {
+        for (int first = getGroupId(0) * ROWS_PER_GROUP; first < a0; first += getNumGroups(0) * ROWS_PER_GROUP) {
             boolean active = first + segment < a0;
             // a segment past the last row computes its group's first row again (stored by nobody): a row this
             // group's convolveRows wrote when OP_CONV_HEADWISE_GATES runs this pass
@@ -187,7 +184,7 @@ abstract class RowKernels extends HeadwiseKernels {
                     bias = a16;
                 }
                 int xRow = x + row * stride;
-                for (int cc = lane; cc < width; cc += rowLanes) {
+                for (int cc = lane; cc < width; cc += ROW_LANES) {
                     int h = cc / a2;
                     int xb = xRow + h * a2;
                     int wb = w + cc * a2;
@@ -256,7 +253,7 @@ abstract class RowKernels extends HeadwiseKernels {
         tileB[2 * WORK_GROUP + lid] = v6;
         tileB[3 * WORK_GROUP + lid] = v7;
         localBarrier();
-        for (int span = rowLanes / 2; span > 0; span = span / 2) {
+        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
             if (lane < span) {
                 tileA[lid] = tileA[lid] + tileA[lid + span];
                 tileA[WORK_GROUP + lid] = tileA[WORK_GROUP + lid] + tileA[WORK_GROUP + lid + span];
@@ -299,12 +296,12 @@ abstract class RowKernels extends HeadwiseKernels {
         float shift = mem[base];
         float sum = 0f;
         float squares = 0f;
-        for (int e = lane; e < a1; e += rowLanes) {
+        for (int e = lane; e < a1; e += ROW_LANES) {
             float d = mem[base + e] - shift;
             sum += d;
             squares += d * d;
         }
-        segmentSums4(lid, lane, rowLanes, sum, squares, 0f, 0f);
+        segmentSums4(lid, lane, sum, squares, 0f, 0f);
         return shift;
     }
 
@@ -312,13 +309,13 @@ abstract class RowKernels extends HeadwiseKernels {
      * Four sums over this work-item's segment of ROW_LANES at once, in tileA's four WORK_GROUP-long quarters: sum q
      * of the segment ends at tileA[q * WORK_GROUP + lid - lane]. The caller reads them, then waits at a barrier.
      */
-    void segmentSums4(int lid, int lane, int lanes, float v0, float v1, float v2, float v3) {
+    void segmentSums4(int lid, int lane, float v0, float v1, float v2, float v3) {
         tileA[lid] = v0;
         tileA[WORK_GROUP + lid] = v1;
         tileA[2 * WORK_GROUP + lid] = v2;
         tileA[3 * WORK_GROUP + lid] = v3;
         localBarrier();
-        for (int span = lanes / 2; span > 0; span = span / 2) {
+        for (int span = ROW_LANES / 2; span > 0; span = span / 2) {
             if (lane < span) {
                 tileA[lid] = tileA[lid] + tileA[lid + span];
                 tileA[WORK_GROUP + lid] = tileA[WORK_GROUP + lid] + tileA[WORK_GROUP + lid + span];
