@@ -54,12 +54,6 @@ public final class GradientTape implements Ops {
     private record InverseKey(IndexTable table, int tokens) {
     }
 
-    /** An allocation made during the backward, with the gradients that use it. */
-    private static final class Allocation {
-        int references;
-        final List<Tensor> handles = new ArrayList<>(2);
-    }
-
     private final Ops base;
     // fused ops recorded as one node that forms cheap intermediates again in the backward: where the backend prefers
     // it, or as -Dvil4j.tape.lean=true|false says (for A/B measurements)
@@ -79,19 +73,13 @@ public final class GradientTape implements Ops {
     private boolean trackInputs;
     // -Dvil4j.tape.freeEarly=false: the backward keeps every temporary to the step's end (for A/B measurements)
     private boolean freeEarly = !"false".equals(System.getProperty("vil4j.tape.freeEarly"));
-    // the backward's early frees: gradient references per allocation (allocations made before the backward are not
-    // counted), the targets given a gradient by the node running now, and allocations whose count fell to 0
-    private final Map<Long, Allocation> allocations = new java.util.HashMap<>();
-    private final Map<Tensor, Long> allocationKeys = new IdentityHashMap<>();
-    private final List<Tensor> touched = new ArrayList<>();
-    private final List<Long> unreferenced = new ArrayList<>();
-    private long backwardStart = Long.MAX_VALUE;
-    private long unfreed;
+    private final BackwardFrees frees;
     private boolean recording;
     private long stepMark;
 
     public GradientTape(Ops base) {
         this.base = base;
+        this.frees = new BackwardFrees(base);
         this.lean = new LeanNodes(this);
         String setting = System.getProperty("vil4j.tape.lean");
         this.leanNodes = setting == null ? base.prefersLeanRecords() : Boolean.parseBoolean(setting);
@@ -127,7 +115,7 @@ public final class GradientTape implements Ops {
      * (they are freed by {@link #end()}); 0 when every dead allocation was freed.
      */
     public long unfreedAllocations() {
-        return unfreed;
+        return frees.unfreed();
     }
 
     /** Whether uploads made while recording get gradients (d loss / d input). */
@@ -200,8 +188,7 @@ public final class GradientTape implements Ops {
             throw new IllegalArgumentException("seed " + seed.shape() + " does not match output " + output.shape());
         }
         grads.put(output, seed);
-        backwardStart = freeEarly ? base.mark() : Long.MAX_VALUE;
-        unfreed = 0;
+        frees.begin(freeEarly ? base.mark() : Long.MAX_VALUE);
         try {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 Node node = nodes.get(i);
@@ -215,14 +202,10 @@ public final class GradientTape implements Ops {
                 }
                 long mark = base.mark();
                 node.backward().run(dy);
-                freeDead(mark, dy);
+                frees.afterNode(mark, dy, grads);
             }
         } finally {
-            backwardStart = Long.MAX_VALUE;
-            allocations.clear();
-            allocationKeys.clear();
-            touched.clear();
-            unreferenced.clear();
+            frees.end();
         }
         Map<Tensor, Tensor> leaves = new IdentityHashMap<>();
         grads.forEach((tensor, grad) -> {
@@ -272,78 +255,7 @@ public final class GradientTape implements Ops {
     /** Target's gradient becomes {@code sum}, which holds its gradient so far ({@code grads.get(target)}). */
     private void setGradient(Tensor target, Tensor sum) {
         Tensor old = grads.put(target, sum);
-        if (backwardStart != Long.MAX_VALUE) {
-            touched.add(target);
-            reference(sum);
-            if (old != null) {
-                unreference(old);
-            }
-        }
-    }
-
-    /** Counts {@code grad} as a user of its allocation, if the allocation was made during the backward. */
-    private void reference(Tensor grad) {
-        long key = allocationKeys.computeIfAbsent(grad, base::allocationOf);
-        if (key < backwardStart) {
-            return;
-        }
-        Allocation a = allocations.computeIfAbsent(key, k -> new Allocation());
-        a.references++;
-        if (!a.handles.contains(grad)) {
-            a.handles.add(grad);
-        }
-    }
-
-    private void unreference(Tensor grad) {
-        Long key = allocationKeys.get(grad);
-        if (key == null || key < backwardStart) {
-            return;
-        }
-        Allocation a = allocations.get(key);
-        if (--a.references == 0) {
-            unreferenced.add(key);
-        }
-    }
-
-    /**
-     * After a node's backward (begun at {@code mark}, sent {@code dy}): frees its temporaries, its dy and the summed
-     * gradients that nothing references any more.
-     */
-    private void freeDead(long mark, Tensor dy) {
-        List<Tensor> survivors = new ArrayList<>(touched.size());
-        for (Tensor target : touched) {
-            Tensor g = grads.get(target);
-            if (g != null) {
-                survivors.add(g);
-            }
-        }
-        touched.clear();
-        base.releaseExcept(mark, survivors);
-        unreference(dy);
-        for (Long key : unreferenced) {
-            Allocation a = allocations.get(key);
-            if (a == null || a.references != 0) {
-                continue; // freed already, or referenced again by this node
-            }
-            allocations.remove(key);
-            for (Tensor h : a.handles) {
-                allocationKeys.remove(h);
-            }
-            if (key >= mark) {
-                continue; // made by this node and dead again: releaseExcept freed it
-            }
-            boolean freed = false;
-            for (Tensor h : a.handles) {
-                if (base.free(h)) {
-                    freed = true;
-                    break;
-                }
-            }
-            if (!freed) {
-                unfreed++;
-            }
-        }
-        unreferenced.clear();
+        frees.gradientSet(target, sum, old);
     }
 
     /** The gradient of a broadcast operand b of shape {@code bShape} from dy of a's shape. */
