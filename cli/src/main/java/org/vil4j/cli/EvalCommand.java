@@ -7,7 +7,9 @@ import org.vil4j.api.Plugins;
 import org.vil4j.api.Vil4jException;
 import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.Normalisation;
+import org.vil4j.segmentation.data.FmnistPlaced;
 import org.vil4j.training.model.Preprocessing;
+import org.vil4j.training.model.WeightsFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,6 +20,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -37,8 +42,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", description = "preset, e.g. vil2-tiny (default: what the weights describe)")
     String model;
 
-    @Option(names = "--dataset", defaultValue = "imagefolder", description = "fashion-mnist, cifar10, cifar100 or "
-            + "imagefolder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", defaultValue = "imagefolder", description = "fashion-mnist, cifar10, cifar100, "
+            + "imagefolder, or fmnist-placed (the test items placed as the model's training run placed them: its "
+            + "seed and item scales from the model file) (default: ${DEFAULT-VALUE})")
     String dataset;
 
     @Option(names = "--data", paramLabel = "DIR", description = "the dataset's folder (imagefolder: DIR/CLASS/IMAGE; "
@@ -200,7 +206,8 @@ final class EvalCommand implements Callable<Integer> {
             };
         }
         Preprocessing p = classifier.preprocessing;
-        Dataset test = Datasets.open(dataset, data, p.channels(), p.height(), p.width()).test();
+        Dataset test = dataset.equals(FmnistPlaced.NAME) ? placedTest(weights, data, segmentationOptions, p.height())
+                : Datasets.open(dataset, data, p.channels(), p.height(), p.width()).test();
         if (test.channels() != p.channels() || test.height() != p.height() || test.width() != p.width()) {
             throw new Vil4jException("--dataset " + dataset + " has " + test.channels() + "x" + test.height() + "x"
                     + test.width() + " images; the model " + weights + " takes " + p.channels() + "x" + p.height()
@@ -231,6 +238,27 @@ final class EvalCommand implements Callable<Integer> {
                 return test.label(index);
             }
         };
+    }
+
+    /**
+     * fmnist-placed's test split as the model's training run drew it: the canvas is the model's input, the seed and
+     * the item scales those its model file records (a file without them: --seed 0 and --item-scale).
+     */
+    static FmnistPlaced placedTest(Path weights, String data, SegmentationOptions segmentationOptions, int canvas) {
+        var info = WeightsFiles.read(weights).info();
+        Map<String, Object> provenance = info == null ? Map.of() : info.provenance();
+        long seed = 0;
+        if (provenance.get("recipe") instanceof Map<?, ?> recipe && !Double.isNaN(RunMetrics.number(recipe, "seed"))) {
+            seed = (long) RunMetrics.number(recipe, "seed");
+        }
+        if (provenance.get("dataset") instanceof String name && name.startsWith(FmnistPlaced.NAME + " (")) {
+            Matcher m = Pattern.compile("--item-scale ([0-9.]+,[0-9.]+)").matcher(name);
+            if (m.find()) {
+                segmentationOptions.itemScale = m.group(1);
+            }
+        }
+        segmentationOptions.canvas = canvas;
+        return (FmnistPlaced) segmentationOptions.placed(data, seed).test();
     }
 
     /** ImageFolder order: class folders sorted, files sorted within each. */

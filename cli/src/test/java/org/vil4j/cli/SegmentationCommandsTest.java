@@ -109,12 +109,31 @@ class SegmentationCommandsTest {
         CliRun cls = CliRun.of("train", "--dataset", "fmnist-placed", "--canvas", "16", "--item-scale", "0.5,0.6",
                 "--placed-copies", "2", "--data", data.toString(), "--max-test-samples", "32", "--epochs", "1",
                 "--batch-size", "64", "--patch", "4", "--dim", "8", "--depth", "1", "--backend", "java",
-                "--loader-threads", "1", "--out", classifier.toString());
+                "--loader-threads", "1", "--seed", "5", "--out", classifier.toString());
         assertThat(cls.exitCode()).as(cls.err()).isZero();
         String config = Files.readString(classifier.resolve("config.json"));
         // every training item twice, the model at the canvas, the name saying what drew the samples
         assertThat(config).contains("fmnist-placed (canvas 16, --item-scale 0.5,0.6)", "\"train_samples\":640");
         assertThat(cls.out()).contains("test accuracy");
+        // eval draws the same held-out placements from what the model file records (seed, canvas, item scales)
+        String accuracy = cls.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow()
+                .substring("test accuracy: ".length()).split("%")[0];
+        CliRun eval = CliRun.of("eval", "--weights", classifier.resolve("model.safetensors").toString(), "--dataset",
+                "fmnist-placed", "--data", data.toString(), "--limit", "32", "--backend", "java");
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("32 images of fmnist-placed/test")
+                .containsPattern("\\| top-1  \\| +" + java.util.regex.Pattern.quote(accuracy) + "% \\|");
+        // ... the run's own placements: its seed and item scales, at the model's canvas, not the options' defaults
+        SegmentationOptions defaults = new SegmentationOptions(); // as picocli fills them
+        defaults.placedCopies = 1;
+        defaults.itemScale = "0.75,1.25";
+        var placed = EvalCommand.placedTest(classifier.resolve("model.safetensors"), data.toString(), defaults, 16);
+        var expected = new org.vil4j.segmentation.data.FmnistPlaced(FashionMnist.test(data), "test",
+                new org.vil4j.segmentation.data.SceneLayout(16, 1, 0.5, 0.6, 0), 1, 5 + 1_000_003);
+        assertThat(placed.size()).isEqualTo(128);
+        for (int i = 0; i < placed.size(); i++) {
+            assertThat(placed.placement(i)).isEqualTo(expected.placement(i));
+        }
         Path seg = shared.resolve("from-placed");
         CliRun run = CliRun.of("train", "--task", "segmentation", "--data", data.toString(), "--canvas", "16",
                 "--scenes", "16", "--test-scenes", "4", "--epochs", "2", "--batch-size", "16", "--decoder-channels",
