@@ -48,12 +48,10 @@ public final class FmnistPlaced implements Dataset {
     public FmnistScenes.Placement placement(int index) {
         int which = Math.floorMod(index, items.size());
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index * 0xD1B54A32D192ED03L + 29);
-        int side = layout.side();
-        int size = (int) Math.round(FashionMnist.SIDE * (layout.minScale()
-                + r.nextDouble() * (layout.maxScale() - layout.minScale())));
-        // wholly on the canvas when it fits, else covering it (as the scenes place their items)
-        int y0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
-        int x0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
+        // as the scenes draw an item's size and place
+        int size = FmnistScenes.drawSize(r, layout);
+        int y0 = FmnistScenes.drawCorner(r, layout.side(), size);
+        int x0 = FmnistScenes.drawCorner(r, layout.side(), size);
         return new FmnistScenes.Placement(which, items.label(which) + 1, size, y0, x0);
     }
 
@@ -103,15 +101,11 @@ public final class FmnistPlaced implements Dataset {
         int side = layout.side();
         java.util.Arrays.fill(target, offset, offset + side * side, 0f);
         for (int y = 0; y < p.size(); y++) {
-            int cy = p.y() + y;
-            if (cy < 0 || cy >= side) {
-                continue;
-            }
             for (int x = 0; x < p.size(); x++) {
-                int cx = p.x() + x;
-                float v = cx < 0 || cx >= side ? 0 : FmnistScenes.itemValue(item, p.size(), y, x);
+                int c = FmnistScenes.canvasPixel(side, p.size(), p.y(), p.x(), y, x);
+                float v = c < 0 ? 0 : FmnistScenes.itemValue(item, p.size(), y, x);
                 if (v > FmnistScenes.THRESHOLD) {
-                    target[offset + cy * side + cx] = Math.round(v * 255) / 255f;
+                    target[offset + c] = FmnistScenes.quantised(v);
                 }
             }
         }

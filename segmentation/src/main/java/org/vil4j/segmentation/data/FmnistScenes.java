@@ -106,12 +106,10 @@ public final class FmnistScenes implements SegmentationDataset {
         for (int k = 0; k < wanted; k++) {
             int which = r.nextInt(items.size());
             items.image(which, item, 0);
-            int size = (int) Math.round(FashionMnist.SIDE * (layout.minScale()
-                    + r.nextDouble() * (layout.maxScale() - layout.minScale())));
+            int size = drawSize(r, layout);
             for (int attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
-                // wholly on the canvas when it fits, else covering it
-                int y0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
-                int x0 = Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
+                int y0 = drawCorner(r, side, size);
+                int x0 = drawCorner(r, side, size);
                 if (!placed.isEmpty() && !leavesEnough(item, size, y0, x0, owner, shown, pasted, placed.size())) {
                     continue;
                 }
@@ -119,14 +117,14 @@ public final class FmnistScenes implements SegmentationDataset {
                 int mine = 0;
                 for (int y = 0; y < size; y++) {
                     for (int x = 0; x < size; x++) {
-                        int p = canvasPixel(size, y0, x0, y, x);
+                        int p = canvasPixel(side, size, y0, x0, y, x);
                         float v = p < 0 ? 0 : itemValue(item, size, y, x);
                         if (v > THRESHOLD) {
                             if (owner[p] >= 0) {
                                 shown[owner[p]]--;
                             }
                             owner[p] = id;
-                            pixels[p] = Math.round(v * 255) / 255f;
+                            pixels[p] = quantised(v);
                             labels[p] = items.label(which) + 1;
                             mine++;
                         }
@@ -147,7 +145,7 @@ public final class FmnistScenes implements SegmentationDataset {
         int[] covered = new int[shown.length];
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
-                int p = canvasPixel(size, y0, x0, y, x);
+                int p = canvasPixel(layout.side(), size, y0, x0, y, x);
                 if (p >= 0 && owner[p] >= 0 && itemValue(item, size, y, x) > THRESHOLD) {
                     covered[owner[p]]++;
                 }
@@ -162,9 +160,25 @@ public final class FmnistScenes implements SegmentationDataset {
     }
 
     /** The canvas index of the item's pixel (y, x) pasted at (y0, x0), or -1 off the canvas. */
-    private int canvasPixel(int size, int y0, int x0, int y, int x) {
-        int cy = y0 + y, cx = x0 + x, side = layout.side();
+    static int canvasPixel(int side, int size, int y0, int x0, int y, int x) {
+        int cy = y0 + y, cx = x0 + x;
         return cy < 0 || cy >= side || cx < 0 || cx >= side ? -1 : cy * side + cx;
+    }
+
+    /** An item's side: 28 px times a factor drawn from the layout's scale range. */
+    static int drawSize(SplittableRandom r, SceneLayout layout) {
+        return (int) Math.round(FashionMnist.SIDE * (layout.minScale()
+                + r.nextDouble() * (layout.maxScale() - layout.minScale())));
+    }
+
+    /** A box's top (or left) on the canvas: wholly on it when the box fits, else covering it. */
+    static int drawCorner(SplittableRandom r, int side, int size) {
+        return Math.min(0, side - size) + r.nextInt(Math.abs(side - size) + 1);
+    }
+
+    /** A pasted intensity as the scenes store it: a byte's worth of precision, as an image file would hold it. */
+    static float quantised(float v) {
+        return Math.round(v * 255) / 255f;
     }
 
     /** Nearest-neighbour scaling of the 28 x 28 item to a {@code size} box. */
