@@ -20,6 +20,7 @@ import org.vil4j.vil.VilConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,8 @@ final class Classifier {
     final double loadSeconds;
     /** How images become inputs: the model file's, else the official ImageNet evaluation at the model's size. */
     final Preprocessing preprocessing;
+    /** What the weights file records about where it came from (dataset, recipe, ...): empty when nothing. */
+    final Map<String, Object> provenance;
     /** Images larger than this (from their headers) are not decoded. */
     long maxImagePixels = org.vil4j.training.data.ImageDecoding.DEFAULT_MAX_PIXELS;
 
@@ -55,6 +58,7 @@ final class Classifier {
         Optional<BackbonePresets.Found> plugin = preset == null ? Optional.empty()
                 : BackbonePresets.find(plugins, preset);
         WeightsFiles.Contents contents = WeightsFiles.read(weights);
+        this.provenance = contents.info() == null ? Map.of() : contents.info().provenance();
         if (contents.note() != null) {
             System.err.println("vil: " + contents.note());
         }

@@ -9,7 +9,6 @@ import org.vil4j.training.data.Dataset;
 import org.vil4j.training.data.Normalisation;
 import org.vil4j.segmentation.data.FmnistPlaced;
 import org.vil4j.training.model.Preprocessing;
-import org.vil4j.training.model.WeightsFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -206,7 +203,8 @@ final class EvalCommand implements Callable<Integer> {
             };
         }
         Preprocessing p = classifier.preprocessing;
-        Dataset test = dataset.equals(FmnistPlaced.NAME) ? placedTest(weights, data, segmentationOptions, p.height())
+        Dataset test = dataset.equals(FmnistPlaced.NAME)
+                ? placedTest(classifier.provenance, data, segmentationOptions, p.height())
                 : Datasets.open(dataset, data, p.channels(), p.height(), p.width()).test();
         if (test.channels() != p.channels() || test.height() != p.height() || test.width() != p.width()) {
             throw new Vil4jException("--dataset " + dataset + " has " + test.channels() + "x" + test.height() + "x"
@@ -244,18 +242,16 @@ final class EvalCommand implements Callable<Integer> {
      * fmnist-placed's test split as the model's training run drew it: the canvas is the model's input, the seed and
      * the item scales those its model file records (a file without them: --seed 0 and --item-scale).
      */
-    static FmnistPlaced placedTest(Path weights, String data, SegmentationOptions segmentationOptions, int canvas) {
-        var info = WeightsFiles.read(weights).info();
-        Map<String, Object> provenance = info == null ? Map.of() : info.provenance();
+    static FmnistPlaced placedTest(Map<String, Object> provenance, String data,
+                                   SegmentationOptions segmentationOptions, int canvas) {
         long seed = 0;
         if (provenance.get("recipe") instanceof Map<?, ?> recipe && !Double.isNaN(RunMetrics.number(recipe, "seed"))) {
             seed = (long) RunMetrics.number(recipe, "seed");
         }
-        if (provenance.get("dataset") instanceof String name && name.startsWith(FmnistPlaced.NAME + " (")) {
-            Matcher m = Pattern.compile("--item-scale ([0-9.]+,[0-9.]+)").matcher(name);
-            if (m.find()) {
-                segmentationOptions.itemScale = m.group(1);
-            }
+        String scale = provenance.get("dataset") instanceof String name
+                ? SegmentationOptions.recordedItemScale(name) : null;
+        if (scale != null) {
+            segmentationOptions.itemScale = scale;
         }
         segmentationOptions.canvas = canvas;
         return (FmnistPlaced) segmentationOptions.placed(data, seed).test();

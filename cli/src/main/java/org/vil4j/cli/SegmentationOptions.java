@@ -9,6 +9,8 @@ import org.vil4j.segmentation.data.SegmentationDataset;
 import org.vil4j.training.data.FashionMnist;
 
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,10 +109,7 @@ final class SegmentationOptions {
     }
 
     void check(String dataset) {
-        int side = canvas(dataset);
-        if (side < MIN_CANVAS || side > MAX_CANVAS) {
-            throw new Vil4jException("--canvas must be between " + MIN_CANVAS + " and " + MAX_CANVAS + ", got " + side);
-        }
+        checkCanvas(canvas(dataset));
         if (scenes < 1 || testScenes < 1 || maxItems < 1) {
             throw new Vil4jException("--scenes, --test-scenes and --max-items must be at least 1");
         }
@@ -133,18 +132,34 @@ final class SegmentationOptions {
         if (placedCopies < 1) {
             throw new Vil4jException("--placed-copies must be at least 1, got " + placedCopies);
         }
-        int side = canvas == null ? SceneLayout.DEFAULT.side() : canvas;
-        if (side < MIN_CANVAS || side > MAX_CANVAS) {
-            throw new Vil4jException("--canvas must be between " + MIN_CANVAS + " and " + MAX_CANVAS + ", got " + side);
-        }
+        int side = checkCanvas(canvas(FmnistScenes.NAME));
         Path dir = FashionMnist.locate(data);
         double[] items = range("--item-scale", itemScale);
         SceneLayout layout = new SceneLayout(side, 1, items[0], items[1], 0);
-        // the name goes into the recipe a resume checks, so it names what decides the samples
-        String name = FmnistPlaced.NAME + " (canvas " + side + ", --item-scale " + items[0] + "," + items[1] + ")";
+        // the name goes into the recipe a resume checks (and the model file), so it names what decides the samples;
+        // recordedItemScale reads it back
+        String name = FmnistPlaced.NAME + " (canvas " + side + ", " + PLACED_SCALE + items[0] + "," + items[1] + ")";
         return new TrainCommand.Data(name, new FmnistPlaced(FashionMnist.train(dir), "train", layout,
                 placedCopies, seed), new FmnistPlaced(FashionMnist.test(dir), "test", layout, 1, seed + 1_000_003),
                 SegmentationTraining.FMNIST_SCENES); // the scenes' statistics: the segmentation run keeps these
+    }
+
+    private static final String PLACED_SCALE = "--item-scale ";
+
+    /** The --item-scale MIN,MAX a dataset name of {@link #placed} records, or null where it records none. */
+    static String recordedItemScale(String datasetName) {
+        if (datasetName == null || !datasetName.startsWith(FmnistPlaced.NAME + " (")) {
+            return null;
+        }
+        Matcher m = Pattern.compile(Pattern.quote(PLACED_SCALE) + "([0-9.]+,[0-9.]+)").matcher(datasetName);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static int checkCanvas(int side) {
+        if (side < MIN_CANVAS || side > MAX_CANVAS) {
+            throw new Vil4jException("--canvas must be between " + MIN_CANVAS + " and " + MAX_CANVAS + ", got " + side);
+        }
+        return side;
     }
 
     /** Train (held-out false) or held-out split of a segmentation dataset. */

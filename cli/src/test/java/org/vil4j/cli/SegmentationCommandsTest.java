@@ -127,7 +127,8 @@ class SegmentationCommandsTest {
         SegmentationOptions defaults = new SegmentationOptions(); // as picocli fills them
         defaults.placedCopies = 1;
         defaults.itemScale = "0.75,1.25";
-        var placed = EvalCommand.placedTest(classifier.resolve("model.safetensors"), data.toString(), defaults, 16);
+        var recorded = org.vil4j.training.model.WeightsFiles.read(classifier.resolve("model.safetensors")).info();
+        var placed = EvalCommand.placedTest(recorded.provenance(), data.toString(), defaults, 16);
         var expected = new org.vil4j.segmentation.data.FmnistPlaced(FashionMnist.test(data), "test",
                 new org.vil4j.segmentation.data.SceneLayout(16, 1, 0.5, 0.6, 0), 1, 5 + 1_000_003);
         assertThat(placed.size()).isEqualTo(128);
