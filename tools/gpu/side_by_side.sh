@@ -577,6 +577,58 @@ case "$mode" in
     done
     bench train-profile --model vil2-tiny --batch 128 --train --iterations 2 --input-on-device --profile
     ;;
+  round18)
+    # the GEMMs' software pipelining: HEAD's build (.gpu/lib-base), the wide program's alone (.gpu/lib-wide) and both
+    # programs' (this build), alternating; the registers and spills the compiler gives each program; PyTorch's rows
+    # in the same call
+    torch infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128
+    withenv VIL4J_CL_BUILD_LOG=1 VIL4J_CL_BUILD_OPTIONS=-cl-nv-verbose bench build-log --model vil2-tiny --batch 256 \
+      --iterations 1 --input-on-device
+    grep -h -i -E "registers|spill|program|options" "$out/ours-build-log.profile.txt" | head -40
+    res=(--model vil2-tiny --batch 256 --iterations 10 --input-on-device)
+    trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    for round in a b; do
+      variant base infer-base-$round "${res[@]}"
+      variant wide infer-wide-$round "${res[@]}"
+      bench infer-both-$round "${res[@]}"
+      variant base train-base-$round "${trn[@]}"
+      variant wide train-wide-$round "${trn[@]}"
+      bench train-both-$round "${trn[@]}"
+    done
+    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile --model vil2-tiny --batch 256 --iterations 2 \
+      --input-on-device --profile
+    ;;
+  round18b)
+    # round18's main-program pipelining alone (.gpu/lib-main) and with the wide GEMM's rows and columns in runs of four
+    # (this build) against HEAD's build (.gpu/lib-base), alternating; the wide program's PTX: vector local loads?
+    torch infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128
+    mkdir -p "$out/ptx"
+    withenv VIL4J_CL_BUILD_LOG=1 VIL4J_CL_BUILD_OPTIONS=-cl-nv-verbose "VIL4J_CL_DUMP_BINARY=$out/ptx" bench build-log \
+      --model vil2-tiny --batch 256 --iterations 1 --input-on-device
+    grep -h -i -E "registers|spill" "$out/ours-build-log.profile.txt"
+    for f in "$out"/ptx/*.bin; do echo "$f: $(grep -c 'ld.shared.v4' "$f") ld.shared.v4, $(grep -c 'ld.shared.f32' "$f") ld.shared.f32"; done
+    res=(--model vil2-tiny --batch 256 --iterations 10 --input-on-device)
+    trn=(--model vil2-tiny --batch 128 --train --iterations 4 --input-on-device)
+    for round in a b; do
+      variant base infer-base-$round "${res[@]}"
+      variant main infer-main-$round "${res[@]}"
+      bench infer-head-$round "${res[@]}"
+      variant base train-base-$round "${trn[@]}"
+      variant main train-main-$round "${trn[@]}"
+      bench train-head-$round "${trn[@]}"
+    done
+    withjava -Dvil4j.opencl.wideScores=on bench infer-widescores "${res[@]}"
+    withjava -Dvil4j.opencl.wideGemm=all bench train-wideall "${trn[@]}"
+    withjava -Dvil4j.opencl.profileShapes=true bench infer-profile --model vil2-tiny --batch 256 --iterations 2 \
+      --input-on-device --profile
+    ;;
+  round18c)
+    # every GEMM of the golden cases in the wide program (its runs of four), this build's batch 1 and the anchor step
+    golden_wide VIL4J_CL_ASYNC_WIDE=1
+    bench infer-b1 --model vil2-tiny --batch 1 --iterations 10 --input-on-device
+    bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
+    torch infer:tiny:1 train:anchor:128 train:anchor:128:224:compile
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

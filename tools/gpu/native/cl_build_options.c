@@ -12,6 +12,8 @@
 //   VIL4J_NV_MAXRREGCOUNT_FUSED=N  the same for the fused mLSTM's own program (none when unset)
 //   VIL4J_CL_BUILD_OPTIONS=S  adds S for every device (measurements; e.g. -cl-nv-verbose)
 //   VIL4J_CL_BUILD_LOG=1      prints the options and the build log (registers and spills with -cl-nv-verbose)
+//   VIL4J_CL_DUMP_BINARY=DIR  writes each built program's binary (PTX on NVIDIA) to DIR/program-KIND.bin, KIND as
+//                             below: which loads and stores the compiler made of the kernels (vector or scalar)
 //   VIL4J_CL_PIPELINE_PASSES=1  lets the passes of one execute(range, passes) run back to back (below)
 //   VIL4J_CL_ASYNC_WIDE=1     lets the host go on after a wide GEMM's or fused mLSTM's launch without waiting for
 //                             it (with the shared arena of cl_shared_arena.c; profiles then time only its enqueue)
@@ -102,6 +104,26 @@ static void print_log(cl_program program, cl_device_id device) {
   free(log);
 }
 
+static void dump_binary(cl_program program, int kind) {
+  const char *dir = getenv("VIL4J_CL_DUMP_BINARY");
+  size_t size = 0;
+  if (dir == NULL || *dir == 0
+      || clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS || size == 0) {
+    return;
+  }
+  unsigned char *binary = malloc(size);
+  if (binary == NULL) return;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/program-%d.bin", dir, kind);
+  FILE *file = NULL;
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) == CL_SUCCESS
+      && (file = fopen(path, "wb")) != NULL) {
+    fwrite(binary, 1, size, file);
+    fclose(file);
+  }
+  free(binary);
+}
+
 CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_devices, const cl_device_id *devices,
                                                const char *options, void (CL_CALLBACK *notify)(cl_program, void *),
                                                void *user_data) {
@@ -129,6 +151,7 @@ CL_API_ENTRY cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint num_d
   cl_int rc = real(program, num_devices, devices, merged, notify, user_data);
   if (rc == CL_SUCCESS && kind != 0) remember_wide(program);
   if (verbose) print_log(program, device);
+  if (rc == CL_SUCCESS) dump_binary(program, kind);
   return rc;
 }
 

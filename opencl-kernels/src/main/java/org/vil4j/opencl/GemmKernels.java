@@ -75,29 +75,58 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         // the work-group takes one branch (its tile's groups): products with rows or columns past the end are not
         // computed (a 196-row cell computed 256 rows). On the H200 this alone moved little while the tile stores'
         // bank conflicts (TILE_STRIDE) dominated a tile's time (docs/PERFORMANCE.md, round 16)
-        if (rowGroups == 1) {
-            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
-                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
-                localBarrier();
+        // software pipelined as the wide GEMM (WideGemmProgram): the next k-step's four A and four B values are
+        // loaded into registers while this one's FMAs run, into the other half of the double-buffered tiles
+        float pa0 = 0f, pa1 = 0f, pa2 = 0f, pa3 = 0f, pb0 = 0f, pb1 = 0f, pb2 = 0f, pb3 = 0f;
+        if (kStart < kEnd) {
+            pa0 = gemmLoadA(aBase, lid, i0, kStart);
+            pa1 = gemmLoadA(aBase, lid + WORK_GROUP, i0, kStart);
+            pa2 = gemmLoadA(aBase, lid + 2 * WORK_GROUP, i0, kStart);
+            pa3 = gemmLoadA(aBase, lid + 3 * WORK_GROUP, i0, kStart);
+            pb0 = gemmLoadB(bBase, lid, j0, kStart);
+            pb1 = gemmLoadB(bBase, lid + WORK_GROUP, j0, kStart);
+            pb2 = gemmLoadB(bBase, lid + 2 * WORK_GROUP, j0, kStart);
+            pb3 = gemmLoadB(bBase, lid + 3 * WORK_GROUP, j0, kStart);
+        }
+        int buffer = 0;
+        for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
+            tileA[buffer + gemmSlotA(lid)] = pa0;
+            tileA[buffer + gemmSlotA(lid + WORK_GROUP)] = pa1;
+            tileA[buffer + gemmSlotA(lid + 2 * WORK_GROUP)] = pa2;
+            tileA[buffer + gemmSlotA(lid + 3 * WORK_GROUP)] = pa3;
+            tileB[buffer + gemmSlotB(lid)] = pb0;
+            tileB[buffer + gemmSlotB(lid + WORK_GROUP)] = pb1;
+            tileB[buffer + gemmSlotB(lid + 2 * WORK_GROUP)] = pb2;
+            tileB[buffer + gemmSlotB(lid + 3 * WORK_GROUP)] = pb3;
+            localBarrier();
+            int next = k0 + KSTEP;
+            if (next < kEnd) {
+                pa0 = gemmLoadA(aBase, lid, i0, next);
+                pa1 = gemmLoadA(aBase, lid + WORK_GROUP, i0, next);
+                pa2 = gemmLoadA(aBase, lid + 2 * WORK_GROUP, i0, next);
+                pa3 = gemmLoadA(aBase, lid + 3 * WORK_GROUP, i0, next);
+                pb0 = gemmLoadB(bBase, lid, j0, next);
+                pb1 = gemmLoadB(bBase, lid + WORK_GROUP, j0, next);
+                pb2 = gemmLoadB(bBase, lid + 2 * WORK_GROUP, j0, next);
+                pb3 = gemmLoadB(bBase, lid + 3 * WORK_GROUP, j0, next);
+            }
+            // the work-group takes one branch (its tile's groups): products with rows or columns past the end are
+            // not computed (a 196-row cell computed 256 rows)
+            if (rowGroups == 1) {
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    float x0 = tileA[kk * TILE_STRIDE + ty];
-                    int rb = kk * TILE_STRIDE + tx;
+                    float x0 = tileA[buffer + kk * TILE_STRIDE + ty];
+                    int rb = buffer + kk * TILE_STRIDE + tx;
                     c00 += x0 * tileB[rb]; c01 += x0 * tileB[rb + 16];
                     c02 += x0 * tileB[rb + 32]; c03 += x0 * tileB[rb + 48];
                 }
-                localBarrier();
-            }
-        } else if (colGroups <= 2) {
-            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
-                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
-                localBarrier();
+            } else if (colGroups <= 2) {
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    int ra = kk * TILE_STRIDE + ty;
+                    int ra = buffer + kk * TILE_STRIDE + ty;
                     float x0 = tileA[ra];
                     float x1 = tileA[ra + 16];
                     float x2 = tileA[ra + 32];
                     float x3 = tileA[ra + 48];
-                    int rb = kk * TILE_STRIDE + tx;
+                    int rb = buffer + kk * TILE_STRIDE + tx;
                     float y0 = tileB[rb];
                     float y1 = tileB[rb + 16];
                     c00 += x0 * y0; c01 += x0 * y1;
@@ -105,19 +134,14 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                     c20 += x2 * y0; c21 += x2 * y1;
                     c30 += x3 * y0; c31 += x3 * y1;
                 }
-                localBarrier();
-            }
-        } else {
-            for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
-                loadGemmTiles(k0, i0, j0, aBase, bBase, lid);
-                localBarrier();
+            } else {
                 for (int kk = 0; kk < KSTEP; kk++) {
-                    int ra = kk * TILE_STRIDE + ty;
+                    int ra = buffer + kk * TILE_STRIDE + ty;
                     float x0 = tileA[ra];
                     float x1 = tileA[ra + 16];
                     float x2 = tileA[ra + 32];
                     float x3 = tileA[ra + 48];
-                    int rb = kk * TILE_STRIDE + tx;
+                    int rb = buffer + kk * TILE_STRIDE + tx;
                     float y0 = tileB[rb];
                     float y1 = tileB[rb + 16];
                     float y2 = tileB[rb + 32];
@@ -127,9 +151,12 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                     c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
                     c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
                 }
-                localBarrier();
             }
+            // the next k-step stores into the other buffer; this one is rewritten only after the next barrier
+            buffer = TILE_BUFFER - buffer;
         }
+        // the epilogue's row sums and the next tile's first k-step write tileA's first buffer
+        localBarrier();
         int ia = i0 + ty;
         int jb = j0 + tx;
         if (a18 == EPI_MLSTM_VALUES_NORM) {
@@ -148,39 +175,63 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
     }
 
-    /** A's rows i0.. and B's columns j0.. for K indices k0..k0+KSTEP-1 into tileA and tileB (zeros past the ends). */
-    void loadGemmTiles(int k0, int i0, int j0, int aBase, int bBase, int lid) {
-        for (int e = 0; e < KSTEP * TILE / WORK_GROUP; e++) {
-            int l = lid + e * GROUP * GROUP;
-            // map consecutive work-items to consecutive addresses of whichever stride is 1
-            int kk = l / TILE;
-            int rr = l - kk * TILE;
-            if (a5 == 1) {
-                rr = l / KSTEP;
-                kk = l - rr * KSTEP;
-            }
-            int gi = i0 + rr;
-            int gk = k0 + kk;
-            float va = 0f;
-            if (gi < a0 && gk < a2) {
-                va = mem[aBase + gi * a4 + gk * a5];
-            }
-            tileA[kk * TILE_STRIDE + rr] = va;
-
-            int kb = l / TILE;
-            int cc = l - kb * TILE;
-            if (a7 == 1) {
-                cc = l / KSTEP;
-                kb = l - cc * KSTEP;
-            }
-            int gj = j0 + cc;
-            int gkb = k0 + kb;
-            float vb = 0f;
-            if (gj < a1 && gkb < a2) {
-                vb = mem[bBase + gkb * a7 + gj * a8];
-            }
-            tileB[kb * TILE_STRIDE + cc] = vb;
+    /** Where load l (0 .. KSTEP * TILE - 1 of a k-step) of A goes in a tile buffer. */
+    int gemmSlotA(int l) {
+        int kk = l / TILE;
+        int rr = l - kk * TILE;
+        if (a5 == 1) {
+            rr = l / KSTEP;
+            kk = l - rr * KSTEP;
         }
+        return kk * TILE_STRIDE + rr;
+    }
+
+    /**
+     * Load l of A's rows i0.. at K indices k0.. (zero past the ends): consecutive work-items read consecutive
+     * addresses of whichever stride is 1.
+     */
+    float gemmLoadA(int aBase, int l, int i0, int k0) {
+        int kk = l / TILE;
+        int rr = l - kk * TILE;
+        if (a5 == 1) {
+            rr = l / KSTEP;
+            kk = l - rr * KSTEP;
+        }
+        int gi = i0 + rr;
+        int gk = k0 + kk;
+        float va = 0f;
+        if (gi < a0 && gk < a2) {
+            va = mem[aBase + gi * a4 + gk * a5];
+        }
+        return va;
+    }
+
+    /** Where load l of B goes in a tile buffer. */
+    int gemmSlotB(int l) {
+        int kb = l / TILE;
+        int cc = l - kb * TILE;
+        if (a7 == 1) {
+            cc = l / KSTEP;
+            kb = l - cc * KSTEP;
+        }
+        return kb * TILE_STRIDE + cc;
+    }
+
+    /** Load l of B's columns j0.. at K indices k0.., as gemmLoadA. */
+    float gemmLoadB(int bBase, int l, int j0, int k0) {
+        int kb = l / TILE;
+        int cc = l - kb * TILE;
+        if (a7 == 1) {
+            cc = l / KSTEP;
+            kb = l - cc * KSTEP;
+        }
+        int gj = j0 + cc;
+        int gkb = k0 + kb;
+        float vb = 0f;
+        if (gj < a1 && gkb < a2) {
+            vb = mem[bBase + gkb * a7 + gj * a8];
+        }
+        return vb;
     }
 
     /**

@@ -208,6 +208,8 @@ abstract class ProgramState extends Kernel {
     int a24, a25, a26, a27;
     float f0, f1, f2, f3, f4, f5, f6;
 
-    @Local final float[] tileA = new float[KSTEP * TILE_STRIDE];
-    @Local final float[] tileB = new float[KSTEP * TILE_STRIDE];
+    /** The GEMM's second tile buffer starts here (double-buffered: one barrier a k-step, GemmKernels). */
+    static final int TILE_BUFFER = KSTEP * TILE_STRIDE;
+    @Local final float[] tileA = new float[2 * TILE_BUFFER];
+    @Local final float[] tileB = new float[2 * TILE_BUFFER];
 }

@@ -125,24 +125,26 @@ final class WideGemmProgram extends Kernel {
             }
             localBarrier();
             for (int kk = 0; kk < KSTEP; kk++) {
-                int ra = kk * TILE_STRIDE + ty;
+                // rows 4ty..4ty+3 and 64+4ty..: four adjacent, 16-byte aligned floats (TILE_STRIDE and 4ty are
+                // multiples of 4), which the compiler may load with one vector instruction instead of four
+                int ra = kk * TILE_STRIDE + 4 * ty;
                 float x0 = tileA[ra + 0];
-                float x1 = tileA[ra + 16];
-                float x2 = tileA[ra + 32];
-                float x3 = tileA[ra + 48];
+                float x1 = tileA[ra + 1];
+                float x2 = tileA[ra + 2];
+                float x3 = tileA[ra + 3];
                 float x4 = tileA[ra + 64];
-                float x5 = tileA[ra + 80];
-                float x6 = tileA[ra + 96];
-                float x7 = tileA[ra + 112];
-                int rb = kk * TILE_STRIDE + tx;
+                float x5 = tileA[ra + 65];
+                float x6 = tileA[ra + 66];
+                float x7 = tileA[ra + 67];
+                int rb = kk * TILE_STRIDE + 4 * tx;
                 float y0 = tileB[rb + 0];
-                float y1 = tileB[rb + 16];
-                float y2 = tileB[rb + 32];
-                float y3 = tileB[rb + 48];
+                float y1 = tileB[rb + 1];
+                float y2 = tileB[rb + 2];
+                float y3 = tileB[rb + 3];
                 float y4 = tileB[rb + 64];
-                float y5 = tileB[rb + 80];
-                float y6 = tileB[rb + 96];
-                float y7 = tileB[rb + 112];
+                float y5 = tileB[rb + 65];
+                float y6 = tileB[rb + 66];
+                float y7 = tileB[rb + 67];
                 c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3; c04 += x0 * y4; c05 += x0 * y5; c06 += x0 * y6; c07 += x0 * y7;
                 c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3; c14 += x1 * y4; c15 += x1 * y5; c16 += x1 * y6; c17 += x1 * y7;
                 c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3; c24 += x2 * y4; c25 += x2 * y5; c26 += x2 * y6; c27 += x2 * y7;
@@ -154,16 +156,24 @@ final class WideGemmProgram extends Kernel {
             }
             localBarrier();
         }
-        int ia = i0 + ty;
-        int jb = j0 + tx;
-        put(cBase, z, ia + 0, jb + 0, c00); put(cBase, z, ia + 0, jb + 16, c01); put(cBase, z, ia + 0, jb + 32, c02); put(cBase, z, ia + 0, jb + 48, c03); put(cBase, z, ia + 0, jb + 64, c04); put(cBase, z, ia + 0, jb + 80, c05); put(cBase, z, ia + 0, jb + 96, c06); put(cBase, z, ia + 0, jb + 112, c07);
-        put(cBase, z, ia + 16, jb + 0, c10); put(cBase, z, ia + 16, jb + 16, c11); put(cBase, z, ia + 16, jb + 32, c12); put(cBase, z, ia + 16, jb + 48, c13); put(cBase, z, ia + 16, jb + 64, c14); put(cBase, z, ia + 16, jb + 80, c15); put(cBase, z, ia + 16, jb + 96, c16); put(cBase, z, ia + 16, jb + 112, c17);
-        put(cBase, z, ia + 32, jb + 0, c20); put(cBase, z, ia + 32, jb + 16, c21); put(cBase, z, ia + 32, jb + 32, c22); put(cBase, z, ia + 32, jb + 48, c23); put(cBase, z, ia + 32, jb + 64, c24); put(cBase, z, ia + 32, jb + 80, c25); put(cBase, z, ia + 32, jb + 96, c26); put(cBase, z, ia + 32, jb + 112, c27);
-        put(cBase, z, ia + 48, jb + 0, c30); put(cBase, z, ia + 48, jb + 16, c31); put(cBase, z, ia + 48, jb + 32, c32); put(cBase, z, ia + 48, jb + 48, c33); put(cBase, z, ia + 48, jb + 64, c34); put(cBase, z, ia + 48, jb + 80, c35); put(cBase, z, ia + 48, jb + 96, c36); put(cBase, z, ia + 48, jb + 112, c37);
-        put(cBase, z, ia + 64, jb + 0, c40); put(cBase, z, ia + 64, jb + 16, c41); put(cBase, z, ia + 64, jb + 32, c42); put(cBase, z, ia + 64, jb + 48, c43); put(cBase, z, ia + 64, jb + 64, c44); put(cBase, z, ia + 64, jb + 80, c45); put(cBase, z, ia + 64, jb + 96, c46); put(cBase, z, ia + 64, jb + 112, c47);
-        put(cBase, z, ia + 80, jb + 0, c50); put(cBase, z, ia + 80, jb + 16, c51); put(cBase, z, ia + 80, jb + 32, c52); put(cBase, z, ia + 80, jb + 48, c53); put(cBase, z, ia + 80, jb + 64, c54); put(cBase, z, ia + 80, jb + 80, c55); put(cBase, z, ia + 80, jb + 96, c56); put(cBase, z, ia + 80, jb + 112, c57);
-        put(cBase, z, ia + 96, jb + 0, c60); put(cBase, z, ia + 96, jb + 16, c61); put(cBase, z, ia + 96, jb + 32, c62); put(cBase, z, ia + 96, jb + 48, c63); put(cBase, z, ia + 96, jb + 64, c64); put(cBase, z, ia + 96, jb + 80, c65); put(cBase, z, ia + 96, jb + 96, c66); put(cBase, z, ia + 96, jb + 112, c67);
-        put(cBase, z, ia + 112, jb + 0, c70); put(cBase, z, ia + 112, jb + 16, c71); put(cBase, z, ia + 112, jb + 32, c72); put(cBase, z, ia + 112, jb + 48, c73); put(cBase, z, ia + 112, jb + 64, c74); put(cBase, z, ia + 112, jb + 80, c75); put(cBase, z, ia + 112, jb + 96, c76); put(cBase, z, ia + 112, jb + 112, c77);
+        int ia = i0 + 4 * ty;
+        int jb = j0 + 4 * tx;
+        put(cBase, z, ia + 0, jb + 0, c00); put(cBase, z, ia + 0, jb + 1, c01); put(cBase, z, ia + 0, jb + 2, c02); put(cBase, z, ia + 0, jb + 3, c03);
+        put(cBase, z, ia + 0, jb + 64, c04); put(cBase, z, ia + 0, jb + 65, c05); put(cBase, z, ia + 0, jb + 66, c06); put(cBase, z, ia + 0, jb + 67, c07);
+        put(cBase, z, ia + 1, jb + 0, c10); put(cBase, z, ia + 1, jb + 1, c11); put(cBase, z, ia + 1, jb + 2, c12); put(cBase, z, ia + 1, jb + 3, c13);
+        put(cBase, z, ia + 1, jb + 64, c14); put(cBase, z, ia + 1, jb + 65, c15); put(cBase, z, ia + 1, jb + 66, c16); put(cBase, z, ia + 1, jb + 67, c17);
+        put(cBase, z, ia + 2, jb + 0, c20); put(cBase, z, ia + 2, jb + 1, c21); put(cBase, z, ia + 2, jb + 2, c22); put(cBase, z, ia + 2, jb + 3, c23);
+        put(cBase, z, ia + 2, jb + 64, c24); put(cBase, z, ia + 2, jb + 65, c25); put(cBase, z, ia + 2, jb + 66, c26); put(cBase, z, ia + 2, jb + 67, c27);
+        put(cBase, z, ia + 3, jb + 0, c30); put(cBase, z, ia + 3, jb + 1, c31); put(cBase, z, ia + 3, jb + 2, c32); put(cBase, z, ia + 3, jb + 3, c33);
+        put(cBase, z, ia + 3, jb + 64, c34); put(cBase, z, ia + 3, jb + 65, c35); put(cBase, z, ia + 3, jb + 66, c36); put(cBase, z, ia + 3, jb + 67, c37);
+        put(cBase, z, ia + 64, jb + 0, c40); put(cBase, z, ia + 64, jb + 1, c41); put(cBase, z, ia + 64, jb + 2, c42); put(cBase, z, ia + 64, jb + 3, c43);
+        put(cBase, z, ia + 64, jb + 64, c44); put(cBase, z, ia + 64, jb + 65, c45); put(cBase, z, ia + 64, jb + 66, c46); put(cBase, z, ia + 64, jb + 67, c47);
+        put(cBase, z, ia + 65, jb + 0, c50); put(cBase, z, ia + 65, jb + 1, c51); put(cBase, z, ia + 65, jb + 2, c52); put(cBase, z, ia + 65, jb + 3, c53);
+        put(cBase, z, ia + 65, jb + 64, c54); put(cBase, z, ia + 65, jb + 65, c55); put(cBase, z, ia + 65, jb + 66, c56); put(cBase, z, ia + 65, jb + 67, c57);
+        put(cBase, z, ia + 66, jb + 0, c60); put(cBase, z, ia + 66, jb + 1, c61); put(cBase, z, ia + 66, jb + 2, c62); put(cBase, z, ia + 66, jb + 3, c63);
+        put(cBase, z, ia + 66, jb + 64, c64); put(cBase, z, ia + 66, jb + 65, c65); put(cBase, z, ia + 66, jb + 66, c66); put(cBase, z, ia + 66, jb + 67, c67);
+        put(cBase, z, ia + 67, jb + 0, c70); put(cBase, z, ia + 67, jb + 1, c71); put(cBase, z, ia + 67, jb + 2, c72); put(cBase, z, ia + 67, jb + 3, c73);
+        put(cBase, z, ia + 67, jb + 64, c74); put(cBase, z, ia + 67, jb + 65, c75); put(cBase, z, ia + 67, jb + 66, c76); put(cBase, z, ia + 67, jb + 67, c77);
     }
 
     void put(int cBase, int z, int i, int j, float acc) {
