@@ -629,6 +629,17 @@ case "$mode" in
     bench anchor --model fmnist-anchor --batch 128 --train --iterations 10
     torch infer:tiny:1 train:anchor:128 train:anchor:128:224:compile
     ;;
+  round18d)
+    # the final build (one load helper for both GEMM operands) against HEAD before the round (.gpu/lib-base)
+    torch infer:tiny:256 infer:tiny:256:224:tf32 train:tiny:128
+    res=(--model vil2-tiny --batch 256 --iterations 10 --input-on-device)
+    for round in a b; do
+      variant base infer-base-$round "${res[@]}"
+      bench infer-head-$round "${res[@]}"
+    done
+    variant base train-base --model vil2-tiny --batch 128 --train --iterations 4 --input-on-device
+    bench train-head --model vil2-tiny --batch 128 --train --iterations 4 --input-on-device
+    ;;
   full)
     bench infer --model vil2-tiny --batch 1,64,256 --iterations 10 --profile
     bench infer-resident --model vil2-tiny --batch 1,64,256 --iterations 10 --input-on-device

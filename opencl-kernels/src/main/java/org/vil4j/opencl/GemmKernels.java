@@ -79,36 +79,38 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         // loaded into registers while this one's FMAs run, into the other half of the double-buffered tiles
         float pa0 = 0f, pa1 = 0f, pa2 = 0f, pa3 = 0f, pb0 = 0f, pb1 = 0f, pb2 = 0f, pb3 = 0f;
         if (kStart < kEnd) {
-            pa0 = gemmLoadA(aBase, lid, i0, kStart);
-            pa1 = gemmLoadA(aBase, lid + WORK_GROUP, i0, kStart);
-            pa2 = gemmLoadA(aBase, lid + 2 * WORK_GROUP, i0, kStart);
-            pa3 = gemmLoadA(aBase, lid + 3 * WORK_GROUP, i0, kStart);
-            pb0 = gemmLoadB(bBase, lid, j0, kStart);
-            pb1 = gemmLoadB(bBase, lid + WORK_GROUP, j0, kStart);
-            pb2 = gemmLoadB(bBase, lid + 2 * WORK_GROUP, j0, kStart);
-            pb3 = gemmLoadB(bBase, lid + 3 * WORK_GROUP, j0, kStart);
+            pa0 = gemmLoad(aBase, lid, i0, kStart, a0, a4, a5);
+            pa1 = gemmLoad(aBase, lid + WORK_GROUP, i0, kStart, a0, a4, a5);
+            pa2 = gemmLoad(aBase, lid + 2 * WORK_GROUP, i0, kStart, a0, a4, a5);
+            pa3 = gemmLoad(aBase, lid + 3 * WORK_GROUP, i0, kStart, a0, a4, a5);
+            pb0 = gemmLoad(bBase, lid, j0, kStart, a1, a8, a7);
+            pb1 = gemmLoad(bBase, lid + WORK_GROUP, j0, kStart, a1, a8, a7);
+            pb2 = gemmLoad(bBase, lid + 2 * WORK_GROUP, j0, kStart, a1, a8, a7);
+            pb3 = gemmLoad(bBase, lid + 3 * WORK_GROUP, j0, kStart, a1, a8, a7);
         }
+        int aContiguous = a5 == 1 ? 1 : 0;
+        int bContiguous = a7 == 1 ? 1 : 0;
         int buffer = 0;
         for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
-            tileA[buffer + gemmSlotA(lid)] = pa0;
-            tileA[buffer + gemmSlotA(lid + WORK_GROUP)] = pa1;
-            tileA[buffer + gemmSlotA(lid + 2 * WORK_GROUP)] = pa2;
-            tileA[buffer + gemmSlotA(lid + 3 * WORK_GROUP)] = pa3;
-            tileB[buffer + gemmSlotB(lid)] = pb0;
-            tileB[buffer + gemmSlotB(lid + WORK_GROUP)] = pb1;
-            tileB[buffer + gemmSlotB(lid + 2 * WORK_GROUP)] = pb2;
-            tileB[buffer + gemmSlotB(lid + 3 * WORK_GROUP)] = pb3;
+            tileA[buffer + gemmSlot(lid, aContiguous)] = pa0;
+            tileA[buffer + gemmSlot(lid + WORK_GROUP, aContiguous)] = pa1;
+            tileA[buffer + gemmSlot(lid + 2 * WORK_GROUP, aContiguous)] = pa2;
+            tileA[buffer + gemmSlot(lid + 3 * WORK_GROUP, aContiguous)] = pa3;
+            tileB[buffer + gemmSlot(lid, bContiguous)] = pb0;
+            tileB[buffer + gemmSlot(lid + WORK_GROUP, bContiguous)] = pb1;
+            tileB[buffer + gemmSlot(lid + 2 * WORK_GROUP, bContiguous)] = pb2;
+            tileB[buffer + gemmSlot(lid + 3 * WORK_GROUP, bContiguous)] = pb3;
             localBarrier();
             int next = k0 + KSTEP;
             if (next < kEnd) {
-                pa0 = gemmLoadA(aBase, lid, i0, next);
-                pa1 = gemmLoadA(aBase, lid + WORK_GROUP, i0, next);
-                pa2 = gemmLoadA(aBase, lid + 2 * WORK_GROUP, i0, next);
-                pa3 = gemmLoadA(aBase, lid + 3 * WORK_GROUP, i0, next);
-                pb0 = gemmLoadB(bBase, lid, j0, next);
-                pb1 = gemmLoadB(bBase, lid + WORK_GROUP, j0, next);
-                pb2 = gemmLoadB(bBase, lid + 2 * WORK_GROUP, j0, next);
-                pb3 = gemmLoadB(bBase, lid + 3 * WORK_GROUP, j0, next);
+                pa0 = gemmLoad(aBase, lid, i0, next, a0, a4, a5);
+                pa1 = gemmLoad(aBase, lid + WORK_GROUP, i0, next, a0, a4, a5);
+                pa2 = gemmLoad(aBase, lid + 2 * WORK_GROUP, i0, next, a0, a4, a5);
+                pa3 = gemmLoad(aBase, lid + 3 * WORK_GROUP, i0, next, a0, a4, a5);
+                pb0 = gemmLoad(bBase, lid, j0, next, a1, a8, a7);
+                pb1 = gemmLoad(bBase, lid + WORK_GROUP, j0, next, a1, a8, a7);
+                pb2 = gemmLoad(bBase, lid + 2 * WORK_GROUP, j0, next, a1, a8, a7);
+                pb3 = gemmLoad(bBase, lid + 3 * WORK_GROUP, j0, next, a1, a8, a7);
             }
             // the work-group takes one branch (its tile's groups): products with rows or columns past the end are
             // not computed (a 196-row cell computed 256 rows)
@@ -175,63 +177,39 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         store(cBase, z, ia + 48, jb, c30); store(cBase, z, ia + 48, jb + 16, c31); store(cBase, z, ia + 48, jb + 32, c32); store(cBase, z, ia + 48, jb + 48, c33);
     }
 
-    /** Where load l (0 .. KSTEP * TILE - 1 of a k-step) of A goes in a tile buffer. */
-    int gemmSlotA(int l) {
+    /**
+     * Where load l (0 .. KSTEP * TILE - 1 of a k-step) of an operand goes in its tile buffer; kContiguous = 1 where the
+     * operand's K stride is 1 (a5 for A, a7 for B).
+     */
+    int gemmSlot(int l, int kContiguous) {
         int kk = l / TILE;
-        int rr = l - kk * TILE;
-        if (a5 == 1) {
-            rr = l / KSTEP;
-            kk = l - rr * KSTEP;
+        int line = l - kk * TILE;
+        if (kContiguous == 1) {
+            line = l / KSTEP;
+            kk = l - line * KSTEP;
         }
-        return kk * TILE_STRIDE + rr;
+        return kk * TILE_STRIDE + line;
     }
 
     /**
-     * Load l of A's rows i0.. at K indices k0.. (zero past the ends): consecutive work-items read consecutive
-     * addresses of whichever stride is 1.
+     * Load l of an operand's k-step from k0: A's rows first.. (lines = a0, lineStride = a4, kStride = a5) or B's
+     * columns first.. (a1, a8, a7); consecutive work-items read consecutive addresses of whichever stride is 1, and
+     * past the ends a zero.
      */
-    float gemmLoadA(int aBase, int l, int i0, int k0) {
+    float gemmLoad(int base, int l, int first, int k0, int lines, int lineStride, int kStride) {
         int kk = l / TILE;
-        int rr = l - kk * TILE;
-        if (a5 == 1) {
-            rr = l / KSTEP;
-            kk = l - rr * KSTEP;
+        int line = l - kk * TILE;
+        if (kStride == 1) {
+            line = l / KSTEP;
+            kk = l - line * KSTEP;
         }
-        int gi = i0 + rr;
+        int g = first + line;
         int gk = k0 + kk;
-        float va = 0f;
-        if (gi < a0 && gk < a2) {
-            va = mem[aBase + gi * a4 + gk * a5];
+        float v = 0f;
+        if (g < lines && gk < a2) {
+            v = mem[base + g * lineStride + gk * kStride];
         }
-        return va;
-    }
-
-    /** Where load l of B goes in a tile buffer. */
-    int gemmSlotB(int l) {
-        int kb = l / TILE;
-        int cc = l - kb * TILE;
-        if (a7 == 1) {
-            cc = l / KSTEP;
-            kb = l - cc * KSTEP;
-        }
-        return kb * TILE_STRIDE + cc;
-    }
-
-    /** Load l of B's columns j0.. at K indices k0.., as gemmLoadA. */
-    float gemmLoadB(int bBase, int l, int j0, int k0) {
-        int kb = l / TILE;
-        int cc = l - kb * TILE;
-        if (a7 == 1) {
-            cc = l / KSTEP;
-            kb = l - cc * KSTEP;
-        }
-        int gj = j0 + cc;
-        int gkb = k0 + kb;
-        float vb = 0f;
-        if (gj < a1 && gkb < a2) {
-            vb = mem[bBase + gkb * a7 + gj * a8];
-        }
-        return vb;
+        return v;
     }
 
     /**

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * 4 bytes, as on NVIDIA GPUs), whichever of A's strides is 1. Before round 16 a K row was TILE floats long, and a load
  * with K contiguous stored a warp's values into 2 banks (the main program) or 4 (the wide one): ViL-T's forward at batch
  * 256 took 8% longer on the H200 (docs/PERFORMANCE.md, Round 16). The index arithmetic is
- * {@link GemmKernels#gemmSlotA}' and {@link WideGemmProgram#tile}'s.
+ * {@link GemmKernels#gemmSlot}' and {@link WideGemmProgram#tile}'s.
  */
 class TileBanksTest {
     private static final int BANKS = 32;
