@@ -72,11 +72,9 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
 
-        // the work-group takes one branch (its tile's groups): products with rows or columns past the end are not
-        // computed (a 196-row cell computed 256 rows). On the H200 this alone moved little while the tile stores'
-        // bank conflicts (TILE_STRIDE) dominated a tile's time (docs/PERFORMANCE.md, round 16)
-        // software pipelined as the wide GEMM (WideGemmProgram): the next k-step's four A and four B values are
-        // loaded into registers while this one's FMAs run, into the other half of the double-buffered tiles
+        // software pipelined: the next k-step's four A and four B values are loaded into registers while this one's
+        // FMAs run, and stored into the other half of the double-buffered tiles (ViL-T b256 on the H200: 1-4% faster
+        // despite the spills it costs under the register cap, docs/PERFORMANCE.md, round 18)
         float pa0 = 0f, pa1 = 0f, pa2 = 0f, pa3 = 0f, pb0 = 0f, pb1 = 0f, pb2 = 0f, pb3 = 0f;
         if (kStart < kEnd) {
             pa0 = gemmLoad(aBase, lid, i0, kStart, a0, a4, a5);
@@ -88,18 +86,16 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
             pb2 = gemmLoad(bBase, lid + 2 * WORK_GROUP, j0, kStart, a1, a8, a7);
             pb3 = gemmLoad(bBase, lid + 3 * WORK_GROUP, j0, kStart, a1, a8, a7);
         }
-        int aContiguous = a5 == 1 ? 1 : 0;
-        int bContiguous = a7 == 1 ? 1 : 0;
         int buffer = 0;
         for (int k0 = kStart; k0 < kEnd; k0 += KSTEP) {
-            tileA[buffer + gemmSlot(lid, aContiguous)] = pa0;
-            tileA[buffer + gemmSlot(lid + WORK_GROUP, aContiguous)] = pa1;
-            tileA[buffer + gemmSlot(lid + 2 * WORK_GROUP, aContiguous)] = pa2;
-            tileA[buffer + gemmSlot(lid + 3 * WORK_GROUP, aContiguous)] = pa3;
-            tileB[buffer + gemmSlot(lid, bContiguous)] = pb0;
-            tileB[buffer + gemmSlot(lid + WORK_GROUP, bContiguous)] = pb1;
-            tileB[buffer + gemmSlot(lid + 2 * WORK_GROUP, bContiguous)] = pb2;
-            tileB[buffer + gemmSlot(lid + 3 * WORK_GROUP, bContiguous)] = pb3;
+            tileA[buffer + gemmSlot(lid, a5)] = pa0;
+            tileA[buffer + gemmSlot(lid + WORK_GROUP, a5)] = pa1;
+            tileA[buffer + gemmSlot(lid + 2 * WORK_GROUP, a5)] = pa2;
+            tileA[buffer + gemmSlot(lid + 3 * WORK_GROUP, a5)] = pa3;
+            tileB[buffer + gemmSlot(lid, a7)] = pb0;
+            tileB[buffer + gemmSlot(lid + WORK_GROUP, a7)] = pb1;
+            tileB[buffer + gemmSlot(lid + 2 * WORK_GROUP, a7)] = pb2;
+            tileB[buffer + gemmSlot(lid + 3 * WORK_GROUP, a7)] = pb3;
             localBarrier();
             int next = k0 + KSTEP;
             if (next < kEnd) {
@@ -113,7 +109,8 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
                 pb3 = gemmLoad(bBase, lid + 3 * WORK_GROUP, j0, next, a1, a8, a7);
             }
             // the work-group takes one branch (its tile's groups): products with rows or columns past the end are
-            // not computed (a 196-row cell computed 256 rows)
+            // not computed (a 196-row cell computed 256 rows). On the H200 this alone moved little while the tile
+            // stores' bank conflicts (TILE_STRIDE) dominated a tile's time (docs/PERFORMANCE.md, round 16)
             if (rowGroups == 1) {
                 for (int kk = 0; kk < KSTEP; kk++) {
                     float x0 = tileA[buffer + kk * TILE_STRIDE + ty];
@@ -178,13 +175,13 @@ abstract class GemmKernels extends MlstmChunkBackwardKernels {
     }
 
     /**
-     * Where load l (0 .. KSTEP * TILE - 1 of a k-step) of an operand goes in its tile buffer; kContiguous = 1 where the
-     * operand's K stride is 1 (a5 for A, a7 for B).
+     * Where load l (0 .. KSTEP * TILE - 1 of a k-step) of an operand goes in its tile buffer, the operand's K stride
+     * being kStride (a5 for A, a7 for B): as gemmLoad takes it.
      */
-    int gemmSlot(int l, int kContiguous) {
+    int gemmSlot(int l, int kStride) {
         int kk = l / TILE;
         int line = l - kk * TILE;
-        if (kContiguous == 1) {
+        if (kStride == 1) {
             line = l / KSTEP;
             kk = l - line * KSTEP;
         }
